@@ -1,0 +1,190 @@
+//! The options of `#[tool(...)]`.
+
+use proc_macro2::TokenStream;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
+
+const VALID: &str =
+    "name, title, description, task, read_only, destructive, idempotent, open_world";
+
+/// How a tool may run as a task.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    Forbidden,
+    Optional,
+    Required,
+}
+
+/// The parsed and checked options.
+pub struct ToolOptions {
+    pub name: Option<LitStr>,
+    pub title: Option<LitStr>,
+    pub description: Option<LitStr>,
+    pub task: Task,
+    pub read_only: Option<bool>,
+    pub destructive: Option<bool>,
+    pub idempotent: Option<bool>,
+    pub open_world: Option<bool>,
+}
+
+impl ToolOptions {
+    pub fn parse(attr: TokenStream) -> syn::Result<Self> {
+        let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr)?;
+        let mut options = ToolOptions {
+            name: None,
+            title: None,
+            description: None,
+            task: Task::Forbidden,
+            read_only: None,
+            destructive: None,
+            idempotent: None,
+            open_world: None,
+        };
+        let mut seen: Vec<String> = Vec::new();
+        let mut errors: Option<syn::Error> = None;
+        let mut push = |e: syn::Error| match &mut errors {
+            Some(all) => all.combine(e),
+            None => errors = Some(e),
+        };
+        for meta in metas {
+            let path = meta.path();
+            let Some(key) = path.get_ident().map(|i| i.to_string()) else {
+                push(syn::Error::new_spanned(
+                    path,
+                    format!("unknown `#[tool]` option; valid options: {VALID}"),
+                ));
+                continue;
+            };
+            if seen.contains(&key) {
+                push(syn::Error::new_spanned(
+                    path,
+                    format!("`{key}` is given twice"),
+                ));
+                continue;
+            }
+            seen.push(key.clone());
+            let result = match key.as_str() {
+                "name" => string(&meta).and_then(|s| {
+                    check_tool_name(&s)?;
+                    options.name = Some(s);
+                    Ok(())
+                }),
+                "title" => string(&meta).map(|s| options.title = Some(s)),
+                "description" => string(&meta).map(|s| options.description = Some(s)),
+                "task" => task(&meta).map(|t| options.task = t),
+                "read_only" => flag(&meta).map(|b| options.read_only = Some(b)),
+                "destructive" => flag(&meta).map(|b| options.destructive = Some(b)),
+                "idempotent" => flag(&meta).map(|b| options.idempotent = Some(b)),
+                "open_world" => flag(&meta).map(|b| options.open_world = Some(b)),
+                _ => Err(syn::Error::new_spanned(
+                    path,
+                    format!("unknown `#[tool]` option `{key}`; valid options: {VALID}"),
+                )),
+            };
+            if let Err(e) = result {
+                push(e);
+            }
+        }
+        match errors {
+            Some(e) => Err(e),
+            None => Ok(options),
+        }
+    }
+}
+
+fn value(meta: &Meta) -> Option<&Expr> {
+    match meta {
+        Meta::NameValue(nv) => Some(&nv.value),
+        _ => None,
+    }
+}
+
+fn string(meta: &Meta) -> syn::Result<LitStr> {
+    let key = meta
+        .path()
+        .get_ident()
+        .map(|i| i.to_string())
+        .unwrap_or_default();
+    match value(meta) {
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        })) => Ok(s.clone()),
+        Some(other) => Err(syn::Error::new_spanned(
+            other,
+            format!("`{key}` takes a string literal: `{key} = \"...\"`"),
+        )),
+        None => Err(syn::Error::new_spanned(
+            meta,
+            format!("`{key}` takes a string literal: `{key} = \"...\"`"),
+        )),
+    }
+}
+
+fn flag(meta: &Meta) -> syn::Result<bool> {
+    let key = meta
+        .path()
+        .get_ident()
+        .map(|i| i.to_string())
+        .unwrap_or_default();
+    match meta {
+        Meta::Path(_) => Ok(true),
+        Meta::NameValue(nv) => match &nv.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Bool(b), ..
+            }) => Ok(b.value),
+            other => Err(syn::Error::new_spanned(
+                other,
+                format!("`{key}` takes `true` or `false`, or stands alone for `true`"),
+            )),
+        },
+        Meta::List(list) => Err(syn::Error::new_spanned(
+            list,
+            format!("`{key}` takes `true` or `false`, or stands alone for `true`"),
+        )),
+    }
+}
+
+fn task(meta: &Meta) -> syn::Result<Task> {
+    const EXPECTED: &str =
+        "`task` takes `true`, `false`, \"optional\", \"required\" or \"forbidden\"";
+    match meta {
+        Meta::Path(_) => Ok(Task::Optional),
+        Meta::NameValue(nv) => match &nv.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Bool(b), ..
+            }) => Ok(if b.value {
+                Task::Optional
+            } else {
+                Task::Forbidden
+            }),
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => match s.value().as_str() {
+                "optional" => Ok(Task::Optional),
+                "required" => Ok(Task::Required),
+                "forbidden" => Ok(Task::Forbidden),
+                _ => Err(syn::Error::new_spanned(s, EXPECTED)),
+            },
+            other => Err(syn::Error::new_spanned(other, EXPECTED)),
+        },
+        Meta::List(list) => Err(syn::Error::new_spanned(list, EXPECTED)),
+    }
+}
+
+/// Tool names: 1 to 128 characters of `A-Z a-z 0-9 _ - .`.
+pub fn check_tool_name(name: &LitStr) -> syn::Result<()> {
+    let value = name.value();
+    let ok = (1..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(syn::Error::new_spanned(
+            name,
+            "a tool name has 1 to 128 characters of A-Z, a-z, 0-9, `_`, `-` and `.`",
+        ))
+    }
+}

@@ -1,0 +1,44 @@
+//! `#[tool]`: parse the attribute and the function, check them, expand.
+//!
+//! On any error the function is emitted unchanged (minus parameter attributes
+//! the compiler would reject) next to the error, together with a placeholder
+//! tool type, so one mistake gives one error and `tools![..]` still resolves.
+
+mod ast;
+mod attr;
+mod expand;
+mod fallback;
+
+use proc_macro2::TokenStream;
+
+pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let func: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(_) => {
+            let error = syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "`#[tool]` goes on an `async fn`",
+            );
+            let mut out = error.to_compile_error();
+            out.extend(item);
+            return out;
+        }
+    };
+    let options = attr::ToolOptions::parse(attr);
+    let signature = ast::ToolSignature::parse(&func);
+    match (options, signature) {
+        (Ok(options), Ok(signature)) => expand::expand(&func, &options, &signature),
+        (options, signature) => {
+            let mut errors: Option<syn::Error> = None;
+            for e in [options.err(), signature.err()].into_iter().flatten() {
+                match &mut errors {
+                    Some(all) => all.combine(e),
+                    None => errors = Some(e),
+                }
+            }
+            let mut out = errors.map(|e| e.to_compile_error()).unwrap_or_default();
+            out.extend(fallback::expand(&func));
+            out
+        }
+    }
+}

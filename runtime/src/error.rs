@@ -1,0 +1,101 @@
+//! Errors a tool returns and errors the framework reports.
+
+use crate::protocol::ErrorObject;
+use std::fmt;
+
+/// The error of a tool: by default an `isError: true` result whose text is the
+/// message, so the model sees what went wrong.
+///
+/// Any `std::error::Error` converts into it with `?`. [`ToolError::protocol`]
+/// makes the call fail with a JSON-RPC error instead (for a request that is
+/// itself invalid, not for a failure of the work).
+pub struct ToolError {
+    kind: ToolErrorKind,
+}
+
+enum ToolErrorKind {
+    Tool(String),
+    Protocol(ErrorObject),
+}
+
+impl ToolError {
+    /// A tool error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        ToolError {
+            kind: ToolErrorKind::Tool(message.into()),
+        }
+    }
+
+    /// A JSON-RPC error instead of a tool result.
+    pub fn protocol(code: i64, message: impl Into<String>) -> Self {
+        ToolError {
+            kind: ToolErrorKind::Protocol(ErrorObject::new(code, message)),
+        }
+    }
+
+    /// A JSON-RPC -32602 error: the request's parameters are wrong.
+    pub fn invalid_params(message: impl Into<String>) -> Self {
+        Self::protocol(crate::protocol::jsonrpc::code::INVALID_PARAMS, message)
+    }
+
+    /// The message shown to the client.
+    pub fn message(&self) -> &str {
+        match &self.kind {
+            ToolErrorKind::Tool(m) => m,
+            ToolErrorKind::Protocol(e) => &e.message,
+        }
+    }
+
+    /// The JSON-RPC error, when this is a protocol error.
+    pub fn as_protocol(&self) -> Option<&ErrorObject> {
+        match &self.kind {
+            ToolErrorKind::Protocol(e) => Some(e),
+            ToolErrorKind::Tool(_) => None,
+        }
+    }
+
+    pub(crate) fn into_outcome(self) -> Result<crate::protocol::CallToolResult, ErrorObject> {
+        match self.kind {
+            ToolErrorKind::Tool(m) => Ok(crate::protocol::CallToolResult::error(m)),
+            ToolErrorKind::Protocol(e) => Err(e),
+        }
+    }
+}
+
+impl fmt::Debug for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ToolErrorKind::Tool(m) => f.debug_tuple("ToolError").field(m).finish(),
+            ToolErrorKind::Protocol(e) => f.debug_tuple("ToolError::Protocol").field(e).finish(),
+        }
+    }
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for ToolError {
+    fn from(e: E) -> Self {
+        ToolError::new(e.to_string())
+    }
+}
+
+/// A boxed error, as returned by a failing lifespan.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why a server could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The lifespan function failed.
+    #[error("the server's lifespan failed to start: {0}")]
+    Lifespan(#[source] BoxError),
+    /// Two tools share a name.
+    #[error("two tools are named `{0}`; tool names must be unique")]
+    DuplicateTool(String),
+    /// A tool name breaks the naming rules.
+    #[error("invalid tool name `{0}`: use 1 to 128 characters of A-Z, a-z, 0-9, `_`, `-` and `.`")]
+    InvalidToolName(String),
+}

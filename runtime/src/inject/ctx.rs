@@ -1,0 +1,135 @@
+//! `Ctx`: what a running tool can do besides computing its result.
+
+use super::{CallScope, ClientInfo, Inject, InjectError};
+use crate::protocol::jsonrpc::notification;
+use crate::protocol::{LogLevel, RequestId};
+use serde_json::{Map, Value};
+
+/// The running call's handle: logging, progress, cancellation and request facts.
+///
+/// Add a `ctx: Ctx` parameter to a `#[tool]` function to receive it. Every
+/// method reads the call scope, so a `Ctx` behaves the same however the call was
+/// started.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    scope: CallScope,
+}
+
+impl<L> Inject<L> for Ctx {
+    fn inject(scope: &CallScope) -> Result<Self, InjectError> {
+        Ok(Ctx {
+            scope: scope.clone(),
+        })
+    }
+}
+
+impl Ctx {
+    /// Wraps a call scope (the generated wrappers do this; tests may too).
+    pub fn new(scope: CallScope) -> Self {
+        Ctx { scope }
+    }
+
+    /// The call scope this context reads.
+    pub fn scope(&self) -> &CallScope {
+        &self.scope
+    }
+
+    /// The id of the request that started the call.
+    pub fn request_id(&self) -> Option<&RequestId> {
+        self.scope.request_id()
+    }
+
+    /// The client's protocol revision, name and capabilities.
+    pub fn client(&self) -> &ClientInfo {
+        self.scope.client()
+    }
+
+    /// The request's `_meta` object.
+    pub fn meta(&self) -> Option<&Map<String, Value>> {
+        self.scope.meta()
+    }
+
+    /// The id of the background task running this call; `None` when it runs inline.
+    pub fn task_id(&self) -> Option<&str> {
+        None
+    }
+
+    /// Whether the call runs as a background task.
+    pub fn is_background(&self) -> bool {
+        self.task_id().is_some()
+    }
+
+    /// Whether the client cancelled the call.
+    pub fn is_cancelled(&self) -> bool {
+        self.scope.cancellation.is_cancelled()
+    }
+
+    /// Completes when the client cancels the call.
+    pub async fn cancelled(&self) {
+        self.scope.cancellation.cancelled().await
+    }
+
+    /// Sends a log message (`notifications/message`) if the client's level allows it.
+    pub async fn log(&self, level: LogLevel, data: impl Into<Value>) {
+        if !self.scope.log_filter.allows(level) {
+            return;
+        }
+        let mut params = Map::with_capacity(3);
+        params.insert("level".into(), Value::String(level.as_str().into()));
+        params.insert(
+            "logger".into(),
+            Value::String(self.scope.tool_name().into()),
+        );
+        params.insert("data".into(), data.into());
+        self.scope
+            .outbound
+            .send(notification("notifications/message", Value::Object(params)));
+    }
+
+    /// Logs at `debug`.
+    pub async fn debug(&self, message: impl Into<String>) {
+        self.log(LogLevel::Debug, message.into()).await
+    }
+
+    /// Logs at `info`.
+    pub async fn info(&self, message: impl Into<String>) {
+        self.log(LogLevel::Info, message.into()).await
+    }
+
+    /// Logs at `warning`.
+    pub async fn warning(&self, message: impl Into<String>) {
+        self.log(LogLevel::Warning, message.into()).await
+    }
+
+    /// Logs at `error`.
+    pub async fn error(&self, message: impl Into<String>) {
+        self.log(LogLevel::Error, message.into()).await
+    }
+
+    /// The progress token the client sent in `_meta.progressToken`, if any.
+    pub fn progress_token(&self) -> Option<&Value> {
+        self.scope.meta().and_then(|m| m.get("progressToken"))
+    }
+
+    /// Reports progress (`notifications/progress`) when the client asked for it
+    /// with a progress token; does nothing otherwise. `progress` should increase
+    /// with every call.
+    pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let Some(token) = self.progress_token() else {
+            return;
+        };
+        let mut params = Map::with_capacity(4);
+        params.insert("progressToken".into(), token.clone());
+        params.insert("progress".into(), Value::from(progress));
+        if let Some(total) = total {
+            params.insert("total".into(), Value::from(total));
+        }
+        if let Some(message) = message {
+            params.insert("message".into(), Value::String(message.into()));
+        }
+        self.scope.outbound.send(notification(
+            "notifications/progress",
+            Value::Object(params),
+        ));
+    }
+}

@@ -1,0 +1,88 @@
+//! # ferrymcp
+//!
+//! A framework for [Model Context Protocol](https://modelcontextprotocol.io)
+//! servers: annotate an `async fn` with [`#[tool]`](macro@tool), register it with
+//! [`tools!`], and serve it.
+//!
+//! ```
+//! use ferrymcp::prelude::*;
+//!
+//! /// Adds two numbers.
+//! #[tool(read_only)]
+//! async fn add(
+//!     /// The first addend.
+//!     a: i64,
+//!     /// The second addend.
+//!     b: i64,
+//! ) -> i64 {
+//!     a + b
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = Server::builder("calc").tools(tools![add]).build().await?;
+//! server.serve_stdio().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Parameters are tool arguments (their types give the input schema) unless
+//! they are injected: [`Ctx`], [`Lifespan<T>`], [`Extension<T>`], or a type of
+//! yours marked `#[inject]`. Every injected parameter is resolved from one
+//! explicit [`CallScope`]; see [`inject`].
+
+#![warn(missing_docs)]
+
+extern crate self as ferrymcp;
+
+pub mod error;
+pub mod inject;
+pub mod protocol;
+pub mod server;
+pub mod tool;
+pub mod transport;
+
+pub use error::{BoxError, BuildError, ToolError};
+pub use inject::{
+    CallScope, ClientInfo, Ctx, Extension, FromLifespan, Inject, InjectError, Lifespan,
+};
+pub use protocol::{CallToolResult, Content, LogLevel, ProtocolVersion, TaskSupport};
+pub use server::{Server, ServerBuilder, Session};
+pub use tool::{IntoToolOutput, ToolFn, ToolList};
+pub use transport::Client;
+
+pub use ferrymcp_macros::{tool, tools};
+
+/// The names a server file needs: `use ferrymcp::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        tool, tools, CallToolResult, Content, Ctx, Extension, FromLifespan, Lifespan, Server,
+        ToolError,
+    };
+}
+
+/// What the macros expand to. Not public API: no stability guarantees.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::error::ToolError;
+    pub use crate::inject::{CallScope, Inject};
+    pub use crate::protocol::{TaskSupport, ToolAnnotations};
+    pub use crate::tool::args::{no_unknown, optional, required, with_default, ToolArgument};
+    pub use crate::tool::output::route;
+    pub use crate::tool::{
+        ArgMap, InputSchema, OutputSchema, ToolFn, ToolList, ToolMeta, ToolOutput,
+    };
+    pub use futures::future::BoxFuture;
+    pub use serde_json;
+    pub use std::boxed::Box;
+    pub use std::option::Option::{self, None, Some};
+    pub use std::result::Result::{self, Err, Ok};
+
+    /// Serializes a default argument value for the input schema.
+    pub fn default_json<T: serde::Serialize>(value: T) -> Option<serde_json::Value> {
+        serde_json::to_value(value).ok()
+    }
+
+    /// Turns an argument or injection error into the call's result.
+    pub fn arg_failure(message: impl std::fmt::Display) -> ToolOutput {
+        ToolOutput::Error(ToolError::new(message.to_string()))
+    }
+}

@@ -1,0 +1,379 @@
+//! JSON-RPC 2.0 framing: ids, requests, notifications, responses and errors.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Standard and MCP-specific JSON-RPC error codes.
+pub mod code {
+    /// The message is not valid JSON.
+    pub const PARSE_ERROR: i64 = -32700;
+    /// The JSON is not a valid JSON-RPC request.
+    pub const INVALID_REQUEST: i64 = -32600;
+    /// The method does not exist or is not available.
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// The parameters are wrong.
+    pub const INVALID_PARAMS: i64 = -32602;
+    /// The server failed while handling a valid request.
+    pub const INTERNAL_ERROR: i64 = -32603;
+    /// A resource was not found (legacy revisions).
+    pub const RESOURCE_NOT_FOUND: i64 = -32002;
+    /// An HTTP header disagrees with the body (2026-07-28).
+    pub const HEADER_MISMATCH: i64 = -32020;
+    /// The request needs a client capability the client did not declare (2026-07-28).
+    pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i64 = -32021;
+    /// The protocol version is not supported (2026-07-28).
+    pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+}
+
+/// A JSON-RPC request id: a string or an integer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RequestId {
+    /// An integer id.
+    Number(i64),
+    /// A string id.
+    String(String),
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestId::Number(n) => write!(f, "{n}"),
+            RequestId::String(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+/// A JSON-RPC error object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorObject {
+    /// The error code (see [`code`]).
+    pub code: i64,
+    /// A short, precise description.
+    pub message: String,
+    /// Extra machine-readable detail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+impl ErrorObject {
+    /// An error with a code and a message.
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        ErrorObject {
+            code,
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// Attaches machine-readable detail.
+    pub fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    /// -32602: the parameters are wrong.
+    pub fn invalid_params(message: impl Into<String>) -> Self {
+        Self::new(code::INVALID_PARAMS, message)
+    }
+
+    /// -32601: the method does not exist.
+    pub fn method_not_found(method: &str) -> Self {
+        Self::new(
+            code::METHOD_NOT_FOUND,
+            format!("Method not found: {method}"),
+        )
+    }
+
+    /// -32600: the message is not a valid request.
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(code::INVALID_REQUEST, message)
+    }
+
+    /// -32603: the server failed.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(code::INTERNAL_ERROR, message)
+    }
+}
+
+impl fmt::Display for ErrorObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for ErrorObject {}
+
+/// A request from the peer: it expects a response with the same id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// The request id.
+    pub id: RequestId,
+    /// The method name.
+    pub method: String,
+    /// The parameters, if any (always an object when present).
+    pub params: Option<Map<String, Value>>,
+}
+
+/// A notification from the peer: no response is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    /// The method name.
+    pub method: String,
+    /// The parameters, if any.
+    pub params: Option<Map<String, Value>>,
+}
+
+/// A response from the peer to a request this side sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerResponse {
+    /// The id of the request it answers.
+    pub id: RequestId,
+    /// The result, or the error.
+    pub outcome: Result<Value, ErrorObject>,
+}
+
+/// Any message received from the peer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    /// A request.
+    Request(Request),
+    /// A notification.
+    Notification(Notification),
+    /// A response to one of our requests.
+    Response(PeerResponse),
+}
+
+/// A message that cannot be handled, with the id to answer (if one could be read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    /// The id of the bad request, when it had a readable one.
+    pub id: Option<RequestId>,
+    /// What was wrong.
+    pub error: ErrorObject,
+}
+
+impl Rejected {
+    /// The JSON-RPC error response for this rejection.
+    pub fn to_response(&self) -> Value {
+        error_response(self.id.as_ref(), &self.error)
+    }
+}
+
+/// Serializes a success response.
+pub fn success_response(id: &RequestId, result: Value) -> Value {
+    let mut m = Map::with_capacity(3);
+    m.insert("jsonrpc".into(), Value::String("2.0".into()));
+    m.insert("id".into(), id_value(id));
+    m.insert("result".into(), result);
+    Value::Object(m)
+}
+
+/// Serializes an error response (`id: null` when the id could not be read).
+pub fn error_response(id: Option<&RequestId>, error: &ErrorObject) -> Value {
+    let mut m = Map::with_capacity(3);
+    m.insert("jsonrpc".into(), Value::String("2.0".into()));
+    m.insert("id".into(), id.map(id_value).unwrap_or(Value::Null));
+    m.insert(
+        "error".into(),
+        serde_json::to_value(error).unwrap_or(Value::Null),
+    );
+    Value::Object(m)
+}
+
+/// Serializes a notification.
+pub fn notification(method: &str, params: Value) -> Value {
+    let mut m = Map::with_capacity(3);
+    m.insert("jsonrpc".into(), Value::String("2.0".into()));
+    m.insert("method".into(), Value::String(method.into()));
+    m.insert("params".into(), params);
+    Value::Object(m)
+}
+
+/// Serializes a request this side sends.
+pub fn request(id: &RequestId, method: &str, params: Value) -> Value {
+    let mut m = Map::with_capacity(4);
+    m.insert("jsonrpc".into(), Value::String("2.0".into()));
+    m.insert("id".into(), id_value(id));
+    m.insert("method".into(), Value::String(method.into()));
+    m.insert("params".into(), params);
+    Value::Object(m)
+}
+
+fn id_value(id: &RequestId) -> Value {
+    match id {
+        RequestId::Number(n) => Value::from(*n),
+        RequestId::String(s) => Value::String(s.clone()),
+    }
+}
+
+/// Parses one JSON-RPC message from bytes.
+///
+/// Malformed JSON is -32700; JSON that is not a JSON-RPC 2.0 message is -32600;
+/// batches (arrays) are refused with -32600, as the protocol removed them.
+pub fn parse_message(bytes: &[u8]) -> Result<Incoming, Rejected> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| Rejected {
+        id: None,
+        error: ErrorObject::new(code::PARSE_ERROR, format!("Parse error: {e}")),
+    })?;
+    parse_value(value)
+}
+
+/// Interprets a JSON value as a JSON-RPC message.
+pub fn parse_value(value: Value) -> Result<Incoming, Rejected> {
+    let mut obj =
+        match value {
+            Value::Object(obj) => obj,
+            Value::Array(_) => return Err(Rejected {
+                id: None,
+                error: ErrorObject::invalid_request(
+                    "Invalid request: JSON-RPC batches are not supported by this protocol revision",
+                ),
+            }),
+            other => {
+                return Err(Rejected {
+                    id: None,
+                    error: ErrorObject::invalid_request(format!(
+                        "Invalid request: expected a JSON object, got {}",
+                        json_type_name(&other)
+                    )),
+                })
+            }
+        };
+    let id = match obj.remove("id") {
+        None => None,
+        Some(v) => match serde_json::from_value::<RequestId>(v) {
+            Ok(id) => Some(id),
+            Err(_) => {
+                return Err(Rejected {
+                    id: None,
+                    error: ErrorObject::invalid_request(
+                        "Invalid request: `id` must be a string or an integer",
+                    ),
+                })
+            }
+        },
+    };
+    let reject = |id: Option<RequestId>, msg: String| Rejected {
+        id,
+        error: ErrorObject::invalid_request(msg),
+    };
+    match obj.get("jsonrpc") {
+        Some(Value::String(s)) if s == "2.0" => {}
+        _ => {
+            return Err(reject(
+                id,
+                "Invalid request: `jsonrpc` must be \"2.0\"".into(),
+            ))
+        }
+    }
+    if let Some(method) = obj.remove("method") {
+        let Value::String(method) = method else {
+            return Err(reject(
+                id,
+                "Invalid request: `method` must be a string".into(),
+            ));
+        };
+        let params = match obj.remove("params") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => Some(m),
+            Some(_) => {
+                return Err(Rejected {
+                    id,
+                    error: ErrorObject::invalid_params(format!(
+                        "Invalid params: `params` of {method} must be an object"
+                    )),
+                })
+            }
+        };
+        return Ok(match id {
+            Some(id) => Incoming::Request(Request { id, method, params }),
+            None => Incoming::Notification(Notification { method, params }),
+        });
+    }
+    let Some(id) = id else {
+        return Err(reject(
+            None,
+            "Invalid request: a message needs `method`, or `id` with `result` or `error`".into(),
+        ));
+    };
+    if let Some(result) = obj.remove("result") {
+        return Ok(Incoming::Response(PeerResponse {
+            id,
+            outcome: Ok(result),
+        }));
+    }
+    if let Some(error) = obj.remove("error") {
+        let error = serde_json::from_value::<ErrorObject>(error).map_err(|e| {
+            reject(
+                Some(id.clone()),
+                format!("Invalid response: malformed `error`: {e}"),
+            )
+        })?;
+        return Ok(Incoming::Response(PeerResponse {
+            id,
+            outcome: Err(error),
+        }));
+    }
+    Err(reject(
+        Some(id),
+        "Invalid request: a message needs `method`, or `result` or `error`".into(),
+    ))
+}
+
+/// The JSON type of a value, in words, for error messages.
+pub fn json_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_request_notification_and_response() {
+        let r = parse_message(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#).unwrap();
+        assert!(matches!(
+            r,
+            Incoming::Request(Request {
+                id: RequestId::Number(1),
+                ..
+            })
+        ));
+        let n =
+            parse_message(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).unwrap();
+        assert!(matches!(n, Incoming::Notification(_)));
+        let p = parse_message(br#"{"jsonrpc":"2.0","id":"a","result":{}}"#).unwrap();
+        assert!(matches!(p, Incoming::Response(_)));
+    }
+
+    #[test]
+    fn rejects_bad_input_precisely() {
+        let e = parse_message(b"{not json").unwrap_err();
+        assert_eq!(e.error.code, code::PARSE_ERROR);
+        assert_eq!(e.id, None);
+        let e = parse_message(br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#).unwrap_err();
+        assert_eq!(e.error.code, code::INVALID_REQUEST);
+        let e = parse_message(br#"{"jsonrpc":"1.0","id":7,"method":"ping"}"#).unwrap_err();
+        assert_eq!(e.id, Some(RequestId::Number(7)));
+        assert_eq!(e.error.code, code::INVALID_REQUEST);
+        let e =
+            parse_message(br#"{"jsonrpc":"2.0","id":7,"method":"x","params":[1]}"#).unwrap_err();
+        assert_eq!(e.error.code, code::INVALID_PARAMS);
+        let e = parse_message(br#"{"jsonrpc":"2.0","id":{"a":1},"method":"x"}"#).unwrap_err();
+        assert_eq!(e.error.code, code::INVALID_REQUEST);
+        assert_eq!(
+            e.to_response(),
+            json!({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid request: `id` must be a string or an integer"}})
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! The wire: JSON-RPC framing, MCP types and protocol revisions.
+//!
+//! Nothing above this module needs to know which revision a client speaks; the
+//! server maps each revision's messages onto one internal model.
+
+pub mod jsonrpc;
+pub mod types;
+pub mod version;
+
+pub use jsonrpc::{
+    ErrorObject, Incoming, Notification, PeerResponse, Rejected, Request, RequestId,
+};
+pub use types::{
+    CallToolResult, Content, Implementation, LogLevel, TaskSupport, ToolAnnotations, ToolDefinition,
+};
+pub use version::ProtocolVersion;

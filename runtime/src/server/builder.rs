@@ -1,0 +1,143 @@
+//! `ServerBuilder`: name, version, lifespan, tools.
+
+use super::{Server, ServerInner, ShutdownHook};
+use crate::error::{BoxError, BuildError};
+use crate::protocol::Implementation;
+use crate::tool::registry::ToolRegistry;
+use crate::tool::{DynTool, ToolList};
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use std::future::Future;
+use std::sync::Arc;
+
+type LifespanFactory<L> = Box<dyn FnOnce() -> BoxFuture<'static, Result<L, BoxError>> + Send>;
+type ShutdownFn<L> = Box<dyn FnOnce(Arc<L>) -> BoxFuture<'static, ()> + Send>;
+
+/// Builds a [`Server`]. `L` is the type of the lifespan value; `()` until
+/// [`lifespan`](ServerBuilder::lifespan) sets one.
+///
+/// ```
+/// use ferrymcp::prelude::*;
+///
+/// /// Adds two numbers.
+/// #[tool]
+/// async fn add(a: i64, b: i64) -> i64 {
+///     a + b
+/// }
+///
+/// # async fn run() -> Result<(), ferrymcp::BuildError> {
+/// let server = Server::builder("calc")
+///     .version("1.0.0")
+///     .tools(tools![add])
+///     .build()
+///     .await?;
+/// # Ok(()) }
+/// ```
+pub struct ServerBuilder<L = ()> {
+    info: Implementation,
+    instructions: Option<String>,
+    lifespan: LifespanFactory<L>,
+    on_shutdown: Option<ShutdownFn<L>>,
+    tools: Vec<DynTool>,
+    page_size: usize,
+}
+
+impl ServerBuilder<()> {
+    pub(crate) fn new(name: impl Into<String>) -> Self {
+        ServerBuilder {
+            info: Implementation {
+                name: name.into(),
+                version: "0.0.0".into(),
+                title: None,
+            },
+            instructions: None,
+            lifespan: Box::new(|| async { Ok(()) }.boxed()),
+            on_shutdown: None,
+            tools: Vec::new(),
+            page_size: 100,
+        }
+    }
+}
+
+impl<L: Send + Sync + 'static> ServerBuilder<L> {
+    /// The server's version (`serverInfo.version`).
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.info.version = version.into();
+        self
+    }
+
+    /// A human-readable title (`serverInfo.title`).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.info.title = Some(title.into());
+        self
+    }
+
+    /// Instructions sent to clients in the `initialize` result.
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// How many tools one `tools/list` page holds (default 100).
+    pub fn page_size(mut self, page_size: usize) -> Self {
+        self.page_size = page_size.max(1);
+        self
+    }
+
+    /// Sets the lifespan: an async function run once when the server is built,
+    /// whose value tools receive as [`Lifespan<T>`](crate::Lifespan). Call it before
+    /// [`tools`](ServerBuilder::tools), so the tools are checked against its type.
+    pub fn lifespan<T, F, Fut, E>(self, start: F) -> ServerBuilder<T>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+        E: Into<BoxError>,
+    {
+        ServerBuilder {
+            info: self.info,
+            instructions: self.instructions,
+            lifespan: Box::new(move || async move { start().await.map_err(Into::into) }.boxed()),
+            on_shutdown: None,
+            tools: self.tools,
+            page_size: self.page_size,
+        }
+    }
+
+    /// Runs when [`Server::shutdown`] is called, with the lifespan value.
+    pub fn on_shutdown<F, Fut>(mut self, stop: F) -> Self
+    where
+        F: FnOnce(Arc<L>) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.on_shutdown = Some(Box::new(move |l| stop(l).boxed()));
+        self
+    }
+
+    /// Registers tools: `.tools(tools![add, search])`.
+    pub fn tools(mut self, tools: ToolList<L>) -> Self {
+        self.tools.extend(tools.tools);
+        self
+    }
+
+    /// Starts the lifespan and builds the server: schemas are derived and tool
+    /// definitions serialized once, here.
+    pub async fn build(self) -> Result<Server, BuildError> {
+        let tools = ToolRegistry::build(self.tools)?;
+        let lifespan: Arc<L> = Arc::new((self.lifespan)().await.map_err(BuildError::Lifespan)?);
+        let on_shutdown: Option<ShutdownHook> = self.on_shutdown.map(|stop| {
+            let lifespan = Arc::clone(&lifespan);
+            Box::new(move || stop(lifespan)) as ShutdownHook
+        });
+        Ok(Server {
+            inner: Arc::new(ServerInner {
+                info: self.info,
+                instructions: self.instructions,
+                tools,
+                lifespan,
+                on_shutdown: std::sync::Mutex::new(on_shutdown),
+                page_size: self.page_size,
+            }),
+        })
+    }
+}

@@ -1,0 +1,201 @@
+//! The MCP methods, answered the same way whatever the transport or revision.
+
+use super::Server;
+use crate::inject::{CallScope, ClientInfo, LogLevelFilter};
+use crate::protocol::jsonrpc::{code, json_type_name};
+use crate::protocol::{CallToolResult, Content, ErrorObject, LogLevel, RequestId, TaskSupport};
+use crate::tool::ToolOutput;
+use crate::transport::Outbound;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// What a request runs in: who the client is and where its messages go.
+#[derive(Clone)]
+pub(crate) struct RequestContext {
+    pub(crate) client: Arc<ClientInfo>,
+    pub(crate) log_filter: Arc<LogLevelFilter>,
+    pub(crate) outbound: Arc<dyn Outbound>,
+    pub(crate) extensions: Arc<http::Extensions>,
+    pub(crate) cancellation: CancellationToken,
+}
+
+/// Reads an optional string parameter.
+pub(crate) fn opt_str<'a>(
+    params: &'a Map<String, Value>,
+    key: &str,
+    method: &str,
+) -> Result<Option<&'a str>, ErrorObject> {
+    match params.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(ErrorObject::invalid_params(format!(
+            "Invalid params: `{key}` of {method} must be a string, got {}",
+            json_type_name(other)
+        ))),
+    }
+}
+
+/// Reads a required string parameter.
+pub(crate) fn req_str<'a>(
+    params: &'a Map<String, Value>,
+    key: &str,
+    method: &str,
+) -> Result<&'a str, ErrorObject> {
+    opt_str(params, key, method)?.ok_or_else(|| {
+        ErrorObject::invalid_params(format!("Invalid params: {method} needs `{key}`"))
+    })
+}
+
+impl Server {
+    /// The `capabilities` object this server declares.
+    pub(crate) fn capabilities(&self) -> Value {
+        serde_json::json!({
+            "tools": { "listChanged": false },
+            "logging": {},
+        })
+    }
+
+    /// `tools/list`: a page of tool definitions.
+    pub(crate) fn list_tools(
+        &self,
+        params: Option<&Map<String, Value>>,
+        client: &ClientInfo,
+    ) -> Result<Value, ErrorObject> {
+        let empty = Map::new();
+        let params = params.unwrap_or(&empty);
+        let tools = self.inner.tools.all();
+        let start = match opt_str(params, "cursor", "tools/list")? {
+            None => 0,
+            Some(cursor) => decode_cursor(cursor)
+                .filter(|&i| i < tools.len())
+                .ok_or_else(|| {
+                    ErrorObject::invalid_params(format!(
+                        "Invalid params: unknown cursor {cursor:?} for tools/list"
+                    ))
+                })?,
+        };
+        let end = (start + self.inner.page_size).min(tools.len());
+        let page: Vec<Value> = tools[start..end]
+            .iter()
+            .map(|t| t.definition_for(client.protocol_version).clone())
+            .collect();
+        let mut result = Map::new();
+        result.insert("tools".into(), Value::Array(page));
+        if end < tools.len() {
+            result.insert("nextCursor".into(), Value::String(encode_cursor(end)));
+        }
+        Ok(Value::Object(result))
+    }
+
+    /// `tools/call`: finds the tool, builds the call scope, runs the wrapper.
+    pub(crate) async fn call_tool(
+        &self,
+        id: &RequestId,
+        params: Option<Map<String, Value>>,
+        ctx: &RequestContext,
+    ) -> Result<Value, ErrorObject> {
+        let mut params = params.unwrap_or_default();
+        let name = req_str(&params, "name", "tools/call")?;
+        let Some(tool) = self.inner.tools.get(name) else {
+            return Err(ErrorObject::invalid_params(format!(
+                "Unknown tool: `{name}`"
+            )));
+        };
+        let tool = Arc::clone(tool);
+        if tool.meta.task_support == TaskSupport::Required {
+            return Err(ErrorObject::new(
+                code::METHOD_NOT_FOUND,
+                format!(
+                    "Tool `{}` can only run as a task (execution.taskSupport is \"required\"), and this server does not run tasks",
+                    tool.name
+                ),
+            ));
+        }
+        let args = match params.remove("arguments") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(args)) => args,
+            Some(other) => {
+                return Err(ErrorObject::invalid_params(format!(
+                    "Invalid params: `arguments` of tools/call must be an object, got {}",
+                    json_type_name(&other)
+                )))
+            }
+        };
+        let meta = match params.remove("_meta") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => Some(Arc::new(m)),
+            Some(other) => {
+                return Err(ErrorObject::invalid_params(format!(
+                    "Invalid params: `_meta` must be an object, got {}",
+                    json_type_name(&other)
+                )))
+            }
+        };
+        let scope = CallScope {
+            request_id: Some(id.clone()),
+            meta,
+            client: Arc::clone(&ctx.client),
+            lifespan: Arc::clone(&self.inner.lifespan),
+            extensions: Arc::clone(&ctx.extensions),
+            outbound: Arc::clone(&ctx.outbound),
+            log_filter: Arc::clone(&ctx.log_filter),
+            cancellation: ctx.cancellation.clone(),
+            tool_name: tool.name.clone(),
+        };
+        let output = tool.tool.call(scope, args).await;
+        let result = match output {
+            ToolOutput::Result(result) => result,
+            ToolOutput::Structured(value) => structured_result(value, tool.output.as_ref()),
+            ToolOutput::Error(error) => error.into_outcome()?,
+        };
+        serde_json::to_value(result)
+            .map_err(|e| ErrorObject::internal(format!("could not serialize the result: {e}")))
+    }
+
+    /// `logging/setLevel`.
+    pub(crate) fn set_log_level(
+        &self,
+        params: Option<&Map<String, Value>>,
+        filter: &LogLevelFilter,
+    ) -> Result<Value, ErrorObject> {
+        let empty = Map::new();
+        let level = req_str(params.unwrap_or(&empty), "level", "logging/setLevel")?;
+        let level: LogLevel =
+            serde_json::from_value(Value::String(level.into())).map_err(|_| {
+                ErrorObject::invalid_params(format!(
+                    "Invalid params: unknown log level {level:?}; expected one of debug, info, notice, warning, error, critical, alert, emergency"
+                ))
+            })?;
+        filter.set(level);
+        Ok(Value::Object(Map::new()))
+    }
+}
+
+/// Structured content plus its text form; scalars are wrapped as `{"result": v}`.
+fn structured_result(value: Value, schema: Option<&crate::tool::OutputSchema>) -> CallToolResult {
+    let text = serde_json::to_string(&value).unwrap_or_default();
+    let wrapped = schema.is_some_and(|s| s.wrapped);
+    let structured = if wrapped {
+        let mut m = Map::with_capacity(1);
+        m.insert("result".into(), value);
+        Value::Object(m)
+    } else {
+        value
+    };
+    CallToolResult {
+        content: vec![Content::text(text)],
+        structured_content: Some(structured),
+        ..Default::default()
+    }
+}
+
+const CURSOR_PREFIX: &str = "ferry:";
+
+fn encode_cursor(offset: usize) -> String {
+    format!("{CURSOR_PREFIX}{offset}")
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    cursor.strip_prefix(CURSOR_PREFIX)?.parse().ok()
+}

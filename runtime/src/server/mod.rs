@@ -1,0 +1,86 @@
+//! The server: its builder, its tools, and how requests are answered.
+//!
+//! A [`Server`] is built once ([`Server::builder`]) and is cheap to clone; every
+//! transport serves the same value. A [`Session`] holds what one legacy
+//! connection negotiated (revision, log level, in-flight calls).
+
+mod builder;
+mod methods;
+mod session;
+
+pub use builder::ServerBuilder;
+pub use session::Session;
+
+use crate::protocol::Implementation;
+use crate::tool::registry::ToolRegistry;
+use futures::future::BoxFuture;
+use std::any::Any;
+use std::sync::Arc;
+
+type ShutdownHook = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send>;
+
+/// An MCP server: tools, lifespan value and settings, shared by every transport.
+#[derive(Clone)]
+pub struct Server {
+    pub(crate) inner: Arc<ServerInner>,
+}
+
+pub(crate) struct ServerInner {
+    pub(crate) info: Implementation,
+    pub(crate) instructions: Option<String>,
+    pub(crate) tools: ToolRegistry,
+    pub(crate) lifespan: Arc<dyn Any + Send + Sync>,
+    pub(crate) on_shutdown: std::sync::Mutex<Option<ShutdownHook>>,
+    pub(crate) page_size: usize,
+}
+
+impl Server {
+    /// Starts building a server with this name (`serverInfo.name`).
+    pub fn builder(name: impl Into<String>) -> ServerBuilder<()> {
+        ServerBuilder::new(name)
+    }
+
+    /// The server's name, version and title.
+    pub fn info(&self) -> &Implementation {
+        &self.inner.info
+    }
+
+    /// The names of the registered tools, in registration order.
+    pub fn tool_names(&self) -> Vec<&str> {
+        self.inner.tools.all().iter().map(|t| &*t.name).collect()
+    }
+
+    /// Opens a session whose server-initiated messages go to `outbound`.
+    pub fn session(&self, outbound: Arc<dyn crate::transport::Outbound>) -> Session {
+        Session::new(self.clone(), outbound)
+    }
+
+    /// Serves one client over stdin and stdout (newline-delimited JSON) until
+    /// stdin closes. Log with `tracing` to stderr: stdout carries only messages.
+    pub async fn serve_stdio(&self) -> std::io::Result<()> {
+        crate::transport::serve_io(self, tokio::io::stdin(), tokio::io::stdout()).await
+    }
+
+    /// Runs the shutdown hook (once); the lifespan value is dropped with the
+    /// last clone of the server.
+    pub async fn shutdown(&self) {
+        let hook = self
+            .inner
+            .on_shutdown
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(hook) = hook {
+            hook().await;
+        }
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("info", &self.inner.info)
+            .field("tools", &self.tool_names())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,252 @@
+//! A session of a session-based revision (2025-03-26 to 2025-11-25): the
+//! `initialize` handshake, then requests answered in the negotiated revision.
+
+use super::methods::{req_str, RequestContext};
+use super::Server;
+use crate::inject::{ClientInfo, LogLevelFilter};
+use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message};
+use crate::protocol::{
+    ErrorObject, Implementation, Incoming, Notification, ProtocolVersion, Request, RequestId,
+};
+use crate::transport::Outbound;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+/// One client's session: the negotiated revision, its log level and its
+/// in-flight calls (so `notifications/cancelled` can stop them).
+#[derive(Clone)]
+pub struct Session {
+    server: Server,
+    state: Arc<SessionState>,
+}
+
+struct SessionState {
+    client: OnceLock<Arc<ClientInfo>>,
+    log_filter: Arc<LogLevelFilter>,
+    in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
+    outbound: Arc<dyn Outbound>,
+}
+
+impl Session {
+    pub(crate) fn new(server: Server, outbound: Arc<dyn Outbound>) -> Self {
+        Session {
+            server,
+            state: Arc::new(SessionState {
+                client: OnceLock::new(),
+                log_filter: Arc::new(LogLevelFilter::new()),
+                in_flight: Mutex::new(HashMap::new()),
+                outbound,
+            }),
+        }
+    }
+
+    /// The revision negotiated by `initialize`, once it has happened.
+    pub fn protocol_version(&self) -> Option<ProtocolVersion> {
+        self.state.client.get().map(|c| c.protocol_version)
+    }
+
+    /// The server this session belongs to.
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// Parses and handles one message; returns the response to send, if any.
+    /// Server-initiated messages of the call go to the session's outbound sink.
+    pub async fn handle_bytes(&self, bytes: &[u8]) -> Option<Value> {
+        match parse_message(bytes) {
+            Ok(message) => self.handle(message).await,
+            Err(rejected) => Some(rejected.to_response()),
+        }
+    }
+
+    /// Handles one parsed message with the session's outbound sink.
+    pub async fn handle(&self, message: Incoming) -> Option<Value> {
+        match message {
+            Incoming::Request(request) => {
+                let outbound = Arc::clone(&self.state.outbound);
+                self.handle_request(request, outbound, http::Extensions::new())
+                    .await
+            }
+            Incoming::Notification(notification) => {
+                self.handle_notification(notification);
+                None
+            }
+            Incoming::Response(response) => {
+                tracing::debug!(id = %response.id, "ignoring a response to no request of ours");
+                None
+            }
+        }
+    }
+
+    /// Handles a request: `outbound` receives the call's notifications and
+    /// `extensions` become [`CallScope::extensions`](crate::CallScope::extensions).
+    /// Returns `None` when the client cancelled the request (no response is due).
+    pub async fn handle_request(
+        &self,
+        request: Request,
+        outbound: Arc<dyn Outbound>,
+        extensions: http::Extensions,
+    ) -> Option<Value> {
+        let span =
+            tracing::info_span!("mcp.request", method = %request.method, request_id = %request.id);
+        let id = request.id.clone();
+        let outcome = async {
+            let token = CancellationToken::new();
+            let _in_flight = InFlight::register(self, &id, &token);
+            tokio::select! {
+                outcome = self.dispatch(request, outbound, extensions, token.clone()) => Some(outcome),
+                _ = token.cancelled() => None,
+            }
+        }
+        .instrument(span)
+        .await?;
+        Some(match outcome {
+            Ok(result) => jsonrpc::success_response(&id, result),
+            Err(error) => jsonrpc::error_response(Some(&id), &error),
+        })
+    }
+
+    /// Handles a notification from the client.
+    pub fn handle_notification(&self, notification: Notification) {
+        match notification.method.as_str() {
+            "notifications/cancelled" => {
+                let id = notification
+                    .params
+                    .as_ref()
+                    .and_then(|p| p.get("requestId"))
+                    .and_then(|v| serde_json::from_value::<RequestId>(v.clone()).ok());
+                match id {
+                    Some(id) => {
+                        if let Some(token) = self.lock_in_flight().get(&id) {
+                            tracing::debug!(request_id = %id, "client cancelled the request");
+                            token.cancel();
+                        }
+                    }
+                    None => tracing::debug!("notifications/cancelled without a valid requestId"),
+                }
+            }
+            "notifications/initialized" => {}
+            other => tracing::debug!(method = other, "ignoring an unknown notification"),
+        }
+    }
+
+    fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, CancellationToken>> {
+        self.state
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn dispatch(
+        &self,
+        request: Request,
+        outbound: Arc<dyn Outbound>,
+        extensions: http::Extensions,
+        cancellation: CancellationToken,
+    ) -> Result<Value, ErrorObject> {
+        let method = request.method.as_str();
+        if method == "initialize" {
+            return self.initialize(request.params.as_ref());
+        }
+        if method == "ping" {
+            return Ok(Value::Object(Map::new()));
+        }
+        let Some(client) = self.state.client.get() else {
+            return Err(ErrorObject::invalid_request(format!(
+                "Invalid request: {method} before initialize; send `initialize` first"
+            )));
+        };
+        let server = &self.server;
+        match method {
+            "tools/list" => server.list_tools(request.params.as_ref(), client),
+            "tools/call" => {
+                let ctx = RequestContext {
+                    client: Arc::clone(client),
+                    log_filter: Arc::clone(&self.state.log_filter),
+                    outbound,
+                    extensions: Arc::new(extensions),
+                    cancellation,
+                };
+                server.call_tool(&request.id, request.params, &ctx).await
+            }
+            "logging/setLevel" => {
+                server.set_log_level(request.params.as_ref(), &self.state.log_filter)
+            }
+            _ => Err(ErrorObject::method_not_found(method)),
+        }
+    }
+
+    fn initialize(&self, params: Option<&Map<String, Value>>) -> Result<Value, ErrorObject> {
+        let empty = Map::new();
+        let params = params.unwrap_or(&empty);
+        let requested = req_str(params, "protocolVersion", "initialize")?;
+        let version = ProtocolVersion::negotiate(requested);
+        let implementation = match params.get("clientInfo") {
+            None | Some(Value::Null) => None,
+            Some(info) => Some(
+                serde_json::from_value::<Implementation>(info.clone()).map_err(|e| {
+                    ErrorObject::invalid_params(format!("Invalid params: `clientInfo`: {e}"))
+                })?,
+            ),
+        };
+        let capabilities = match params.get("capabilities") {
+            None | Some(Value::Null) => Value::Object(Map::new()),
+            Some(v @ Value::Object(_)) => v.clone(),
+            Some(other) => {
+                return Err(ErrorObject::invalid_params(format!(
+                    "Invalid params: `capabilities` must be an object, got {}",
+                    json_type_name(other)
+                )))
+            }
+        };
+        let client = Arc::new(ClientInfo {
+            protocol_version: version,
+            implementation,
+            capabilities,
+        });
+        if self.state.client.set(client).is_err() {
+            return Err(ErrorObject::new(
+                code::INVALID_REQUEST,
+                "Invalid request: the session is already initialized",
+            ));
+        }
+        let inner = &self.server.inner;
+        let mut result = Map::new();
+        result.insert(
+            "protocolVersion".into(),
+            Value::String(version.as_str().into()),
+        );
+        result.insert("capabilities".into(), self.server.capabilities());
+        result.insert(
+            "serverInfo".into(),
+            serde_json::to_value(&inner.info).unwrap_or(Value::Null),
+        );
+        if let Some(instructions) = &inner.instructions {
+            result.insert("instructions".into(), Value::String(instructions.clone()));
+        }
+        Ok(Value::Object(result))
+    }
+}
+
+/// Keeps a request in the session's in-flight table while it runs, and takes it
+/// out however the call ends (even when its future is dropped).
+struct InFlight<'a> {
+    session: &'a Session,
+    id: &'a RequestId,
+}
+
+impl<'a> InFlight<'a> {
+    fn register(session: &'a Session, id: &'a RequestId, token: &CancellationToken) -> Self {
+        session.lock_in_flight().insert(id.clone(), token.clone());
+        InFlight { session, id }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.session.lock_in_flight().remove(self.id);
+    }
+}

@@ -1,0 +1,125 @@
+//! Reading a tool's arguments out of the client's `arguments` object.
+//!
+//! Each argument is read on its own, so an error names the argument and says
+//! what was expected.
+
+use crate::protocol::jsonrpc::json_type_name;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The `arguments` object of a `tools/call`.
+pub type ArgMap = Map<String, Value>;
+
+/// A type that can be a tool argument: it has a JSON Schema and can be read from JSON.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool argument: it needs `serde::Deserialize` and `schemars::JsonSchema`",
+    label = "this argument's type has no JSON Schema or cannot be deserialized",
+    note = "derive them: `#[derive(serde::Deserialize, schemars::JsonSchema)]`",
+    note = "if this parameter should be supplied by the server rather than the client, mark it `#[inject]`"
+)]
+pub trait ToolArgument: DeserializeOwned + JsonSchema {}
+
+impl<T: DeserializeOwned + JsonSchema> ToolArgument for T {}
+
+/// A bad argument: which one and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgError(String);
+
+impl fmt::Display for ArgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl ArgError {
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Reads a required argument.
+pub fn required<T: ToolArgument>(args: &mut ArgMap, name: &str) -> Result<T, ArgError> {
+    match args.remove(name) {
+        Some(value) => decode(name, value),
+        None => Err(ArgError(format!("missing required argument `{name}`"))),
+    }
+}
+
+/// Reads an optional argument (`Option<T>`): absent or `null` gives `None`.
+pub fn optional<T: ToolArgument>(args: &mut ArgMap, name: &str) -> Result<T, ArgError> {
+    decode(name, args.remove(name).unwrap_or(Value::Null))
+}
+
+/// Reads an argument with a default: absent gives `default()`.
+pub fn with_default<T: ToolArgument>(
+    args: &mut ArgMap,
+    name: &str,
+    default: impl FnOnce() -> T,
+) -> Result<T, ArgError> {
+    match args.remove(name) {
+        Some(value) => decode(name, value),
+        None => Ok(default()),
+    }
+}
+
+/// Fails when arguments are left that the tool does not take.
+pub fn no_unknown(args: &ArgMap, known: &[&str]) -> Result<(), ArgError> {
+    let Some(extra) = args.keys().next() else {
+        return Ok(());
+    };
+    let expected = if known.is_empty() {
+        "this tool takes no arguments".to_string()
+    } else {
+        format!(
+            "expected {}",
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Err(ArgError(format!("unknown argument `{extra}`: {expected}")))
+}
+
+fn decode<T: DeserializeOwned>(name: &str, value: Value) -> Result<T, ArgError> {
+    let got = json_type_name(&value);
+    serde_json::from_value(value).map_err(|e| {
+        let detail = e.to_string();
+        ArgError(format!("invalid argument `{name}` ({got}): {detail}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> ArgMap {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn errors_name_the_argument_and_the_expected_type() {
+        let mut a = map(json!({"a": "x"}));
+        let e = required::<i64>(&mut a, "a").unwrap_err();
+        assert_eq!(
+            e.message(),
+            "invalid argument `a` (a string): invalid type: string \"x\", expected i64"
+        );
+        let e = required::<i64>(&mut map(json!({})), "b").unwrap_err();
+        assert_eq!(e.message(), "missing required argument `b`");
+        let e = no_unknown(&map(json!({"c": 1})), &["a", "b"]).unwrap_err();
+        assert_eq!(e.message(), "unknown argument `c`: expected `a`, `b`");
+    }
+
+    #[test]
+    fn optional_and_default_fill_in_missing_values() {
+        assert_eq!(optional::<Option<i64>>(&mut map(json!({})), "a"), Ok(None));
+        assert_eq!(with_default(&mut map(json!({})), "a", || 7i64), Ok(7));
+        assert_eq!(with_default(&mut map(json!({"a": 2})), "a", || 7i64), Ok(2));
+    }
+}

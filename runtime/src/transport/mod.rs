@@ -1,0 +1,13 @@
+//! Transports: how messages reach the server and leave it.
+//!
+//! A transport turns bytes into [`Incoming`](crate::protocol::Incoming) messages,
+//! hands them to a [`Session`](crate::server::Session), and delivers what the
+//! session sends back through an [`Outbound`] sink.
+
+mod memory;
+mod outbound;
+mod stdio;
+
+pub use memory::Client;
+pub use outbound::{ChannelOutbound, NoOutbound, Outbound};
+pub use stdio::serve_io;

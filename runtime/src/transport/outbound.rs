@@ -1,0 +1,33 @@
+//! The sink for messages the server sends on its own (notifications, requests).
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+/// Where server-initiated messages of a call or session go.
+///
+/// Sending never blocks the tool: a transport that cannot keep up drops
+/// messages (and logs that it did) rather than stall the call.
+pub trait Outbound: Send + Sync + 'static {
+    /// Sends one JSON-RPC message.
+    fn send(&self, message: Value);
+}
+
+/// An [`Outbound`] that feeds a bounded channel.
+#[derive(Debug, Clone)]
+pub struct ChannelOutbound(pub mpsc::Sender<Value>);
+
+impl Outbound for ChannelOutbound {
+    fn send(&self, message: Value) {
+        if let Err(e) = self.0.try_send(message) {
+            tracing::warn!("dropped an outgoing message: {e}");
+        }
+    }
+}
+
+/// An [`Outbound`] that discards everything (a call with no way to reach the client).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoOutbound;
+
+impl Outbound for NoOutbound {
+    fn send(&self, _message: Value) {}
+}
