@@ -51,6 +51,11 @@ pub use transport::Client;
 
 pub use ferrymcp_macros::{tool, tools};
 
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// The names a server file needs: `use ferrymcp::prelude::*;`.
 pub mod prelude {
     pub use crate::{

@@ -48,6 +48,11 @@ impl Session {
         self.state.client.get().map(|c| c.protocol_version)
     }
 
+    /// How many requests of this session are running now.
+    pub fn in_flight_count(&self) -> usize {
+        self.lock_in_flight().len()
+    }
+
     /// The server this session belongs to.
     pub fn server(&self) -> &Server {
         &self.server
@@ -96,9 +101,11 @@ impl Session {
         let outcome = async {
             let token = CancellationToken::new();
             let _in_flight = InFlight::register(self, &id, &token);
+            // A cancelled request gets no response, even if it finished meanwhile.
             tokio::select! {
-                outcome = self.dispatch(request, outbound, extensions, token.clone()) => Some(outcome),
+                biased;
                 _ = token.cancelled() => None,
+                outcome = self.dispatch(request, outbound, extensions, token.clone()) => Some(outcome),
             }
         }
         .instrument(span)

@@ -67,7 +67,9 @@ impl InputSchema {
         if !defs.is_empty() {
             root.insert("$defs".into(), Value::Object(defs));
         }
-        Value::Object(root)
+        let mut root = Value::Object(root);
+        split_type_arrays(&mut root);
+        root
     }
 }
 
@@ -97,6 +99,7 @@ impl OutputSchema {
             }
         };
         root.remove("$schema");
+        split_type_arrays_in(&mut root);
         let is_object = root.get("type") == Some(&Value::String("object".into()));
         if is_object {
             return OutputSchema {
@@ -105,6 +108,8 @@ impl OutputSchema {
             };
         }
         let defs = root.remove("$defs");
+        // schemars titles scalar roots after their Rust type ("double"): noise here.
+        root.remove("title");
         let mut wrapper = Map::new();
         wrapper.insert("type".into(), Value::String("object".into()));
         let mut props = Map::new();
@@ -120,6 +125,40 @@ impl OutputSchema {
         OutputSchema {
             schema: Value::Object(wrapper),
             wrapped: true,
+        }
+    }
+}
+
+/// Rewrites `"type": ["number", "null"]` as `anyOf` branches of one type each:
+/// legal either way, but single-type schemas are what model providers' tool
+/// dialects accept (the MCP Inspector flags type arrays as not portable).
+fn split_type_arrays(value: &mut Value) {
+    match value {
+        Value::Object(map) => split_type_arrays_in(map),
+        Value::Array(items) => items.iter_mut().for_each(split_type_arrays),
+        _ => {}
+    }
+}
+
+fn split_type_arrays_in(map: &mut Map<String, Value>) {
+    if let Some(Value::Array(types)) = map.get("type") {
+        if types.len() > 1 && types.iter().all(Value::is_string) {
+            let branches = types
+                .iter()
+                .map(|t| {
+                    let mut branch = Map::new();
+                    branch.insert("type".into(), t.clone());
+                    Value::Object(branch)
+                })
+                .collect();
+            map.remove("type");
+            map.insert("anyOf".into(), Value::Array(branches));
+        }
+    }
+    for (key, child) in map.iter_mut() {
+        // Data, not schemas: leave them as they are.
+        if !matches!(key.as_str(), "default" | "examples" | "const" | "enum") {
+            split_type_arrays(child);
         }
     }
 }
@@ -140,6 +179,11 @@ mod tests {
         assert_eq!(v["properties"]["a"]["description"], "first");
         assert_eq!(v["properties"]["b"]["default"], "x");
         assert_eq!(v["required"], json!(["a"]));
+        assert_eq!(
+            v["properties"]["b"]["anyOf"],
+            json!([{"type": "string"}, {"type": "null"}]),
+            "nullable types are split into single-type branches"
+        );
     }
 
     #[test]
@@ -147,6 +191,7 @@ mod tests {
         let s = OutputSchema::of::<i64>();
         assert!(s.wrapped);
         assert_eq!(s.schema["properties"]["result"]["type"], "integer");
+        assert!(s.schema["properties"]["result"].get("title").is_none());
         #[derive(JsonSchema)]
         #[allow(dead_code)]
         struct Report {

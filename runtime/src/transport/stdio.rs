@@ -16,7 +16,8 @@ pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 /// Serves one session on a reader and a writer (stdin and stdout for a real
 /// stdio server) until the reader closes, then waits for the calls in flight.
 ///
-/// Requests run concurrently, so `notifications/cancelled` can stop a slow call.
+/// Tool calls run concurrently, so `notifications/cancelled` can stop a slow
+/// one; every other request is answered in the order it arrived.
 pub async fn serve_io<R, W>(server: &Server, reader: R, writer: W) -> std::io::Result<()>
 where
     R: AsyncRead + Unpin,
@@ -48,6 +49,12 @@ where
             Err(rejected) => {
                 let _ = tx.send(rejected.to_response()).await;
             }
+            Ok(Incoming::Request(request)) if !runs_long(&request.method) => {
+                // Handled in order: `initialize` must finish before what follows it.
+                if let Some(response) = session.handle(Incoming::Request(request)).await {
+                    let _ = tx.send(response).await;
+                }
+            }
             Ok(Incoming::Request(request)) => {
                 let session = session.clone();
                 let tx = tx.clone();
@@ -73,6 +80,12 @@ where
     writer_task
         .await
         .map_err(|e| std::io::Error::other(format!("stdio writer failed: {e}")))?
+}
+
+/// Requests that may take long run concurrently, so that later messages (such as
+/// `notifications/cancelled`) are read while they run; the rest are answered in order.
+fn runs_long(method: &str) -> bool {
+    matches!(method, "tools/call")
 }
 
 enum LineRead {
