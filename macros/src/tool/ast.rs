@@ -22,7 +22,7 @@ pub enum ParamKind {
         /// The doc comment, for the schema's description.
         doc: Option<String>,
         /// `#[arg(default = ...)]`.
-        default: Option<Expr>,
+        default: Option<Box<Expr>>,
         /// Whether the type is `Option<_>` (absent means `None`).
         optional: bool,
     },
@@ -43,7 +43,10 @@ impl ToolSignature {
         if sig.asyncness.is_none() {
             errors.push(syn::Error::new_spanned(
                 sig.fn_token,
-                "a `#[tool]` function must be `async fn`: write `async fn`",
+                format!(
+                    "a `#[tool]` function must be async: write `async fn {}`",
+                    sig.ident
+                ),
             ));
         }
         if let Some(unsafety) = &sig.unsafety {
@@ -163,13 +166,16 @@ fn parse_param(attrs: &[Attribute], pat: &Pat, ty: &Type) -> syn::Result<Param> 
         } else if attr.path().is_ident("arg") {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("default") {
-                    default = Some(meta.value()?.parse::<Expr>()?);
+                    default = Some(Box::new(meta.value()?.parse::<Expr>()?));
                     Ok(())
                 } else if meta.path.is_ident("rename") {
                     rename = Some(meta.value()?.parse::<syn::LitStr>()?.value());
                     Ok(())
                 } else {
-                    Err(meta.error("unknown `#[arg]` option; valid options: default, rename"))
+                    let key = meta.path.to_token_stream().to_string().replace(' ', "");
+                    Err(meta.error(format!(
+                        "unknown `#[arg]` option `{key}`; valid options: default, rename"
+                    )))
                 }
             })?;
         } else if attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr") {
@@ -191,6 +197,17 @@ fn parse_param(attrs: &[Attribute], pat: &Pat, ty: &Type) -> syn::Result<Param> 
             kind: ParamKind::Injected,
         });
     }
+    if let Some(reference) = find_reference(ty) {
+        let owned = match &*reference.elem {
+            Type::Path(p) if p.path.is_ident("str") => "`String`".to_string(),
+            Type::Slice(slice) => format!("`Vec<{}>`", type_key(&slice.elem)),
+            other => format!("`{}`", type_key(other)),
+        };
+        return Err(syn::Error::new_spanned(
+            reference.and_token,
+            format!("a tool argument is read from the client's JSON, so it cannot borrow: take {owned} instead"),
+        ));
+    }
     let plain = ident.to_string();
     let name = rename.unwrap_or_else(|| plain.trim_start_matches("r#").to_string());
     let doc = if doc_lines.is_empty() {
@@ -207,6 +224,29 @@ fn parse_param(attrs: &[Attribute], pat: &Pat, ty: &Type) -> syn::Result<Param> 
         },
         ty: ty.clone(),
     })
+}
+
+/// The error for `#[tool]` on an item that is not a function, at the item's
+/// keyword (`struct`, `impl`, ...) when there is one.
+pub fn not_a_function(item: proc_macro2::TokenStream) -> syn::Error {
+    let (what, span) = match syn::parse2::<syn::Item>(item) {
+        Ok(syn::Item::Struct(i)) => ("a struct", i.struct_token.span),
+        Ok(syn::Item::Enum(i)) => ("an enum", i.enum_token.span),
+        Ok(syn::Item::Union(i)) => ("a union", i.union_token.span),
+        Ok(syn::Item::Impl(i)) => ("an `impl` block", i.impl_token.span),
+        Ok(syn::Item::Trait(i)) => ("a trait", i.trait_token.span),
+        Ok(syn::Item::Mod(i)) => ("a module", i.mod_token.span),
+        Ok(syn::Item::Const(i)) => ("a constant", i.const_token.span),
+        Ok(syn::Item::Static(i)) => ("a static", i.static_token.span),
+        Ok(syn::Item::Type(i)) => ("a type alias", i.type_token.span),
+        Ok(syn::Item::Use(i)) => ("a `use`", i.use_token.span),
+        Ok(other) => ("this item", other.span()),
+        Err(_) => ("this item", proc_macro2::Span::call_site()),
+    };
+    syn::Error::new(
+        span,
+        format!("`#[tool]` goes on an `async fn`, not on {what}"),
+    )
 }
 
 /// The `#[doc = "..."]` text of an attribute.
@@ -238,6 +278,50 @@ pub fn join_doc(lines: &[String]) -> String {
 fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     match ty {
         Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        _ => None,
+    }
+}
+
+/// The type an argument's type is an `Option` or `Vec` of (through any
+/// number of them), or the type itself: whether that type is a `ToolArgument`
+/// decides whether the whole is, so it is checked on its own to report the
+/// error on it, with `ToolArgument`'s message.
+pub fn argument_core(ty: &Type) -> &Type {
+    let Some(segment) = last_segment(ty) else {
+        return ty;
+    };
+    if segment.ident != "Option" && segment.ident != "Vec" {
+        return ty;
+    }
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return ty;
+    };
+    match (args.args.len(), args.args.first()) {
+        (1, Some(GenericArgument::Type(inner))) => argument_core(inner),
+        _ => ty,
+    }
+}
+
+/// The first reference in a type (`&str`, `Option<&str>`, `Vec<&[u8]>`).
+fn find_reference(ty: &Type) -> Option<&syn::TypeReference> {
+    match ty {
+        Type::Reference(r) => Some(r),
+        Type::Paren(p) => find_reference(&p.elem),
+        Type::Group(g) => find_reference(&g.elem),
+        Type::Array(a) => find_reference(&a.elem),
+        Type::Slice(s) => find_reference(&s.elem),
+        Type::Tuple(t) => t.elems.iter().find_map(find_reference),
+        Type::Path(p) => p
+            .path
+            .segments
+            .iter()
+            .find_map(|segment| match &segment.arguments {
+                PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+                    GenericArgument::Type(t) => find_reference(t),
+                    _ => None,
+                }),
+                _ => None,
+            }),
         _ => None,
     }
 }
@@ -285,6 +369,26 @@ impl Errors {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+}
+
+/// The `T` and `E` of a return type written `Result<T, E>` (any path ending in
+/// `Result` with two type arguments).
+pub fn result_parts(ty: &Type) -> Option<(&Type, &Type)> {
+    let segment = last_segment(ty)?;
+    if segment.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    match (types.next(), types.next(), types.next()) {
+        (Some(ok), Some(err), None) => Some((ok, err)),
+        _ => None,
     }
 }
 

@@ -184,7 +184,7 @@ pub fn check_tool_name(name: &LitStr) -> syn::Result<()> {
     } else {
         Err(syn::Error::new_spanned(
             name,
-            "a tool name has 1 to 128 characters of A-Z, a-z, 0-9, `_`, `-` and `.`",
+            format!("invalid tool name {value:?}: a tool name has 1 to 128 characters of A-Z, a-z, 0-9, `_`, `-` and `.`"),
         ))
     }
 }

@@ -1,11 +1,17 @@
 //! Generates the tool type and its `ToolFn` implementation.
+//!
+//! Code that can fail to compile because of the user's types is spanned at the
+//! user's tokens (`quote_spanned!`), so the error points at the parameter or
+//! the return type that is wrong, not at `#[tool]`.
 
-use super::ast::{doc_line, join_doc, type_span, ParamKind, ToolSignature};
+use super::ast::{
+    argument_core, doc_line, join_doc, result_parts, type_span, ParamKind, ToolSignature,
+};
 use super::attr::{Task, ToolOptions};
 use super::fallback::clean_function;
 use crate::tools::tool_type_name;
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ItemFn;
 
 pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -> TokenStream {
@@ -13,7 +19,7 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
     let fn_ident = &func.sig.ident;
     let vis = &func.vis;
     let tool_type = tool_type_name(fn_ident);
-    let p = quote!(::ferrymcp::__private);
+    let p = private(Span::call_site());
 
     let name = match &options.name {
         Some(name) => name.value(),
@@ -57,7 +63,6 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
     let mut known = Vec::new();
     for (i, param) in signature.params.iter().enumerate() {
         let ty = &param.ty;
-        let span = type_span(ty);
         let var = format_ident!("__ferrymcp_arg{}", i);
         call_args.push(quote!(#var));
         match &param.kind {
@@ -70,13 +75,19 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
                 known.push(name.clone());
                 let doc = opt_str(doc.clone());
                 let required = default.is_none() && !optional;
-                let default_json = match default {
-                    Some(expr) => quote!(#p::default_json::<#ty>(#expr)),
-                    None => quote!(#p::None),
+                // Errors about the argument's type point at the type it is an
+                // `Option`/`Vec` of, which is the one lacking a trait.
+                let core = argument_core(ty);
+                let wrapped = !std::ptr::eq(core, ty);
+                let span = type_span(core);
+                let p = private(span);
+                // The compiler blames an explicit type argument (`required::<T>`)
+                // at its own span; respanned, `Option<Query>` is blamed at `Query`.
+                let ty = &if wrapped {
+                    respan(ty.to_token_stream(), span)
+                } else {
+                    ty.to_token_stream()
                 };
-                schema_args.push(quote_spanned! {span=>
-                    #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, #default_json);
-                });
                 let read = match (default, optional) {
                     (Some(expr), _) => {
                         quote_spanned!(span=> #p::with_default::<#ty>(&mut __args, #name, || #expr))
@@ -84,7 +95,37 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
                     (None, true) => quote_spanned!(span=> #p::optional::<#ty>(&mut __args, #name)),
                     (None, false) => quote_spanned!(span=> #p::required::<#ty>(&mut __args, #name)),
                 };
-                reads.push(quote! {
+                // `Option<Query>: ToolArgument` would be reported as the missing
+                // `Query: JsonSchema`, without our message: check `Query` first, at
+                // the same span, so that the error is about it and hides the other.
+                let check = if wrapped {
+                    quote_spanned!(span=> let _ = |mut __args: #p::ArgMap| #p::required::<#core>(&mut __args, #name);)
+                } else {
+                    quote!()
+                };
+                // `input_schema` repeats the read of `call` (on the empty `__args`),
+                // before anything else about the argument, so that a type that is
+                // not a `ToolArgument`, or a default of the wrong type, fails with
+                // the same error in both, which the compiler reports once; the
+                // `JsonSchema` error of `InputSchema::arg` is implied by it at the
+                // same span and not reported.
+                schema_args.push(if default.is_some() {
+                    quote_spanned! {span=>
+                        #check
+                        #[allow(clippy::redundant_closure)]
+                        let __default = #p::Result::ok(#read).and_then(#p::route::default_json::<#ty>);
+                        #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, __default);
+                    }
+                } else {
+                    quote_spanned! {span=>
+                        #check
+                        let _ = |mut __args: #p::ArgMap| #read;
+                        #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, #p::None);
+                    }
+                });
+                reads.push(quote_spanned! {span=>
+                    #check
+                    #[allow(clippy::redundant_closure)]
                     let #var: #ty = match #read {
                         #p::Ok(value) => value,
                         #p::Err(error) => return #p::arg_failure(error),
@@ -92,9 +133,14 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
                 });
             }
             ParamKind::Injected => {
-                bounds.push(quote_spanned!(span=> #ty: #p::Inject<__L>));
+                let span = type_span(ty);
+                let p = private(span);
+                // Bounded on the lifespan (`__L: Supplies<T>`, not `T: Inject<__L>`)
+                // so `tools![..]` takes `__L` from the server, and a mismatch is
+                // reported against the server's lifespan type.
+                bounds.push(quote_spanned!(span=> __L: #p::route::Supplies<#ty>));
                 injects.push(quote_spanned! {span=>
-                    let #var: #ty = match <#ty as #p::Inject<__L>>::inject(&__scope) {
+                    let #var: #ty = match <__L as #p::route::Supplies<#ty>>::supply(&__scope) {
                         #p::Ok(value) => value,
                         #p::Err(error) => return #p::arg_failure(error),
                     };
@@ -102,36 +148,53 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
             }
         }
     }
+
     let ret = &signature.ret;
     let ret_span = type_span(ret);
+    // For `Result<T, E>`, errors about `T` point at `T` and about `E` at `E`.
+    let (ok_span, err_span) = match result_parts(ret) {
+        Some((ok, err)) => (type_span(ok), type_span(err)),
+        None => (ret_span, ret_span),
+    };
+    let (p_ret, p_ok, p_err) = (private(ret_span), private(ok_span), private(err_span));
+    let split = quote_spanned! {ret_span=>
+        (&&#p_ret::route::ReturnTag::<#ret>::new()).split(__ret)
+    };
+    let ok_output = quote_spanned! {ok_span=>
+        (&&&#p_ok::route::OutputTag::of(&__value)).output_route().output(__value)
+    };
+    let err_output = quote_spanned! {err_span=>
+        (&&&#p_err::route::ErrorTag::of(&__error)).error_route().output(__error)
+    };
+    let ok_tag = quote_spanned! {ret_span=>
+        (&&#p_ret::route::ReturnTag::<#ret>::new()).ok_tag()
+    };
+    let schema = quote_spanned! {ok_span=>
+        (&&&__tag).output_route().schema(&__tag)
+    };
+
     let fn_span = fn_ident.span();
+    let p_fn = private(fn_span);
     let call = quote_spanned! {fn_span=>
         #fn_ident(#(#call_args),*)
     };
-    let convert = quote_spanned! {ret_span=>
-        match (&&#p::route::ReturnTag::<#ret>::new()).split(__ret) {
-            #p::Ok(__value) => {
-                let __tag = #p::route::OutputTag::of(&__value);
-                (&&&__tag).output_route().output(__value)
-            }
-            #p::Err(__error) => {
-                let __tag = #p::route::ErrorTag::of(&__error);
-                (&&&__tag).error_route().output(__error)
-            }
+    let body = quote! {
+        #[allow(unused_imports)]
+        use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _, ViaToolError as _, ViaDisplayError as _, ViaUnsupportedError as _};
+        #(#reads)*
+        if let #p::Err(error) = #p::no_unknown(&__args, &[#(#known),*]) {
+            return #p::arg_failure(error);
+        }
+        #(#injects)*
+        let __ret: #ret = #call.await;
+        match #split {
+            #p::Ok(__value) => #ok_output,
+            #p::Err(__error) => #err_output,
         }
     };
+    // Spanned at the function's name: a future that is not `Send` is reported there.
     let boxed = quote_spanned! {fn_span=>
-        #p::Box::pin(async move {
-            #[allow(unused_imports)]
-            use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _, ViaToolError as _, ViaDisplayError as _, ViaUnsupportedError as _};
-            #(#reads)*
-            if let #p::Err(error) = #p::no_unknown(&__args, &[#(#known),*]) {
-                return #p::arg_failure(error);
-            }
-            #(#injects)*
-            let __ret: #ret = #call.await;
-            #convert
-        })
+        #p_fn::Box::pin(async move { #body })
     };
 
     quote! {
@@ -162,6 +225,8 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
 
             fn input_schema(&self) -> #p::serde_json::Value {
                 let mut __schema = #p::InputSchema::new();
+                #[allow(unused_mut, unused_variables)]
+                let mut __args = #p::ArgMap::new();
                 #(#schema_args)*
                 __schema.finish()
             }
@@ -169,8 +234,8 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
             fn output_schema(&self) -> #p::Option<#p::OutputSchema> {
                 #[allow(unused_imports)]
                 use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _};
-                let __tag = (&&#p::route::ReturnTag::<#ret>::new()).ok_tag();
-                (&&&__tag).output_route().schema(&__tag)
+                let __tag = #ok_tag;
+                #schema
             }
 
             #[allow(unused_mut)]
@@ -184,4 +249,27 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
             }
         }
     }
+}
+
+/// `tokens`, every one of them spanned at `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
+/// `::ferrymcp::__private`, spanned at `span`: the paths of generated code that
+/// may fail to compile are spanned at the user's token they depend on.
+fn private(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::ferrymcp::__private)
 }

@@ -23,6 +23,11 @@ pub fn clean_function(func: &ItemFn) -> ItemFn {
 
 pub fn expand(func: &ItemFn) -> TokenStream {
     let function = clean_function(func);
+    if func.sig.receiver().is_some() {
+        // A method: the placeholder type cannot go inside an `impl` block, and
+        // `tools![..]` cannot name a method anyway.
+        return quote!(#function);
+    }
     let vis = &func.vis;
     let tool_type = tool_type_name(&func.sig.ident);
     let p = quote!(::ferrymcp::__private);

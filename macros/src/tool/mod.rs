@@ -15,11 +15,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let func: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(func) => func,
         Err(_) => {
-            let error = syn::Error::new(
-                proc_macro2::Span::call_site(),
-                "`#[tool]` goes on an `async fn`",
-            );
-            let mut out = error.to_compile_error();
+            let mut out = ast::not_a_function(item.clone()).to_compile_error();
             out.extend(item);
             return out;
         }

@@ -28,9 +28,9 @@ use std::fmt;
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into a tool",
-    label = "not injectable",
+    label = "this tool takes a `{Self}`, which the server cannot supply",
     note = "injectable parameters are `Ctx`, `Lifespan<T>`, `Extension<T>` and types that implement `ferrymcp::Inject<L>`",
-    note = "a parameter without `#[inject]` is a tool argument, read from the client's arguments"
+    note = "implement `ferrymcp::Inject<L>` for `{Self}` to supply it from the call scope, or drop `#[inject]` to make it an argument the client sends"
 )]
 pub trait Inject<L>: Sized {
     /// Resolves the parameter from the call scope.

@@ -78,6 +78,7 @@ impl IntoToolOutput for () {
 #[doc(hidden)]
 pub mod route {
     use super::*;
+    use crate::inject::{CallScope, Inject, InjectError};
 
     /// Names a return type so a route can be picked for it.
     pub struct ReturnTag<T>(PhantomData<T>);
@@ -223,9 +224,46 @@ pub mod route {
         pub fn output<T: IntoToolOutput>(self, value: T) -> ToolOutput {
             ToolOutput::Result(value.into_tool_output())
         }
-        /// Fails to compile with [`IntoToolOutput`]'s message.
-        pub fn schema<T: IntoToolOutput>(self, _: &OutputTag<T>) -> Option<OutputSchema> {
+        /// No schema. Deliberately unbounded: [`output`](Self::output) already
+        /// reports the unsupported type, and one mistake should give one error.
+        pub fn schema<T>(self, _: &OutputTag<T>) -> Option<OutputSchema> {
             None
+        }
+    }
+
+    // --- arguments ---
+
+    /// The type of an argument with `#[arg(default = ..)]`: the default is
+    /// shown in the input schema, so it is serialized.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot have a default value: it needs `serde::Serialize`",
+        label = "this argument has `#[arg(default = ..)]`, and the default is shown in the input schema",
+        note = "derive it: `#[derive(serde::Serialize)]`, or take an `Option<_>` and fill in the default in the function"
+    )]
+    pub trait DefaultValue: Serialize {}
+    impl<T: Serialize> DefaultValue for T {}
+
+    /// Serializes a default argument value for the input schema.
+    pub fn default_json<T: DefaultValue>(value: T) -> Option<Value> {
+        serde_json::to_value(value).ok()
+    }
+
+    // --- injected parameters ---
+
+    /// A server whose lifespan is `Self` supplies the injected parameter `T`.
+    ///
+    /// The generated `ToolFn<L>` impl bounds `L: Supplies<T>` rather than
+    /// `T: Inject<L>`: with the lifespan as the self type, the compiler cannot
+    /// pick `L` from the parameter (`Lifespan<Foo>` would make it `Foo`) and
+    /// waits for the server's type, so a mismatch is reported as
+    /// [`FromLifespan`](crate::FromLifespan)'s message at the tool's name.
+    pub trait Supplies<T>: Sized {
+        /// Resolves the parameter from the call scope.
+        fn supply(scope: &CallScope) -> Result<T, InjectError>;
+    }
+    impl<L, T: Inject<L>> Supplies<T> for L {
+        fn supply(scope: &CallScope) -> Result<T, InjectError> {
+            T::inject(scope)
         }
     }
 
