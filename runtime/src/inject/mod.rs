@@ -15,3 +15,5 @@ pub use ctx::Ctx;
 pub use extract::{Extension, Inject, InjectError};
 pub use lifespan::{FromLifespan, Lifespan};
 pub use scope::{CallScope, ClientInfo, LogLevelFilter};
+mod headers;
+pub use headers::Headers;

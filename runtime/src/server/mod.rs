@@ -7,9 +7,11 @@
 mod builder;
 mod methods;
 mod session;
+pub mod stateless;
 
 pub use builder::ServerBuilder;
 pub use session::Session;
+pub use stateless::StatelessCall;
 
 use crate::protocol::Implementation;
 use crate::tool::registry::ToolRegistry;

@@ -4,6 +4,7 @@
 //! hands them to a [`Session`](crate::server::Session), and delivers what the
 //! session sends back through an [`Outbound`] sink.
 
+pub mod http;
 mod memory;
 mod outbound;
 mod stdio;

@@ -1,0 +1,272 @@
+//! The session revisions (2025-03-26 to 2025-11-25) over HTTP: `initialize`
+//! opens a session named by `Mcp-Session-Id`; later requests carry it; GET
+//! opens the session's stream for server messages; DELETE ends it.
+
+use super::modern::effective_mode;
+use super::options::ResponseMode;
+use super::response::{self, Accept};
+use super::router::Endpoint;
+use super::sessions::HttpSession;
+use super::sse::{self, reply, KeepAlive, Reply};
+use crate::inject::Headers;
+use crate::protocol::jsonrpc::parse_value;
+use crate::protocol::{Incoming, ProtocolVersion, RequestId};
+use crate::transport::{ChannelOutbound, NoOutbound, Outbound};
+use axum::body::Bytes;
+use axum::response::Response;
+use futures::FutureExt;
+use http::header::{HeaderName, HeaderValue};
+use http::request::Parts;
+use http::StatusCode;
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// The session header.
+pub(crate) const MCP_SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
+
+fn session_id(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(&MCP_SESSION_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// Why a request has no session.
+enum NoSession {
+    /// No `Mcp-Session-Id` header: 400.
+    Missing,
+    /// An unknown or ended session: 404.
+    Unknown,
+}
+
+impl NoSession {
+    fn response(self, id: Option<&RequestId>) -> Response {
+        match self {
+            NoSession::Missing => response::refuse(
+                StatusCode::BAD_REQUEST,
+                id,
+                "Bad Request: missing Mcp-Session-Id header; send `initialize` first to open a session",
+            ),
+            NoSession::Unknown => response::refuse(
+                StatusCode::NOT_FOUND,
+                id,
+                "Not Found: unknown or ended session; send `initialize` to open a new one",
+            ),
+        }
+    }
+}
+
+/// Finds the request's session.
+fn find_session(ep: &Endpoint, parts: &Parts) -> Result<Arc<HttpSession>, NoSession> {
+    let sid = session_id(parts).ok_or(NoSession::Missing)?;
+    ep.sessions.get(sid).ok_or(NoSession::Unknown)
+}
+
+/// Answers a POST of a session revision.
+pub(crate) async fn post(ep: Endpoint, parts: Parts, body: Value, accept: Accept) -> Response {
+    let incoming = match parse_value(body) {
+        Ok(incoming) => incoming,
+        Err(rejected) => {
+            return response::error(
+                StatusCode::BAD_REQUEST,
+                rejected.id.as_ref(),
+                &rejected.error,
+            )
+        }
+    };
+    let mode = effective_mode(ep.options.response_mode, accept);
+    let request = match incoming {
+        Incoming::Request(request) if request.method == "initialize" => {
+            return initialize(ep, parts, request, mode).await
+        }
+        Incoming::Request(request) => request,
+        other => {
+            let session = match find_session(&ep, &parts) {
+                Ok(s) => s,
+                Err(no) => return no.response(None),
+            };
+            let _active = session.activate();
+            match other {
+                Incoming::Notification(n) => session.session.handle_notification(n),
+                _ => tracing::debug!("ignoring a client response to no request of ours"),
+            }
+            return response::empty(StatusCode::ACCEPTED);
+        }
+    };
+    let session = match find_session(&ep, &parts) {
+        Ok(s) => s,
+        Err(no) => return no.response(Some(&request.id)),
+    };
+    let active = session.activate();
+    let mut extensions = parts.extensions;
+    extensions.insert(Headers::from_request(&parts.headers));
+    let (tx, rx) = mpsc::channel(ep.options.sse_buffer);
+    let outbound: Arc<dyn Outbound> = match mode {
+        // Notifications of a JSON-answered call go to the GET stream, if open.
+        ResponseMode::Json => Arc::clone(&session.standalone) as Arc<dyn Outbound>,
+        _ => Arc::new(ChannelOutbound(tx)),
+    };
+    let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25)
+        .then(|| session.next_event_id());
+    let detach_until = Some(session.closed.clone());
+    let inner = session.session.clone();
+    let call = async move { inner.handle_request(request, outbound, extensions).await }.boxed();
+    reply(
+        call,
+        rx,
+        Reply {
+            mode,
+            priming,
+            detach_until,
+            cancel_on_drop: None,
+            active: Some(active),
+            status: |_| StatusCode::OK,
+            headers: Vec::new(),
+            keep_alive: ep.options.sse_keep_alive,
+        },
+    )
+    .await
+}
+
+/// `initialize`: a new session, stored once the handshake succeeded.
+async fn initialize(
+    ep: Endpoint,
+    parts: Parts,
+    request: crate::protocol::Request,
+    mode: ResponseMode,
+) -> Response {
+    let full = || {
+        response::refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(&request.id),
+            "Service Unavailable: too many open sessions; try again later",
+        )
+    };
+    if !ep.sessions.has_room() {
+        return full();
+    }
+    let session = HttpSession::new(&ep.server);
+    let id = request.id.clone();
+    let mut extensions = parts.extensions;
+    extensions.insert(Headers::from_request(&parts.headers));
+    let Some(answer) = session
+        .session
+        .handle_request(request, Arc::new(NoOutbound), extensions)
+        .await
+    else {
+        return response::empty(StatusCode::ACCEPTED);
+    };
+    let mut headers = Vec::new();
+    if answer.get("result").is_some() {
+        if ep.sessions.insert(Arc::clone(&session)).is_err() {
+            return response::refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(&id),
+                "Service Unavailable: too many open sessions; try again later",
+            );
+        }
+        if let Ok(value) = HeaderValue::from_str(&session.id) {
+            headers.push((MCP_SESSION_ID, value));
+        }
+        tracing::debug!(session = %session.id, "session opened");
+    }
+    let priming = (mode == ResponseMode::Sse
+        && session.protocol_version() >= ProtocolVersion::V2025_11_25)
+        .then(|| session.next_event_id());
+    let (_, rx) = mpsc::channel(1);
+    reply(
+        futures::future::ready(Some(answer)).boxed(),
+        rx,
+        Reply {
+            mode: if mode == ResponseMode::Sse {
+                mode
+            } else {
+                ResponseMode::Json
+            },
+            priming,
+            detach_until: None,
+            cancel_on_drop: None,
+            active: None,
+            status: |_| StatusCode::OK,
+            headers,
+            keep_alive: None,
+        },
+    )
+    .await
+}
+
+/// GET: opens the session's stream for messages that belong to no request.
+pub(crate) async fn get(ep: Endpoint, parts: Parts) -> Response {
+    if !Accept::from_headers(&parts.headers).sse {
+        return response::refuse(
+            StatusCode::NOT_ACCEPTABLE,
+            None,
+            "Not Acceptable: the GET stream is text/event-stream; accept it",
+        );
+    }
+    let session = match find_session(&ep, &parts) {
+        Ok(s) => s,
+        Err(no) => return no.response(None),
+    };
+    let stream_no = session.next_stream();
+    let Some(mut messages) = session.standalone.open(stream_no, ep.options.sse_buffer) else {
+        return response::refuse(
+            StatusCode::CONFLICT,
+            None,
+            "Conflict: this session already has an open GET stream",
+        );
+    };
+    let active = session.activate();
+    let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25)
+        .then(|| format!("{stream_no}-0"));
+    let keep_alive = ep.options.sse_keep_alive;
+    let (frames, rx) = mpsc::channel::<Bytes>(16);
+    tokio::spawn(async move {
+        let _active = active;
+        let mut keep_alive = KeepAlive::new(keep_alive);
+        let mut connected = match priming {
+            Some(id) => frames.send(sse::priming(&id)).await.is_ok(),
+            None => true,
+        };
+        while connected {
+            tokio::select! {
+                biased;
+                _ = frames.closed() => connected = false,
+                _ = session.closed.cancelled() => connected = false,
+                m = messages.recv() => match m {
+                    Some(m) => connected = frames.send(sse::event(&m)).await.is_ok(),
+                    None => connected = false,
+                },
+                _ = keep_alive.tick() => {
+                    connected = frames.send(Bytes::from_static(b": keep-alive\n\n")).await.is_ok();
+                }
+            }
+        }
+        session.standalone.close(stream_no);
+    });
+    sse::stream_response(rx)
+}
+
+/// DELETE: ends the session.
+pub(crate) async fn delete(ep: Endpoint, parts: Parts) -> Response {
+    let Some(sid) = session_id(&parts) else {
+        return response::refuse(
+            StatusCode::BAD_REQUEST,
+            None,
+            "Bad Request: missing Mcp-Session-Id header",
+        );
+    };
+    match ep.sessions.remove(sid) {
+        Some(session) => {
+            tracing::debug!(session = %session.id, "session ended by the client");
+            response::empty(StatusCode::NO_CONTENT)
+        }
+        None => response::refuse(
+            StatusCode::NOT_FOUND,
+            None,
+            "Not Found: unknown or ended session",
+        ),
+    }
+}

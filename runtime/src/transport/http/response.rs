@@ -1,0 +1,122 @@
+//! Plain HTTP responses: JSON bodies, JSON-RPC errors with their status.
+
+use crate::protocol::jsonrpc::code;
+use crate::protocol::{ErrorObject, RequestId};
+use axum::body::Body;
+use axum::response::Response;
+use http::header::{HeaderValue, CONTENT_TYPE};
+use http::StatusCode;
+use serde_json::{Map, Value};
+
+/// A JSON body with a status.
+pub(crate) fn json(status: StatusCode, value: &Value) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// A JSON-RPC error response; without an id when none could be read.
+pub(crate) fn error(status: StatusCode, id: Option<&RequestId>, error: &ErrorObject) -> Response {
+    let mut m = Map::with_capacity(3);
+    m.insert("jsonrpc".into(), Value::String("2.0".into()));
+    if let Some(id) = id {
+        m.insert("id".into(), serde_json::to_value(id).unwrap_or(Value::Null));
+    }
+    m.insert(
+        "error".into(),
+        serde_json::to_value(error).unwrap_or(Value::Null),
+    );
+    json(status, &Value::Object(m))
+}
+
+/// A transport-level refusal: status plus a JSON-RPC error (-32600) that says why.
+pub(crate) fn refuse(
+    status: StatusCode,
+    id: Option<&RequestId>,
+    message: impl Into<String>,
+) -> Response {
+    error(
+        status,
+        id,
+        &ErrorObject::new(code::INVALID_REQUEST, message),
+    )
+}
+
+/// An empty response with a status.
+pub(crate) fn empty(status: StatusCode) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = status;
+    response
+}
+
+/// The HTTP status of a stateless (2026-07-28) JSON-RPC error.
+pub(crate) fn stateless_status(code: i64) -> StatusCode {
+    match code {
+        code::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
+        code::PARSE_ERROR
+        | code::INVALID_REQUEST
+        | code::INVALID_PARAMS
+        | code::HEADER_MISMATCH
+        | code::MISSING_REQUIRED_CLIENT_CAPABILITY
+        | code::UNSUPPORTED_PROTOCOL_VERSION => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    }
+}
+
+/// The status of a stateless JSON-RPC response: 200 for a result.
+pub(crate) fn stateless_response_status(response: &Value) -> StatusCode {
+    response
+        .get("error")
+        .and_then(|e| e.get("code"))
+        .and_then(Value::as_i64)
+        .map_or(StatusCode::OK, stateless_status)
+}
+
+/// What the client's `Accept` header allows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Accept {
+    pub(crate) json: bool,
+    pub(crate) sse: bool,
+}
+
+impl Accept {
+    /// Reads `Accept`; an absent header accepts both.
+    pub(crate) fn from_headers(headers: &http::HeaderMap) -> Accept {
+        let mut values = headers.get_all(http::header::ACCEPT).iter().peekable();
+        if values.peek().is_none() {
+            return Accept {
+                json: true,
+                sse: true,
+            };
+        }
+        let mut accept = Accept {
+            json: false,
+            sse: false,
+        };
+        for value in values {
+            let Ok(value) = value.to_str() else { continue };
+            for item in value.split(',') {
+                let media = item
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                match media.as_str() {
+                    "*/*" => {
+                        accept.json = true;
+                        accept.sse = true;
+                    }
+                    "application/json" | "application/*" => accept.json = true,
+                    "text/event-stream" | "text/*" => accept.sse = true,
+                    _ => {}
+                }
+            }
+        }
+        accept
+    }
+}

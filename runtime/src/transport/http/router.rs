@@ -1,0 +1,189 @@
+//! The endpoint: one axum handler for POST, GET and DELETE that checks the
+//! request, then picks the adapter for the client's revision.
+//!
+//! A POST is stateless (2026-07-28) when its `MCP-Protocol-Version` header
+//! names a stateless revision or its body declares a protocol version in
+//! `params._meta`; otherwise it belongs to a session revision.
+
+use super::guard;
+use super::legacy;
+use super::modern;
+use super::options::HttpOptions;
+use super::response::{self, Accept};
+use super::sessions::SessionStore;
+use crate::protocol::jsonrpc::code;
+use crate::protocol::{ErrorObject, ProtocolVersion};
+use crate::server::stateless::stateless_versions;
+use crate::server::Server;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::routing::any;
+use axum::Router;
+use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{Method, StatusCode};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Everything the endpoint needs, created with the router.
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    pub(crate) server: Server,
+    pub(crate) options: Arc<HttpOptions>,
+    pub(crate) sessions: Arc<SessionStore>,
+}
+
+/// The router serving `server` at `/` of wherever it is mounted.
+pub(crate) fn router(server: &Server, options: HttpOptions) -> Router {
+    let endpoint = Endpoint {
+        server: server.clone(),
+        sessions: Arc::new(SessionStore::new(
+            options.session_idle_timeout,
+            options.max_sessions,
+        )),
+        options: Arc::new(options),
+    };
+    Router::new().route("/", any(handle)).with_state(endpoint)
+}
+
+async fn handle(State(ep): State<Endpoint>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    if let Err(guard::Forbidden(message)) = guard::check(&ep.options, &parts) {
+        tracing::warn!("{message}");
+        return response::refuse(StatusCode::FORBIDDEN, None, message);
+    }
+    let stateless_header = protocol_header(&parts.headers)
+        .and_then(ProtocolVersion::parse)
+        .is_some_and(ProtocolVersion::is_stateless);
+    match parts.method {
+        Method::POST => post(ep, parts, body).await,
+        Method::GET | Method::DELETE if stateless_header => method_not_allowed(
+            "Method Not Allowed: protocol revision 2026-07-28 has no GET stream and no sessions; POST requests",
+            "POST",
+        ),
+        Method::GET => legacy::get(ep, parts).await,
+        Method::DELETE => legacy::delete(ep, parts).await,
+        _ => method_not_allowed(
+            "Method Not Allowed: the MCP endpoint takes POST, GET and DELETE",
+            "GET, POST, DELETE",
+        ),
+    }
+}
+
+fn method_not_allowed(message: &str, allow: &'static str) -> Response {
+    let mut r = response::refuse(StatusCode::METHOD_NOT_ALLOWED, None, message);
+    r.headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(allow));
+    r
+}
+
+fn protocol_header(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get("mcp-protocol-version")
+        .map(|v| v.to_str().map(str::trim).unwrap_or("(not visible ASCII)"))
+}
+
+async fn post(ep: Endpoint, parts: http::request::Parts, body: Body) -> Response {
+    let accept = Accept::from_headers(&parts.headers);
+    if !accept.json && !accept.sse {
+        return response::refuse(
+            StatusCode::NOT_ACCEPTABLE,
+            None,
+            "Not Acceptable: accept application/json and text/event-stream",
+        );
+    }
+    if let Some(ct) = parts.headers.get(CONTENT_TYPE) {
+        let json = ct.to_str().is_ok_and(|ct| {
+            ct.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
+        if !json {
+            return response::refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                None,
+                "Unsupported Media Type: the body must be application/json",
+            );
+        }
+    }
+    let limit = ep.options.max_body_bytes;
+    let too_large = || {
+        response::refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            None,
+            format!("Payload Too Large: the body exceeds {limit} bytes"),
+        )
+    };
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return too_large();
+    }
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            // A length-limit error, or the client stopped sending.
+            return if is_length_limit(&e) {
+                too_large()
+            } else {
+                response::refuse(
+                    StatusCode::BAD_REQUEST,
+                    None,
+                    format!("Bad Request: could not read the body: {e}"),
+                )
+            };
+        }
+    };
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return response::error(
+                StatusCode::BAD_REQUEST,
+                None,
+                &ErrorObject::new(code::PARSE_ERROR, format!("Parse error: {e}")),
+            )
+        }
+    };
+    let header = protocol_header(&parts.headers);
+    let header_version = header.map(ProtocolVersion::parse);
+    let stateless = header_version
+        .flatten()
+        .is_some_and(ProtocolVersion::is_stateless)
+        || modern::declares_version(&value);
+    if stateless {
+        let mode = modern::effective_mode(ep.options.response_mode, accept);
+        return modern::post(ep, parts, value, mode).await;
+    }
+    if let (Some(requested), Some(None)) = (header, header_version) {
+        let mut supported: Vec<&str> = ProtocolVersion::SESSION_REVISIONS
+            .iter()
+            .map(|v| v.as_str())
+            .collect();
+        supported.extend(stateless_versions());
+        let error = ErrorObject::new(
+            code::UNSUPPORTED_PROTOCOL_VERSION,
+            format!(
+                "Bad Request: unsupported MCP-Protocol-Version {requested:?}; supported: {}",
+                supported.join(", ")
+            ),
+        )
+        .with_data(serde_json::json!({"supported": supported, "requested": requested}));
+        return response::error(StatusCode::BAD_REQUEST, None, &error);
+    }
+    legacy::post(ep, parts, value, accept).await
+}
+
+/// Whether reading the body failed because it was longer than the limit.
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.to_string().contains("length limit") {
+            return true;
+        }
+        source = e.source();
+    }
+    false
+}

@@ -1,0 +1,244 @@
+//! The legacy sessions of one endpoint: created by `initialize`, found by their
+//! `Mcp-Session-Id`, ended by DELETE, by idling, or never created when full.
+//!
+//! There is no background task: expired sessions are swept when a new one is
+//! created (and found expired on lookup), so the store needs nothing started
+//! and works in whatever runtime serves the router.
+
+use crate::protocol::ProtocolVersion;
+use crate::server::{Server, Session};
+use crate::transport::Outbound;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// How often at most a full sweep of expired sessions runs.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// Every session of one endpoint.
+pub(crate) struct SessionStore {
+    sessions: RwLock<HashMap<Arc<str>, Arc<HttpSession>>>,
+    idle_timeout: Duration,
+    max_sessions: usize,
+    last_sweep: Mutex<Instant>,
+}
+
+/// The store is full.
+#[derive(Debug)]
+pub(crate) struct Full;
+
+impl SessionStore {
+    pub(crate) fn new(idle_timeout: Duration, max_sessions: usize) -> Self {
+        SessionStore {
+            sessions: RwLock::new(HashMap::new()),
+            idle_timeout,
+            max_sessions,
+            last_sweep: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// The live session with this id; an expired one is removed and not returned.
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
+        let session = self
+            .sessions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()?;
+        if session.expired(Instant::now(), self.idle_timeout) {
+            self.remove(id);
+            return None;
+        }
+        Some(session)
+    }
+
+    /// Whether a session could be added now.
+    pub(crate) fn has_room(&self) -> bool {
+        self.sweep(false);
+        self.len() < self.max_sessions
+    }
+
+    /// Adds an initialized session.
+    pub(crate) fn insert(&self, session: Arc<HttpSession>) -> Result<(), Full> {
+        self.sweep(false);
+        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
+        if sessions.len() >= self.max_sessions {
+            drop(sessions);
+            self.sweep(true);
+            sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
+            if sessions.len() >= self.max_sessions {
+                return Err(Full);
+            }
+        }
+        sessions.insert(Arc::clone(&session.id), session);
+        Ok(())
+    }
+
+    /// Ends a session: its GET stream closes and its running calls are cancelled.
+    pub(crate) fn remove(&self, id: &str) -> Option<Arc<HttpSession>> {
+        let session = self
+            .sessions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id)?;
+        session.closed.cancel();
+        Some(session)
+    }
+
+    fn len(&self) -> usize {
+        self.sessions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+
+    /// Removes expired sessions, at most once per [`SWEEP_EVERY`] unless `force`.
+    fn sweep(&self, force: bool) {
+        let now = Instant::now();
+        {
+            let mut last = self.last_sweep.lock().unwrap_or_else(|e| e.into_inner());
+            if !force && now.duration_since(*last) < SWEEP_EVERY {
+                return;
+            }
+            *last = now;
+        }
+        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
+        sessions.retain(|_, s| {
+            let keep = !s.expired(now, self.idle_timeout);
+            if !keep {
+                tracing::debug!(session = %s.id, "session expired after idling");
+                s.closed.cancel();
+            }
+            keep
+        });
+    }
+}
+
+/// One legacy session over HTTP.
+pub(crate) struct HttpSession {
+    pub(crate) id: Arc<str>,
+    pub(crate) session: Session,
+    /// Cancelled when the session ends.
+    pub(crate) closed: CancellationToken,
+    pub(crate) standalone: Arc<Standalone>,
+    created: Instant,
+    /// Milliseconds after `created` of the last use.
+    last_seen: AtomicU64,
+    /// Requests running and streams open.
+    active: AtomicUsize,
+    next_stream: AtomicU64,
+}
+
+impl HttpSession {
+    /// A new session with a fresh id (128 random bits).
+    pub(crate) fn new(server: &Server) -> Arc<Self> {
+        let standalone = Arc::new(Standalone::default());
+        let id: Arc<str> = format!("{:032x}", rand::random::<u128>()).into();
+        Arc::new(HttpSession {
+            session: server.session(Arc::clone(&standalone) as Arc<dyn Outbound>),
+            id,
+            closed: CancellationToken::new(),
+            standalone,
+            created: Instant::now(),
+            last_seen: AtomicU64::new(0),
+            active: AtomicUsize::new(0),
+            next_stream: AtomicU64::new(1),
+        })
+    }
+
+    /// The negotiated revision (2025-03-26 before `initialize`).
+    pub(crate) fn protocol_version(&self) -> ProtocolVersion {
+        self.session
+            .protocol_version()
+            .unwrap_or(ProtocolVersion::V2025_03_26)
+    }
+
+    /// Marks the session in use until the guard is dropped.
+    pub(crate) fn activate(self: &Arc<Self>) -> Active {
+        self.active.fetch_add(1, Ordering::AcqRel);
+        self.touch();
+        Active(Arc::clone(self))
+    }
+
+    /// A new stream number, unique in the session.
+    pub(crate) fn next_stream(&self) -> u64 {
+        self.next_stream.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A new id for the priming event of a stream, unique in the session.
+    pub(crate) fn next_event_id(&self) -> String {
+        format!("{}-0", self.next_stream())
+    }
+
+    fn touch(&self) {
+        let ms = self.created.elapsed().as_millis() as u64;
+        self.last_seen.fetch_max(ms, Ordering::AcqRel);
+    }
+
+    fn expired(&self, now: Instant, idle_timeout: Duration) -> bool {
+        if self.closed.is_cancelled() {
+            return true;
+        }
+        if self.active.load(Ordering::Acquire) > 0 {
+            return false;
+        }
+        let last = self.created + Duration::from_millis(self.last_seen.load(Ordering::Acquire));
+        now.saturating_duration_since(last) > idle_timeout
+    }
+}
+
+/// Keeps a session from idling out while a request runs or a stream is open.
+pub(crate) struct Active(Arc<HttpSession>);
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.active.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The session's GET stream, when one is open: where messages that belong to
+/// no request go.
+#[derive(Default)]
+pub(crate) struct Standalone {
+    slot: Mutex<Option<(u64, mpsc::Sender<Value>)>>,
+}
+
+impl Standalone {
+    /// Opens the stream; `None` when one is already open.
+    pub(crate) fn open(&self, id: u64, buffer: usize) -> Option<mpsc::Receiver<Value>> {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.as_ref().is_some_and(|(_, tx)| !tx.is_closed()) {
+            return None;
+        }
+        let (tx, rx) = mpsc::channel(buffer);
+        *slot = Some((id, tx));
+        Some(rx)
+    }
+
+    /// Closes stream `id` if it is still the open one.
+    pub(crate) fn close(&self, id: u64) {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.as_ref().is_some_and(|(open, _)| *open == id) {
+            *slot = None;
+        }
+    }
+}
+
+impl Outbound for Standalone {
+    fn send(&self, message: Value) {
+        let slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        match slot.as_ref() {
+            Some((_, tx)) => {
+                if let Err(e) = tx.try_send(message) {
+                    tracing::warn!("dropped a message for the GET stream: {e}");
+                }
+            }
+            None => tracing::debug!("dropped a message: no GET stream is open"),
+        }
+    }
+}
