@@ -33,6 +33,7 @@
 
 extern crate self as ferrymcp;
 
+pub mod auth;
 pub mod error;
 pub mod inject;
 pub mod protocol;
@@ -42,7 +43,7 @@ pub mod transport;
 
 pub use error::{BoxError, BuildError, ToolError};
 pub use inject::{
-    CallScope, ClientInfo, Ctx, Extension, FromLifespan, Inject, InjectError, Lifespan,
+    CallScope, ClientInfo, Ctx, Extension, FromLifespan, Headers, Inject, InjectError, Lifespan,
 };
 pub use protocol::{CallToolResult, Content, LogLevel, ProtocolVersion, TaskSupport};
 pub use server::{Server, ServerBuilder, Session};
