@@ -25,8 +25,9 @@
 //! ```
 //!
 //! Parameters are tool arguments (their types give the input schema) unless
-//! they are injected: [`Ctx`], [`Lifespan<T>`], [`Extension<T>`], or a type of
-//! yours marked `#[inject]`. Every injected parameter is resolved from one
+//! they are injected: [`Ctx`], [`Lifespan<T>`], [`Extension<T>`], [`Headers`],
+//! [`AccessToken`] (or `Option<_>` of the last three), or a type of yours
+//! marked `#[inject]`. Every injected parameter is resolved from one
 //! explicit [`CallScope`]; see [`inject`].
 
 #![warn(missing_docs)]
@@ -41,6 +42,7 @@ pub mod server;
 pub mod tool;
 pub mod transport;
 
+pub use auth::AccessToken;
 pub use error::{BoxError, BuildError, ToolError};
 pub use inject::{
     CallScope, ClientInfo, Ctx, Extension, FromLifespan, Headers, Inject, InjectError, Lifespan,
@@ -60,8 +62,8 @@ pub struct ReadmeDoctests;
 /// The names a server file needs: `use ferrymcp::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        tool, tools, CallToolResult, Content, Ctx, Extension, FromLifespan, Lifespan, Server,
-        ToolError,
+        tool, tools, AccessToken, CallToolResult, Content, Ctx, Extension, FromLifespan, Headers,
+        Lifespan, Server, ToolError,
     };
 }
 

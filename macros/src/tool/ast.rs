@@ -6,7 +6,10 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Expr, FnArg, GenericArgument, ItemFn, Pat, PathArguments, ReturnType, Type};
 
 /// Types injected without `#[inject]`, by the last segment of their path.
-const INJECTED: &[&str] = &["Ctx", "Lifespan", "Extension"];
+const INJECTED: &[&str] = &["Ctx", "Lifespan", "Extension", "Headers", "AccessToken"];
+
+/// Types injected as `Option<_>` too.
+const INJECTED_OPTIONAL: &[&str] = &["Extension", "Headers", "AccessToken"];
 
 /// One parameter of the tool function.
 pub struct Param {
@@ -337,11 +340,12 @@ fn is_injected_type(ty: &Type) -> bool {
     if INJECTED.iter().any(|name| segment.ident == name) {
         return true;
     }
-    // `Option<Extension<T>>` is injected too.
+    // `Option<Extension<T>>`, `Option<Headers>` and `Option<AccessToken>` are injected too.
     if segment.ident == "Option" {
         if let PathArguments::AngleBracketed(args) = &segment.arguments {
             if let Some(GenericArgument::Type(inner)) = args.args.first() {
-                return last_segment(inner).is_some_and(|s| s.ident == "Extension");
+                return last_segment(inner)
+                    .is_some_and(|s| INJECTED_OPTIONAL.iter().any(|name| s.ident == name));
             }
         }
     }

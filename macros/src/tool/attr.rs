@@ -6,7 +6,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
 
 const VALID: &str =
-    "name, title, description, task, read_only, destructive, idempotent, open_world";
+    "name, title, description, task, scopes, read_only, destructive, idempotent, open_world";
 
 /// How a tool may run as a task.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,8 @@ pub struct ToolOptions {
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
     pub open_world: Option<bool>,
+    /// OAuth scopes the caller's token must carry.
+    pub scopes: Vec<LitStr>,
 }
 
 impl ToolOptions {
@@ -40,6 +42,7 @@ impl ToolOptions {
             destructive: None,
             idempotent: None,
             open_world: None,
+            scopes: Vec::new(),
         };
         let mut seen: Vec<String> = Vec::new();
         let mut errors: Option<syn::Error> = None;
@@ -77,6 +80,7 @@ impl ToolOptions {
                 "destructive" => flag(&meta).map(|b| options.destructive = Some(b)),
                 "idempotent" => flag(&meta).map(|b| options.idempotent = Some(b)),
                 "open_world" => flag(&meta).map(|b| options.open_world = Some(b)),
+                "scopes" => scopes(&meta).map(|s| options.scopes = s),
                 _ => Err(syn::Error::new_spanned(
                     path,
                     format!("unknown `#[tool]` option `{key}`; valid options: {VALID}"),
@@ -143,6 +147,38 @@ fn flag(meta: &Meta) -> syn::Result<bool> {
             format!("`{key}` takes `true` or `false`, or stands alone for `true`"),
         )),
     }
+}
+
+fn scopes(meta: &Meta) -> syn::Result<Vec<LitStr>> {
+    const EXPECTED: &str =
+        "`scopes` takes a list of string literals: `scopes = [\"repo:read\", \"repo:write\"]`";
+    let Some(Expr::Array(array)) = value(meta) else {
+        return Err(syn::Error::new_spanned(meta, EXPECTED));
+    };
+    let mut scopes = Vec::new();
+    for element in &array.elems {
+        match element {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => {
+                let value = s.value();
+                // RFC 6749 scope-token: printable ASCII but space, `"` and `\`.
+                let valid = !value.is_empty()
+                    && value
+                        .bytes()
+                        .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
+                if !valid {
+                    return Err(syn::Error::new_spanned(
+                        s,
+                        "a scope is one or more printable ASCII characters without spaces, `\"` or `\\`",
+                    ));
+                }
+                scopes.push(s.clone());
+            }
+            other => return Err(syn::Error::new_spanned(other, EXPECTED)),
+        }
+    }
+    Ok(scopes)
 }
 
 fn task(meta: &Meta) -> syn::Result<Task> {

@@ -49,6 +49,7 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
     let destructive = opt_bool(options.destructive);
     let idempotent = opt_bool(options.idempotent);
     let open_world = opt_bool(options.open_world);
+    let scopes = &options.scopes;
     let task = match options.task {
         Task::Forbidden => quote!(#p::TaskSupport::Forbidden),
         Task::Optional => quote!(#p::TaskSupport::Optional),
@@ -219,6 +220,7 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
                         idempotent: #idempotent,
                         open_world: #open_world,
                     },
+                    scopes: &[#(#scopes),*],
                     task_support: #task,
                 }
             }

@@ -29,7 +29,7 @@ use std::fmt;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into a tool",
     label = "this tool takes a `{Self}`, which the server cannot supply",
-    note = "injectable parameters are `Ctx`, `Lifespan<T>`, `Extension<T>` and types that implement `ferrymcp::Inject<L>`",
+    note = "injectable parameters are `Ctx`, `Lifespan<T>`, `Extension<T>`, `Headers`, `AccessToken` and types that implement `ferrymcp::Inject<L>`",
     note = "implement `ferrymcp::Inject<L>` for `{Self}` to supply it from the call scope, or drop `#[inject]` to make it an argument the client sends"
 )]
 pub trait Inject<L>: Sized {

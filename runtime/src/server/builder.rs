@@ -1,6 +1,7 @@
 //! `ServerBuilder`: name, version, lifespan, tools.
 
 use super::{Server, ServerInner, ShutdownHook};
+use crate::auth::AuthConfig;
 use crate::error::{BoxError, BuildError};
 use crate::protocol::Implementation;
 use crate::tool::registry::ToolRegistry;
@@ -40,6 +41,7 @@ pub struct ServerBuilder<L = ()> {
     on_shutdown: Option<ShutdownFn<L>>,
     tools: Vec<DynTool>,
     page_size: usize,
+    auth: Option<AuthConfig>,
 }
 
 impl ServerBuilder<()> {
@@ -55,6 +57,7 @@ impl ServerBuilder<()> {
             on_shutdown: None,
             tools: Vec::new(),
             page_size: 100,
+            auth: None,
         }
     }
 }
@@ -101,6 +104,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             on_shutdown: None,
             tools: self.tools,
             page_size: self.page_size,
+            auth: self.auth,
         }
     }
 
@@ -111,6 +115,14 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
         Fut: Future<Output = ()> + Send + 'static,
     {
         self.on_shutdown = Some(Box::new(move |l| stop(l).boxed()));
+        self
+    }
+
+    /// Requires a verified access token on the HTTP transport (see
+    /// [`auth`](crate::auth)); tools with `scopes` check the token's scopes on
+    /// every transport.
+    pub fn auth(mut self, auth: AuthConfig) -> Self {
+        self.auth = Some(auth);
         self
     }
 
@@ -137,6 +149,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
                 lifespan,
                 on_shutdown: std::sync::Mutex::new(on_shutdown),
                 page_size: self.page_size,
+                auth: self.auth,
             }),
         })
     }

@@ -1,9 +1,11 @@
 //! The MCP methods, answered the same way whatever the transport or revision.
 
 use super::Server;
+use crate::auth::{scopes_satisfied, AccessToken};
 use crate::inject::{CallScope, ClientInfo, LogLevelFilter};
 use crate::protocol::jsonrpc::{code, json_type_name};
 use crate::protocol::{CallToolResult, Content, ErrorObject, LogLevel, RequestId, TaskSupport};
+use crate::tool::registry::RegisteredTool;
 use crate::tool::ToolOutput;
 use crate::transport::Outbound;
 use serde_json::{Map, Value};
@@ -57,14 +59,27 @@ impl Server {
     }
 
     /// `tools/list`: a page of tool definitions.
+    /// With `hide_unauthorized_tools`, only the tools `token` may call are listed.
     pub(crate) fn list_tools(
         &self,
         params: Option<&Map<String, Value>>,
         client: &ClientInfo,
+        token: Option<&AccessToken>,
     ) -> Result<Value, ErrorObject> {
         let empty = Map::new();
         let params = params.unwrap_or(&empty);
-        let tools = self.inner.tools.all();
+        let hide = self
+            .inner
+            .auth
+            .as_ref()
+            .is_some_and(|auth| auth.hide_unauthorized_tools());
+        let tools: Vec<&Arc<RegisteredTool>> = self
+            .inner
+            .tools
+            .all()
+            .iter()
+            .filter(|t| !hide || scopes_satisfied(token, t.meta.scopes))
+            .collect();
         let start = match opt_str(params, "cursor", "tools/list")? {
             None => 0,
             Some(cursor) => decode_cursor(cursor)
@@ -103,6 +118,11 @@ impl Server {
             )));
         };
         let tool = Arc::clone(tool);
+        if let Some(refusal) = scope_refusal(&tool, ctx.extensions.get::<AccessToken>()) {
+            return serde_json::to_value(refusal).map_err(|e| {
+                ErrorObject::internal(format!("could not serialize the result: {e}"))
+            });
+        }
         if tool.meta.task_support == TaskSupport::Required {
             return Err(ErrorObject::new(
                 code::METHOD_NOT_FOUND,
@@ -170,6 +190,25 @@ impl Server {
         filter.set(level);
         Ok(Value::Object(Map::new()))
     }
+}
+
+/// The tool error for a caller whose token lacks the tool's scopes. Over HTTP
+/// the transport answers 403 before the call gets here; elsewhere (stdio, the
+/// in-process client) the caller sees this result.
+fn scope_refusal(tool: &RegisteredTool, token: Option<&AccessToken>) -> Option<CallToolResult> {
+    let required = tool.meta.scopes;
+    if scopes_satisfied(token, required) {
+        return None;
+    }
+    let why = match token {
+        None => "the call carries no access token".to_string(),
+        Some(token) => format!("the caller's token grants `{}`", token.scopes().join(" ")),
+    };
+    Some(CallToolResult::error(format!(
+        "Forbidden: tool `{}` needs the scopes `{}`, and {why}",
+        tool.name,
+        required.join(" ")
+    )))
 }
 
 /// Structured content plus its text form; scalars are wrapped as `{"result": v}`.

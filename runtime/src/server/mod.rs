@@ -34,6 +34,7 @@ pub(crate) struct ServerInner {
     pub(crate) lifespan: Arc<dyn Any + Send + Sync>,
     pub(crate) on_shutdown: std::sync::Mutex<Option<ShutdownHook>>,
     pub(crate) page_size: usize,
+    pub(crate) auth: Option<crate::auth::AuthConfig>,
 }
 
 impl Server {
@@ -50,6 +51,16 @@ impl Server {
     /// The names of the registered tools, in registration order.
     pub fn tool_names(&self) -> Vec<&str> {
         self.inner.tools.all().iter().map(|t| &*t.name).collect()
+    }
+
+    /// The authorization settings, when the server has any.
+    pub fn auth(&self) -> Option<&crate::auth::AuthConfig> {
+        self.inner.auth.as_ref()
+    }
+
+    /// The scopes tool `name` requires (`None` for an unknown tool).
+    pub fn tool_scopes(&self, name: &str) -> Option<&'static [&'static str]> {
+        self.inner.tools.get(name).map(|t| t.meta.scopes)
     }
 
     /// Opens a session whose server-initiated messages go to `outbound`.

@@ -168,7 +168,11 @@ impl Session {
         };
         let server = &self.server;
         match method {
-            "tools/list" => server.list_tools(request.params.as_ref(), client),
+            "tools/list" => server.list_tools(
+                request.params.as_ref(),
+                client,
+                extensions.get::<crate::auth::AccessToken>(),
+            ),
             "tools/call" => {
                 let ctx = RequestContext {
                     client: Arc::clone(client),

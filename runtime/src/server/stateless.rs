@@ -157,7 +157,11 @@ impl StatelessCall {
         let outcome = match request.method.as_str() {
             "server/discover" => Ok(cacheable(server.discover())),
             "tools/list" => server
-                .list_tools(request.params.as_ref(), &client)
+                .list_tools(
+                    request.params.as_ref(),
+                    &client,
+                    extensions.get::<crate::auth::AccessToken>(),
+                )
                 .map(cacheable),
             "tools/call" => {
                 let ctx = RequestContext {

@@ -34,6 +34,8 @@ pub struct ToolMeta {
     pub annotations: ToolAnnotations,
     /// Whether the tool may run as a task.
     pub task_support: TaskSupport,
+    /// OAuth scopes the caller's token must carry (`#[tool(scopes = [..])]`).
+    pub scopes: &'static [&'static str],
 }
 
 /// A tool that can run on a server whose lifespan value is an `L`.
