@@ -1,0 +1,131 @@
+//! The official MCP clients and the conformance suite against the HTTP
+//! examples, started the way a person starts them (`--bind`, URL on stdout).
+//! Needs `MCP_TOOLS_DIR` (the shared folder of official tools); `.ci/run` sets it.
+
+use ferrymcp_tests::stdio::example_binary;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+
+/// The official tools are heavy (node, python): run one at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// An example server process, killed when dropped.
+struct Example {
+    child: Child,
+    url: String,
+}
+
+impl Example {
+    fn start(package: &str) -> Example {
+        let mut child = Command::new(example_binary(package))
+            .args(["--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {package}: {e}"));
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("the example prints its URL");
+        let url = line.trim().to_string();
+        assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {line:?}");
+        Example { child, url }
+    }
+}
+
+impl Drop for Example {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tool(script: &str) -> Command {
+    let dir = PathBuf::from(
+        std::env::var_os("MCP_TOOLS_DIR").expect("MCP_TOOLS_DIR names the shared tools folder"),
+    );
+    Command::new(dir.join(script))
+}
+
+/// Runs an official tool and fails the test with its output unless it succeeds.
+fn run(mut command: Command, what: &str) -> String {
+    let output = command.output().unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+const EXAMPLES: [&str; 2] = ["http-quickstart", "mounted"];
+
+#[test]
+#[ignore = "needs MCP_TOOLS_DIR (the official MCP tools); .ci/run sets it"]
+fn the_official_python_client_speaks_2026_07_28_and_legacy() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    for package in EXAMPLES {
+        let server = Example::start(package);
+        let mut modern = tool("py-client.sh");
+        modern.arg(&server.url);
+        run(modern, &format!("py-client (2026-07-28) against {package}"));
+        let mut legacy = tool("py-client.sh");
+        legacy.args([&server.url, "--mode", "legacy"]);
+        run(legacy, &format!("py-client --mode legacy against {package}"));
+    }
+}
+
+#[test]
+#[ignore = "needs MCP_TOOLS_DIR (the official MCP tools); .ci/run sets it"]
+fn the_official_typescript_client_speaks_2025_11_25() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    for package in EXAMPLES {
+        let server = Example::start(package);
+        let mut ts = tool("ts-tasks-client.sh");
+        ts.arg(&server.url);
+        run(ts, &format!("ts-tasks-client against {package}"));
+    }
+}
+
+#[test]
+#[ignore = "needs MCP_TOOLS_DIR (the official MCP tools); .ci/run sets it"]
+fn the_inspector_lists_tools_in_both_eras() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    for package in EXAMPLES {
+        let server = Example::start(package);
+        for era in ["legacy", "modern"] {
+            let mut inspector = tool("inspector.sh");
+            inspector.args([&server.url, "--protocol-era", era, "--method", "tools/list"]);
+            let out = run(inspector, &format!("inspector ({era}) against {package}"));
+            assert!(out.contains("\"tools\""), "no tools listed ({era}, {package}):\n{out}");
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs MCP_TOOLS_DIR (the official MCP tools); .ci/run sets it"]
+fn the_conformance_suite_passes_the_protocol_level_scenarios() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    for package in EXAMPLES {
+        let server = Example::start(package);
+        for scenario in [
+            "server-initialize",
+            "ping",
+            "tools-list",
+            "dns-rebinding-protection",
+            "server-sse-multiple-streams",
+        ] {
+            let mut c = tool("conformance.sh");
+            c.args([&server.url, "--scenario", scenario]);
+            run(c, &format!("conformance {scenario} against {package}"));
+        }
+        for scenario in ["http-header-validation", "server-session-lifecycle"] {
+            let mut c = tool("conformance.sh");
+            c.env("NEXT", "1").args([&server.url, "--scenario", scenario]);
+            run(c, &format!("conformance (next) {scenario} against {package}"));
+        }
+    }
+}
