@@ -1,13 +1,19 @@
 //! The session revisions (2025-03-26 to 2025-11-25) over HTTP: `initialize`
 //! opens a session named by `Mcp-Session-Id`; later requests carry it; GET
 //! opens the session's stream for server messages; DELETE ends it.
+//!
+//! A session belongs to the caller that opened it: with authorization, a
+//! request whose token names another identity gets the same 404 as an unknown
+//! session, so a session id is no use to anyone else and reveals nothing.
 
+use super::auth::scope_challenge;
 use super::modern::effective_mode;
 use super::options::ResponseMode;
 use super::response::{self, Accept};
 use super::router::Endpoint;
-use super::sessions::HttpSession;
+use super::sessions::{HttpSession, Owner};
 use super::sse::{self, reply, KeepAlive, Reply};
+use crate::auth::AccessToken;
 use crate::inject::Headers;
 use crate::protocol::jsonrpc::parse_value;
 use crate::protocol::{Incoming, ProtocolVersion, RequestId};
@@ -58,10 +64,15 @@ impl NoSession {
     }
 }
 
-/// Finds the request's session.
+/// Finds the request's session, if it exists and belongs to the caller.
 fn find_session(ep: &Endpoint, parts: &Parts) -> Result<Arc<HttpSession>, NoSession> {
     let sid = session_id(parts).ok_or(NoSession::Missing)?;
-    ep.sessions.get(sid).ok_or(NoSession::Unknown)
+    let session = ep.sessions.get(sid).ok_or(NoSession::Unknown)?;
+    if !session.owner.admits(parts.extensions.get::<AccessToken>()) {
+        tracing::debug!(session = %session.id, "a session id presented by another identity");
+        return Err(NoSession::Unknown);
+    }
+    Ok(session)
 }
 
 /// Answers a POST of a session revision.
@@ -99,6 +110,14 @@ pub(crate) async fn post(ep: Endpoint, parts: Parts, body: Value, accept: Accept
         Ok(s) => s,
         Err(no) => return no.response(Some(&request.id)),
     };
+    if let Some(refusal) = scope_challenge(
+        &ep.server,
+        &parts.extensions,
+        &request.method,
+        request.params.as_ref(),
+    ) {
+        return refusal;
+    }
     let active = session.activate();
     let mut extensions = parts.extensions;
     extensions.insert(Headers::from_request(&parts.headers));
@@ -147,7 +166,7 @@ async fn initialize(
     if !ep.sessions.has_room() {
         return full();
     }
-    let session = HttpSession::new(&ep.server);
+    let session = HttpSession::new(&ep.server, Owner::of(parts.extensions.get::<AccessToken>()));
     let id = request.id.clone();
     let mut extensions = parts.extensions;
     extensions.insert(Headers::from_request(&parts.headers));
@@ -258,7 +277,12 @@ pub(crate) async fn delete(ep: Endpoint, parts: Parts) -> Response {
             "Bad Request: missing Mcp-Session-Id header",
         );
     };
-    match ep.sessions.remove(sid) {
+    let token = parts.extensions.get::<AccessToken>();
+    let owned = ep
+        .sessions
+        .get(sid)
+        .is_some_and(|session| session.owner.admits(token));
+    match owned.then(|| ep.sessions.remove(sid)).flatten() {
         Some(session) => {
             tracing::debug!(session = %session.id, "session ended by the client");
             response::empty(StatusCode::NO_CONTENT)

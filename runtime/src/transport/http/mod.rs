@@ -43,7 +43,56 @@
 //! Responses are one JSON object, or an SSE stream when the call sends
 //! notifications ([`ResponseMode`]). Every request is checked for DNS
 //! rebinding (`Host`, `Origin`: 403) and body size (413); see [`HttpOptions`].
+//!
+//! # Authorization
+//!
+//! When the server was built with [`ServerBuilder::auth`](crate::ServerBuilder::auth),
+//! every request of every revision must carry `Authorization: Bearer <token>`
+//! that the configured verifier accepts:
+//!
+//! | request | answer |
+//! |---|---|
+//! | no token | 401, `WWW-Authenticate: Bearer resource_metadata="…"` |
+//! | malformed `Authorization` header | 401, `Bearer error="invalid_request", error_description="…", resource_metadata="…"` |
+//! | expired, wrongly signed, wrong audience or issuer, unknown key | 401, `Bearer error="invalid_token", error_description="…", resource_metadata="…"` |
+//! | `access_token` in the query string | 400, `Bearer error="invalid_request", …` |
+//! | `tools/call` of a tool whose `scopes` the token lacks | 403, `Bearer error="insufficient_scope", scope="a b", resource_metadata="…"` |
+//! | the verifier cannot check now (JWKS down) | 503 |
+//!
+//! The verified [`AccessToken`](crate::AccessToken) reaches tools that ask for
+//! it. A legacy session belongs to the identity that opened it: anyone else
+//! presenting its id gets 404, as for an unknown session. The metadata the
+//! challenges point at is served by [`Server::well_known_router`], which goes
+//! at the root of the app (it is outside the path the endpoint is nested at):
+//!
+//! ```no_run
+//! use ferrymcp::auth::{AuthConfig, JwtVerifier};
+//! use ferrymcp::prelude::*;
+//!
+//! /// Says who is calling.
+//! #[tool]
+//! async fn whoami(token: AccessToken) -> String {
+//!     token.subject().unwrap_or("?").to_owned()
+//! }
+//!
+//! # async fn run(secret: Vec<u8>) -> Result<(), Box<dyn std::error::Error>> {
+//! let resource = "http://127.0.0.1:8000/mcp";
+//! let auth = AuthConfig::builder(JwtVerifier::hs256(secret).audience(resource))
+//!     .resource(resource)
+//!     .authorization_server("http://127.0.0.1:9000")
+//!     .build()?;
+//! let server = Server::builder("me").auth(auth).tools(tools![whoami]).build().await?;
+//! let app = axum::Router::new()
+//!     .nest("/mcp", server.router())
+//!     .merge(server.well_known_router());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//! ferrymcp::transport::http::serve(listener, app).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! [`Server::serve`] does both by itself.
 
+mod auth;
 mod guard;
 mod legacy;
 mod modern;
@@ -53,11 +102,13 @@ mod router;
 mod serve;
 mod sessions;
 mod sse;
+mod well_known;
 
 /// The router type [`Server::router`] returns (axum's).
 pub use axum::Router;
 pub use options::{HttpOptions, ResponseMode};
 pub use serve::serve;
+pub use well_known::MetadataPaths;
 
 use crate::server::Server;
 use std::net::SocketAddr;
@@ -78,8 +129,11 @@ impl Server {
     }
 
     /// Serves the endpoint at `/mcp` on `addr` (`TCP_NODELAY` set) until the
-    /// process ends. When `addr` is not a loopback address the `Host` check is
-    /// off (the server is public on purpose; authenticate its clients).
+    /// process ends, with the protected-resource metadata at the root when the
+    /// server has authorization ([`well_known_router`](Self::well_known_router);
+    /// its resource URL should then end in `/mcp`). When `addr` is not a
+    /// loopback address the `Host` check is off (the server is public on
+    /// purpose; authenticate its clients).
     pub async fn serve(&self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local: SocketAddr = listener.local_addr()?;
@@ -87,7 +141,19 @@ impl Server {
         if !local.ip().is_loopback() {
             options = options.allow_any_host();
         }
-        let app = axum::Router::new().nest("/mcp", self.router_with(options));
+        if let Some(auth) = self.auth() {
+            let ends_in_mcp = http::Uri::try_from(auth.resource())
+                .is_ok_and(|u| u.path().trim_end_matches('/') == "/mcp");
+            if !ends_in_mcp {
+                tracing::warn!(
+                    resource = auth.resource(),
+                    "the resource URL does not end in /mcp, where Server::serve serves the endpoint; tokens for it will not name this endpoint"
+                );
+            }
+        }
+        let app = axum::Router::new()
+            .nest("/mcp", self.router_with(options))
+            .merge(self.well_known_router());
         serve(listener, app).await
     }
 }

@@ -4,7 +4,14 @@
 //! A POST is stateless (2026-07-28) when its `MCP-Protocol-Version` header
 //! names a stateless revision or its body declares a protocol version in
 //! `params._meta`; otherwise it belongs to a session revision.
+//!
+//! Order of the checks: `Host`/`Origin` (403), then, when the server has
+//! authorization, the access token (401, or 400 for a token in the query
+//! string; see [`auth`](super::auth)), then the method, the body and the
+//! revision. A `tools/call` the token's scopes do not allow gets 403 before it
+//! runs.
 
+use super::auth;
 use super::guard;
 use super::legacy;
 use super::modern;
@@ -47,10 +54,16 @@ pub(crate) fn router(server: &Server, options: HttpOptions) -> Router {
 }
 
 async fn handle(State(ep): State<Endpoint>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     if let Err(guard::Forbidden(message)) = guard::check(&ep.options, &parts) {
         tracing::warn!("{message}");
         return response::refuse(StatusCode::FORBIDDEN, None, message);
+    }
+    // CORS preflights never carry credentials; they get the 405 below.
+    if parts.method != Method::OPTIONS {
+        if let Err(refusal) = auth::authenticate(&ep.server, &mut parts).await {
+            return refusal;
+        }
     }
     let stateless_header = protocol_header(&parts.headers)
         .and_then(ProtocolVersion::parse)
@@ -154,6 +167,10 @@ async fn post(ep: Endpoint, parts: http::request::Parts, body: Body) -> Response
         .is_some_and(ProtocolVersion::is_stateless)
         || modern::declares_version(&value);
     if stateless {
+        if let Some(refusal) = auth::scope_challenge_for_body(&ep.server, &parts.extensions, &value)
+        {
+            return refusal;
+        }
         let mode = modern::effective_mode(ep.options.response_mode, accept);
         return modern::post(ep, parts, value, mode).await;
     }

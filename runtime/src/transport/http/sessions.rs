@@ -1,10 +1,15 @@
 //! The legacy sessions of one endpoint: created by `initialize`, found by their
 //! `Mcp-Session-Id`, ended by DELETE, by idling, or never created when full.
 //!
+//! A session belongs to the caller that opened it ([`Owner`]): when requests
+//! carry verified tokens, another identity presenting its id is treated as if
+//! the session did not exist.
+//!
 //! There is no background task: expired sessions are swept when a new one is
 //! created (and found expired on lookup), so the store needs nothing started
 //! and works in whatever runtime serves the router.
 
+use crate::auth::{AccessToken, CallerIdentity};
 use crate::protocol::ProtocolVersion;
 use crate::server::{Server, Session};
 use crate::transport::Outbound;
@@ -118,9 +123,46 @@ impl SessionStore {
     }
 }
 
+/// Who may use a session: the caller whose token opened it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Owner {
+    /// The session was opened without a token (no authorization): anyone
+    /// holding its id may use it.
+    Anyone,
+    /// The identity (issuer and subject or client id) of the opening token;
+    /// a refreshed token of the same identity keeps the session.
+    Identity(CallerIdentity),
+    /// A token that names no identity: only that exact token may use it.
+    Token(AccessToken),
+}
+
+impl Owner {
+    /// The owner of a session opened with `token`.
+    pub(crate) fn of(token: Option<&AccessToken>) -> Owner {
+        match token {
+            None => Owner::Anyone,
+            Some(token) => match token.identity() {
+                Some(identity) => Owner::Identity(identity),
+                None => Owner::Token(token.clone()),
+            },
+        }
+    }
+
+    /// Whether a request carrying `token` may use the session.
+    pub(crate) fn admits(&self, token: Option<&AccessToken>) -> bool {
+        match self {
+            Owner::Anyone => true,
+            Owner::Identity(owner) => token.and_then(AccessToken::identity).as_ref() == Some(owner),
+            Owner::Token(owner) => token.is_some_and(|t| t.identity().is_none() && t == owner),
+        }
+    }
+}
+
 /// One legacy session over HTTP.
 pub(crate) struct HttpSession {
     pub(crate) id: Arc<str>,
+    /// Who may use it.
+    pub(crate) owner: Owner,
     pub(crate) session: Session,
     /// Cancelled when the session ends.
     pub(crate) closed: CancellationToken,
@@ -134,13 +176,14 @@ pub(crate) struct HttpSession {
 }
 
 impl HttpSession {
-    /// A new session with a fresh id (128 random bits).
-    pub(crate) fn new(server: &Server) -> Arc<Self> {
+    /// A new session of `owner` with a fresh id (128 random bits).
+    pub(crate) fn new(server: &Server, owner: Owner) -> Arc<Self> {
         let standalone = Arc::new(Standalone::default());
         let id: Arc<str> = format!("{:032x}", rand::random::<u128>()).into();
         Arc::new(HttpSession {
             session: server.session(Arc::clone(&standalone) as Arc<dyn Outbound>),
             id,
+            owner,
             closed: CancellationToken::new(),
             standalone,
             created: Instant::now(),
@@ -240,5 +283,36 @@ impl Outbound for Standalone {
             }
             None => tracing::debug!("dropped a message: no GET stream is open"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_admit_their_identity_only() {
+        let alice = AccessToken::builder().issuer("https://as").subject("alice");
+        let opened = alice.clone().scopes(["a"]).raw("t1").build();
+        let refreshed = alice.scopes(["a", "b"]).raw("t2").build();
+        let bob = AccessToken::builder()
+            .issuer("https://as")
+            .subject("bob")
+            .build();
+        let owner = Owner::of(Some(&opened));
+        assert!(owner.admits(Some(&opened)));
+        assert!(owner.admits(Some(&refreshed)));
+        assert!(!owner.admits(Some(&bob)));
+        assert!(!owner.admits(None));
+
+        let anonymous = AccessToken::builder().raw("x").build();
+        let owner = Owner::of(Some(&anonymous));
+        assert_eq!(owner, Owner::Token(anonymous.clone()));
+        assert!(owner.admits(Some(&anonymous)));
+        assert!(!owner.admits(Some(&AccessToken::builder().raw("y").build())));
+        assert!(!owner.admits(Some(&bob)));
+
+        assert!(Owner::of(None).admits(None));
+        assert!(Owner::of(None).admits(Some(&bob)));
     }
 }
