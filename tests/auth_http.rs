@@ -505,8 +505,16 @@ async fn hidden_tools_depend_on_the_callers_scopes() {
 
     let reply = stateless(&url, Some(&reader), "tools/list", json!({})).await;
     assert_eq!(tool_names(&reply), ["whoami"]);
+    assert_eq!(
+        reply.json()["result"]["cacheScope"],
+        "private",
+        "a list that differs per caller must not sit in a shared cache"
+    );
     let reply = stateless(&url, Some(&admin), "tools/list", json!({})).await;
     assert_eq!(tool_names(&reply), ["whoami", "delete_repo", "push"]);
+    let everyone = start(false).await;
+    let reply = stateless(&everyone, Some(&reader), "tools/list", json!({})).await;
+    assert_eq!(reply.json()["result"]["cacheScope"], "public");
 
     let sid = open_session(&url, &reader).await;
     let reply = session_post(

@@ -30,7 +30,10 @@ impl Example {
             .read_line(&mut line)
             .expect("the example prints its URL");
         let url = line.trim().to_string();
-        assert!(url.starts_with("http://127.0.0.1:"), "unexpected first line: {line:?}");
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "unexpected first line: {line:?}"
+        );
         Example { child, url }
     }
 }
@@ -51,7 +54,9 @@ fn tool(script: &str) -> Command {
 
 /// Runs an official tool and fails the test with its output unless it succeeds.
 fn run(mut command: Command, what: &str) -> String {
-    let output = command.output().unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     assert!(
         output.status.success(),
@@ -74,7 +79,10 @@ fn the_official_python_client_speaks_2026_07_28_and_legacy() {
         run(modern, &format!("py-client (2026-07-28) against {package}"));
         let mut legacy = tool("py-client.sh");
         legacy.args([&server.url, "--mode", "legacy"]);
-        run(legacy, &format!("py-client --mode legacy against {package}"));
+        run(
+            legacy,
+            &format!("py-client --mode legacy against {package}"),
+        );
     }
 }
 
@@ -100,7 +108,10 @@ fn the_inspector_lists_tools_in_both_eras() {
             let mut inspector = tool("inspector.sh");
             inspector.args([&server.url, "--protocol-era", era, "--method", "tools/list"]);
             let out = run(inspector, &format!("inspector ({era}) against {package}"));
-            assert!(out.contains("\"tools\""), "no tools listed ({era}, {package}):\n{out}");
+            assert!(
+                out.contains("\"tools\""),
+                "no tools listed ({era}, {package}):\n{out}"
+            );
         }
     }
 }
@@ -124,8 +135,12 @@ fn the_conformance_suite_passes_the_protocol_level_scenarios() {
         }
         for scenario in ["http-header-validation", "server-session-lifecycle"] {
             let mut c = tool("conformance.sh");
-            c.env("NEXT", "1").args([&server.url, "--scenario", scenario]);
-            run(c, &format!("conformance (next) {scenario} against {package}"));
+            c.env("NEXT", "1")
+                .args([&server.url, "--scenario", scenario]);
+            run(
+                c,
+                &format!("conformance (next) {scenario} against {package}"),
+            );
         }
     }
 }

@@ -39,6 +39,7 @@ pub mod error;
 pub mod inject;
 pub mod protocol;
 pub mod server;
+pub mod task;
 pub mod tool;
 pub mod transport;
 
@@ -49,6 +50,7 @@ pub use inject::{
 };
 pub use protocol::{CallToolResult, Content, LogLevel, ProtocolVersion, TaskSupport};
 pub use server::{Server, ServerBuilder, Session};
+pub use task::{MemoryBackend, TaskBackend, TaskOptions};
 pub use tool::{IntoToolOutput, ToolFn, ToolList};
 pub use transport::Client;
 

@@ -14,7 +14,13 @@ impl<L> Inject<L> for AccessToken {
             .extensions()
             .get::<AccessToken>()
             .cloned()
-            .ok_or_else(|| InjectError::new(NO_TOKEN))
+            .ok_or_else(
+                || match scope.extensions().get::<crate::task::TokenExpired>() {
+                    // A task whose snapshot's token expired before it ran.
+                    Some(_) => InjectError::new(crate::task::TOKEN_EXPIRED),
+                    None => InjectError::new(NO_TOKEN),
+                },
+            )
     }
 }
 

@@ -51,15 +51,22 @@ impl Ctx {
 
     /// The id of the background task running this call; `None` when it runs inline.
     pub fn task_id(&self) -> Option<&str> {
-        None
+        self.scope.task().map(|t| t.id().as_str())
     }
 
     /// Whether the call runs as a background task.
     pub fn is_background(&self) -> bool {
-        self.task_id().is_some()
+        self.scope.task().is_some()
     }
 
-    /// Whether the client cancelled the call.
+    /// Which delivery of the task this is: 1 inline and on a task's first run;
+    /// more when a distributed backend delivered the task again after its
+    /// worker died (delivery is at least once).
+    pub fn attempt(&self) -> u32 {
+        self.scope.task().map_or(1, |t| t.attempt())
+    }
+
+    /// Whether the client cancelled the call (for a task: `tasks/cancel`).
     pub fn is_cancelled(&self) -> bool {
         self.scope.cancellation.is_cancelled()
     }
@@ -111,10 +118,20 @@ impl Ctx {
         self.scope.meta().and_then(|m| m.get("progressToken"))
     }
 
-    /// Reports progress (`notifications/progress`) when the client asked for it
-    /// with a progress token; does nothing otherwise. `progress` should increase
-    /// with every call.
+    /// Reports progress: `notifications/progress` when the client asked for it
+    /// with a progress token and a stream to the client exists. In a task it
+    /// also sets the task's `statusMessage` (`message`, else `progress/total`)
+    /// and sends `notifications/tasks/status` to a connected 2025-11-25
+    /// client. `progress` should increase with every call.
     pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        if let Some(task) = self.scope.task() {
+            let status = match (message, total) {
+                (Some(m), _) => m.to_string(),
+                (None, Some(t)) => format!("{progress}/{t}"),
+                (None, None) => format!("{progress}"),
+            };
+            task.report(status).await;
+        }
         let Some(token) = self.progress_token() else {
             return;
         };

@@ -46,8 +46,9 @@ impl LogLevelFilter {
 
 /// Everything a tool call can draw its injected parameters from.
 ///
-/// Transports build one per call (the live request); the generated tool wrapper
-/// receives it and resolves each injected parameter through
+/// Transports build one per call (the live request), and a task's worker
+/// builds one from the task's [`Snapshot`](crate::task::Snapshot); the
+/// generated tool wrapper receives it and resolves each injected parameter through
 /// [`Inject`](crate::Inject). It is the only source: there is no ambient,
 /// task-local or global context, so what a tool sees cannot depend on where it runs.
 #[derive(Clone)]
@@ -99,6 +100,13 @@ impl CallScope {
     pub fn tool_name(&self) -> &str {
         &self.tool_name
     }
+
+    /// The background task this call runs as; `None` when it runs inline.
+    /// (A worker puts the task's handle in the restored scope's extensions;
+    /// only the engine can make one.)
+    pub fn task(&self) -> Option<&crate::task::TaskHandle> {
+        self.extensions.get::<crate::task::TaskHandle>()
+    }
 }
 
 impl std::fmt::Debug for CallScope {
@@ -107,6 +115,7 @@ impl std::fmt::Debug for CallScope {
             .field("request_id", &self.request_id)
             .field("tool_name", &self.tool_name)
             .field("client", &self.client)
+            .field("task", &self.task())
             .finish_non_exhaustive()
     }
 }

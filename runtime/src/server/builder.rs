@@ -1,13 +1,17 @@
 //! `ServerBuilder`: name, version, lifespan, tools.
 
+use super::tasks::ServerExecutor;
 use super::{Server, ServerInner, ShutdownHook};
 use crate::auth::AuthConfig;
 use crate::error::{BoxError, BuildError};
 use crate::protocol::Implementation;
+use crate::task::{Carried, MemoryBackend, TaskBackend, TaskEngine, TaskOptions};
 use crate::tool::registry::ToolRegistry;
 use crate::tool::{DynTool, ToolList};
 use futures::future::BoxFuture;
 use futures::FutureExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -42,6 +46,9 @@ pub struct ServerBuilder<L = ()> {
     tools: Vec<DynTool>,
     page_size: usize,
     auth: Option<AuthConfig>,
+    task_backend: Option<Arc<dyn TaskBackend>>,
+    task_options: TaskOptions,
+    carried: Carried,
 }
 
 impl ServerBuilder<()> {
@@ -58,6 +65,9 @@ impl ServerBuilder<()> {
             tools: Vec::new(),
             page_size: 100,
             auth: None,
+            task_backend: None,
+            task_options: TaskOptions::default(),
+            carried: Carried::default(),
         }
     }
 }
@@ -105,6 +115,9 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             tools: self.tools,
             page_size: self.page_size,
             auth: self.auth,
+            task_backend: self.task_backend,
+            task_options: self.task_options,
+            carried: self.carried,
         }
     }
 
@@ -126,6 +139,51 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
         self
     }
 
+    /// Where background tasks are stored and queued (default: a
+    /// [`MemoryBackend`](crate::task::MemoryBackend), nothing to set up).
+    pub fn tasks(mut self, backend: impl TaskBackend) -> Self {
+        self.task_backend = Some(Arc::new(backend));
+        self
+    }
+
+    /// How background tasks behave: TTLs, poll interval, concurrency,
+    /// shutdown grace, whether snapshots keep the raw token.
+    pub fn task_options(mut self, options: TaskOptions) -> Self {
+        self.task_options = options;
+        self
+    }
+
+    /// Carries a value of type `T` from a request into the tasks it creates:
+    /// when the request's extensions hold a `T` (for example one the parent
+    /// app's middleware inserted), it is serialized into the task's snapshot
+    /// and inserted into the worker's scope, so `Extension<T>` resolves the
+    /// same inline and in a task. Stored under `T`'s type name; see
+    /// [`carry_as`](Self::carry_as) to name it.
+    ///
+    /// ```
+    /// # use ferrymcp::prelude::*;
+    /// #[derive(Clone, serde::Serialize, serde::Deserialize)]
+    /// struct Tenant(String);
+    /// let builder = Server::builder("app").carry::<Tenant>();
+    /// ```
+    pub fn carry<T>(self) -> Self
+    where
+        T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+    {
+        let key = std::any::type_name::<T>();
+        self.carry_as::<T>(key)
+    }
+
+    /// Like [`carry`](Self::carry), stored under `key` (stable across builds
+    /// and crates, for workers on other machines).
+    pub fn carry_as<T>(mut self, key: impl Into<String>) -> Self
+    where
+        T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+    {
+        self.carried.add::<T>(key);
+        self
+    }
+
     /// Registers tools: `.tools(tools![add, search])`.
     pub fn tools(mut self, tools: ToolList<L>) -> Self {
         self.tools.extend(tools.tools);
@@ -141,16 +199,25 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             let lifespan = Arc::clone(&lifespan);
             Box::new(move || stop(lifespan)) as ShutdownHook
         });
-        Ok(Server {
-            inner: Arc::new(ServerInner {
-                info: self.info,
-                instructions: self.instructions,
-                tools,
-                lifespan,
-                on_shutdown: std::sync::Mutex::new(on_shutdown),
-                page_size: self.page_size,
-                auth: self.auth,
-            }),
-        })
+        let backend = self
+            .task_backend
+            .unwrap_or_else(|| Arc::new(MemoryBackend::new()));
+        let task_options = self.task_options;
+        let inner = Arc::new_cyclic(|weak| ServerInner {
+            info: self.info,
+            instructions: self.instructions,
+            tools,
+            lifespan,
+            on_shutdown: std::sync::Mutex::new(on_shutdown),
+            page_size: self.page_size,
+            auth: self.auth,
+            tasks: Arc::new(TaskEngine::new(
+                backend,
+                task_options,
+                Arc::new(ServerExecutor(weak.clone())),
+            )),
+            carried: self.carried,
+        });
+        Ok(Server { inner })
     }
 }

@@ -1,10 +1,14 @@
 //! The MCP methods, answered the same way whatever the transport or revision.
 
+use super::tasks::TaskDialect;
 use super::Server;
 use crate::auth::{scopes_satisfied, AccessToken};
 use crate::inject::{CallScope, ClientInfo, LogLevelFilter};
-use crate::protocol::jsonrpc::{code, json_type_name};
-use crate::protocol::{CallToolResult, Content, ErrorObject, LogLevel, RequestId, TaskSupport};
+use crate::protocol::jsonrpc::json_type_name;
+use crate::protocol::{
+    CallToolResult, Content, ErrorObject, LogLevel, ProtocolVersion, RequestId, TaskSupport,
+};
+use crate::task::wire::TASKS_EXTENSION;
 use crate::tool::registry::RegisteredTool;
 use crate::tool::ToolOutput;
 use crate::transport::Outbound;
@@ -20,6 +24,13 @@ pub(crate) struct RequestContext {
     pub(crate) outbound: Arc<dyn Outbound>,
     pub(crate) extensions: Arc<http::Extensions>,
     pub(crate) cancellation: CancellationToken,
+    /// The task protocol of the request's revision.
+    pub(crate) dialect: TaskDialect,
+    /// The session, for binding tasks of callers without a token.
+    pub(crate) session_key: Option<Arc<str>>,
+    /// The session's own stream (not the request's), where a task's
+    /// notifications go after `CreateTaskResult` was sent.
+    pub(crate) session_outbound: Option<Arc<dyn Outbound>>,
 }
 
 /// Reads an optional string parameter.
@@ -50,12 +61,33 @@ pub(crate) fn req_str<'a>(
 }
 
 impl Server {
-    /// The `capabilities` object this server declares.
-    pub(crate) fn capabilities(&self) -> Value {
-        serde_json::json!({
+    /// Whether any tool may run as a task.
+    pub(crate) fn has_task_tools(&self) -> bool {
+        self.inner
+            .tools
+            .all()
+            .iter()
+            .any(|t| t.meta.task_support != TaskSupport::Forbidden)
+    }
+
+    /// The `capabilities` object this server declares to a client of
+    /// `version`: core tasks for 2025-11-25, the tasks extension for
+    /// 2026-07-28 (when a tool may run as a task).
+    pub(crate) fn capabilities(&self, version: ProtocolVersion) -> Value {
+        let mut caps = serde_json::json!({
             "tools": { "listChanged": false },
             "logging": {},
-        })
+        });
+        if self.has_task_tools() {
+            if version.has_core_tasks() {
+                caps["tasks"] = serde_json::json!({
+                    "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } }
+                });
+            } else if version.is_stateless() {
+                caps["extensions"] = serde_json::json!({ TASKS_EXTENSION: {} });
+            }
+        }
+        caps
     }
 
     /// `tools/list`: a page of tool definitions.
@@ -103,7 +135,9 @@ impl Server {
         Ok(Value::Object(result))
     }
 
-    /// `tools/call`: finds the tool, builds the call scope, runs the wrapper.
+    /// `tools/call`: finds the tool, then either builds the call scope and runs
+    /// the wrapper, or (as a task) snapshots the scope and answers
+    /// `CreateTaskResult`.
     pub(crate) async fn call_tool(
         &self,
         id: &RequestId,
@@ -123,15 +157,7 @@ impl Server {
                 ErrorObject::internal(format!("could not serialize the result: {e}"))
             });
         }
-        if tool.meta.task_support == TaskSupport::Required {
-            return Err(ErrorObject::new(
-                code::METHOD_NOT_FOUND,
-                format!(
-                    "Tool `{}` can only run as a task (execution.taskSupport is \"required\"), and this server does not run tasks",
-                    tool.name
-                ),
-            ));
-        }
+        let as_task = self.task_decision(&tool, &mut params, ctx)?;
         let args = match params.remove("arguments") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(args)) => args,
@@ -152,6 +178,11 @@ impl Server {
                 )))
             }
         };
+        if let Some(ttl) = as_task {
+            return self
+                .create_task(&tool, id, args, meta.as_deref(), ctx, ttl)
+                .await;
+        }
         let scope = CallScope {
             request_id: Some(id.clone()),
             meta,
@@ -164,6 +195,14 @@ impl Server {
             tool_name: tool.name.clone(),
         };
         let output = tool.tool.call(scope, args).await;
+        Self::finish_call(&tool, output)
+    }
+
+    /// What `tools/call` answers for a tool's output, inline or in a task.
+    pub(crate) fn finish_call(
+        tool: &RegisteredTool,
+        output: ToolOutput,
+    ) -> Result<Value, ErrorObject> {
         let result = match output {
             ToolOutput::Result(result) => result,
             ToolOutput::Structured(value) => structured_result(value, tool.output.as_ref()),

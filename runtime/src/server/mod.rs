@@ -8,6 +8,7 @@ mod builder;
 mod methods;
 mod session;
 pub mod stateless;
+mod tasks;
 
 pub use builder::ServerBuilder;
 pub use session::Session;
@@ -35,6 +36,15 @@ pub(crate) struct ServerInner {
     pub(crate) on_shutdown: std::sync::Mutex<Option<ShutdownHook>>,
     pub(crate) page_size: usize,
     pub(crate) auth: Option<crate::auth::AuthConfig>,
+    pub(crate) tasks: Arc<crate::task::TaskEngine>,
+    pub(crate) carried: crate::task::Carried,
+}
+
+impl Drop for ServerInner {
+    fn drop(&mut self) {
+        // The worker pool holds the engine, not the server: stop it.
+        self.tasks.stop();
+    }
 }
 
 impl Server {
@@ -74,9 +84,19 @@ impl Server {
         crate::transport::serve_io(self, tokio::io::stdin(), tokio::io::stdout()).await
     }
 
-    /// Runs the shutdown hook (once); the lifespan value is dropped with the
-    /// last clone of the server.
+    /// The background task engine.
+    pub fn task_engine(&self) -> &crate::task::TaskEngine {
+        &self.inner.tasks
+    }
+
+    /// Shuts down: stops taking tasks, lets running tasks finish within the
+    /// grace period ([`TaskOptions::shutdown_grace`]) and marks the others
+    /// failed with a message, then runs the shutdown hook (once). The
+    /// lifespan value is dropped with the last clone of the server.
+    ///
+    /// [`TaskOptions::shutdown_grace`]: crate::task::TaskOptions::shutdown_grace
     pub async fn shutdown(&self) {
+        self.inner.tasks.shutdown().await;
         let hook = self
             .inner
             .on_shutdown

@@ -2,6 +2,7 @@
 //! `initialize` handshake, then requests answered in the negotiated revision.
 
 use super::methods::{req_str, RequestContext};
+use super::tasks::TaskDialect;
 use super::Server;
 use crate::inject::{ClientInfo, LogLevelFilter};
 use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message};
@@ -28,6 +29,8 @@ struct SessionState {
     log_filter: Arc<LogLevelFilter>,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     outbound: Arc<dyn Outbound>,
+    /// A random key that binds the tasks of a caller without a token.
+    key: Arc<str>,
 }
 
 impl Session {
@@ -39,6 +42,7 @@ impl Session {
                 log_filter: Arc::new(LogLevelFilter::new()),
                 in_flight: Mutex::new(HashMap::new()),
                 outbound,
+                key: format!("{:032x}", rand::random::<u128>()).into(),
             }),
         }
     }
@@ -167,6 +171,20 @@ impl Session {
             )));
         };
         let server = &self.server;
+        let context = |outbound, extensions| RequestContext {
+            client: Arc::clone(client),
+            log_filter: Arc::clone(&self.state.log_filter),
+            outbound,
+            extensions: Arc::new(extensions),
+            cancellation,
+            dialect: if client.protocol_version.has_core_tasks() {
+                TaskDialect::Core
+            } else {
+                TaskDialect::None
+            },
+            session_key: Some(Arc::clone(&self.state.key)),
+            session_outbound: Some(Arc::clone(&self.state.outbound)),
+        };
         match method {
             "tools/list" => server.list_tools(
                 request.params.as_ref(),
@@ -174,14 +192,16 @@ impl Session {
                 extensions.get::<crate::auth::AccessToken>(),
             ),
             "tools/call" => {
-                let ctx = RequestContext {
-                    client: Arc::clone(client),
-                    log_filter: Arc::clone(&self.state.log_filter),
-                    outbound,
-                    extensions: Arc::new(extensions),
-                    cancellation,
-                };
+                let ctx = context(outbound, extensions);
                 server.call_tool(&request.id, request.params, &ctx).await
+            }
+            "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel"
+                if client.protocol_version.has_core_tasks() =>
+            {
+                let ctx = context(outbound, extensions);
+                server
+                    .tasks_core(method, request.params.as_ref(), &ctx)
+                    .await
             }
             "logging/setLevel" => {
                 server.set_log_level(request.params.as_ref(), &self.state.log_filter)
@@ -230,7 +250,7 @@ impl Session {
             "protocolVersion".into(),
             Value::String(version.as_str().into()),
         );
-        result.insert("capabilities".into(), self.server.capabilities());
+        result.insert("capabilities".into(), self.server.capabilities(version));
         result.insert(
             "serverInfo".into(),
             serde_json::to_value(&inner.info).unwrap_or(Value::Null),

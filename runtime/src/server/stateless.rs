@@ -9,6 +9,7 @@
 //! info in `_meta`; list and discovery results also carry the caching fields.
 
 use super::methods::RequestContext;
+use super::tasks::{declares_tasks_extension, TaskDialect};
 use super::Server;
 use crate::inject::{ClientInfo, LogLevelFilter};
 use crate::protocol::jsonrpc::{self, code, json_type_name};
@@ -36,7 +37,16 @@ pub const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 pub const LIST_TTL_MS: u64 = 300_000;
 
 /// The methods of the stateless revision this server implements.
-const METHODS: [&str; 3] = ["server/discover", "tools/list", "tools/call"];
+/// `tasks/result` and `tasks/list` do not exist in this revision (the tasks
+/// extension removed them): -32601.
+const METHODS: [&str; 6] = [
+    "server/discover",
+    "tools/list",
+    "tools/call",
+    "tasks/get",
+    "tasks/update",
+    "tasks/cancel",
+];
 
 /// The revisions this server serves statelessly, newest first.
 pub fn stateless_versions() -> Vec<&'static str> {
@@ -109,7 +119,10 @@ impl Server {
                     .collect(),
             ),
         );
-        result.insert("capabilities".into(), self.capabilities());
+        result.insert(
+            "capabilities".into(),
+            self.capabilities(ProtocolVersion::V2026_07_28),
+        );
         if let Some(instructions) = &self.inner.instructions {
             result.insert("instructions".into(), Value::String(instructions.clone()));
         }
@@ -155,26 +168,39 @@ impl StatelessCall {
             None => Arc::new(NoLogMessages(outbound)),
         };
         let outcome = match request.method.as_str() {
-            "server/discover" => Ok(cacheable(server.discover())),
+            "server/discover" => Ok(cacheable(server.discover(), CacheScope::Public)),
             "tools/list" => server
                 .list_tools(
                     request.params.as_ref(),
                     &client,
                     extensions.get::<crate::auth::AccessToken>(),
                 )
-                .map(cacheable),
-            "tools/call" => {
+                .map(|list| cacheable(list, tools_cache_scope(&server))),
+            "tools/call" | "tasks/get" | "tasks/update" | "tasks/cancel" => {
                 let ctx = RequestContext {
+                    dialect: TaskDialect::Extension {
+                        opted_in: declares_tasks_extension(&client.capabilities),
+                    },
                     client,
                     log_filter,
                     outbound,
                     extensions: Arc::new(extensions),
                     cancellation,
+                    session_key: None,
+                    session_outbound: None,
                 };
-                server
-                    .call_tool(&request.id, request.params, &ctx)
-                    .instrument(span)
-                    .await
+                let method = request.method.as_str();
+                if method == "tools/call" {
+                    server
+                        .call_tool(&request.id, request.params, &ctx)
+                        .instrument(span)
+                        .await
+                } else {
+                    server
+                        .tasks_extension(method, request.params.as_ref(), &ctx)
+                        .instrument(span)
+                        .await
+                }
             }
             other => Err(ErrorObject::method_not_found(other)),
         };
@@ -283,18 +309,47 @@ pub fn unsupported_version(requested: &str) -> ErrorObject {
 }
 
 /// Adds the caching hints of a list or discovery result.
-fn cacheable(mut result: Value) -> Value {
+/// Who may reuse a cached list result.
+#[derive(Clone, Copy)]
+enum CacheScope {
+    /// Every caller sees the same list.
+    Public,
+    /// The list depends on the caller (tools hidden by scope).
+    Private,
+}
+
+/// `tools/list` differs per caller when tools are hidden from callers who
+/// cannot call them; then no shared cache may keep it.
+fn tools_cache_scope(server: &Server) -> CacheScope {
+    if server
+        .auth()
+        .is_some_and(|auth| auth.hide_unauthorized_tools())
+    {
+        CacheScope::Private
+    } else {
+        CacheScope::Public
+    }
+}
+
+fn cacheable(mut result: Value, scope: CacheScope) -> Value {
     if let Value::Object(m) = &mut result {
         m.insert("ttlMs".into(), Value::from(LIST_TTL_MS));
-        m.insert("cacheScope".into(), Value::String("public".into()));
+        let scope = match scope {
+            CacheScope::Public => "public",
+            CacheScope::Private => "private",
+        };
+        m.insert("cacheScope".into(), Value::String(scope.into()));
     }
     result
 }
 
-/// Marks a result complete and names the server in its `_meta`.
+/// Marks a result complete (unless it already says what it is, like a
+/// `CreateTaskResult`'s `"task"`) and names the server in its `_meta`.
 fn complete(mut result: Value, info: &Implementation) -> Value {
     if let Value::Object(m) = &mut result {
-        m.insert("resultType".into(), Value::String("complete".into()));
+        if !m.contains_key("resultType") {
+            m.insert("resultType".into(), Value::String("complete".into()));
+        }
         let info = serde_json::to_value(info).unwrap_or(Value::Null);
         match m.get_mut("_meta") {
             Some(Value::Object(meta)) => {

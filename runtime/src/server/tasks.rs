@@ -1,0 +1,365 @@
+//! Tasks in the server: how `tools/call` becomes a task, how a worker runs
+//! it (the same wrapper, on a restored scope), and the `tasks/*` methods of
+//! each revision.
+
+use super::methods::{opt_str, req_str, RequestContext};
+use super::{Server, ServerInner};
+use crate::auth::AccessToken;
+use crate::inject::{CallScope, LogLevelFilter};
+use crate::protocol::jsonrpc::{code, json_type_name};
+use crate::protocol::{ErrorObject, RequestId, TaskSupport};
+use crate::task::engine::{Execute, Link};
+use crate::task::wire::{self, TASKS_EXTENSION};
+use crate::task::{Owner, Snapshot, TaskHandle, TaskJob, TaskOutcome, TaskStatus};
+use crate::tool::registry::RegisteredTool;
+use crate::transport::{NoOutbound, Outbound};
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use serde_json::{Map, Value};
+use std::sync::{Arc, Weak};
+use std::time::SystemTime;
+
+/// Which task protocol a request speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TaskDialect {
+    /// 2025-06-18 and earlier: no tasks; task tools run inline.
+    None,
+    /// 2025-11-25 core tasks: `params.task` asks for one.
+    Core,
+    /// 2026-07-28 extension: the server decides, for clients that opted in.
+    Extension {
+        /// Whether the request declares the extension in its client capabilities.
+        opted_in: bool,
+    },
+}
+
+/// Whether client capabilities declare the tasks extension.
+pub(crate) fn declares_tasks_extension(capabilities: &Value) -> bool {
+    capabilities
+        .get("extensions")
+        .and_then(|e| e.get(TASKS_EXTENSION))
+        .is_some()
+}
+
+/// -32021: the tasks extension is needed and the request did not declare it.
+pub(crate) fn extension_required(what: &str) -> ErrorObject {
+    ErrorObject::new(
+        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+        format!(
+            "Missing required client capability: {what} needs the `{TASKS_EXTENSION}` extension; declare it in `_meta.io.modelcontextprotocol/clientCapabilities.extensions`"
+        ),
+    )
+    .with_data(serde_json::json!({
+        "requiredCapabilities": { "extensions": { TASKS_EXTENSION: {} } }
+    }))
+}
+
+/// Who the caller of a request is, for binding tasks.
+pub(crate) fn owner_of(ctx: &RequestContext) -> Owner {
+    match ctx.extensions.get::<AccessToken>() {
+        Some(token) => match token.identity() {
+            Some(identity) => Owner::Identity(identity),
+            None => Owner::Unbound,
+        },
+        None => match &ctx.session_key {
+            Some(key) => Owner::Session(Arc::clone(key)),
+            None => Owner::Anonymous,
+        },
+    }
+}
+
+impl Server {
+    /// Decides whether a `tools/call` runs as a task: `Some(requested TTL)`
+    /// when it does, `None` to run inline, or the error the revision gives.
+    /// Removes `params.task`.
+    pub(crate) fn task_decision(
+        &self,
+        tool: &RegisteredTool,
+        params: &mut Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Result<Option<Option<u64>>, ErrorObject> {
+        let support = tool.meta.task_support;
+        let owner = owner_of(ctx);
+        let unbound = || {
+            ErrorObject::invalid_params(format!(
+                "Invalid params: tool `{}` would run as a task, and the caller's access token names no subject or client that could own it",
+                tool.name
+            ))
+        };
+        match ctx.dialect {
+            TaskDialect::None => {
+                params.remove("task");
+                if support == TaskSupport::Required {
+                    return Err(ErrorObject::new(
+                        code::METHOD_NOT_FOUND,
+                        format!(
+                            "Tool `{}` can only run as a background task (execution.taskSupport is \"required\"); connect with protocol revision 2025-11-25 or later to use it",
+                            tool.name
+                        ),
+                    ));
+                }
+                Ok(None)
+            }
+            TaskDialect::Core => match params.remove("task") {
+                None | Some(Value::Null) => {
+                    if support == TaskSupport::Required {
+                        return Err(ErrorObject::new(
+                            code::METHOD_NOT_FOUND,
+                            format!(
+                                "Tool `{}` can only run as a task (execution.taskSupport is \"required\"); send `params.task` with tools/call",
+                                tool.name
+                            ),
+                        ));
+                    }
+                    Ok(None)
+                }
+                Some(Value::Object(task)) => {
+                    if support == TaskSupport::Forbidden {
+                        return Err(ErrorObject::new(
+                            code::METHOD_NOT_FOUND,
+                            format!(
+                                "Tool `{}` does not run as a task (execution.taskSupport is \"forbidden\"); call it without `params.task`",
+                                tool.name
+                            ),
+                        ));
+                    }
+                    let ttl = match task.get("ttl") {
+                        None | Some(Value::Null) => None,
+                        Some(v) => Some(v.as_u64().ok_or_else(|| {
+                            ErrorObject::invalid_params(format!(
+                                "Invalid params: `task.ttl` must be a non-negative integer of milliseconds, got {v}"
+                            ))
+                        })?),
+                    };
+                    if owner == Owner::Unbound {
+                        return Err(unbound());
+                    }
+                    Ok(Some(ttl))
+                }
+                Some(other) => Err(ErrorObject::invalid_params(format!(
+                    "Invalid params: `task` of tools/call must be an object, got {}",
+                    json_type_name(&other)
+                ))),
+            },
+            TaskDialect::Extension { opted_in } => {
+                params.remove("task");
+                match (support, opted_in) {
+                    (TaskSupport::Forbidden, _) | (TaskSupport::Optional, false) => Ok(None),
+                    (TaskSupport::Optional, true) if owner == Owner::Unbound => Ok(None),
+                    (TaskSupport::Required, true) if owner == Owner::Unbound => Err(unbound()),
+                    (_, true) => Ok(Some(None)),
+                    (TaskSupport::Required, false) => Err(extension_required(&format!(
+                        "tool `{}` (it only runs as a task)",
+                        tool.name
+                    ))),
+                }
+            }
+        }
+    }
+
+    /// Creates the task of a `tools/call` and answers `CreateTaskResult`.
+    pub(crate) async fn create_task(
+        &self,
+        tool: &RegisteredTool,
+        id: &RequestId,
+        arguments: Map<String, Value>,
+        meta: Option<&Map<String, Value>>,
+        ctx: &RequestContext,
+        requested_ttl_ms: Option<u64>,
+    ) -> Result<Value, ErrorObject> {
+        let engine = &self.inner.tasks;
+        let owner = owner_of(ctx);
+        let snapshot = Snapshot::take(
+            &ctx.extensions,
+            &owner,
+            Some(id),
+            meta,
+            &ctx.client,
+            &self.inner.carried,
+            engine.options().keeps_raw_token(),
+        );
+        let link = match ctx.dialect {
+            TaskDialect::Core => ctx.session_outbound.as_ref().map(|outbound| Link {
+                outbound: Arc::clone(outbound),
+                log_filter: Arc::clone(&ctx.log_filter),
+            }),
+            _ => None,
+        };
+        let record = engine
+            .create(&tool.name, arguments, snapshot, requested_ttl_ms, link)
+            .await?;
+        let mut result = Map::with_capacity(2);
+        match ctx.dialect {
+            TaskDialect::Extension { .. } => {
+                result = wire::task_extension(&record, false);
+                result.insert("resultType".into(), Value::String("task".into()));
+            }
+            _ => {
+                result.insert("task".into(), wire::task_core(&record));
+            }
+        }
+        Ok(Value::Object(result))
+    }
+
+    /// `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel` of 2025-11-25.
+    pub(crate) async fn tasks_core(
+        &self,
+        method: &str,
+        params: Option<&Map<String, Value>>,
+        ctx: &RequestContext,
+    ) -> Result<Value, ErrorObject> {
+        let empty = Map::new();
+        let params = params.unwrap_or(&empty);
+        let owner = owner_of(ctx).key();
+        let owner = owner.as_deref();
+        let engine = &self.inner.tasks;
+        match method {
+            "tasks/get" => {
+                let id = req_str(params, "taskId", method)?;
+                Ok(wire::task_core(&engine.get(id, owner).await?))
+            }
+            "tasks/result" => {
+                let id = req_str(params, "taskId", method)?;
+                let record = engine.wait(id, owner).await?;
+                match (record.status(), record.outcome()) {
+                    (TaskStatus::Completed, Some(TaskOutcome::Result(result))) => {
+                        Ok(wire::with_related_task(result.clone(), id))
+                    }
+                    (TaskStatus::Failed, Some(TaskOutcome::Error(error))) => Err(error.clone()),
+                    (status, _) => Err(ErrorObject::internal(format!(
+                        "Task {id} was {status}: {}",
+                        record.status_message().unwrap_or("no result")
+                    ))
+                    .with_data(serde_json::json!({ "taskId": id, "status": status.as_str() }))),
+                }
+            }
+            "tasks/list" => {
+                let cursor = opt_str(params, "cursor", method)?;
+                let (tasks, next) = engine.list(owner, cursor).await?;
+                let mut result = Map::with_capacity(2);
+                result.insert(
+                    "tasks".into(),
+                    Value::Array(tasks.iter().map(wire::task_core).collect()),
+                );
+                if let Some(next) = next {
+                    result.insert("nextCursor".into(), Value::String(next));
+                }
+                Ok(Value::Object(result))
+            }
+            "tasks/cancel" => {
+                let id = req_str(params, "taskId", method)?;
+                match engine.cancel(id, owner).await? {
+                    Ok(record) => Ok(wire::task_core(&record)),
+                    Err(record) => Err(ErrorObject::invalid_params(format!(
+                        "Invalid params: task {id:?} is already {} and cannot be cancelled",
+                        record.status()
+                    ))),
+                }
+            }
+            other => Err(ErrorObject::method_not_found(other)),
+        }
+    }
+
+    /// `tasks/get`, `tasks/update`, `tasks/cancel` of the 2026-07-28 extension.
+    pub(crate) async fn tasks_extension(
+        &self,
+        method: &str,
+        params: Option<&Map<String, Value>>,
+        ctx: &RequestContext,
+    ) -> Result<Value, ErrorObject> {
+        if !matches!(ctx.dialect, TaskDialect::Extension { opted_in: true }) {
+            return Err(extension_required(method));
+        }
+        let empty = Map::new();
+        let params = params.unwrap_or(&empty);
+        let owner = owner_of(ctx).key();
+        let owner = owner.as_deref();
+        let engine = &self.inner.tasks;
+        let id = req_str(params, "taskId", method)?;
+        match method {
+            "tasks/get" => Ok(Value::Object(wire::task_extension(
+                &engine.get(id, owner).await?,
+                true,
+            ))),
+            "tasks/update" => {
+                match params.get("inputResponses") {
+                    Some(Value::Object(_)) => {}
+                    None | Some(Value::Null) => {
+                        return Err(ErrorObject::invalid_params(
+                            "Invalid params: tasks/update needs `inputResponses`",
+                        ))
+                    }
+                    Some(other) => {
+                        return Err(ErrorObject::invalid_params(format!(
+                            "Invalid params: `inputResponses` must be an object, got {}",
+                            json_type_name(other)
+                        )))
+                    }
+                }
+                // The task must be visible to the caller; responses to no
+                // outstanding request are ignored.
+                engine.get(id, owner).await?;
+                Ok(Value::Object(Map::new()))
+            }
+            "tasks/cancel" => {
+                // Cancelling a terminal task is acknowledged the same way.
+                engine.cancel(id, owner).await?.ok();
+                Ok(Value::Object(Map::new()))
+            }
+            other => Err(ErrorObject::method_not_found(other)),
+        }
+    }
+}
+
+/// Runs a server's tasks: restores the scope from the snapshot and calls the
+/// tool's wrapper, exactly as an inline call does.
+pub(crate) struct ServerExecutor(pub(crate) Weak<ServerInner>);
+
+impl Execute for ServerExecutor {
+    fn execute(
+        &self,
+        job: TaskJob,
+        handle: TaskHandle,
+        link: Option<Link>,
+    ) -> BoxFuture<'static, Result<Value, ErrorObject>> {
+        let inner = self.0.upgrade();
+        async move {
+            let inner = inner.ok_or_else(|| {
+                ErrorObject::internal("the server was dropped before the task ran")
+            })?;
+            let server = Server { inner };
+            let TaskJob {
+                tool,
+                arguments,
+                snapshot,
+            } = job;
+            let tool = server.inner.tools.get(&tool).cloned().ok_or_else(|| {
+                ErrorObject::internal(format!("tool `{tool}` is not registered on this worker"))
+            })?;
+            let mut restored = snapshot.restore(&server.inner.carried, SystemTime::now());
+            let cancellation = handle.cancellation().clone();
+            restored.extensions.insert(handle);
+            let (outbound, log_filter) = match link {
+                Some(link) => (link.outbound, link.log_filter),
+                None => (
+                    Arc::new(NoOutbound) as Arc<dyn Outbound>,
+                    Arc::new(LogLevelFilter::new()),
+                ),
+            };
+            let scope = CallScope {
+                request_id: restored.request_id,
+                meta: restored.meta,
+                client: restored.client,
+                lifespan: Arc::clone(&server.inner.lifespan),
+                extensions: Arc::new(restored.extensions),
+                outbound,
+                log_filter,
+                cancellation,
+                tool_name: tool.name.clone(),
+            };
+            let output = tool.tool.call(scope, arguments).await;
+            Server::finish_call(&tool, output)
+        }
+        .boxed()
+    }
+}

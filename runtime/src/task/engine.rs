@@ -1,0 +1,610 @@
+//! The engine: creates tasks, answers for them, and runs them on a pool of
+//! workers in this process (a bounded queue in the backend, a concurrency
+//! limit here, and a graceful shutdown).
+
+use super::backend::{BackendError, Claimed, NewTask, TaskBackend, TaskJob, UpdateError};
+use super::model::{now_ms, TaskId, TaskRecord, Transition};
+use super::snapshot::Snapshot;
+use super::wire;
+use crate::inject::LogLevelFilter;
+use crate::protocol::jsonrpc::notification;
+use crate::protocol::ErrorObject;
+use crate::transport::Outbound;
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+use tokio::sync::{watch, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+/// How the task engine behaves. Every setting has a default:
+///
+/// ```
+/// use ferrymcp::task::TaskOptions;
+/// use std::time::Duration;
+///
+/// let options = TaskOptions::default()
+///     .default_ttl(Duration::from_secs(60))
+///     .max_ttl(Duration::from_secs(3600))
+///     .poll_interval(Duration::from_millis(250))
+///     .concurrency(8)
+///     .shutdown_grace(Duration::from_secs(10))
+///     .drop_raw_token();
+/// ```
+#[derive(Debug, Clone)]
+pub struct TaskOptions {
+    default_ttl: Duration,
+    max_ttl: Duration,
+    poll_interval: Duration,
+    concurrency: usize,
+    shutdown_grace: Duration,
+    keep_raw_token: bool,
+    run_workers: bool,
+    page_size: usize,
+}
+
+impl Default for TaskOptions {
+    fn default() -> Self {
+        TaskOptions {
+            default_ttl: Duration::from_secs(300),
+            max_ttl: Duration::from_secs(3600),
+            poll_interval: Duration::from_millis(500),
+            concurrency: 16,
+            shutdown_grace: Duration::from_secs(30),
+            keep_raw_token: true,
+            run_workers: true,
+            page_size: 50,
+        }
+    }
+}
+
+impl TaskOptions {
+    /// How long a task is kept when the client asks for no TTL (default five
+    /// minutes: short, because without authorization the task id is the only
+    /// protection).
+    pub fn default_ttl(mut self, ttl: Duration) -> Self {
+        self.default_ttl = ttl;
+        self
+    }
+
+    /// The longest TTL a client may ask for (default one hour); longer
+    /// requests are capped, and the TTL granted is reported back.
+    pub fn max_ttl(mut self, ttl: Duration) -> Self {
+        self.max_ttl = ttl;
+        self
+    }
+
+    /// The polling interval suggested to clients (default 500 ms).
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    /// How many tasks run at once in this process (default 16); the others
+    /// wait in the backend's queue.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// How long [`Server::shutdown`](crate::Server::shutdown) lets running
+    /// tasks finish before it marks them failed (default 30 s).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// Leaves the raw access token out of task snapshots: a task still sees
+    /// the token's claims, scopes and expiry, but `AccessToken::raw` is
+    /// `None` in the worker, and nothing usable as a credential is stored.
+    pub fn drop_raw_token(mut self) -> Self {
+        self.keep_raw_token = false;
+        self
+    }
+
+    /// Whether this process runs tasks (default `true`). An HTTP node of a
+    /// distributed deployment may leave running to worker processes.
+    pub fn run_workers(mut self, run: bool) -> Self {
+        self.run_workers = run;
+        self
+    }
+
+    /// How many tasks one `tasks/list` page holds (default 50).
+    pub fn page_size(mut self, n: usize) -> Self {
+        self.page_size = n.max(1);
+        self
+    }
+
+    pub(crate) fn keeps_raw_token(&self) -> bool {
+        self.keep_raw_token
+    }
+
+    fn ttl_ms(&self, requested: Option<u64>) -> u64 {
+        let max = self.max_ttl.as_millis() as u64;
+        requested
+            .unwrap_or(self.default_ttl.as_millis() as u64)
+            .clamp(1, max.max(1))
+    }
+}
+
+/// Where a task's notifications go while the client that created it is
+/// connected (a 2025-11-25 session's stream).
+#[derive(Clone)]
+pub(crate) struct Link {
+    pub(crate) outbound: Arc<dyn Outbound>,
+    pub(crate) log_filter: Arc<LogLevelFilter>,
+}
+
+/// Runs one claimed task: restores its scope and calls its tool. The server
+/// implements it.
+pub(crate) trait Execute: Send + Sync + 'static {
+    fn execute(
+        &self,
+        job: TaskJob,
+        handle: TaskHandle,
+        link: Option<Link>,
+    ) -> BoxFuture<'static, Result<Value, ErrorObject>>;
+}
+
+/// The task a call runs as, as its [`Ctx`](crate::Ctx) sees it.
+#[derive(Clone)]
+pub struct TaskHandle {
+    id: TaskId,
+    attempt: u32,
+    engine: Weak<TaskEngine>,
+    cancellation: CancellationToken,
+}
+
+impl TaskHandle {
+    /// The task id.
+    pub fn id(&self) -> &TaskId {
+        &self.id
+    }
+
+    /// Which delivery of the task this is (1 unless a worker died and the
+    /// task was delivered again: delivery is at least once).
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// Cancelled when the task is cancelled (or fails at shutdown).
+    pub fn cancellation(&self) -> &CancellationToken {
+        &self.cancellation
+    }
+
+    /// Sets the task's status message (progress).
+    pub(crate) async fn report(&self, message: String) {
+        if let Some(engine) = self.engine.upgrade() {
+            let _ = engine
+                .apply(self.id.clone(), Transition::Message(message))
+                .await;
+        }
+    }
+}
+
+impl std::fmt::Debug for TaskHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskHandle")
+            .field("id", &self.id)
+            .field("attempt", &self.attempt)
+            .finish()
+    }
+}
+
+/// Creates, answers for and runs background tasks; one per server.
+pub struct TaskEngine {
+    backend: Arc<dyn TaskBackend>,
+    options: TaskOptions,
+    executor: Arc<dyn Execute>,
+    links: Mutex<HashMap<TaskId, Link>>,
+    running: Mutex<HashMap<TaskId, ()>>,
+    running_count: watch::Sender<usize>,
+    permits: Arc<Semaphore>,
+    stop: CancellationToken,
+    started: AtomicBool,
+    shut_down: AtomicBool,
+}
+
+/// The error for a task id the caller may not see: unknown, expired and
+/// foreign ids get exactly the same answer, so it tells nothing.
+fn unknown_task(id: &str) -> ErrorObject {
+    ErrorObject::invalid_params(format!(
+        "Invalid params: no task {id:?} (unknown, expired, or not created by this caller)"
+    ))
+}
+
+fn backend_error(e: BackendError) -> ErrorObject {
+    match e {
+        BackendError::BadCursor(c) => ErrorObject::invalid_params(format!(
+            "Invalid params: unknown cursor {c:?} for tasks/list"
+        )),
+        other => ErrorObject::internal(other.to_string()),
+    }
+}
+
+impl TaskEngine {
+    pub(crate) fn new(
+        backend: Arc<dyn TaskBackend>,
+        options: TaskOptions,
+        executor: Arc<dyn Execute>,
+    ) -> Self {
+        TaskEngine {
+            backend,
+            permits: Arc::new(Semaphore::new(options.concurrency)),
+            options,
+            executor,
+            links: Mutex::new(HashMap::new()),
+            running: Mutex::new(HashMap::new()),
+            running_count: watch::channel(0).0,
+            stop: CancellationToken::new(),
+            started: AtomicBool::new(false),
+            shut_down: AtomicBool::new(false),
+        }
+    }
+
+    /// The engine's settings.
+    pub fn options(&self) -> &TaskOptions {
+        &self.options
+    }
+
+    /// How many tasks run in this process now.
+    pub fn running(&self) -> usize {
+        *self.running_count.borrow()
+    }
+
+    /// Starts the worker pool, once (tasks start it when the first is created).
+    pub(crate) fn start(self: &Arc<Self>) {
+        if !self.options.run_workers || self.started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        tokio::spawn(dispatch(Arc::downgrade(self), self.stop.clone()));
+    }
+
+    /// Stops claiming work (the server was dropped).
+    pub(crate) fn stop(&self) {
+        self.stop.cancel();
+    }
+
+    /// Creates a task: stores the record with its snapshot, then returns it.
+    pub(crate) async fn create(
+        self: &Arc<Self>,
+        tool: &str,
+        arguments: Map<String, Value>,
+        snapshot: Snapshot,
+        requested_ttl_ms: Option<u64>,
+        link: Option<Link>,
+    ) -> Result<TaskRecord, ErrorObject> {
+        if self.shut_down.load(Ordering::SeqCst) {
+            return Err(backend_error(BackendError::Closed));
+        }
+        self.start();
+        let record = TaskRecord::new(
+            TaskId::random(),
+            snapshot.owner().map(str::to_owned),
+            tool,
+            self.options.ttl_ms(requested_ttl_ms),
+            self.options.poll_interval.as_millis() as u64,
+            now_ms(),
+        );
+        let id = record.id().clone();
+        if let Some(link) = link {
+            self.lock_links().insert(id.clone(), link);
+        }
+        let job = TaskJob {
+            tool: tool.into(),
+            arguments,
+            snapshot,
+        };
+        let created = self
+            .backend
+            .create(NewTask {
+                record: record.clone(),
+                job,
+            })
+            .await;
+        if let Err(e) = created {
+            self.lock_links().remove(&id);
+            return Err(backend_error(e));
+        }
+        tracing::debug!(task_id = %id, tool, "task created");
+        Ok(record)
+    }
+
+    /// The task, when `owner` may see it.
+    pub(crate) async fn get(
+        &self,
+        id: &str,
+        owner: Option<&str>,
+    ) -> Result<TaskRecord, ErrorObject> {
+        let record = self
+            .backend
+            .get(TaskId::from_wire(id))
+            .await
+            .map_err(backend_error)?;
+        match record {
+            Some(r) if r.owner() == owner => Ok(r),
+            _ => Err(unknown_task(id)),
+        }
+    }
+
+    /// Waits until the task is terminal.
+    pub(crate) async fn wait(
+        &self,
+        id: &str,
+        owner: Option<&str>,
+    ) -> Result<TaskRecord, ErrorObject> {
+        let record = self.get(id, owner).await?;
+        if record.status().is_terminal() {
+            return Ok(record);
+        }
+        let mut updates = self
+            .backend
+            .subscribe(record.id().clone())
+            .await
+            .map_err(backend_error)?
+            .ok_or_else(|| unknown_task(id))?;
+        while let Some(r) = updates.next().await {
+            if r.status().is_terminal() {
+                return Ok(r);
+            }
+        }
+        Err(unknown_task(id))
+    }
+
+    /// A page of `owner`'s tasks.
+    pub(crate) async fn list(
+        &self,
+        owner: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<TaskRecord>, Option<String>), ErrorObject> {
+        let page = self
+            .backend
+            .list(
+                owner.map(str::to_owned),
+                cursor.map(str::to_owned),
+                self.options.page_size,
+            )
+            .await
+            .map_err(backend_error)?;
+        Ok((page.tasks, page.next_cursor))
+    }
+
+    /// Cancels the task: `Ok(record)` now `cancelled`, or `Err(record)` when
+    /// it was already terminal. The status is `cancelled` in the backend
+    /// before this returns; the worker running it drops its future.
+    pub(crate) async fn cancel(
+        &self,
+        id: &str,
+        owner: Option<&str>,
+    ) -> Result<Result<TaskRecord, TaskRecord>, ErrorObject> {
+        let record = self.get(id, owner).await?;
+        match self
+            .apply(record.id().clone(), Transition::Cancel(None))
+            .await
+        {
+            Ok(r) => Ok(Ok(r)),
+            Err(UpdateError::Refused { record, .. }) => Ok(Err(*record)),
+            Err(UpdateError::NotFound) => Err(unknown_task(id)),
+            Err(UpdateError::Backend(e)) => Err(backend_error(e)),
+        }
+    }
+
+    /// Applies a transition and tells a connected client about it.
+    pub(crate) async fn apply(
+        &self,
+        id: TaskId,
+        transition: Transition,
+    ) -> Result<TaskRecord, UpdateError> {
+        let record = self
+            .backend
+            .transition(id.clone(), transition, now_ms())
+            .await?;
+        let link = {
+            let mut links = self.lock_links();
+            if record.status().is_terminal() {
+                links.remove(&id)
+            } else {
+                links.get(&id).cloned()
+            }
+        };
+        if let Some(link) = link {
+            link.outbound.send(notification(
+                "notifications/tasks/status",
+                wire::task_core(&record),
+            ));
+        }
+        Ok(record)
+    }
+
+    /// Shuts the engine down: no new tasks; running tasks get the grace
+    /// period to finish, then are marked failed; queued ones are failed by
+    /// a non-durable backend. Nothing is lost silently.
+    pub(crate) async fn shutdown(&self) {
+        if self.shut_down.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.stop.cancel();
+        let mut count = self.running_count.subscribe();
+        let finished =
+            tokio::time::timeout(self.options.shutdown_grace, count.wait_for(|n| *n == 0))
+                .await
+                .is_ok();
+        if !finished {
+            let ids: Vec<TaskId> = self.lock_running().keys().cloned().collect();
+            for id in ids {
+                let error = ErrorObject::internal("the server shut down before the task finished");
+                if self
+                    .apply(id.clone(), Transition::Fail(error))
+                    .await
+                    .is_ok()
+                {
+                    tracing::warn!(task_id = %id, "task failed: the server shut down before it finished");
+                }
+            }
+            // Their workers see the terminal status and drop their futures.
+            let _ = count.wait_for(|n| *n == 0).await;
+        }
+        if let Err(e) = self
+            .backend
+            .close("the server shut down before the task started".into())
+            .await
+        {
+            tracing::warn!("closing the task backend failed: {e}");
+        }
+    }
+
+    fn lock_links(&self) -> std::sync::MutexGuard<'_, HashMap<TaskId, Link>> {
+        self.links.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_running(&self) -> std::sync::MutexGuard<'_, HashMap<TaskId, ()>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl std::fmt::Debug for TaskEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskEngine")
+            .field("options", &self.options)
+            .field("running", &self.running())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Counts a task as running from its claim until its worker is done.
+struct Running {
+    engine: Arc<TaskEngine>,
+    id: TaskId,
+}
+
+impl Running {
+    fn register(engine: &Arc<TaskEngine>, id: &TaskId) -> Running {
+        let mut running = engine.lock_running();
+        running.insert(id.clone(), ());
+        engine.running_count.send_replace(running.len());
+        Running {
+            engine: Arc::clone(engine),
+            id: id.clone(),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let mut running = self.engine.lock_running();
+        running.remove(&self.id);
+        self.engine.running_count.send_replace(running.len());
+    }
+}
+
+/// Claims jobs while a permit is free, and runs each on its own tokio task.
+async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
+    loop {
+        let Some(strong) = engine.upgrade() else {
+            return;
+        };
+        let permits = Arc::clone(&strong.permits);
+        let backend = Arc::clone(&strong.backend);
+        drop(strong);
+        let permit = tokio::select! {
+            biased;
+            _ = stop.cancelled() => return,
+            p = permits.acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => return,
+            },
+        };
+        let claimed = tokio::select! {
+            biased;
+            _ = stop.cancelled() => return,
+            c = backend.claim() => c,
+        };
+        let claimed = match claimed {
+            Ok(Some(c)) => c,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!("claiming a task failed: {e}");
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_millis(200)) => continue,
+                }
+            }
+        };
+        let Some(engine) = engine.upgrade() else {
+            return;
+        };
+        let running = Running::register(&engine, &claimed.id);
+        tokio::spawn(async move {
+            run(engine, claimed).await;
+            drop(running);
+            drop(permit);
+        });
+    }
+}
+
+/// Runs one task until it ends or becomes terminal from elsewhere
+/// (cancelled, failed by shutdown); then acknowledges it.
+async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
+    let Claimed { id, job, attempt } = claimed;
+    let backend = Arc::clone(&engine.backend);
+    let updates = match backend.subscribe(id.clone()).await {
+        Ok(Some(updates)) => updates,
+        Ok(None) => return, // expired while queued
+        Err(e) => {
+            tracing::warn!(task_id = %id, "cannot follow the task: {e}");
+            return;
+        }
+    };
+    let mut updates = updates;
+    let mut first = true;
+    let ended_elsewhere = async move {
+        while let Some(record) = updates.next().await {
+            if record.status().is_terminal() {
+                return first;
+            }
+            first = false;
+        }
+        false
+    };
+    let link = engine.lock_links().get(&id).cloned();
+    let cancellation = CancellationToken::new();
+    let handle = TaskHandle {
+        id: id.clone(),
+        attempt,
+        engine: Arc::downgrade(&engine),
+        cancellation: cancellation.clone(),
+    };
+    let span = tracing::info_span!("mcp.task", task_id = %id, tool = %job.tool, attempt);
+    let work = AssertUnwindSafe(engine.executor.execute(job, handle, link).instrument(span))
+        .catch_unwind();
+    tokio::select! {
+        biased;
+        before_start = ended_elsewhere => {
+            cancellation.cancel();
+            if before_start {
+                tracing::debug!(task_id = %id, "task was terminal before it started; skipped");
+            } else {
+                tracing::debug!(task_id = %id, "task ended elsewhere (cancelled); its future is dropped");
+            }
+        }
+        outcome = work => {
+            let transition = match outcome {
+                Ok(Ok(result)) => Transition::Complete(result),
+                Ok(Err(error)) => Transition::Fail(error),
+                Err(_) => Transition::Fail(ErrorObject::internal("the tool panicked while running the task")),
+            };
+            match engine.apply(id.clone(), transition).await {
+                Ok(record) => tracing::debug!(task_id = %id, status = %record.status(), "task finished"),
+                Err(e) => tracing::debug!(task_id = %id, "task result discarded: {e}"),
+            }
+        }
+    }
+    if let Err(e) = backend.ack(id.clone()).await {
+        tracing::warn!(task_id = %id, "acknowledging the task failed: {e}");
+    }
+}

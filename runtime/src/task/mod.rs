@@ -1,0 +1,43 @@
+//! Background tasks: a tool call that returns a task handle at once and runs
+//! on a worker.
+//!
+//! `#[tool(task = true)]` (or `task = "required"`) lets a client run the tool
+//! as a task. The call is checked in the foreground (tool, scopes, arguments'
+//! shape), a [`Snapshot`] of its scope is stored with the task, and the
+//! client gets `CreateTaskResult`. A worker then restores the snapshot into a
+//! [`CallScope`](crate::CallScope) and runs *the same* generated wrapper an
+//! inline call runs, so `AccessToken`, `Lifespan<T>`, `Extension<T>` of
+//! carried types, and [`Ctx`](crate::Ctx) resolve the same way in both.
+//!
+//! The pieces, one per file:
+//!
+//! * [`model`]: [`TaskRecord`] and the status state machine
+//!   ([`TaskRecord::apply`] is the only way a status changes);
+//! * [`snapshot`]: what a task keeps of its request ([`Snapshot`], [`Owner`]);
+//! * [`backend`]: the [`TaskBackend`] trait and its contract;
+//! * [`memory`]: [`MemoryBackend`], the default;
+//! * [`engine`]: [`TaskEngine`] (create, get, wait, list, cancel), the worker
+//!   pool and shutdown, configured by [`TaskOptions`];
+//! * [`wire`]: the `Task` object of each protocol revision.
+//!
+//! Tasks are bound to the caller: the identity of its verified token
+//! ([`CallerIdentity`](crate::auth::CallerIdentity)); without authorization,
+//! the 2025-11-25 session that created it; without either (2026-07-28 with
+//! no authorization), nobody, and the unguessable task id (128 random bits)
+//! is the only protection. Keep TTLs short on servers without authorization
+//! (the default TTL is five minutes).
+
+pub mod backend;
+pub mod engine;
+pub mod memory;
+pub mod model;
+pub mod snapshot;
+pub mod wire;
+
+pub use backend::{
+    BackendError, Claimed, NewTask, TaskBackend, TaskJob, TaskPage, TaskUpdates, UpdateError,
+};
+pub use engine::{TaskEngine, TaskHandle, TaskOptions};
+pub use memory::MemoryBackend;
+pub use model::{TaskId, TaskOutcome, TaskRecord, TaskStatus, Transition, TransitionError};
+pub use snapshot::{Carried, Owner, Snapshot, TokenExpired, TOKEN_EXPIRED};
