@@ -144,3 +144,38 @@ fn the_conformance_suite_passes_the_protocol_level_scenarios() {
         }
     }
 }
+
+/// The repository's root, where the conformance baselines live.
+fn repo_file(path: &str) -> String {
+    let mut root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    root.pop();
+    root.join(path).display().to_string()
+}
+
+#[test]
+#[ignore = "needs MCP_TOOLS_DIR (the official MCP tools); .ci/run sets it"]
+fn both_conformance_suites_pass_against_the_everything_server_but_for_the_baseline() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let server = Example::start("everything");
+    let mut current = tool("conformance.sh");
+    current.args([
+        &server.url,
+        "--suite",
+        "all",
+        "--expected-failures",
+        &repo_file("conformance/expected-failures.yml"),
+    ]);
+    run(current, "conformance 0.1.16 --suite all against everything");
+    let mut next = tool("conformance.sh");
+    next.env("NEXT", "1").args([
+        &server.url,
+        "--suite",
+        "all",
+        "--expected-failures",
+        &repo_file("conformance/expected-failures-next.yml"),
+    ]);
+    run(
+        next,
+        "conformance 0.2.0-alpha --suite all against everything",
+    );
+}

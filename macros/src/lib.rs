@@ -1,6 +1,11 @@
 //! Procedural macros of [ferrymcp](https://docs.rs/ferrymcp). Use them through
-//! the `ferrymcp` crate (`ferrymcp::tool`, `ferrymcp::tools!`), not directly.
+//! the `ferrymcp` crate (`ferrymcp::tool`, `ferrymcp::tools!`,
+//! `ferrymcp::resource`, `ferrymcp::prompt`, ...), not directly.
 
+mod common;
+mod lists;
+mod prompt;
+mod resource;
 mod tool;
 mod tools;
 
@@ -24,4 +29,49 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn tools(input: TokenStream) -> TokenStream {
     tools::expand(input.into()).into()
+}
+
+/// Turns an `async fn` into an MCP resource, or a resource template when its
+/// URI has `{placeholders}`, leaving the function itself unchanged.
+///
+/// Options: `uri = "..."` (required), `name = "..."` (default: the function's
+/// name), `title = "..."`, `description = "..."` (default: the doc comment),
+/// `mime_type = "..."`, and `complete(placeholder = function, ..)`. Every
+/// placeholder is a parameter of the function (any `FromStr` type; rename with
+/// `#[arg(rename = "name")]`) and every other parameter is injected (`Ctx`,
+/// `Lifespan<T>`, `Extension<T>`, `Headers`, `AccessToken`, `#[inject]`).
+/// Return `String`, `Blob`, `Vec<u8>`, `ResourceContents`,
+/// `Vec<ResourceContents>`, or `Result<_, E>` of one of them.
+#[proc_macro_attribute]
+pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
+    resource::expand(attr.into(), item.into()).into()
+}
+
+/// Turns an `async fn` into an MCP prompt, leaving the function itself unchanged.
+///
+/// Options: `name = "..."` (default: the function's name), `title = "..."`,
+/// `description = "..."` (default: the doc comment), and
+/// `complete(argument = function, ..)`. Parameters are the prompt's
+/// arguments (`String`, `Option<String>` or any `FromStr` type; a doc comment
+/// becomes the argument's description; `#[arg(rename = "..")]`,
+/// `#[arg(default = ..)]`) unless they are injected. Return `String`,
+/// `PromptMessage`, `Vec<PromptMessage>`, `GetPromptResult`, or `Result<_, E>`
+/// of one of them.
+#[proc_macro_attribute]
+pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
+    prompt::expand(attr.into(), item.into()).into()
+}
+
+/// Collects `#[resource]` functions for `ServerBuilder::resources`:
+/// `resources![readme, user_profile]`.
+#[proc_macro]
+pub fn resources(input: TokenStream) -> TokenStream {
+    lists::expand(input.into(), lists::Kind::Resource).into()
+}
+
+/// Collects `#[prompt]` functions for `ServerBuilder::prompts`:
+/// `prompts![summarize, review]`.
+#[proc_macro]
+pub fn prompts(input: TokenStream) -> TokenStream {
+    lists::expand(input.into(), lists::Kind::Prompt).into()
 }

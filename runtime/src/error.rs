@@ -92,6 +92,9 @@ pub enum BuildError {
     /// The lifespan function failed.
     #[error("the server's lifespan failed to start: {0}")]
     Lifespan(#[source] BoxError),
+    /// A resource or prompt is registered twice, or a template is invalid.
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogBuildError),
     /// Two tools share a name.
     #[error("two tools are named `{0}`; tool names must be unique")]
     DuplicateTool(String),

@@ -96,3 +96,7 @@ pub mod __private {
         ToolOutput::Error(ToolError::new(message.to_string()))
     }
 }
+
+pub mod catalog;
+pub use catalog::{Blob, Catalog, CatalogError, PromptMessage, ResourceContents};
+pub use ferrymcp_macros::{prompt, prompts, resource, resources};

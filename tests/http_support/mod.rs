@@ -190,9 +190,10 @@ pub fn meta() -> Value {
 
 /// A 2026-07-28 request with matching headers.
 pub async fn stateless(url: &str, id: i64, method: &str, mut params: Value) -> Reply {
-    let name = params
-        .get("name")
-        .and_then(Value::as_str)
+    // `Mcp-Name` mirrors params.name, params.uri or params.taskId.
+    let name = ["name", "uri", "taskId"]
+        .iter()
+        .find_map(|field| params.get(*field).and_then(Value::as_str))
         .map(str::to_owned);
     if params.get("_meta").is_none() {
         params["_meta"] = meta();

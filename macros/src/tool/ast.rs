@@ -1,15 +1,11 @@
 //! The function a `#[tool]` is on: its parameters (arguments or injected) and
 //! its return type, checked for what a tool cannot be.
 
+pub use crate::common::{doc_line, join_doc, result_parts, type_span};
+
+use crate::common::{find_reference, is_injected_type, is_option, last_segment, type_key, Errors};
 use quote::ToTokens;
-use syn::spanned::Spanned;
 use syn::{Attribute, Expr, FnArg, GenericArgument, ItemFn, Pat, PathArguments, ReturnType, Type};
-
-/// Types injected without `#[inject]`, by the last segment of their path.
-const INJECTED: &[&str] = &["Ctx", "Lifespan", "Extension", "Headers", "AccessToken"];
-
-/// Types injected as `Option<_>` too.
-const INJECTED_OPTIONAL: &[&str] = &["Extension", "Headers", "AccessToken"];
 
 /// One parameter of the tool function.
 pub struct Param {
@@ -232,57 +228,7 @@ fn parse_param(attrs: &[Attribute], pat: &Pat, ty: &Type) -> syn::Result<Param> 
 /// The error for `#[tool]` on an item that is not a function, at the item's
 /// keyword (`struct`, `impl`, ...) when there is one.
 pub fn not_a_function(item: proc_macro2::TokenStream) -> syn::Error {
-    let (what, span) = match syn::parse2::<syn::Item>(item) {
-        Ok(syn::Item::Struct(i)) => ("a struct", i.struct_token.span),
-        Ok(syn::Item::Enum(i)) => ("an enum", i.enum_token.span),
-        Ok(syn::Item::Union(i)) => ("a union", i.union_token.span),
-        Ok(syn::Item::Impl(i)) => ("an `impl` block", i.impl_token.span),
-        Ok(syn::Item::Trait(i)) => ("a trait", i.trait_token.span),
-        Ok(syn::Item::Mod(i)) => ("a module", i.mod_token.span),
-        Ok(syn::Item::Const(i)) => ("a constant", i.const_token.span),
-        Ok(syn::Item::Static(i)) => ("a static", i.static_token.span),
-        Ok(syn::Item::Type(i)) => ("a type alias", i.type_token.span),
-        Ok(syn::Item::Use(i)) => ("a `use`", i.use_token.span),
-        Ok(other) => ("this item", other.span()),
-        Err(_) => ("this item", proc_macro2::Span::call_site()),
-    };
-    syn::Error::new(
-        span,
-        format!("`#[tool]` goes on an `async fn`, not on {what}"),
-    )
-}
-
-/// The `#[doc = "..."]` text of an attribute.
-pub fn doc_line(attr: &Attribute) -> Option<String> {
-    match &attr.meta {
-        syn::Meta::NameValue(nv) => match &nv.value {
-            Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) => Some(s.value()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// Joins doc comment lines: one leading space trimmed from each, outer blank
-/// lines dropped.
-pub fn join_doc(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string()
-}
-
-fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
-    match ty {
-        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
-        _ => None,
-    }
+    crate::common::not_a_function(item, "tool")
 }
 
 /// The type an argument's type is an `Option` or `Vec` of (through any
@@ -303,100 +249,4 @@ pub fn argument_core(ty: &Type) -> &Type {
         (1, Some(GenericArgument::Type(inner))) => argument_core(inner),
         _ => ty,
     }
-}
-
-/// The first reference in a type (`&str`, `Option<&str>`, `Vec<&[u8]>`).
-fn find_reference(ty: &Type) -> Option<&syn::TypeReference> {
-    match ty {
-        Type::Reference(r) => Some(r),
-        Type::Paren(p) => find_reference(&p.elem),
-        Type::Group(g) => find_reference(&g.elem),
-        Type::Array(a) => find_reference(&a.elem),
-        Type::Slice(s) => find_reference(&s.elem),
-        Type::Tuple(t) => t.elems.iter().find_map(find_reference),
-        Type::Path(p) => p
-            .path
-            .segments
-            .iter()
-            .find_map(|segment| match &segment.arguments {
-                PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
-                    GenericArgument::Type(t) => find_reference(t),
-                    _ => None,
-                }),
-                _ => None,
-            }),
-        _ => None,
-    }
-}
-
-fn is_option(ty: &Type) -> bool {
-    last_segment(ty).is_some_and(|s| s.ident == "Option")
-}
-
-fn is_injected_type(ty: &Type) -> bool {
-    let Some(segment) = last_segment(ty) else {
-        return false;
-    };
-    if INJECTED.iter().any(|name| segment.ident == name) {
-        return true;
-    }
-    // `Option<Extension<T>>`, `Option<Headers>` and `Option<AccessToken>` are injected too.
-    if segment.ident == "Option" {
-        if let PathArguments::AngleBracketed(args) = &segment.arguments {
-            if let Some(GenericArgument::Type(inner)) = args.args.first() {
-                return last_segment(inner)
-                    .is_some_and(|s| INJECTED_OPTIONAL.iter().any(|name| s.ident == name));
-            }
-        }
-    }
-    false
-}
-
-fn type_key(ty: &Type) -> String {
-    ty.to_token_stream().to_string().replace(' ', "")
-}
-
-/// Errors collected across the signature, reported together.
-#[derive(Default)]
-struct Errors(Option<syn::Error>);
-
-impl Errors {
-    fn push(&mut self, e: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(e),
-            None => self.0 = Some(e),
-        }
-    }
-
-    fn finish(self) -> syn::Result<()> {
-        match self.0 {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
-}
-
-/// The `T` and `E` of a return type written `Result<T, E>` (any path ending in
-/// `Result` with two type arguments).
-pub fn result_parts(ty: &Type) -> Option<(&Type, &Type)> {
-    let segment = last_segment(ty)?;
-    if segment.ident != "Result" {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &segment.arguments else {
-        return None;
-    };
-    let mut types = args.args.iter().filter_map(|a| match a {
-        GenericArgument::Type(t) => Some(t),
-        _ => None,
-    });
-    match (types.next(), types.next(), types.next()) {
-        (Some(ok), Some(err), None) => Some((ok, err)),
-        _ => None,
-    }
-}
-
-/// Spans for generated code that should point at a parameter's type.
-pub fn type_span(ty: &Type) -> proc_macro2::Span {
-    ty.span()
 }

@@ -1,5 +1,6 @@
 //! The options of `#[tool(...)]`.
 
+use crate::common::{flag, string, value};
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
@@ -94,58 +95,6 @@ impl ToolOptions {
             Some(e) => Err(e),
             None => Ok(options),
         }
-    }
-}
-
-fn value(meta: &Meta) -> Option<&Expr> {
-    match meta {
-        Meta::NameValue(nv) => Some(&nv.value),
-        _ => None,
-    }
-}
-
-fn string(meta: &Meta) -> syn::Result<LitStr> {
-    let key = meta
-        .path()
-        .get_ident()
-        .map(|i| i.to_string())
-        .unwrap_or_default();
-    match value(meta) {
-        Some(Expr::Lit(ExprLit {
-            lit: Lit::Str(s), ..
-        })) => Ok(s.clone()),
-        Some(other) => Err(syn::Error::new_spanned(
-            other,
-            format!("`{key}` takes a string literal: `{key} = \"...\"`"),
-        )),
-        None => Err(syn::Error::new_spanned(
-            meta,
-            format!("`{key}` takes a string literal: `{key} = \"...\"`"),
-        )),
-    }
-}
-
-fn flag(meta: &Meta) -> syn::Result<bool> {
-    let key = meta
-        .path()
-        .get_ident()
-        .map(|i| i.to_string())
-        .unwrap_or_default();
-    match meta {
-        Meta::Path(_) => Ok(true),
-        Meta::NameValue(nv) => match &nv.value {
-            Expr::Lit(ExprLit {
-                lit: Lit::Bool(b), ..
-            }) => Ok(b.value),
-            other => Err(syn::Error::new_spanned(
-                other,
-                format!("`{key}` takes `true` or `false`, or stands alone for `true`"),
-            )),
-        },
-        Meta::List(list) => Err(syn::Error::new_spanned(
-            list,
-            format!("`{key}` takes `true` or `false`, or stands alone for `true`"),
-        )),
     }
 }
 

@@ -3,6 +3,7 @@
 use super::tasks::ServerExecutor;
 use super::{Server, ServerInner, ShutdownHook};
 use crate::auth::AuthConfig;
+use crate::catalog::{Catalog, DynPrompt, DynResource, PromptList, ResourceList};
 use crate::error::{BoxError, BuildError};
 use crate::protocol::Implementation;
 use crate::task::{Carried, MemoryBackend, TaskBackend, TaskEngine, TaskOptions};
@@ -44,6 +45,8 @@ pub struct ServerBuilder<L = ()> {
     lifespan: LifespanFactory<L>,
     on_shutdown: Option<ShutdownFn<L>>,
     tools: Vec<DynTool>,
+    resources: Vec<DynResource>,
+    prompts: Vec<DynPrompt>,
     page_size: usize,
     auth: Option<AuthConfig>,
     task_backend: Option<Arc<dyn TaskBackend>>,
@@ -63,6 +66,8 @@ impl ServerBuilder<()> {
             lifespan: Box::new(|| async { Ok(()) }.boxed()),
             on_shutdown: None,
             tools: Vec::new(),
+            resources: Vec::new(),
+            prompts: Vec::new(),
             page_size: 100,
             auth: None,
             task_backend: None,
@@ -113,6 +118,8 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             lifespan: Box::new(move || async move { start().await.map_err(Into::into) }.boxed()),
             on_shutdown: None,
             tools: self.tools,
+            resources: self.resources,
+            prompts: self.prompts,
             page_size: self.page_size,
             auth: self.auth,
             task_backend: self.task_backend,
@@ -190,10 +197,24 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
         self
     }
 
+    /// Registers resources and resource templates:
+    /// `.resources(resources![readme, file_by_path])`.
+    pub fn resources(mut self, resources: ResourceList<L>) -> Self {
+        self.resources.extend(resources.resources);
+        self
+    }
+
+    /// Registers prompts: `.prompts(prompts![review, summarize])`.
+    pub fn prompts(mut self, prompts: PromptList<L>) -> Self {
+        self.prompts.extend(prompts.prompts);
+        self
+    }
+
     /// Starts the lifespan and builds the server: schemas are derived and tool
     /// definitions serialized once, here.
     pub async fn build(self) -> Result<Server, BuildError> {
         let tools = ToolRegistry::build(self.tools)?;
+        let catalog = Catalog::build(self.resources, self.prompts)?.with_page_size(self.page_size);
         let lifespan: Arc<L> = Arc::new((self.lifespan)().await.map_err(BuildError::Lifespan)?);
         let on_shutdown: Option<ShutdownHook> = self.on_shutdown.map(|stop| {
             let lifespan = Arc::clone(&lifespan);
@@ -207,6 +228,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             info: self.info,
             instructions: self.instructions,
             tools,
+            catalog,
             lifespan,
             on_shutdown: std::sync::Mutex::new(on_shutdown),
             page_size: self.page_size,

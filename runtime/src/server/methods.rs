@@ -3,6 +3,7 @@
 use super::tasks::TaskDialect;
 use super::Server;
 use crate::auth::{scopes_satisfied, AccessToken};
+use crate::catalog::CallParts;
 use crate::inject::{CallScope, ClientInfo, LogLevelFilter};
 use crate::protocol::jsonrpc::json_type_name;
 use crate::protocol::{
@@ -78,6 +79,9 @@ impl Server {
             "tools": { "listChanged": false },
             "logging": {},
         });
+        if let Value::Object(caps) = &mut caps {
+            caps.extend(self.inner.catalog.capabilities(version));
+        }
         if self.has_task_tools() {
             if version.has_core_tasks() {
                 caps["tasks"] = serde_json::json!({
@@ -210,6 +214,54 @@ impl Server {
         };
         serde_json::to_value(result)
             .map_err(|e| ErrorObject::internal(format!("could not serialize the result: {e}")))
+    }
+
+    /// Whether the server has resources or resource templates.
+    pub(crate) fn offers_resources(&self) -> bool {
+        let catalog = &self.inner.catalog;
+        !catalog.resources.is_empty() || !catalog.templates.is_empty()
+    }
+
+    /// The catalog's methods (resources, templates, prompts, completion), the
+    /// same for sessions and stateless requests; `None` for any other method.
+    /// (Subscriptions need a session and are answered by it.)
+    pub(crate) async fn catalog_call(
+        &self,
+        method: &str,
+        id: &RequestId,
+        params: Option<&Map<String, Value>>,
+        ctx: &RequestContext,
+    ) -> Option<Result<Value, ErrorObject>> {
+        let catalog = &self.inner.catalog;
+        let parts = || {
+            CallParts::new(Arc::clone(&ctx.client), Arc::clone(&self.inner.lifespan))
+                .with_request_id(id.clone())
+                .with_extensions(Arc::clone(&ctx.extensions))
+                .with_outbound(Arc::clone(&ctx.outbound))
+                .with_log_filter(Arc::clone(&ctx.log_filter))
+                .with_cancellation(ctx.cancellation.clone())
+        };
+        // A method of a capability the server does not declare is unknown.
+        let offers_resources = self.offers_resources();
+        let offers_prompts = !catalog.prompts.is_empty();
+        let offered = match method {
+            "resources/list" | "resources/templates/list" | "resources/read" => offers_resources,
+            "prompts/list" | "prompts/get" => offers_prompts,
+            "completion/complete" => offers_prompts || !catalog.templates.is_empty(),
+            _ => return None,
+        };
+        if !offered {
+            return Some(Err(ErrorObject::method_not_found(method)));
+        }
+        Some(match method {
+            "resources/list" => catalog.list_resources(params, &ctx.client),
+            "resources/templates/list" => catalog.list_templates(params, &ctx.client),
+            "prompts/list" => catalog.list_prompts(params, &ctx.client),
+            "resources/read" => catalog.read_resource(params, &parts()).await,
+            "prompts/get" => catalog.get_prompt(params, &parts()).await,
+            "completion/complete" => catalog.complete(params, &parts()).await,
+            _ => return None,
+        })
     }
 
     /// `logging/setLevel`.

@@ -32,6 +32,8 @@ pub(crate) struct ServerInner {
     pub(crate) info: Implementation,
     pub(crate) instructions: Option<String>,
     pub(crate) tools: ToolRegistry,
+    /// Resources, resource templates, prompts and their completions.
+    pub(crate) catalog: crate::catalog::Catalog,
     pub(crate) lifespan: Arc<dyn Any + Send + Sync>,
     pub(crate) on_shutdown: std::sync::Mutex<Option<ShutdownHook>>,
     pub(crate) page_size: usize,

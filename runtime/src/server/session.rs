@@ -4,6 +4,7 @@
 use super::methods::{req_str, RequestContext};
 use super::tasks::TaskDialect;
 use super::Server;
+use crate::catalog::Subscriptions;
 use crate::inject::{ClientInfo, LogLevelFilter};
 use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message};
 use crate::protocol::{
@@ -31,6 +32,8 @@ struct SessionState {
     outbound: Arc<dyn Outbound>,
     /// A random key that binds the tasks of a caller without a token.
     key: Arc<str>,
+    /// The resources this session subscribed to.
+    subscriptions: Subscriptions,
 }
 
 impl Session {
@@ -43,6 +46,7 @@ impl Session {
                 in_flight: Mutex::new(HashMap::new()),
                 outbound,
                 key: format!("{:032x}", rand::random::<u128>()).into(),
+                subscriptions: Subscriptions::new(),
             }),
         }
     }
@@ -206,7 +210,28 @@ impl Session {
             "logging/setLevel" => {
                 server.set_log_level(request.params.as_ref(), &self.state.log_filter)
             }
-            _ => Err(ErrorObject::method_not_found(method)),
+            "resources/subscribe" | "resources/unsubscribe" if !server.offers_resources() => {
+                Err(ErrorObject::method_not_found(method))
+            }
+            "resources/subscribe" => server.inner.catalog.subscribe(
+                request.params.as_ref(),
+                client,
+                &self.state.subscriptions,
+            ),
+            "resources/unsubscribe" => server
+                .inner
+                .catalog
+                .unsubscribe(request.params.as_ref(), &self.state.subscriptions),
+            _ => {
+                let ctx = context(outbound, extensions);
+                match server
+                    .catalog_call(method, &request.id, request.params.as_ref(), &ctx)
+                    .await
+                {
+                    Some(outcome) => outcome,
+                    None => Err(ErrorObject::method_not_found(method)),
+                }
+            }
         }
     }
 

@@ -39,13 +39,19 @@ pub const LIST_TTL_MS: u64 = 300_000;
 /// The methods of the stateless revision this server implements.
 /// `tasks/result` and `tasks/list` do not exist in this revision (the tasks
 /// extension removed them): -32601.
-const METHODS: [&str; 6] = [
+const METHODS: [&str; 12] = [
     "server/discover",
     "tools/list",
     "tools/call",
     "tasks/get",
     "tasks/update",
     "tasks/cancel",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
 ];
 
 /// The revisions this server serves statelessly, newest first.
@@ -176,7 +182,7 @@ impl StatelessCall {
                     extensions.get::<crate::auth::AccessToken>(),
                 )
                 .map(|list| cacheable(list, tools_cache_scope(&server))),
-            "tools/call" | "tasks/get" | "tasks/update" | "tasks/cancel" => {
+            method => {
                 let ctx = RequestContext {
                     dialect: TaskDialect::Extension {
                         opted_in: declares_tasks_extension(&client.capabilities),
@@ -189,20 +195,27 @@ impl StatelessCall {
                     session_key: None,
                     session_outbound: None,
                 };
-                let method = request.method.as_str();
-                if method == "tools/call" {
-                    server
-                        .call_tool(&request.id, request.params, &ctx)
+                match method {
+                    "tools/call" => {
+                        server
+                            .call_tool(&request.id, request.params, &ctx)
+                            .instrument(span)
+                            .await
+                    }
+                    "tasks/get" | "tasks/update" | "tasks/cancel" => {
+                        server
+                            .tasks_extension(method, request.params.as_ref(), &ctx)
+                            .instrument(span)
+                            .await
+                    }
+                    // `prepare_stateless` let only METHODS through.
+                    _ => server
+                        .catalog_call(method, &request.id, request.params.as_ref(), &ctx)
                         .instrument(span)
                         .await
-                } else {
-                    server
-                        .tasks_extension(method, request.params.as_ref(), &ctx)
-                        .instrument(span)
-                        .await
+                        .unwrap_or_else(|| Err(ErrorObject::method_not_found(method))),
                 }
             }
-            other => Err(ErrorObject::method_not_found(other)),
         };
         match outcome {
             Ok(result) => {

@@ -76,11 +76,14 @@ pub(crate) async fn post(ep: Endpoint, parts: Parts, body: Value, mode: Response
     .await
 }
 
-/// The methods whose `Mcp-Name` header mirrors `params.name` or `params.uri`.
+/// The methods whose `Mcp-Name` header mirrors a body field: `params.name`,
+/// `params.uri` (SEP-2243), or `params.taskId` for the tasks extension's
+/// methods (SEP-2663).
 fn name_field(method: &str) -> Option<&'static str> {
     match method {
         "tools/call" | "prompts/get" => Some("name"),
         "resources/read" => Some("uri"),
+        "tasks/get" | "tasks/update" | "tasks/cancel" => Some("taskId"),
         _ => None,
     }
 }

@@ -1,0 +1,691 @@
+//! What every attribute macro of ferrymcp parses the same way: option values,
+//! doc comments, the shape of the function, and which parameters are injected.
+//!
+//! `#[tool]`, `#[resource]` and `#[prompt]` agree on these, so that a parameter
+//! that is injected into a tool is injected into a resource or a prompt too.
+
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{
+    Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemFn, Lit, LitStr, Meta, Pat,
+    PathArguments, Signature, Type,
+};
+
+/// Types injected without `#[inject]`, by the last segment of their path.
+const INJECTED: &[&str] = &["Ctx", "Lifespan", "Extension", "Headers", "AccessToken"];
+
+/// Types injected as `Option<_>` too.
+const INJECTED_OPTIONAL: &[&str] = &["Extension", "Headers", "AccessToken"];
+
+/// Errors collected across an attribute and a function, reported together.
+#[derive(Default)]
+pub struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, e: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(e),
+            None => self.0 = Some(e),
+        }
+    }
+
+    pub fn finish(self) -> syn::Result<()> {
+        match self.0 {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+// --- option values: `key = "..."`, `key = true`, bare `key` ---
+
+/// The name of an option (`name` in `name = "x"`), or "" for a path.
+pub fn meta_key(meta: &Meta) -> String {
+    meta.path()
+        .get_ident()
+        .map(|i| i.to_string())
+        .unwrap_or_default()
+}
+
+/// The value of `key = value`.
+pub fn value(meta: &Meta) -> Option<&Expr> {
+    match meta {
+        Meta::NameValue(nv) => Some(&nv.value),
+        _ => None,
+    }
+}
+
+/// The string literal of `key = "..."`.
+pub fn string(meta: &Meta) -> syn::Result<LitStr> {
+    let key = meta_key(meta);
+    match value(meta) {
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        })) => Ok(s.clone()),
+        Some(other) => Err(syn::Error::new_spanned(
+            other,
+            format!("`{key}` takes a string literal: `{key} = \"...\"`"),
+        )),
+        None => Err(syn::Error::new_spanned(
+            meta,
+            format!("`{key}` takes a string literal: `{key} = \"...\"`"),
+        )),
+    }
+}
+
+/// `key`, `key = true` or `key = false`.
+pub fn flag(meta: &Meta) -> syn::Result<bool> {
+    let key = meta_key(meta);
+    match meta {
+        Meta::Path(_) => Ok(true),
+        Meta::NameValue(nv) => match &nv.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Bool(b), ..
+            }) => Ok(b.value),
+            other => Err(syn::Error::new_spanned(
+                other,
+                format!("`{key}` takes `true` or `false`, or stands alone for `true`"),
+            )),
+        },
+        Meta::List(list) => Err(syn::Error::new_spanned(
+            list,
+            format!("`{key}` takes `true` or `false`, or stands alone for `true`"),
+        )),
+    }
+}
+
+// --- doc comments ---
+
+/// The `#[doc = "..."]` text of an attribute.
+pub fn doc_line(attr: &Attribute) -> Option<String> {
+    match &attr.meta {
+        Meta::NameValue(nv) => match &nv.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Joins doc comment lines: one leading space trimmed from each, outer blank
+/// lines dropped.
+pub fn join_doc(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+/// The doc comment of an item, `None` when it has none.
+pub fn doc_of(attrs: &[Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(doc_line)
+        .collect();
+    let joined = join_doc(&lines);
+    (!joined.is_empty()).then_some(joined)
+}
+
+// --- types ---
+
+pub fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        _ => None,
+    }
+}
+
+/// Whether the type is written `Option<_>`.
+pub fn is_option(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|s| s.ident == "Option")
+}
+
+/// The `T` of a type written `Option<T>`.
+pub fn option_inner(ty: &Type) -> Option<&Type> {
+    let segment = last_segment(ty)?;
+    if segment.ident != "Option" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    match (args.args.len(), args.args.first()) {
+        (1, Some(GenericArgument::Type(inner))) => Some(inner),
+        _ => None,
+    }
+}
+
+/// Whether the framework supplies a parameter of this type without `#[inject]`.
+pub fn is_injected_type(ty: &Type) -> bool {
+    let Some(segment) = last_segment(ty) else {
+        return false;
+    };
+    if INJECTED.iter().any(|name| segment.ident == name) {
+        return true;
+    }
+    // `Option<Extension<T>>`, `Option<Headers>` and `Option<AccessToken>` are injected too.
+    if segment.ident == "Option" {
+        if let PathArguments::AngleBracketed(args) = &segment.arguments {
+            if let Some(GenericArgument::Type(inner)) = args.args.first() {
+                return last_segment(inner)
+                    .is_some_and(|s| INJECTED_OPTIONAL.iter().any(|name| s.ident == name));
+            }
+        }
+    }
+    false
+}
+
+/// A type as written, without spaces (`Lifespan<Db>`), for messages.
+pub fn type_key(ty: &Type) -> String {
+    ty.to_token_stream().to_string().replace(' ', "")
+}
+
+/// The first reference in a type (`&str`, `Option<&str>`, `Vec<&[u8]>`).
+pub fn find_reference(ty: &Type) -> Option<&syn::TypeReference> {
+    match ty {
+        Type::Reference(r) => Some(r),
+        Type::Paren(p) => find_reference(&p.elem),
+        Type::Group(g) => find_reference(&g.elem),
+        Type::Array(a) => find_reference(&a.elem),
+        Type::Slice(s) => find_reference(&s.elem),
+        Type::Tuple(t) => t.elems.iter().find_map(find_reference),
+        Type::Path(p) => p
+            .path
+            .segments
+            .iter()
+            .find_map(|segment| match &segment.arguments {
+                PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+                    GenericArgument::Type(t) => find_reference(t),
+                    _ => None,
+                }),
+                _ => None,
+            }),
+        _ => None,
+    }
+}
+
+/// The `T` and `E` of a return type written `Result<T, E>` (any path ending in
+/// `Result` with two type arguments).
+pub fn result_parts(ty: &Type) -> Option<(&Type, &Type)> {
+    let segment = last_segment(ty)?;
+    if segment.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    match (types.next(), types.next(), types.next()) {
+        (Some(ok), Some(err), None) => Some((ok, err)),
+        _ => None,
+    }
+}
+
+/// Spans for generated code that should point at a parameter's type.
+pub fn type_span(ty: &Type) -> Span {
+    ty.span()
+}
+
+/// `tokens`, every one of them spanned at `span`.
+pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
+/// `::ferrymcp::catalog::__private`, spanned at `span`: the paths of generated
+/// code that may fail to compile are spanned at the user's token they depend on.
+pub fn catalog_private(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::ferrymcp::catalog::__private)
+}
+
+// --- the function ---
+
+/// The error for an attribute macro on an item that is not a function, at the
+/// item's keyword (`struct`, `impl`, ...) when there is one.
+pub fn not_a_function(item: TokenStream, attribute: &str) -> syn::Error {
+    let (what, span) = match syn::parse2::<syn::Item>(item) {
+        Ok(syn::Item::Struct(i)) => ("a struct", i.struct_token.span),
+        Ok(syn::Item::Enum(i)) => ("an enum", i.enum_token.span),
+        Ok(syn::Item::Union(i)) => ("a union", i.union_token.span),
+        Ok(syn::Item::Impl(i)) => ("an `impl` block", i.impl_token.span),
+        Ok(syn::Item::Trait(i)) => ("a trait", i.trait_token.span),
+        Ok(syn::Item::Mod(i)) => ("a module", i.mod_token.span),
+        Ok(syn::Item::Const(i)) => ("a constant", i.const_token.span),
+        Ok(syn::Item::Static(i)) => ("a static", i.static_token.span),
+        Ok(syn::Item::Type(i)) => ("a type alias", i.type_token.span),
+        Ok(syn::Item::Use(i)) => ("a `use`", i.use_token.span),
+        Ok(other) => ("this item", other.span()),
+        Err(_) => ("this item", Span::call_site()),
+    };
+    syn::Error::new(
+        span,
+        format!("`#[{attribute}]` goes on an `async fn`, not on {what}"),
+    )
+}
+
+/// Checks what any annotated function must be: async, safe, Rust ABI, not
+/// generic, not variadic.
+pub fn check_fn_shape(sig: &Signature, attribute: &str, errors: &mut Errors) {
+    if sig.asyncness.is_none() {
+        errors.push(syn::Error::new_spanned(
+            sig.fn_token,
+            format!(
+                "a `#[{attribute}]` function must be async: write `async fn {}`",
+                sig.ident
+            ),
+        ));
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        errors.push(syn::Error::new_spanned(
+            unsafety,
+            format!("a `#[{attribute}]` function cannot be `unsafe`"),
+        ));
+    }
+    if let Some(abi) = &sig.abi {
+        errors.push(syn::Error::new_spanned(
+            abi,
+            format!("a `#[{attribute}]` function cannot have an `extern` ABI"),
+        ));
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.push(syn::Error::new_spanned(
+            &sig.generics,
+            format!("a `#[{attribute}]` function cannot be generic: its parameter and return types must be concrete"),
+        ));
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.push(syn::Error::new_spanned(
+            variadic,
+            format!("a `#[{attribute}]` function cannot be variadic"),
+        ));
+    }
+}
+
+/// One parameter of a `#[resource]` or `#[prompt]` function.
+pub struct Param {
+    pub ty: Type,
+    pub kind: ParamKind,
+}
+
+pub enum ParamKind {
+    /// Read from the request: a prompt argument or a template placeholder.
+    Argument {
+        /// The name on the wire (the parameter's name, or `#[arg(rename)]`).
+        name: String,
+        /// Where the name is written (the rename literal, or the parameter).
+        name_span: Span,
+        /// The doc comment.
+        doc: Option<String>,
+        /// `#[arg(default = ...)]`.
+        default: Option<Box<Expr>>,
+    },
+    /// Supplied from the call scope, exactly as for a tool.
+    Injected,
+}
+
+/// Parses the parameters of a `#[resource]` or `#[prompt]` function
+/// (`attribute` names the macro in messages).
+pub fn parse_params(sig: &Signature, attribute: &str, errors: &mut Errors) -> Vec<Param> {
+    let mut params = Vec::new();
+    let mut injected_seen: Vec<String> = Vec::new();
+    let mut names_seen: Vec<String> = Vec::new();
+    for input in &sig.inputs {
+        let pat_type = match input {
+            FnArg::Receiver(receiver) => {
+                errors.push(syn::Error::new_spanned(
+                    receiver,
+                    format!("`#[{attribute}]` goes on free functions, not methods: move it out of the `impl` block and pass what it needs through `Lifespan<T>`"),
+                ));
+                continue;
+            }
+            FnArg::Typed(pat_type) => pat_type,
+        };
+        match parse_param(&pat_type.attrs, &pat_type.pat, &pat_type.ty, attribute) {
+            Ok(param) => {
+                match &param.kind {
+                    ParamKind::Injected => {
+                        let key = type_key(&param.ty);
+                        if injected_seen.contains(&key) {
+                            errors.push(syn::Error::new_spanned(
+                                &pat_type.ty,
+                                format!(
+                                    "`{key}` is injected twice; one parameter of this type is enough"
+                                ),
+                            ));
+                        }
+                        injected_seen.push(key);
+                    }
+                    ParamKind::Argument {
+                        name, name_span, ..
+                    } => {
+                        if names_seen.contains(name) {
+                            errors.push(syn::Error::new(
+                                *name_span,
+                                format!("two parameters are named `{name}`"),
+                            ));
+                        }
+                        names_seen.push(name.clone());
+                    }
+                }
+                params.push(param);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    params
+}
+
+fn parse_param(attrs: &[Attribute], pat: &Pat, ty: &Type, attribute: &str) -> syn::Result<Param> {
+    let ident = match pat {
+        Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => &p.ident,
+        other => {
+            return Err(syn::Error::new_spanned(
+                other,
+                format!("a `#[{attribute}]` parameter must be a plain name (`name: Type`)"),
+            ))
+        }
+    };
+    if let Type::ImplTrait(_) = ty {
+        return Err(syn::Error::new_spanned(
+            ty,
+            format!("a `#[{attribute}]` parameter cannot be `impl Trait`: use a concrete type"),
+        ));
+    }
+    let mut doc_lines = Vec::new();
+    let mut inject = false;
+    let mut default = None;
+    let mut rename: Option<LitStr> = None;
+    for attr in attrs {
+        if attr.path().is_ident("doc") {
+            if let Some(line) = doc_line(attr) {
+                doc_lines.push(line);
+            }
+        } else if attr.path().is_ident("inject") {
+            if !matches!(attr.meta, Meta::Path(_)) {
+                return Err(syn::Error::new_spanned(
+                    attr,
+                    "`#[inject]` takes no options",
+                ));
+            }
+            inject = true;
+        } else if attr.path().is_ident("arg") {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("default") {
+                    default = Some(Box::new(meta.value()?.parse::<Expr>()?));
+                    Ok(())
+                } else if meta.path.is_ident("rename") {
+                    rename = Some(meta.value()?.parse::<LitStr>()?);
+                    Ok(())
+                } else {
+                    let key = meta.path.to_token_stream().to_string().replace(' ', "");
+                    Err(meta.error(format!(
+                        "unknown `#[arg]` option `{key}`; valid options: default, rename"
+                    )))
+                }
+            })?;
+        } else if attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr") {
+            return Err(syn::Error::new_spanned(
+                attr,
+                format!("`#[cfg]` on a `#[{attribute}]` parameter is not supported"),
+            ));
+        }
+    }
+    if inject || is_injected_type(ty) {
+        if default.is_some() || rename.is_some() {
+            return Err(syn::Error::new_spanned(
+                ty,
+                "an injected parameter takes no `#[arg(..)]`: it is not read from the request",
+            ));
+        }
+        return Ok(Param {
+            ty: ty.clone(),
+            kind: ParamKind::Injected,
+        });
+    }
+    if let Some(reference) = find_reference(ty) {
+        let owned = match &*reference.elem {
+            Type::Path(p) if p.path.is_ident("str") => "`String`".to_string(),
+            other => format!("`{}`", type_key(other)),
+        };
+        return Err(syn::Error::new_spanned(
+            reference.and_token,
+            format!("a `#[{attribute}]` parameter is read from the request, so it cannot borrow: take {owned} instead"),
+        ));
+    }
+    let (name, name_span) = match &rename {
+        Some(lit) => (lit.value(), lit.span()),
+        None => (
+            ident.to_string().trim_start_matches("r#").to_string(),
+            ident.span(),
+        ),
+    };
+    let doc = (!doc_lines.is_empty()).then(|| join_doc(&doc_lines));
+    Ok(Param {
+        ty: ty.clone(),
+        kind: ParamKind::Argument {
+            name,
+            name_span,
+            doc,
+            default,
+        },
+    })
+}
+
+/// The function without the parameter attributes only the macro understands.
+pub fn clean_function(func: &ItemFn) -> ItemFn {
+    let mut func = func.clone();
+    for input in &mut func.sig.inputs {
+        if let FnArg::Typed(pat_type) = input {
+            pat_type.attrs.retain(|a| {
+                !(a.path().is_ident("doc")
+                    || a.path().is_ident("arg")
+                    || a.path().is_ident("inject"))
+            });
+        }
+    }
+    func
+}
+
+/// The name of a hidden type generated for a function (`__ferrymcp_<kind>_<fn>`).
+pub fn hidden_type_name(kind: &str, name: &syn::Ident) -> syn::Ident {
+    let plain = name.to_string();
+    let plain = plain.trim_start_matches("r#");
+    quote::format_ident!("__ferrymcp_{}_{}", kind, plain, span = name.span())
+}
+
+/// One `name = function` of `complete(..)`.
+pub struct CompleteEntry {
+    /// The argument or placeholder name.
+    pub name: String,
+    pub name_span: Span,
+    /// The completion function (a path, or any expression of a function).
+    pub function: Expr,
+}
+
+/// Parses `complete(arg = function, "other-arg" = function, ..)`.
+pub fn parse_complete(meta: &Meta) -> syn::Result<Vec<CompleteEntry>> {
+    const EXPECTED: &str =
+        "`complete` takes `name = function` pairs: `complete(city = complete_city, country = complete_country)`";
+    let Meta::List(list) = meta else {
+        return Err(syn::Error::new_spanned(meta, EXPECTED));
+    };
+    let parser = |input: syn::parse::ParseStream| {
+        let mut entries: Vec<CompleteEntry> = Vec::new();
+        while !input.is_empty() {
+            let (name, name_span) = if input.peek(LitStr) {
+                let lit: LitStr = input.parse()?;
+                (lit.value(), lit.span())
+            } else {
+                let ident: syn::Ident = input.call(syn::ext::IdentExt::parse_any)?;
+                let plain = ident.to_string();
+                (plain.trim_start_matches("r#").to_string(), ident.span())
+            };
+            input.parse::<syn::Token![=]>()?;
+            let function: Expr = input.parse()?;
+            if entries.iter().any(|e| e.name == name) {
+                return Err(syn::Error::new(
+                    name_span,
+                    format!("`{name}` has two completion functions"),
+                ));
+            }
+            entries.push(CompleteEntry {
+                name,
+                name_span,
+                function,
+            });
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<syn::Token![,]>()?;
+        }
+        Ok(entries)
+    };
+    syn::parse::Parser::parse2(parser, list.tokens.clone()).map_err(|e| {
+        let mut e = e;
+        e.combine(syn::Error::new(e.span(), EXPECTED));
+        e
+    })
+}
+
+/// `names` as "`a`, `b`" for messages, or `none` when empty.
+pub fn list_names<'a>(names: impl IntoIterator<Item = &'a str>, wrap: (&str, &str)) -> String {
+    let names: Vec<String> = names
+        .into_iter()
+        .map(|n| format!("`{}{n}{}`", wrap.0, wrap.1))
+        .collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The errors of the attribute and of the function, as one.
+pub fn combine(errors: impl IntoIterator<Item = syn::Error>) -> syn::Error {
+    let mut all = Errors::default();
+    for e in errors {
+        all.push(e);
+    }
+    all.0
+        .unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid attribute"))
+}
+
+// --- generated code shared by `#[resource]` and `#[prompt]` ---
+
+/// `let #var: #ty = <injected from the scope>;`, spanned at the type, in a
+/// function returning `Result<_, CatalogError>`. Returns the statement and the
+/// bound it needs on the lifespan `__L`.
+pub fn injected_param(var: &syn::Ident, ty: &Type) -> (TokenStream, TokenStream) {
+    let span = type_span(ty);
+    let p = catalog_private(span);
+    // Bounded on the lifespan (`__L: Supplies<T>`), as for tools: the list
+    // macro takes `__L` from the server, and a mismatch is reported against it.
+    let bound = quote_spanned!(span=> __L: #p::Supplies<#ty>);
+    let stmt = quote_spanned! {span=>
+        let #var: #ty = match <__L as #p::Supplies<#ty>>::supply(&__scope) {
+            #p::Ok(value) => value,
+            #p::Err(error) => return #p::Err(#p::inject_failure(error)),
+        };
+    };
+    (stmt, bound)
+}
+
+/// The call of the user's function and the routing of what it returns:
+/// `ok` turns the success value `__value` into the output, spanned at the
+/// span it is given (the success type's); errors go through the catalog's
+/// error routes.
+pub fn call_and_route(
+    fn_ident: &syn::Ident,
+    args: &[syn::Ident],
+    ret: &Type,
+    ok: impl FnOnce(Span) -> TokenStream,
+) -> TokenStream {
+    let ret_span = type_span(ret);
+    let (ok_span, err_span) = match result_parts(ret) {
+        Some((ok, err)) => (type_span(ok), type_span(err)),
+        None => (ret_span, ret_span),
+    };
+    let (p_ret, p_err) = (catalog_private(ret_span), catalog_private(err_span));
+    let p = catalog_private(Span::call_site());
+    let split = quote_spanned! {ret_span=>
+        (&&#p_ret::ReturnTag::<#ret>::new()).split(__ret)
+    };
+    let ok_output = ok(ok_span);
+    let err_output = quote_spanned! {err_span=>
+        #p_err::Err((&&&#p_err::ErrorTag::of(&__error)).catalog_error_route().failure(__error))
+    };
+    let call = quote_spanned! {fn_ident.span()=>
+        #fn_ident(#(#args),*)
+    };
+    quote! {
+        #[allow(unused_imports)]
+        use #p::{SplitPlain as _, SplitResult as _, ViaKnownError as _, ViaDisplayError as _, ViaUnsupportedError as _};
+        let __ret: #ret = #call.await;
+        match #split {
+            #p::Ok(__value) => #ok_output,
+            #p::Err(__error) => #err_output,
+        }
+    }
+}
+
+/// The `complete` method of a generated `ResourceFn` / `PromptFn`, or nothing
+/// when no argument has a completion function.
+pub fn complete_method(entries: &[CompleteEntry]) -> TokenStream {
+    if entries.is_empty() {
+        return TokenStream::new();
+    }
+    let p = catalog_private(Span::call_site());
+    let arms = entries.iter().map(|entry| {
+        let name = &entry.name;
+        let function = &entry.function;
+        let span = function.span();
+        let p_fn = catalog_private(span);
+        let run = quote_spanned! {span=>
+            #p_fn::complete_with(#function, __value, __context)
+        };
+        quote!(#name => #p::Some(#run),)
+    });
+    quote! {
+        fn complete(
+            &self,
+            __argument: &str,
+            __value: #p::String,
+            __context: #p::CompletionContext,
+        ) -> #p::Option<#p::BoxFuture<'static, #p::Completion>> {
+            match __argument {
+                #(#arms)*
+                _ => #p::None,
+            }
+        }
+    }
+}
+
+/// `Some("text")` / `None` for generated metadata.
+pub fn opt_str(value: Option<String>) -> TokenStream {
+    let p = catalog_private(Span::call_site());
+    match value {
+        Some(s) => quote::quote!(#p::Some(#s)),
+        None => quote::quote!(#p::None),
+    }
+}

@@ -1,0 +1,558 @@
+//! The MCP methods of resources, prompts and completion, answered from a
+//! [`Catalog`]: each takes the request's `params` and returns the result
+//! object or the JSON-RPC error, whatever the transport or revision.
+
+use super::completion::{Completion, CompletionContext};
+use super::error::not_found;
+use super::subscriptions::Subscriptions;
+use super::Catalog;
+use crate::inject::{CallScope, ClientInfo, LogLevelFilter};
+use crate::protocol::jsonrpc::json_type_name;
+use crate::protocol::{ErrorObject, ProtocolVersion, RequestId};
+use crate::server::stateless::LIST_TTL_MS;
+use crate::transport::{NoOutbound, Outbound};
+use serde_json::{Map, Value};
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// What a call that runs user code (a resource read, a prompt, a completion)
+/// is made of: everything of its [`CallScope`] but the name and `_meta`,
+/// which the catalog fills in from the request.
+///
+/// A session builds one per request from its own state; so does the
+/// stateless dispatch. Tests can build one with [`CallParts::new`].
+///
+/// ```
+/// use ferrymcp::catalog::CallParts;
+/// use ferrymcp::{ClientInfo, ProtocolVersion};
+/// use std::sync::Arc;
+///
+/// let client = ClientInfo {
+///     protocol_version: ProtocolVersion::V2025_11_25,
+///     implementation: None,
+///     capabilities: serde_json::json!({}),
+/// };
+/// let parts = CallParts::new(Arc::new(client), Arc::new(()));
+/// assert_eq!(parts.protocol_version(), ProtocolVersion::V2025_11_25);
+/// ```
+#[derive(Clone)]
+pub struct CallParts {
+    pub(crate) request_id: Option<RequestId>,
+    pub(crate) client: Arc<ClientInfo>,
+    pub(crate) lifespan: Arc<dyn Any + Send + Sync>,
+    pub(crate) extensions: Arc<http::Extensions>,
+    pub(crate) outbound: Arc<dyn Outbound>,
+    pub(crate) log_filter: Arc<LogLevelFilter>,
+    pub(crate) cancellation: CancellationToken,
+}
+
+impl CallParts {
+    /// The parts of a call by `client` on a server whose lifespan value is
+    /// `lifespan`; no request id, no extensions, messages to nowhere, every
+    /// log level let through, never cancelled until you say otherwise.
+    pub fn new(client: Arc<ClientInfo>, lifespan: Arc<dyn Any + Send + Sync>) -> Self {
+        CallParts {
+            request_id: None,
+            client,
+            lifespan,
+            extensions: Arc::new(http::Extensions::new()),
+            outbound: Arc::new(NoOutbound),
+            log_filter: Arc::new(LogLevelFilter::new()),
+            cancellation: CancellationToken::new(),
+        }
+    }
+
+    /// The id of the request.
+    pub fn with_request_id(mut self, id: RequestId) -> Self {
+        self.request_id = Some(id);
+        self
+    }
+
+    /// What the transport attached to the request (the HTTP request's
+    /// extensions, the verified `AccessToken`, `Headers`).
+    pub fn with_extensions(mut self, extensions: Arc<http::Extensions>) -> Self {
+        self.extensions = extensions;
+        self
+    }
+
+    /// Where the call's notifications (log messages, progress) go.
+    pub fn with_outbound(mut self, outbound: Arc<dyn Outbound>) -> Self {
+        self.outbound = outbound;
+        self
+    }
+
+    /// The session's log level.
+    pub fn with_log_filter(mut self, log_filter: Arc<LogLevelFilter>) -> Self {
+        self.log_filter = log_filter;
+        self
+    }
+
+    /// Cancelled when the client cancels the request.
+    pub fn with_cancellation(mut self, cancellation: CancellationToken) -> Self {
+        self.cancellation = cancellation;
+        self
+    }
+
+    /// The revision the client speaks.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.client.protocol_version
+    }
+
+    /// The call scope of the resource, prompt or completion called `name`.
+    fn scope(&self, name: &str, meta: Option<Arc<Map<String, Value>>>) -> CallScope {
+        CallScope {
+            request_id: self.request_id.clone(),
+            meta,
+            client: Arc::clone(&self.client),
+            lifespan: Arc::clone(&self.lifespan),
+            extensions: Arc::clone(&self.extensions),
+            outbound: Arc::clone(&self.outbound),
+            log_filter: Arc::clone(&self.log_filter),
+            cancellation: self.cancellation.clone(),
+            tool_name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for CallParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallParts")
+            .field("request_id", &self.request_id)
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Catalog {
+    /// The capabilities this catalog adds to the server's: `resources` (with
+    /// `subscribe` on the session revisions), `prompts`, and `completions`
+    /// when there is anything to complete. Merge them into the `capabilities`
+    /// object of `initialize` and `server/discover`.
+    pub fn capabilities(&self, version: ProtocolVersion) -> Map<String, Value> {
+        let mut caps = Map::new();
+        if !self.resources.is_empty() || !self.templates.is_empty() {
+            caps.insert(
+                "resources".into(),
+                serde_json::json!({
+                    "subscribe": !version.is_stateless(),
+                    "listChanged": false,
+                }),
+            );
+        }
+        if !self.prompts.is_empty() {
+            caps.insert(
+                "prompts".into(),
+                serde_json::json!({ "listChanged": false }),
+            );
+        }
+        if !self.prompts.is_empty() || !self.templates.is_empty() {
+            caps.insert("completions".into(), Value::Object(Map::new()));
+        }
+        caps
+    }
+
+    /// `resources/list`: a page of the resources with a fixed URI.
+    pub fn list_resources(
+        &self,
+        params: Option<&Map<String, Value>>,
+        client: &ClientInfo,
+    ) -> Result<Value, ErrorObject> {
+        let defs: Vec<&Value> = self.resources.iter().map(|r| &r.definition).collect();
+        self.page(&defs, "resources", "resources/list", params, client)
+    }
+
+    /// `resources/templates/list`: a page of the resource templates.
+    pub fn list_templates(
+        &self,
+        params: Option<&Map<String, Value>>,
+        client: &ClientInfo,
+    ) -> Result<Value, ErrorObject> {
+        let defs: Vec<&Value> = self.templates.iter().map(|t| &t.definition).collect();
+        self.page(
+            &defs,
+            "resourceTemplates",
+            "resources/templates/list",
+            params,
+            client,
+        )
+    }
+
+    /// `prompts/list`: a page of the prompts.
+    pub fn list_prompts(
+        &self,
+        params: Option<&Map<String, Value>>,
+        client: &ClientInfo,
+    ) -> Result<Value, ErrorObject> {
+        let defs: Vec<&Value> = self.prompts.iter().map(|p| &p.definition).collect();
+        self.page(&defs, "prompts", "prompts/list", params, client)
+    }
+
+    fn page(
+        &self,
+        defs: &[&Value],
+        key: &str,
+        method: &str,
+        params: Option<&Map<String, Value>>,
+        client: &ClientInfo,
+    ) -> Result<Value, ErrorObject> {
+        let empty = Map::new();
+        let params = params.unwrap_or(&empty);
+        let start = match opt_str(params, "cursor", method)? {
+            None => 0,
+            Some(cursor) => decode_cursor(cursor)
+                .filter(|&i| i < defs.len())
+                .ok_or_else(|| {
+                    ErrorObject::invalid_params(format!(
+                        "Invalid params: unknown cursor {cursor:?} for {method}"
+                    ))
+                })?,
+        };
+        let end = (start + self.page_size).min(defs.len());
+        let page = defs[start..end].iter().map(|d| (*d).clone()).collect();
+        let mut result = Map::new();
+        result.insert(key.into(), Value::Array(page));
+        if end < defs.len() {
+            result.insert("nextCursor".into(), Value::String(encode_cursor(end)));
+        }
+        if client.protocol_version.is_stateless() {
+            // The lists are fixed when the server is built.
+            result.insert("ttlMs".into(), Value::from(LIST_TTL_MS));
+            result.insert("cacheScope".into(), Value::String("public".into()));
+        }
+        Ok(Value::Object(result))
+    }
+
+    /// `resources/read`: the resource with that URI, or the first template
+    /// that matches it. An unknown URI is "resource not found": -32002 before
+    /// 2026-07-28, -32602 from then on, with the URI in `data.uri`.
+    pub async fn read_resource(
+        &self,
+        params: Option<&Map<String, Value>>,
+        parts: &CallParts,
+    ) -> Result<Value, ErrorObject> {
+        let empty = Map::new();
+        let params = params.unwrap_or(&empty);
+        let uri = req_str(params, "uri", "resources/read")?;
+        let meta = request_meta(params)?;
+        let version = parts.protocol_version();
+        let (resource, resource_meta, request) = if let Some(&i) = self.by_uri.get(uri) {
+            let r = &self.resources[i];
+            (
+                Arc::clone(&r.resource),
+                r.meta,
+                super::ResourceRequest::new(uri, Vec::new()),
+            )
+        } else if let Some((t, values)) = self
+            .templates
+            .iter()
+            .find_map(|t| t.template.matches(uri).map(|values| (t, values)))
+        {
+            (
+                Arc::clone(&t.resource),
+                t.meta,
+                super::ResourceRequest::new(uri, values),
+            )
+        } else {
+            return Err(not_found(version, uri));
+        };
+        let scope = parts.scope(resource_meta.name, meta);
+        let contents = resource
+            .read(scope, request)
+            .await
+            .map_err(|e| e.to_error_object(version, Some(uri)))?;
+        let contents = contents
+            .into_iter()
+            .map(|c| c.or_mime_type(resource_meta.mime_type).to_json())
+            .collect();
+        let mut result = Map::new();
+        result.insert("contents".into(), Value::Array(contents));
+        if version.is_stateless() {
+            // What a read returns may change at any time and may depend on the caller.
+            result.insert("ttlMs".into(), Value::from(0));
+            result.insert("cacheScope".into(), Value::String("private".into()));
+        }
+        Ok(Value::Object(result))
+    }
+
+    /// `resources/subscribe`: records the URI in the session's
+    /// `subscriptions`. The URI must name a resource or match a template
+    /// (else "resource not found", as for a read); subscribing twice is fine.
+    pub fn subscribe(
+        &self,
+        params: Option<&Map<String, Value>>,
+        client: &ClientInfo,
+        subscriptions: &Subscriptions,
+    ) -> Result<Value, ErrorObject> {
+        let empty = Map::new();
+        let uri = req_str(params.unwrap_or(&empty), "uri", "resources/subscribe")?;
+        if !self.knows(uri) {
+            return Err(not_found(client.protocol_version, uri));
+        }
+        if !subscriptions.is_subscribed(uri) && subscriptions.is_full() {
+            return Err(ErrorObject::invalid_params(format!(
+                "Invalid params: this session already holds {} subscriptions; unsubscribe from some first",
+                super::MAX_SUBSCRIPTIONS
+            )));
+        }
+        subscriptions.insert(uri);
+        Ok(Value::Object(Map::new()))
+    }
+
+    /// `resources/unsubscribe`: forgets the URI; unsubscribing from a URI the
+    /// session did not subscribe to is fine.
+    pub fn unsubscribe(
+        &self,
+        params: Option<&Map<String, Value>>,
+        subscriptions: &Subscriptions,
+    ) -> Result<Value, ErrorObject> {
+        let empty = Map::new();
+        let uri = req_str(params.unwrap_or(&empty), "uri", "resources/unsubscribe")?;
+        subscriptions.remove(uri);
+        Ok(Value::Object(Map::new()))
+    }
+
+    /// Whether `uri` names a resource or matches a template.
+    pub fn knows(&self, uri: &str) -> bool {
+        self.by_uri.contains_key(uri)
+            || self
+                .templates
+                .iter()
+                .any(|t| t.template.matches(uri).is_some())
+    }
+
+    /// `prompts/get`: checks the arguments against the prompt's (all strings,
+    /// none unknown, every required one present), then renders it.
+    pub async fn get_prompt(
+        &self,
+        params: Option<&Map<String, Value>>,
+        parts: &CallParts,
+    ) -> Result<Value, ErrorObject> {
+        let empty = Map::new();
+        let params = params.unwrap_or(&empty);
+        let name = req_str(params, "name", "prompts/get")?;
+        let meta = request_meta(params)?;
+        let Some(&i) = self.by_name.get(name) else {
+            return Err(ErrorObject::invalid_params(format!(
+                "Unknown prompt: `{name}`"
+            )));
+        };
+        let prompt = &self.prompts[i];
+        let arguments = string_map(params.get("arguments"), "arguments", "prompts/get")?;
+        let declared = prompt.meta.arguments;
+        if let Some(unknown) = arguments
+            .keys()
+            .find(|k| !declared.iter().any(|a| a.name == k.as_str()))
+        {
+            let expected = if declared.is_empty() {
+                "it takes no arguments".to_string()
+            } else {
+                format!(
+                    "its arguments are {}",
+                    declared
+                        .iter()
+                        .map(|a| format!("`{}`", a.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            return Err(ErrorObject::invalid_params(format!(
+                "Invalid params: prompt `{name}` has no argument `{unknown}`; {expected}"
+            )));
+        }
+        if let Some(missing) = declared
+            .iter()
+            .find(|a| a.required && !arguments.contains_key(a.name))
+        {
+            return Err(ErrorObject::invalid_params(format!(
+                "Invalid params: missing required argument `{}` of prompt `{name}`",
+                missing.name
+            )));
+        }
+        let version = parts.protocol_version();
+        let scope = parts.scope(prompt.meta.name, meta);
+        let mut result = prompt
+            .prompt
+            .get(scope, arguments)
+            .await
+            .map_err(|e| e.to_error_object(version, None))?;
+        if result.description.is_none() {
+            result.description = prompt.meta.description.map(str::to_owned);
+        }
+        serde_json::to_value(result)
+            .map_err(|e| ErrorObject::internal(format!("could not serialize the prompt: {e}")))
+    }
+
+    /// `completion/complete`: the values suggested for a prompt argument
+    /// (`ref/prompt`) or a template placeholder (`ref/resource`). An argument
+    /// without a completion function gets no values; at most 100 are sent.
+    pub async fn complete(
+        &self,
+        params: Option<&Map<String, Value>>,
+        parts: &CallParts,
+    ) -> Result<Value, ErrorObject> {
+        const METHOD: &str = "completion/complete";
+        let empty = Map::new();
+        let params = params.unwrap_or(&empty);
+        let reference = req_object(params, "ref", METHOD)?;
+        let argument = req_object(params, "argument", METHOD)?;
+        let arg_name = req_str(argument, "name", "the `argument` of completion/complete")?;
+        let value = req_str(argument, "value", "the `argument` of completion/complete")?;
+        let context = match params.get("context") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(context)) => context.get("arguments"),
+            Some(other) => {
+                return Err(ErrorObject::invalid_params(format!(
+                    "Invalid params: `context` of {METHOD} must be an object, got {}",
+                    json_type_name(other)
+                )))
+            }
+        };
+        let known = string_map(context, "context.arguments", METHOD)?;
+        let meta = request_meta(params)?;
+        let ref_type = req_str(reference, "type", "the `ref` of completion/complete")?;
+        let pending = match ref_type {
+            "ref/prompt" => {
+                let name = req_str(reference, "name", "a `ref/prompt`")?;
+                let Some(&i) = self.by_name.get(name) else {
+                    return Err(ErrorObject::invalid_params(format!(
+                        "Unknown prompt: `{name}`"
+                    )));
+                };
+                let prompt = &self.prompts[i];
+                if !prompt.meta.arguments.iter().any(|a| a.name == arg_name) {
+                    return Err(ErrorObject::invalid_params(format!(
+                        "Invalid params: prompt `{name}` has no argument `{arg_name}`"
+                    )));
+                }
+                let context = CompletionContext::new(known, parts.scope(prompt.meta.name, meta));
+                prompt.prompt.complete(arg_name, value.to_owned(), context)
+            }
+            "ref/resource" => {
+                let uri = req_str(reference, "uri", "a `ref/resource`")?;
+                let Some(t) = self.templates.iter().find(|t| t.meta.uri == uri) else {
+                    let why = if self.by_uri.contains_key(uri) {
+                        format!("resource `{uri}` has no placeholders to complete")
+                    } else {
+                        format!("unknown resource template `{uri}`")
+                    };
+                    return Err(ErrorObject::invalid_params(format!("Invalid params: {why}")));
+                };
+                if !t.template.vars().any(|v| v == arg_name) {
+                    return Err(ErrorObject::invalid_params(format!(
+                        "Invalid params: resource template `{uri}` has no placeholder `{arg_name}`"
+                    )));
+                }
+                let context = CompletionContext::new(known, parts.scope(t.meta.name, meta));
+                t.resource.complete(arg_name, value.to_owned(), context)
+            }
+            other => {
+                return Err(ErrorObject::invalid_params(format!(
+                    "Invalid params: unknown `ref` type {other:?}; expected \"ref/prompt\" or \"ref/resource\""
+                )))
+            }
+        };
+        let completion = match pending {
+            Some(future) => future.await,
+            None => Completion::default(),
+        };
+        let mut result = Map::new();
+        result.insert("completion".into(), completion.to_json());
+        Ok(Value::Object(result))
+    }
+}
+
+/// Reads an optional string parameter.
+fn opt_str<'a>(
+    params: &'a Map<String, Value>,
+    key: &str,
+    method: &str,
+) -> Result<Option<&'a str>, ErrorObject> {
+    match params.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(ErrorObject::invalid_params(format!(
+            "Invalid params: `{key}` of {method} must be a string, got {}",
+            json_type_name(other)
+        ))),
+    }
+}
+
+/// Reads a required string parameter.
+fn req_str<'a>(
+    params: &'a Map<String, Value>,
+    key: &str,
+    method: &str,
+) -> Result<&'a str, ErrorObject> {
+    opt_str(params, key, method)?.ok_or_else(|| {
+        ErrorObject::invalid_params(format!("Invalid params: {method} needs `{key}`"))
+    })
+}
+
+/// Reads a required object parameter.
+fn req_object<'a>(
+    params: &'a Map<String, Value>,
+    key: &str,
+    method: &str,
+) -> Result<&'a Map<String, Value>, ErrorObject> {
+    match params.get(key) {
+        Some(Value::Object(m)) => Ok(m),
+        None | Some(Value::Null) => Err(ErrorObject::invalid_params(format!(
+            "Invalid params: {method} needs `{key}`"
+        ))),
+        Some(other) => Err(ErrorObject::invalid_params(format!(
+            "Invalid params: `{key}` of {method} must be an object, got {}",
+            json_type_name(other)
+        ))),
+    }
+}
+
+/// Reads an optional object of strings (`arguments`, `context.arguments`).
+fn string_map(
+    value: Option<&Value>,
+    key: &str,
+    method: &str,
+) -> Result<HashMap<String, String>, ErrorObject> {
+    match value {
+        None | Some(Value::Null) => Ok(HashMap::new()),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                other => Err(ErrorObject::invalid_params(format!(
+                    "Invalid params: `{key}.{k}` of {method} must be a string, got {}",
+                    json_type_name(other)
+                ))),
+            })
+            .collect(),
+        Some(other) => Err(ErrorObject::invalid_params(format!(
+            "Invalid params: `{key}` of {method} must be an object of strings, got {}",
+            json_type_name(other)
+        ))),
+    }
+}
+
+/// The request's `_meta`, for the call scope.
+fn request_meta(
+    params: &Map<String, Value>,
+) -> Result<Option<Arc<Map<String, Value>>>, ErrorObject> {
+    match params.get("_meta") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(Arc::new(m.clone()))),
+        Some(other) => Err(ErrorObject::invalid_params(format!(
+            "Invalid params: `_meta` must be an object, got {}",
+            json_type_name(other)
+        ))),
+    }
+}
+
+const CURSOR_PREFIX: &str = "ferry:";
+
+fn encode_cursor(offset: usize) -> String {
+    format!("{CURSOR_PREFIX}{offset}")
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    cursor.strip_prefix(CURSOR_PREFIX)?.parse().ok()
+}

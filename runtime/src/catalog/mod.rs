@@ -1,0 +1,305 @@
+//! Resources, resource templates, prompts and completion.
+//!
+//! `#[resource(uri = "...")]` and `#[prompt]` leave the function as it is and
+//! add a hidden type that implements [`ResourceFn`] or [`PromptFn`] for every
+//! server lifespan `L` its injected parameters accept, exactly like `#[tool]`.
+//! `resources![a, b]` and `prompts![p, q]` collect them into a
+//! [`ResourceList<L>`] and a [`PromptList<L>`]; a [`Catalog`] holds both and
+//! answers the MCP methods (`resources/list`, `resources/templates/list`,
+//! `resources/read`, `resources/subscribe`, `resources/unsubscribe`,
+//! `prompts/list`, `prompts/get`, `completion/complete`).
+//!
+//! A URI with `{placeholders}` makes a resource template: every placeholder
+//! is a parameter of the function (any `FromStr` type), checked at compile
+//! time. A prompt's arguments are its parameters (`String`, `Option<String>`
+//! or any `FromStr` type; doc comments become their descriptions). Both take
+//! injected parameters (`Ctx`, `Lifespan<T>`, `Extension<T>`, `Headers`,
+//! `AccessToken`, `#[inject]`) as tools do, and `complete(name = function)`
+//! attaches a completion function to an argument or placeholder.
+//!
+//! ```
+//! use ferrymcp::catalog::{Blob, Catalog, CatalogError, Completion, PromptMessage};
+//! use ferrymcp::{prompt, prompts, resource, resources, Content};
+//!
+//! /// The project's README.
+//! #[resource(uri = "docs://readme", mime_type = "text/markdown")]
+//! async fn readme() -> String {
+//!     "# Hello".into()
+//! }
+//!
+//! /// A user's avatar.
+//! #[resource(uri = "users://{id}/avatar.png", mime_type = "image/png", complete(id = user_ids))]
+//! async fn avatar(id: u32) -> Result<Blob, CatalogError> {
+//!     if id == 1 { Ok(Blob::new([0x89, b'P', b'N', b'G'])) } else { Err(CatalogError::not_found()) }
+//! }
+//!
+//! async fn user_ids(value: String) -> Completion {
+//!     Completion::matching(&value, ["1", "2", "10"])
+//! }
+//!
+//! /// Reviews a piece of code.
+//! #[prompt(complete(language = languages))]
+//! async fn review(
+//!     /// The code to review.
+//!     code: String,
+//!     /// Its language, if known.
+//!     language: Option<String>,
+//! ) -> Vec<PromptMessage> {
+//!     let language = language.unwrap_or_else(|| "code".into());
+//!     vec![PromptMessage::user(Content::text(format!("Review this {language}:\n{code}")))]
+//! }
+//!
+//! async fn languages(value: String) -> Vec<String> {
+//!     Completion::matching(&value, ["rust", "python"]).values().to_vec()
+//! }
+//!
+//! // A server's builder fixes the lifespan type; on its own, a catalog names it.
+//! let catalog = Catalog::new::<()>(resources![readme, avatar], prompts![review]).unwrap();
+//! assert_eq!(catalog.resource_count(), 1);
+//! assert_eq!(catalog.template_count(), 1);
+//! assert_eq!(catalog.prompt_count(), 1);
+//! ```
+
+mod completion;
+mod content;
+mod error;
+mod handlers;
+mod prompt;
+mod resource;
+mod subscriptions;
+mod template;
+
+pub use completion::{
+    CompleteFn, Completion, CompletionContext, IntoCompletion, MAX_COMPLETION_VALUES,
+};
+pub use content::{encode_base64, Blob, InvalidBase64, ResourceContents};
+pub use error::{CatalogBuildError, CatalogError};
+pub use handlers::CallParts;
+pub use prompt::{
+    GetPromptResult, IntoPromptResult, PromptArgumentMeta, PromptArguments, PromptFn, PromptList,
+    PromptMessage, PromptMeta, PromptOutput, Role,
+};
+pub use resource::{
+    IntoResourceContents, ReadOutput, ResourceFn, ResourceList, ResourceMeta, ResourceRequest,
+};
+pub use subscriptions::{resource_updated, Subscriptions, MAX_SUBSCRIPTIONS};
+
+#[doc(hidden)]
+pub mod __private;
+
+pub(crate) use prompt::DynPrompt;
+pub(crate) use resource::DynResource;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use template::UriTemplate;
+
+/// A resource with a fixed URI, its definition serialized once.
+pub(crate) struct RegisteredResource {
+    pub(crate) resource: DynResource,
+    pub(crate) meta: ResourceMeta,
+    pub(crate) definition: Value,
+}
+
+/// A resource template, parsed once.
+pub(crate) struct RegisteredTemplate {
+    pub(crate) resource: DynResource,
+    pub(crate) meta: ResourceMeta,
+    pub(crate) template: UriTemplate,
+    pub(crate) definition: Value,
+}
+
+/// A prompt, its definition serialized once.
+pub(crate) struct RegisteredPrompt {
+    pub(crate) prompt: DynPrompt,
+    pub(crate) meta: PromptMeta,
+    pub(crate) definition: Value,
+}
+
+/// A server's resources, resource templates and prompts, with the handlers of
+/// their MCP methods.
+///
+/// Built once (definitions are serialized here) and shared by every session;
+/// the per-session state (subscriptions) lives in [`Subscriptions`], and each
+/// call that runs user code receives its [`CallParts`].
+pub struct Catalog {
+    pub(crate) resources: Vec<Arc<RegisteredResource>>,
+    pub(crate) by_uri: HashMap<&'static str, usize>,
+    pub(crate) templates: Vec<Arc<RegisteredTemplate>>,
+    pub(crate) prompts: Vec<Arc<RegisteredPrompt>>,
+    pub(crate) by_name: HashMap<&'static str, usize>,
+    pub(crate) page_size: usize,
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Catalog {
+            resources: Vec::new(),
+            by_uri: HashMap::new(),
+            templates: Vec::new(),
+            prompts: Vec::new(),
+            by_name: HashMap::new(),
+            page_size: 100,
+        }
+    }
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field(
+                "resources",
+                &self
+                    .resources
+                    .iter()
+                    .map(|r| r.meta.uri)
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "templates",
+                &self
+                    .templates
+                    .iter()
+                    .map(|t| t.meta.uri)
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "prompts",
+                &self.prompts.iter().map(|p| p.meta.name).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Catalog {
+    /// A catalog of these resources and prompts for a server whose lifespan
+    /// value is an `L`: `Catalog::new::<()>(resources![..], prompts![..])`.
+    pub fn new<L: 'static>(
+        resources: ResourceList<L>,
+        prompts: PromptList<L>,
+    ) -> Result<Catalog, CatalogBuildError> {
+        Self::build(resources.resources, prompts.prompts)
+    }
+
+    /// How many items one list page holds (default 100, at least 1).
+    pub fn with_page_size(mut self, page_size: usize) -> Self {
+        self.page_size = page_size.max(1);
+        self
+    }
+
+    /// Builds from type-erased lists (what `ServerBuilder` collected).
+    pub(crate) fn build(
+        resources: Vec<DynResource>,
+        prompts: Vec<DynPrompt>,
+    ) -> Result<Catalog, CatalogBuildError> {
+        let mut catalog = Catalog::default();
+        for resource in resources {
+            let meta = resource.meta();
+            let template = UriTemplate::parse(meta.uri)
+                .map_err(|e| CatalogBuildError::InvalidTemplate(e.to_string()))?;
+            match template {
+                None => {
+                    if catalog.by_uri.contains_key(meta.uri) {
+                        return Err(CatalogBuildError::DuplicateResource(meta.uri.into()));
+                    }
+                    catalog.by_uri.insert(meta.uri, catalog.resources.len());
+                    catalog.resources.push(Arc::new(RegisteredResource {
+                        definition: resource_definition(&meta, "uri"),
+                        resource,
+                        meta,
+                    }));
+                }
+                Some(template) => {
+                    if catalog.templates.iter().any(|t| t.meta.uri == meta.uri) {
+                        return Err(CatalogBuildError::DuplicateTemplate(meta.uri.into()));
+                    }
+                    catalog.templates.push(Arc::new(RegisteredTemplate {
+                        definition: resource_definition(&meta, "uriTemplate"),
+                        resource,
+                        meta,
+                        template,
+                    }));
+                }
+            }
+        }
+        for prompt in prompts {
+            let meta = prompt.meta();
+            if catalog.by_name.contains_key(meta.name) {
+                return Err(CatalogBuildError::DuplicatePrompt(meta.name.into()));
+            }
+            catalog.by_name.insert(meta.name, catalog.prompts.len());
+            catalog.prompts.push(Arc::new(RegisteredPrompt {
+                definition: prompt_definition(&meta),
+                prompt,
+                meta,
+            }));
+        }
+        Ok(catalog)
+    }
+
+    /// How many resources with a fixed URI there are.
+    pub fn resource_count(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// How many resource templates there are.
+    pub fn template_count(&self) -> usize {
+        self.templates.len()
+    }
+
+    /// How many prompts there are.
+    pub fn prompt_count(&self) -> usize {
+        self.prompts.len()
+    }
+
+    /// Whether the catalog has neither resources nor prompts.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.templates.is_empty() && self.prompts.is_empty()
+    }
+}
+
+/// The `Resource` / `ResourceTemplate` object.
+fn resource_definition(meta: &ResourceMeta, uri_key: &str) -> Value {
+    let mut def = Map::new();
+    def.insert(uri_key.into(), Value::String(meta.uri.into()));
+    def.insert("name".into(), Value::String(meta.name.into()));
+    if let Some(title) = meta.title {
+        def.insert("title".into(), Value::String(title.into()));
+    }
+    if let Some(description) = meta.description {
+        def.insert("description".into(), Value::String(description.into()));
+    }
+    if let Some(mime) = meta.mime_type {
+        def.insert("mimeType".into(), Value::String(mime.into()));
+    }
+    Value::Object(def)
+}
+
+/// The `Prompt` object.
+fn prompt_definition(meta: &PromptMeta) -> Value {
+    let mut def = Map::new();
+    def.insert("name".into(), Value::String(meta.name.into()));
+    if let Some(title) = meta.title {
+        def.insert("title".into(), Value::String(title.into()));
+    }
+    if let Some(description) = meta.description {
+        def.insert("description".into(), Value::String(description.into()));
+    }
+    if !meta.arguments.is_empty() {
+        let arguments = meta
+            .arguments
+            .iter()
+            .map(|a| {
+                let mut arg = Map::new();
+                arg.insert("name".into(), Value::String(a.name.into()));
+                if let Some(description) = a.description {
+                    arg.insert("description".into(), Value::String(description.into()));
+                }
+                arg.insert("required".into(), Value::Bool(a.required));
+                Value::Object(arg)
+            })
+            .collect();
+        def.insert("arguments".into(), Value::Array(arguments));
+    }
+    Value::Object(def)
+}
