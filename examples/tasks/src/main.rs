@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run -p tasks -- --bind 127.0.0.1:8000 [--dev-token TOKEN]
+//! cargo run -p tasks -- --bind 127.0.0.1:8000 --redis redis://127.0.0.1:6379 [--workers]
 //! ```
 //!
 //! `slow_task` may run as a task: a client of 2025-11-25 asks for one with
@@ -19,116 +20,31 @@
 //! TOKEN` (subject `dev`); without it there is no authorization, so a task is
 //! bound to the session that created it (2025-11-25) or to nobody
 //! (2026-07-28: the unguessable id is the only protection) and tasks are kept
-//! five minutes.
+//! five minutes. Behind several nodes, use a token: a task bound to the
+//! caller's identity is visible from every node; one bound to a session only
+//! from the session's node.
+//!
+//! With `--redis URL`, tasks are stored in Redis and this process is an HTTP
+//! node of a distributed deployment: it creates tasks and answers for them,
+//! and the `worker` example runs them (add `--workers` to run tasks here as
+//! well). See `ferrymcp::task::redis` and the Redis options of [`RedisArgs`].
 //!
 //! Prints the MCP URL on stdout once it accepts connections.
 
-use axum::extract::Request;
-use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::middleware;
 use axum::routing::get;
 use ferrymcp::auth::{AccessToken, AuthConfig, StaticTokenVerifier};
-use ferrymcp::prelude::*;
-use ferrymcp::TaskOptions;
-use serde::{Deserialize, Serialize};
-use std::time::{Duration, Instant};
-
-/// The server's lifespan value: what every call shares, inline or in a worker.
-struct App {
-    /// Where the app runs (stands in for a database pool, a client, ...).
-    region: String,
-    started: Instant,
-}
-
-/// The tenant the app's middleware resolved; carried into tasks.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Tenant(String);
-
-/// Adds two numbers.
-#[tool(read_only)]
-async fn add(
-    /// The first addend.
-    a: i64,
-    /// The second addend.
-    b: i64,
-) -> i64 {
-    a + b
-}
-
-/// Works for a while, reporting progress; may run as a background task.
-#[tool(task = true)]
-async fn slow_task(
-    /// How long to work, in seconds (default 1).
-    seconds: Option<f64>,
-    /// How long to work, in milliseconds (overrides `seconds`).
-    duration: Option<u64>,
-    ctx: Ctx,
-    token: Option<AccessToken>,
-    app: Lifespan<App>,
-    tenant: Option<Extension<Tenant>>,
-) -> Result<String, ToolError> {
-    let total_ms = match (duration, seconds) {
-        (Some(ms), _) => ms,
-        (None, Some(s)) if s.is_finite() && s >= 0.0 => (s * 1000.0) as u64,
-        (None, Some(s)) => return Err(ToolError::new(format!("`seconds` must be >= 0, got {s}"))),
-        (None, None) => 1000,
-    };
-    let steps = total_ms.div_ceil(100).max(1);
-    for step in 1..=steps {
-        tokio::select! {
-            _ = ctx.cancelled() => return Err(ToolError::new("cancelled")),
-            _ = tokio::time::sleep(Duration::from_millis(total_ms / steps)) => {}
-        }
-        let message = format!("step {step} of {steps}");
-        ctx.progress(step as f64, Some(steps as f64), Some(&message))
-            .await;
-    }
-    let who = token
-        .as_ref()
-        .and_then(|t| t.subject())
-        .unwrap_or("anonymous");
-    let tenant = tenant.map_or_else(|| "none".to_string(), |t| t.0 .0.clone());
-    Ok(format!(
-        "worked {total_ms} ms for {who} (tenant {tenant}) in {} ({}; server up {} s)",
-        app.region,
-        match ctx.task_id() {
-            Some(id) => format!("task {id}"),
-            None => "inline".to_string(),
-        },
-        app.started.elapsed().as_secs()
-    ))
-}
-
-/// Builds a report; only runs as a background task.
-#[tool(task = "required")]
-async fn report(
-    /// What the report is about.
-    topic: String,
-    ctx: Ctx,
-    app: Lifespan<App>,
-) -> String {
-    ctx.progress(1.0, Some(2.0), Some("collecting")).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    ctx.progress(2.0, Some(2.0), Some("writing")).await;
-    format!("report on {topic} from {}", app.region)
-}
-
-/// The app's middleware: resolves the tenant before any route runs.
-async fn resolve_tenant(mut request: Request, next: Next) -> Response {
-    let tenant = request
-        .headers()
-        .get("x-tenant")
-        .and_then(|v| v.to_str().ok())
-        .filter(|t| !t.is_empty())
-        .unwrap_or("public")
-        .to_string();
-    request.extensions_mut().insert(Tenant(tenant));
-    next.run(request).await
-}
+use tasks::{builder, init_logging, resolve_tenant, RedisArgs, REDIS_USAGE};
 
 struct Args {
     bind: String,
     dev_token: Option<String>,
+    redis: RedisArgs,
+    workers: bool,
+}
+
+fn usage() -> String {
+    format!("usage: tasks [--bind HOST:PORT] [--dev-token TOKEN] [--workers] {REDIS_USAGE}")
 }
 
 fn args() -> Result<Args, String> {
@@ -136,20 +52,22 @@ fn args() -> Result<Args, String> {
     let mut args = Args {
         bind: "127.0.0.1:8000".into(),
         dev_token: None,
+        redis: RedisArgs::default(),
+        workers: false,
     };
     while let Some(arg) = it.next() {
+        if args.redis.take(&arg, &mut it)? {
+            continue;
+        }
         match arg.as_str() {
             "--bind" => args.bind = it.next().ok_or("--bind needs HOST:PORT")?,
             "--dev-token" => args.dev_token = Some(it.next().ok_or("--dev-token needs a value")?),
+            "--workers" => args.workers = true,
             "-h" | "--help" => {
-                println!("usage: tasks [--bind HOST:PORT] [--dev-token TOKEN]");
+                println!("{}", usage());
                 std::process::exit(0);
             }
-            other => {
-                return Err(format!(
-                    "unknown argument {other:?}; usage: [--bind HOST:PORT] [--dev-token TOKEN]"
-                ))
-            }
+            other => return Err(format!("unknown argument {other:?}; {}", usage())),
         }
     }
     Ok(args)
@@ -157,26 +75,20 @@ fn args() -> Result<Args, String> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    init_logging();
     let args = args()?;
     let listener = tokio::net::TcpListener::bind(&args.bind).await?;
     let url = format!("http://{}/mcp", listener.local_addr()?);
-    let mut builder = Server::builder("tasks")
-        .version(env!("CARGO_PKG_VERSION"))
-        .lifespan(|| async {
-            Ok::<_, std::io::Error>(App {
-                region: "eu-west".into(),
-                started: Instant::now(),
-            })
-        })
-        .tools(tools![add, slow_task, report])
-        .carry_as::<Tenant>("tenant")
-        .task_options(TaskOptions::default().concurrency(4));
+    let backend = args.redis.backend()?;
+    // With Redis, only the worker processes run tasks unless --workers.
+    let options = args
+        .redis
+        .options()
+        .run_workers(backend.is_none() || args.workers);
+    let mut builder = builder(options);
+    if let Some(backend) = backend {
+        builder = builder.tasks(backend);
+    }
     if let Some(token) = args.dev_token {
         let auth = AuthConfig::builder(
             StaticTokenVerifier::new().token(token, AccessToken::builder().subject("dev")),
@@ -196,7 +108,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let server = server.clone();
         async move {
             let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down: running tasks get 30 s to finish");
+            tracing::info!("shutting down: running tasks get 10 s to finish");
             server.shutdown().await;
         }
     };

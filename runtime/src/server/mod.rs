@@ -91,6 +91,18 @@ impl Server {
         &self.inner.tasks
     }
 
+    /// Runs this process as a task worker: starts the worker pool now (even
+    /// with [`TaskOptions::run_workers`] off) and resolves once
+    /// [`shutdown`](Self::shutdown) is called. A worker-only process of a
+    /// distributed deployment builds the same server (same tools, same
+    /// lifespan, same backend) and calls this instead of serving HTTP.
+    ///
+    /// [`TaskOptions::run_workers`]: crate::task::TaskOptions::run_workers
+    pub async fn run_task_workers(&self) {
+        self.inner.tasks.start_workers();
+        self.inner.tasks.stopped().await;
+    }
+
     /// Shuts down: stops taking tasks, lets running tasks finish within the
     /// grace period ([`TaskOptions::shutdown_grace`]) and marks the others
     /// failed with a message, then runs the shutdown hook (once). The

@@ -25,6 +25,7 @@
 //!   least once: a job whose worker died before [`ack`](TaskBackend::ack) may
 //!   be handed out again with a higher `attempt`); `None` once the backend is
 //!   closed.
+//! * [`release`](TaskBackend::release) gives a claimed job back unfinished.
 //! * [`close`](TaskBackend::close) stops handing out jobs. A backend that
 //!   loses its queue with the process (the in-memory one) fails every task
 //!   that is not terminal with `reason`, so no task is lost silently.
@@ -33,6 +34,7 @@ use super::model::{TaskId, TaskRecord, Transition, TransitionError};
 use super::snapshot::Snapshot;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
+use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -149,6 +151,14 @@ pub trait TaskBackend: Send + Sync + 'static {
 
     /// Marks a claimed job done (it will not be delivered again).
     fn ack(&self, id: TaskId) -> BoxFuture<'_, Result<(), BackendError>>;
+
+    /// Gives up a claimed job without running it to its end (this process
+    /// cannot follow it); a durable backend delivers it again later. The
+    /// default does nothing.
+    fn release(&self, id: TaskId) -> BoxFuture<'_, Result<(), BackendError>> {
+        let _ = id;
+        futures::future::ready(Ok(())).boxed()
+    }
 
     /// Stops handing out jobs; a non-durable backend fails its unfinished
     /// tasks with `reason`.

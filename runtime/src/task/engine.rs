@@ -259,10 +259,24 @@ impl TaskEngine {
 
     /// Starts the worker pool, once (tasks start it when the first is created).
     pub(crate) fn start(self: &Arc<Self>) {
-        if !self.options.run_workers || self.started.swap(true, Ordering::SeqCst) {
+        if self.options.run_workers {
+            self.start_workers();
+        }
+    }
+
+    /// Starts the worker pool now, once, whatever
+    /// [`TaskOptions::run_workers`] says (a worker process).
+    pub(crate) fn start_workers(self: &Arc<Self>) {
+        if self.stop.is_cancelled() || self.started.swap(true, Ordering::SeqCst) {
             return;
         }
         tokio::spawn(dispatch(Arc::downgrade(self), self.stop.clone()));
+    }
+
+    /// Resolves once the engine stopped taking work (shutdown, or the server
+    /// was dropped).
+    pub(crate) async fn stopped(&self) {
+        self.stop.cancelled().await
     }
 
     /// Stops claiming work (the server was dropped).
@@ -554,9 +568,14 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
     let backend = Arc::clone(&engine.backend);
     let updates = match backend.subscribe(id.clone()).await {
         Ok(Some(updates)) => updates,
-        Ok(None) => return, // expired while queued
+        Ok(None) => {
+            // Expired while queued: nothing to run.
+            let _ = backend.ack(id).await;
+            return;
+        }
         Err(e) => {
-            tracing::warn!(task_id = %id, "cannot follow the task: {e}");
+            tracing::warn!(task_id = %id, "cannot follow the task, giving it back: {e}");
+            let _ = backend.release(id).await;
             return;
         }
     };
@@ -589,7 +608,7 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
             if before_start {
                 tracing::debug!(task_id = %id, "task was terminal before it started; skipped");
             } else {
-                tracing::debug!(task_id = %id, "task ended elsewhere (cancelled); its future is dropped");
+                tracing::info!(task_id = %id, "task ended elsewhere (cancelled); its future is dropped");
             }
         }
         outcome = work => {

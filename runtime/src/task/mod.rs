@@ -16,6 +16,8 @@
 //! * [`snapshot`]: what a task keeps of its request ([`Snapshot`], [`Owner`]);
 //! * [`backend`]: the [`TaskBackend`] trait and its contract;
 //! * [`memory`]: [`MemoryBackend`], the default;
+//! * `redis` (feature `redis`): `RedisBackend`, the distributed engine:
+//!   many HTTP nodes and worker processes share one Redis;
 //! * [`engine`]: [`TaskEngine`] (create, get, wait, list, cancel), the worker
 //!   pool and shutdown, configured by [`TaskOptions`];
 //! * [`wire`]: the `Task` object of each protocol revision.
@@ -31,6 +33,8 @@ pub mod backend;
 pub mod engine;
 pub mod memory;
 pub mod model;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod snapshot;
 pub mod wire;
 

@@ -1,0 +1,220 @@
+//! The tools, lifespan and settings of the `tasks` example, shared by its
+//! HTTP node (`tasks`) and its worker process (`worker`): a distributed
+//! deployment runs the same tool code everywhere.
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use ferrymcp::auth::AccessToken;
+use ferrymcp::prelude::*;
+use ferrymcp::task::redis::{RedisBackend, RedisConfig};
+use ferrymcp::{ServerBuilder, TaskOptions};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// The server's lifespan value: what every call shares, inline or in a worker.
+pub struct App {
+    /// Where the app runs (stands in for a database pool, a client, ...).
+    pub region: String,
+    /// When the process started.
+    pub started: Instant,
+}
+
+/// The tenant the app's middleware resolved; carried into tasks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tenant(pub String);
+
+/// Adds two numbers.
+#[tool(read_only)]
+pub async fn add(
+    /// The first addend.
+    a: i64,
+    /// The second addend.
+    b: i64,
+) -> i64 {
+    a + b
+}
+
+/// Works for a while, reporting progress; may run as a background task.
+#[tool(task = true)]
+pub async fn slow_task(
+    /// How long to work, in seconds (default 1).
+    seconds: Option<f64>,
+    /// How long to work, in milliseconds (overrides `seconds`).
+    duration: Option<u64>,
+    ctx: Ctx,
+    token: Option<AccessToken>,
+    app: Lifespan<App>,
+    tenant: Option<Extension<Tenant>>,
+) -> Result<String, ToolError> {
+    let total_ms = match (duration, seconds) {
+        (Some(ms), _) => ms,
+        (None, Some(s)) if s.is_finite() && s >= 0.0 => (s * 1000.0) as u64,
+        (None, Some(s)) => return Err(ToolError::new(format!("`seconds` must be >= 0, got {s}"))),
+        (None, None) => 1000,
+    };
+    let steps = total_ms.div_ceil(100).max(1);
+    for step in 1..=steps {
+        tokio::select! {
+            _ = ctx.cancelled() => return Err(ToolError::new("cancelled")),
+            _ = tokio::time::sleep(Duration::from_millis(total_ms / steps)) => {}
+        }
+        if total_ms > 0 {
+            let message = format!("step {step} of {steps}");
+            ctx.progress(step as f64, Some(steps as f64), Some(&message))
+                .await;
+        }
+    }
+    let who = token
+        .as_ref()
+        .and_then(|t| t.subject())
+        .unwrap_or("anonymous");
+    let tenant = tenant.map_or_else(|| "none".to_string(), |t| t.0 .0.clone());
+    Ok(format!(
+        "worked {total_ms} ms for {who} (tenant {tenant}) in {} ({}, attempt {}; process {} up {} s)",
+        app.region,
+        match ctx.task_id() {
+            Some(id) => format!("task {id}"),
+            None => "inline".to_string(),
+        },
+        ctx.attempt(),
+        std::process::id(),
+        app.started.elapsed().as_secs()
+    ))
+}
+
+/// Builds a report; only runs as a background task.
+#[tool(task = "required")]
+pub async fn report(
+    /// What the report is about.
+    topic: String,
+    ctx: Ctx,
+    app: Lifespan<App>,
+) -> String {
+    ctx.progress(1.0, Some(2.0), Some("collecting")).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    ctx.progress(2.0, Some(2.0), Some("writing")).await;
+    format!("report on {topic} from {}", app.region)
+}
+
+/// The app's middleware: resolves the tenant before any route runs.
+pub async fn resolve_tenant(mut request: Request, next: Next) -> Response {
+    let tenant = request
+        .headers()
+        .get("x-tenant")
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| !t.is_empty())
+        .unwrap_or("public")
+        .to_string();
+    request.extensions_mut().insert(Tenant(tenant));
+    next.run(request).await
+}
+
+/// The server of both processes, before transport-specific settings.
+pub fn builder(options: TaskOptions) -> ServerBuilder<App> {
+    Server::builder("tasks")
+        .version(env!("CARGO_PKG_VERSION"))
+        .lifespan(|| async {
+            Ok::<_, std::io::Error>(App {
+                region: "eu-west".into(),
+                started: Instant::now(),
+            })
+        })
+        .tools(tools![add, slow_task, report])
+        .carry_as::<Tenant>("tenant")
+        .task_options(options)
+}
+
+/// The Redis settings both processes take on their command line.
+#[derive(Debug, Default)]
+pub struct RedisArgs {
+    /// `--redis URL`.
+    pub url: Option<String>,
+    /// `--prefix P`.
+    pub prefix: Option<String>,
+    /// `--snapshot-key KEY_ID:BASE64` (or `FERRYMCP_SNAPSHOT_KEY`).
+    pub key: Option<String>,
+    /// `--old-snapshot-key KEY_ID:BASE64`, repeatable.
+    pub old_keys: Vec<String>,
+    /// `--visibility-timeout-ms N`.
+    pub visibility_ms: Option<u64>,
+    /// `--concurrency N`.
+    pub concurrency: Option<usize>,
+}
+
+/// The usage text of the Redis options.
+pub const REDIS_USAGE: &str = "[--redis URL] [--prefix P] [--snapshot-key KEY_ID:BASE64] [--old-snapshot-key KEY_ID:BASE64]... [--visibility-timeout-ms N] [--concurrency N]";
+
+impl RedisArgs {
+    /// Takes `arg` (and its value from `rest`) when it is a Redis option.
+    pub fn take(
+        &mut self,
+        arg: &str,
+        rest: &mut impl Iterator<Item = String>,
+    ) -> Result<bool, String> {
+        let mut value = |name: &str| rest.next().ok_or(format!("{name} needs a value"));
+        match arg {
+            "--redis" => self.url = Some(value(arg)?),
+            "--prefix" => self.prefix = Some(value(arg)?),
+            "--snapshot-key" => self.key = Some(value(arg)?),
+            "--old-snapshot-key" => self.old_keys.push(value(arg)?),
+            "--visibility-timeout-ms" => {
+                self.visibility_ms = Some(
+                    value(arg)?
+                        .parse()
+                        .map_err(|_| "bad --visibility-timeout-ms")?,
+                )
+            }
+            "--concurrency" => {
+                self.concurrency = Some(value(arg)?.parse().map_err(|_| "bad --concurrency")?)
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The task options these arguments ask for.
+    pub fn options(&self) -> TaskOptions {
+        TaskOptions::default()
+            .concurrency(self.concurrency.unwrap_or(4))
+            .shutdown_grace(Duration::from_secs(10))
+    }
+
+    /// The Redis backend, when `--redis` was given.
+    pub fn backend(&self) -> Result<Option<RedisBackend>, Box<dyn std::error::Error>> {
+        let Some(url) = &self.url else {
+            return Ok(None);
+        };
+        let mut config = RedisConfig::new(url.clone());
+        if let Some(prefix) = &self.prefix {
+            config = config.prefix(prefix.clone());
+        }
+        if let Some(ms) = self.visibility_ms {
+            config = config.visibility_timeout(Duration::from_millis(ms));
+        }
+        for old in &self.old_keys {
+            config = config.snapshot_key_text(old, false)?;
+        }
+        let key = self
+            .key
+            .clone()
+            .or_else(|| std::env::var("FERRYMCP_SNAPSHOT_KEY").ok());
+        match key {
+            Some(key) => config = config.snapshot_key_text(&key, true)?,
+            None => tracing::warn!(
+                "task snapshots are stored in Redis unencrypted, with the caller's raw token; set --snapshot-key (or FERRYMCP_SNAPSHOT_KEY) or drop the raw token"
+            ),
+        }
+        Ok(Some(RedisBackend::new(config)?))
+    }
+}
+
+/// Logs to stderr (stdout carries only the URL), `RUST_LOG` or `info`.
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+}

@@ -1,0 +1,78 @@
+//! A worker process of a distributed ferrymcp deployment: it builds the same
+//! server as the `tasks` example (same tools, same lifespan), takes tasks
+//! from Redis and runs them, and serves no HTTP.
+//!
+//! ```text
+//! cargo run -p worker -- --redis redis://127.0.0.1:6379 [--concurrency 16]
+//! ```
+//!
+//! Start as many as you like, on any machine that reaches Redis. A worker
+//! that dies mid-task has its task taken over by another after the
+//! visibility timeout (`--visibility-timeout-ms`, default 30 s); delivery is
+//! at least once (`Ctx::attempt` counts deliveries). Ctrl-C (or SIGTERM) stops
+//! taking tasks and lets the running ones finish (10 s).
+//!
+//! Prints `worker ready` on stdout once it runs.
+
+use tasks::{builder, init_logging, RedisArgs, REDIS_USAGE};
+
+fn args() -> Result<RedisArgs, String> {
+    let mut it = std::env::args().skip(1);
+    let mut args = RedisArgs::default();
+    while let Some(arg) = it.next() {
+        if args.take(&arg, &mut it)? {
+            continue;
+        }
+        match arg.as_str() {
+            "-h" | "--help" => {
+                println!("usage: worker --redis URL {REDIS_USAGE}");
+                std::process::exit(0);
+            }
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}; usage: worker --redis URL {REDIS_USAGE}"
+                ))
+            }
+        }
+    }
+    if args.url.is_none() {
+        return Err(format!(
+            "--redis URL is required; usage: worker --redis URL {REDIS_USAGE}"
+        ));
+    }
+    Ok(args)
+}
+
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    init_logging();
+    let args = args()?;
+    let backend = args.backend()?.ok_or("--redis URL is required")?;
+    let server = builder(args.options()).tasks(backend).build().await?;
+    println!("worker ready");
+    let stop = {
+        let server = server.clone();
+        async move {
+            terminated().await;
+            tracing::info!("shutting down: running tasks get 10 s to finish");
+            server.shutdown().await;
+        }
+    };
+    tokio::join!(server.run_task_workers(), stop);
+    Ok(())
+}

@@ -1,0 +1,840 @@
+//! [`RedisBackend`]: the [`TaskBackend`] on Redis.
+
+use super::crypto::Keyring;
+use super::events::{self, Events};
+use super::keys::Keys;
+use super::scripts;
+use super::RedisConfig;
+use crate::protocol::ErrorObject;
+use crate::task::backend::{
+    BackendError, Claimed, NewTask, TaskBackend, TaskJob, TaskPage, TaskUpdates, UpdateError,
+};
+use crate::task::model::now_ms;
+use crate::task::{TaskId, TaskRecord, Transition};
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{RedisError, Value};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+use tokio::sync::OnceCell;
+use tokio_util::sync::CancellationToken;
+
+/// Tasks in Redis, shared by every HTTP node and worker process that uses
+/// the same URL and prefix. See the [module docs](super) for the layout and
+/// the guarantees.
+#[derive(Clone)]
+pub struct RedisBackend {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    client: redis::Client,
+    keys: Keys,
+    keyring: Keyring,
+    visibility: Duration,
+    block: Duration,
+    queue_capacity: u64,
+    max_deliveries: u32,
+    refresh: Duration,
+    consumer: String,
+    conn: OnceCell<ConnectionManager>,
+    blocking: OnceCell<ConnectionManager>,
+    pub(crate) events: Events,
+    claimed: Mutex<HashMap<TaskId, Held>>,
+    group_ready: AtomicBool,
+    renewer: AtomicBool,
+    closed: CancellationToken,
+    dropped: CancellationToken,
+}
+
+/// A job this process holds: its stream entry, and whether its final
+/// status failed to be stored (then it is not acknowledged: it runs again).
+struct Held {
+    entry: String,
+    unsettled: bool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.dropped.cancel();
+    }
+}
+
+fn storage(what: &str, e: &RedisError) -> BackendError {
+    BackendError::Storage(format!("Redis {what} failed: {e}"))
+}
+
+fn malformed(what: &str) -> BackendError {
+    BackendError::Storage(format!("Redis holds a malformed {what}"))
+}
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::BulkString(b) => String::from_utf8(b.clone()).ok(),
+        Value::SimpleString(s) => Some(s.clone()),
+        Value::VerbatimString { text, .. } => Some(text.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+fn int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        other => text(other)?.parse().ok(),
+    }
+}
+
+fn items(v: Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) | Value::Set(a) => a,
+        Value::Nil => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// The first stream entry in an XREADGROUP or XAUTOCLAIM entry list:
+/// `(entry id, task id)`.
+fn first_entry(entries: Value) -> Option<(String, Option<String>)> {
+    let entry = items(entries).into_iter().next()?;
+    let mut parts = items(entry).into_iter();
+    let entry_id = text(&parts.next()?)?;
+    let fields: Vec<Value> = parts.next().map(items).unwrap_or_default();
+    let task = fields
+        .chunks(2)
+        .find(|kv| kv.first().and_then(text).as_deref() == Some("id"))
+        .and_then(|kv| kv.get(1).and_then(text));
+    Some((entry_id, task))
+}
+
+impl RedisBackend {
+    /// A backend for `config`. Nothing connects yet: connections open on
+    /// first use and reopen by themselves after Redis comes back.
+    pub fn new(config: RedisConfig) -> Result<RedisBackend, RedisError> {
+        let client = redis::Client::open(config.url.as_str())?;
+        let consumer = format!(
+            "{}-{}-{:08x}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into()),
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        if !config.keyring.is_enabled() {
+            tracing::debug!("task snapshots are stored in Redis unencrypted");
+        }
+        Ok(RedisBackend {
+            inner: Arc::new(Inner {
+                client,
+                keys: Keys::new(&config.prefix),
+                keyring: config.keyring,
+                block: (config.visibility_timeout / 2)
+                    .clamp(Duration::from_millis(50), Duration::from_secs(1)),
+                visibility: config.visibility_timeout,
+                queue_capacity: config.queue_capacity,
+                max_deliveries: config.max_deliveries,
+                refresh: config.refresh_interval,
+                consumer,
+                conn: OnceCell::new(),
+                blocking: OnceCell::new(),
+                events: Events::new(),
+                claimed: Mutex::new(HashMap::new()),
+                group_ready: AtomicBool::new(false),
+                renewer: AtomicBool::new(false),
+                closed: CancellationToken::new(),
+                dropped: CancellationToken::new(),
+            }),
+        })
+    }
+
+    /// This process's consumer name in the workers' group.
+    pub fn consumer(&self) -> &str {
+        &self.inner.consumer
+    }
+
+    /// Whether snapshots are encrypted at rest.
+    pub fn encrypts_snapshots(&self) -> bool {
+        self.inner.keyring.is_enabled()
+    }
+}
+
+impl std::fmt::Debug for RedisBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisBackend")
+            .field("keys", &self.inner.keys)
+            .field("consumer", &self.inner.consumer)
+            .field("visibility_timeout", &self.inner.visibility)
+            .field("keyring", &self.inner.keyring)
+            .finish_non_exhaustive()
+    }
+}
+
+async fn manager(
+    client: &redis::Client,
+    response: Duration,
+) -> Result<ConnectionManager, RedisError> {
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(1)))
+        .set_response_timeout(Some(response))
+        .set_number_of_retries(1)
+        .set_max_delay(Duration::from_millis(500));
+    client.get_connection_manager_with_config(config).await
+}
+
+impl Inner {
+    async fn conn(&self) -> Result<ConnectionManager, BackendError> {
+        self.conn
+            .get_or_try_init(|| manager(&self.client, Duration::from_secs(5)))
+            .await
+            .cloned()
+            .map_err(|e| storage("connection", &e))
+    }
+
+    async fn blocking(&self) -> Result<ConnectionManager, BackendError> {
+        let response = self.block + Duration::from_secs(5);
+        self.blocking
+            .get_or_try_init(|| manager(&self.client, response))
+            .await
+            .cloned()
+            .map_err(|e| storage("connection", &e))
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<TaskId, Held>> {
+        self.claimed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reads a record and its version, trying once more when the
+    /// connection broke (the manager reconnects after an error).
+    async fn read(&self, id: &TaskId) -> Result<Option<(TaskRecord, String)>, BackendError> {
+        match self.read_once(id).await {
+            Err(BackendError::Storage(_)) => {
+                tokio::time::sleep(RETRY_AFTER).await;
+                self.read_once(id).await
+            }
+            other => other,
+        }
+    }
+
+    async fn read_once(&self, id: &TaskId) -> Result<Option<(TaskRecord, String)>, BackendError> {
+        let mut conn = self.conn().await?;
+        let v: Value = redis::cmd("HMGET")
+            .arg(self.keys.task(id))
+            .arg("record")
+            .arg("version")
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| storage("read", &e))?;
+        let mut fields = items(v).into_iter();
+        let (Some(record), Some(version)) = (
+            fields.next().as_ref().and_then(text),
+            fields.next().as_ref().and_then(text),
+        ) else {
+            return Ok(None);
+        };
+        let record: TaskRecord =
+            serde_json::from_str(&record).map_err(|_| malformed("task record"))?;
+        if record.is_expired_at(now_ms()) {
+            return Ok(None);
+        }
+        Ok(Some((record, version)))
+    }
+
+    async fn ensure_group(&self) -> Result<(), BackendError> {
+        if self.group_ready.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let mut conn = self.conn().await?;
+        let created: Result<Value, RedisError> = redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(self.keys.queue())
+            .arg(self.keys.group())
+            .arg("0")
+            .arg("MKSTREAM")
+            .query_async(&mut conn)
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(e) if e.to_string().contains("BUSYGROUP") => {}
+            Err(e) => return Err(storage("creating the workers' group", &e)),
+        }
+        self.group_ready.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn on_queue_error(&self, e: &RedisError) -> BackendError {
+        if e.to_string().contains("NOGROUP") {
+            // Redis lost the group (restarted without persistence).
+            self.group_ready.store(false, Ordering::SeqCst);
+        }
+        storage("queue", e)
+    }
+
+    /// Removes an entry that has nothing (left) to run.
+    async fn drop_entry(&self, entry: &str) -> Result<(), BackendError> {
+        let mut conn = self.conn().await?;
+        redis::pipe()
+            .atomic()
+            .cmd("XACK")
+            .arg(self.keys.queue())
+            .arg(self.keys.group())
+            .arg(entry)
+            .ignore()
+            .cmd("XDEL")
+            .arg(self.keys.queue())
+            .arg(entry)
+            .ignore()
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(|e| storage("acknowledge", &e))
+    }
+
+    /// Turns a stream entry into a job for this process, or `None` when
+    /// there is nothing to run (the entry is then removed).
+    async fn take(
+        self: &Arc<Self>,
+        entry: String,
+        task: Option<String>,
+    ) -> Result<Option<Claimed>, BackendError> {
+        let Some(task) = task else {
+            self.drop_entry(&entry).await?;
+            return Ok(None);
+        };
+        let id = TaskId::from_wire(task);
+        let mut conn = self.conn().await?;
+        let v: Value = scripts::CLAIM
+            .key(self.keys.task(&id))
+            .invoke_async(&mut conn)
+            .await
+            .map_err(|e| storage("claim", &e))?;
+        let mut parts = items(v).into_iter();
+        let (Some(job), Some(attempt)) = (
+            parts.next().as_ref().and_then(text),
+            parts.next().as_ref().and_then(int),
+        ) else {
+            // Expired, or terminal before it ran (cancelled while queued).
+            self.drop_entry(&entry).await?;
+            return Ok(None);
+        };
+        let attempt = u32::try_from(attempt).unwrap_or(u32::MAX);
+        let job = self
+            .keyring
+            .open(&job, id.as_str())
+            .and_then(|j| serde_json::from_str::<TaskJob>(&j).map_err(|e| e.to_string()));
+        let failure = match &job {
+            Err(e) => Some(format!("the task cannot be run: {e}")),
+            Ok(_) if attempt > self.max_deliveries => Some(format!(
+                "the task was delivered {} times and its worker never finished it (it may crash the worker)",
+                attempt - 1
+            )),
+            Ok(_) => None,
+        };
+        if let Some(message) = failure {
+            tracing::warn!(task_id = %id, "{message}");
+            let _ = self
+                .transition(
+                    id,
+                    Transition::Fail(ErrorObject::internal(message)),
+                    now_ms(),
+                )
+                .await;
+            self.drop_entry(&entry).await?;
+            return Ok(None);
+        }
+        let Ok(job) = job else { return Ok(None) };
+        self.held().insert(
+            id.clone(),
+            Held {
+                entry,
+                unsettled: false,
+            },
+        );
+        self.start_renewer();
+        Ok(Some(Claimed { id, job, attempt }))
+    }
+
+    fn start_renewer(self: &Arc<Self>) {
+        if self.renewer.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let weak = Arc::downgrade(self);
+        let dropped = self.dropped.clone();
+        let every = (self.visibility / 3).max(Duration::from_millis(20));
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = dropped.cancelled() => return,
+                    _ = tokio::time::sleep(every) => {}
+                }
+                let Some(inner) = weak.upgrade() else { return };
+                if let Err(e) = inner.renew().await {
+                    tracing::warn!("renewing claimed tasks failed: {e}");
+                }
+            }
+        });
+    }
+
+    /// Resets the idle time of every entry this process still runs.
+    async fn renew(&self) -> Result<(), BackendError> {
+        let entries: Vec<String> = self.held().values().map(|h| h.entry.clone()).collect();
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn().await?;
+        let mut invocation = scripts::RENEW.key(self.keys.queue());
+        invocation.arg(self.keys.group()).arg(&self.consumer);
+        for entry in &entries {
+            invocation.arg(entry);
+        }
+        invocation
+            .invoke_async::<Value>(&mut conn)
+            .await
+            .map_err(|e| storage("renew", &e))?;
+        Ok(())
+    }
+
+    async fn claim_once(self: &Arc<Self>) -> Result<Option<Claimed>, BackendError> {
+        self.ensure_group().await?;
+        // A dead worker's job first: idle longer than the visibility timeout.
+        let mut conn = self.conn().await?;
+        let stale: Value = redis::cmd("XAUTOCLAIM")
+            .arg(self.keys.queue())
+            .arg(self.keys.group())
+            .arg(&self.consumer)
+            .arg(self.visibility.as_millis() as u64)
+            .arg("0-0")
+            .arg("COUNT")
+            .arg(1)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.on_queue_error(&e))?;
+        let mut parts = items(stale).into_iter();
+        let _next = parts.next();
+        if let Some((entry, task)) = parts.next().and_then(first_entry) {
+            tracing::info!(entry = %entry, "took over a task whose worker stopped renewing its claim");
+            return self.take(entry, task).await;
+        }
+        let mut blocking = self.blocking().await?;
+        let fresh: Value = redis::cmd("XREADGROUP")
+            .arg("GROUP")
+            .arg(self.keys.group())
+            .arg(&self.consumer)
+            .arg("COUNT")
+            .arg(1)
+            .arg("BLOCK")
+            .arg(self.block.as_millis() as u64)
+            .arg("STREAMS")
+            .arg(self.keys.queue())
+            .arg(">")
+            .query_async(&mut blocking)
+            .await
+            .map_err(|e| self.on_queue_error(&e))?;
+        // [[stream, [[entry, [field, value]]]]] (or a map in RESP3).
+        let stream = match fresh {
+            Value::Map(m) => m.into_iter().next().map(|(_, v)| v),
+            other => items(other)
+                .into_iter()
+                .next()
+                .and_then(|s| items(s).into_iter().nth(1)),
+        };
+        match stream.and_then(first_entry) {
+            Some((entry, task)) => self.take(entry, task).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn create_once(
+        &self,
+        id: &TaskId,
+        task: &TaskRecord,
+        record: &str,
+        job: &str,
+    ) -> Result<i64, BackendError> {
+        let mut conn = self.conn().await?;
+        scripts::CREATE
+            .key(self.keys.task(id))
+            .key(self.keys.queue())
+            .key(self.keys.owner(task.owner()))
+            .key(self.keys.seq())
+            .arg(record)
+            .arg(job)
+            .arg(task.expires_at_ms())
+            .arg(id.as_str())
+            .arg(self.queue_capacity)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(|e| storage("write", &e))
+    }
+
+    async fn transition(
+        &self,
+        id: TaskId,
+        transition: Transition,
+        now: u64,
+    ) -> Result<TaskRecord, UpdateError> {
+        let terminal = matches!(
+            transition,
+            Transition::Complete(_) | Transition::Fail(_) | Transition::Cancel(_)
+        );
+        let mut result = self.transition_inner(&id, transition.clone(), now).await;
+        if matches!(result, Err(UpdateError::Backend(BackendError::Storage(_)))) {
+            // Compare-and-set re-reads: safe to try once more.
+            tokio::time::sleep(RETRY_AFTER).await;
+            result = self.transition_inner(&id, transition, now).await;
+        }
+        if terminal && matches!(result, Err(UpdateError::Backend(_))) {
+            if let Some(held) = self.held().get_mut(&id) {
+                // Its end was not stored: do not acknowledge it, so it runs again.
+                held.unsettled = true;
+            }
+        }
+        result
+    }
+
+    async fn transition_inner(
+        &self,
+        id: &TaskId,
+        transition: Transition,
+        now: u64,
+    ) -> Result<TaskRecord, UpdateError> {
+        for _ in 0..100 {
+            let Some((mut record, version)) = self.read(id).await? else {
+                return Err(UpdateError::NotFound);
+            };
+            let before = record.clone();
+            if let Err(error) = record.apply(transition.clone(), now) {
+                return Err(UpdateError::Refused {
+                    error,
+                    record: Box::new(before),
+                });
+            }
+            let json = serde_json::to_string(&record)
+                .map_err(|_| BackendError::Storage("a task record does not serialize".into()))?;
+            let mut conn = self.conn().await?;
+            let written: i64 = scripts::TRANSITION
+                .key(self.keys.task(id))
+                .arg(&version)
+                .arg(record.version())
+                .arg(&json)
+                .arg(self.keys.events())
+                .arg(if record.status().is_terminal() {
+                    "1"
+                } else {
+                    "0"
+                })
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| storage("update", &e))?;
+            match written {
+                1 => {
+                    self.events.deliver(&record);
+                    return Ok(record);
+                }
+                -1 => return Err(UpdateError::NotFound),
+                _ => tokio::task::yield_now().await, // raced: read again
+            }
+        }
+        Err(BackendError::Storage("the task changed too often to update it".into()).into())
+    }
+}
+
+const CURSOR_PREFIX: &str = "redis:";
+
+/// The pause before the one retry of an operation whose connection broke.
+const RETRY_AFTER: Duration = Duration::from_millis(50);
+
+impl TaskBackend for RedisBackend {
+    fn create(&self, task: NewTask) -> BoxFuture<'_, Result<(), BackendError>> {
+        async move {
+            let inner = &self.inner;
+            if inner.closed.is_cancelled() {
+                return Err(BackendError::Closed);
+            }
+            let id = task.record.id().clone();
+            let record = serde_json::to_string(&task.record)
+                .map_err(|_| BackendError::Storage("a task record does not serialize".into()))?;
+            let job = serde_json::to_string(&task.job)
+                .map_err(|_| BackendError::Storage("a task snapshot does not serialize".into()))?;
+            let job = inner
+                .keyring
+                .seal(job, id.as_str())
+                .map_err(BackendError::Storage)?;
+            let create = || inner.create_once(&id, &task.record, &record, &job);
+            let seq = match create().await {
+                Err(BackendError::Storage(_)) => {
+                    // The connection may have broken (Redis restarted): once
+                    // more; a task found then is the one the first try stored.
+                    tokio::time::sleep(RETRY_AFTER).await;
+                    match create().await.map_err(not_created)? {
+                        -1 => 0,
+                        seq => seq,
+                    }
+                }
+                other => other?,
+            };
+            match seq {
+                -2 => Err(BackendError::QueueFull),
+                -1 => Err(BackendError::Storage("task id collision; try again".into())),
+                _ => Ok(()),
+            }
+        }
+        .boxed()
+    }
+
+    fn get(&self, id: TaskId) -> BoxFuture<'_, Result<Option<TaskRecord>, BackendError>> {
+        async move { Ok(self.inner.read(&id).await?.map(|(r, _)| r)) }.boxed()
+    }
+
+    fn list(
+        &self,
+        owner: Option<String>,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<TaskPage, BackendError>> {
+        async move {
+            match self.list_once(owner.clone(), cursor.clone(), limit).await {
+                Err(BackendError::Storage(_)) => {
+                    tokio::time::sleep(RETRY_AFTER).await;
+                    self.list_once(owner, cursor, limit).await
+                }
+                other => other,
+            }
+        }
+        .boxed()
+    }
+
+    fn transition(
+        &self,
+        id: TaskId,
+        transition: Transition,
+        now_ms: u64,
+    ) -> BoxFuture<'_, Result<TaskRecord, UpdateError>> {
+        async move { self.inner.transition(id, transition, now_ms).await }.boxed()
+    }
+
+    fn subscribe(&self, id: TaskId) -> BoxFuture<'_, Result<Option<TaskUpdates>, BackendError>> {
+        async move {
+            let inner = Arc::clone(&self.inner);
+            if inner.events.needs_start() {
+                tokio::spawn(events::listen(
+                    inner.client.clone(),
+                    inner.keys.events(),
+                    Arc::downgrade(&inner),
+                    inner.dropped.clone(),
+                ));
+            }
+            // Watch first, then read: no version published in between is missed.
+            let rx = inner.events.watch(&id);
+            let guard = Watching {
+                inner: Arc::downgrade(&inner),
+                id: id.clone(),
+                rx: Some(rx),
+            };
+            let Some((record, _)) = inner.read(&id).await? else {
+                return Ok(None);
+            };
+            inner.events.deliver(&record);
+            let generation = inner.events.generation();
+            let state = Follow {
+                inner,
+                guard,
+                generation,
+                last: None,
+            };
+            Ok(Some(futures::StreamExt::boxed(futures::stream::unfold(
+                state,
+                Follow::next,
+            ))))
+        }
+        .boxed()
+    }
+
+    fn claim(&self) -> BoxFuture<'_, Result<Option<Claimed>, BackendError>> {
+        async move {
+            let inner = &self.inner;
+            loop {
+                if inner.closed.is_cancelled() {
+                    return Ok(None);
+                }
+                let claimed = tokio::select! {
+                    biased;
+                    _ = inner.closed.cancelled() => return Ok(None),
+                    c = inner.claim_once() => c?,
+                };
+                if let Some(c) = claimed {
+                    return Ok(Some(c));
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn ack(&self, id: TaskId) -> BoxFuture<'_, Result<(), BackendError>> {
+        async move {
+            let held = self.inner.held().remove(&id);
+            match held {
+                None => Ok(()),
+                Some(h) if h.unsettled => {
+                    tracing::warn!(task_id = %id, "the task's end was not stored; it will be delivered again");
+                    Ok(())
+                }
+                Some(h) => self.inner.drop_entry(&h.entry).await,
+            }
+        }
+        .boxed()
+    }
+
+    fn release(&self, id: TaskId) -> BoxFuture<'_, Result<(), BackendError>> {
+        // Stop renewing: another worker takes it over after the visibility timeout.
+        self.inner.held().remove(&id);
+        futures::future::ready(Ok(())).boxed()
+    }
+
+    fn close(&self, _reason: String) -> BoxFuture<'_, Result<(), BackendError>> {
+        // Durable: queued tasks stay queued for the other workers.
+        self.inner.closed.cancel();
+        futures::future::ready(Ok(())).boxed()
+    }
+}
+
+impl RedisBackend {
+    async fn list_once(
+        &self,
+        owner: Option<String>,
+        cursor: Option<String>,
+        limit: usize,
+    ) -> Result<TaskPage, BackendError> {
+        let inner = &self.inner;
+        let mut start = match cursor {
+            None => 0,
+            Some(c) => c
+                .strip_prefix(CURSOR_PREFIX)
+                .and_then(|n| n.parse::<u64>().ok())
+                .ok_or(BackendError::BadCursor(c))?,
+        };
+        let limit = limit.max(1);
+        let key = inner.keys.owner(owner.as_deref());
+        let mut conn = inner.conn().await?;
+        let mut page = TaskPage::default();
+        let now = now_ms();
+        loop {
+            let batch: Vec<(String, u64)> = redis::cmd("ZRANGEBYSCORE")
+                .arg(&key)
+                .arg(start)
+                .arg("+inf")
+                .arg("WITHSCORES")
+                .arg("LIMIT")
+                .arg(0)
+                .arg(limit + 1)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| storage("list", &e))?;
+            if batch.is_empty() {
+                return Ok(page);
+            }
+            let mut pipe = redis::pipe();
+            for (id, _) in &batch {
+                pipe.cmd("HGET")
+                    .arg(inner.keys.task(&TaskId::from_wire(id.clone())))
+                    .arg("record");
+            }
+            let records: Vec<Option<String>> = pipe
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| storage("list", &e))?;
+            let full = batch.len() == limit + 1;
+            let mut gone = Vec::new();
+            for ((id, seq), record) in batch.iter().zip(records) {
+                let record = record
+                    .and_then(|r| serde_json::from_str::<TaskRecord>(&r).ok())
+                    .filter(|r| !r.is_expired_at(now));
+                let Some(record) = record else {
+                    gone.push(id.clone());
+                    continue;
+                };
+                if page.tasks.len() == limit {
+                    page.next_cursor = Some(format!("{CURSOR_PREFIX}{seq}"));
+                    break;
+                }
+                page.tasks.push(record);
+            }
+            if !gone.is_empty() {
+                let _: Result<i64, _> = redis::cmd("ZREM")
+                    .arg(&key)
+                    .arg(&gone)
+                    .query_async(&mut conn)
+                    .await;
+            }
+            if page.next_cursor.is_some() || !full {
+                return Ok(page);
+            }
+            start = batch.last().map_or(start, |(_, seq)| seq + 1);
+        }
+    }
+}
+
+/// A storage error of `create`, worded for the client: nothing was stored.
+fn not_created(e: BackendError) -> BackendError {
+    match e {
+        BackendError::Storage(m) => BackendError::Storage(format!(
+            "{m}; the task was not created (the task store is unavailable), try again later"
+        )),
+        other => other,
+    }
+}
+
+/// Unregisters a waiter when its stream is dropped.
+struct Watching {
+    inner: Weak<Inner>,
+    id: TaskId,
+    rx: Option<tokio::sync::watch::Receiver<Option<TaskRecord>>>,
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        drop(self.rx.take());
+        if let Some(inner) = self.inner.upgrade() {
+            inner.events.unwatch(&self.id);
+        }
+    }
+}
+
+struct Follow {
+    inner: Arc<Inner>,
+    guard: Watching,
+    generation: tokio::sync::watch::Receiver<u64>,
+    last: Option<u64>,
+}
+
+impl Follow {
+    async fn next(mut self) -> Option<(TaskRecord, Follow)> {
+        loop {
+            let rx = self.guard.rx.as_mut()?;
+            let current = rx.borrow_and_update().clone();
+            if let Some(record) = current {
+                if self.last.is_none_or(|v| record.version() > v) {
+                    self.last = Some(record.version());
+                    return Some((record, self));
+                }
+            }
+            let refresh = tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() {
+                        return None;
+                    }
+                    false
+                }
+                _ = self.generation.changed() => true,
+                _ = tokio::time::sleep(self.inner.refresh) => true,
+            };
+            if refresh {
+                // The subscription restarted, or a safety-net re-read.
+                match self.inner.read(&self.guard.id).await {
+                    Ok(Some((record, _))) => self.inner.events.deliver(&record),
+                    Ok(None) => return None, // expired or purged
+                    Err(_) => {}             // Redis away: keep waiting
+                }
+            }
+        }
+    }
+}

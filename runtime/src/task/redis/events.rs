@@ -1,0 +1,158 @@
+//! Status changes over pub/sub: every new version of a record is published
+//! on one channel; each process keeps one subscription and fans the records
+//! out to the local waiters of each task (`tasks/result`, a worker watching
+//! for cancellation). When the subscription breaks (Redis restarted), the
+//! listener reconnects by itself and every waiter re-reads its record, so a
+//! change made while it was away is not missed.
+
+use crate::task::{TaskId, TaskRecord};
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+/// The local waiters of each task.
+pub(crate) struct Events {
+    watchers: Mutex<HashMap<TaskId, watch::Sender<Option<TaskRecord>>>>,
+    /// Bumped whenever the subscription (re)starts: waiters re-read.
+    generation: watch::Sender<u64>,
+    started: AtomicBool,
+}
+
+impl Events {
+    pub(crate) fn new() -> Events {
+        Events {
+            watchers: Mutex::new(HashMap::new()),
+            generation: watch::channel(0).0,
+            started: AtomicBool::new(false),
+        }
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<TaskId, watch::Sender<Option<TaskRecord>>>> {
+        self.watchers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the listener still has to be started (true once).
+    pub(crate) fn needs_start(&self) -> bool {
+        !self.started.swap(true, Ordering::SeqCst)
+    }
+
+    /// Registers a waiter of `id`.
+    pub(crate) fn watch(&self, id: &TaskId) -> watch::Receiver<Option<TaskRecord>> {
+        let mut watchers = self.lock();
+        watchers
+            .entry(id.clone())
+            .or_insert_with(|| watch::channel(None).0)
+            .subscribe()
+    }
+
+    /// Forgets the waiters of `id` once none is left.
+    pub(crate) fn unwatch(&self, id: &TaskId) {
+        let mut watchers = self.lock();
+        if watchers.get(id).is_some_and(|s| s.receiver_count() == 0) {
+            watchers.remove(id);
+        }
+    }
+
+    /// Hands a record to the waiters of its task, if it is newer than what
+    /// they have.
+    pub(crate) fn deliver(&self, record: &TaskRecord) {
+        let watchers = self.lock();
+        if let Some(sender) = watchers.get(record.id()) {
+            sender.send_if_modified(|current| {
+                let newer = current
+                    .as_ref()
+                    .is_none_or(|c| record.version() > c.version());
+                if newer {
+                    *current = Some(record.clone());
+                }
+                newer
+            });
+        }
+    }
+
+    /// A receiver of the subscription's generation.
+    pub(crate) fn generation(&self) -> watch::Receiver<u64> {
+        self.generation.subscribe()
+    }
+
+    pub(crate) fn bump(&self) {
+        self.generation.send_modify(|g| *g += 1);
+    }
+}
+
+/// Keeps one subscription to `channel` alive until `stop`, reconnecting
+/// whenever it breaks, and delivers every record to `events`.
+pub(crate) async fn listen(
+    client: redis::Client,
+    channel: String,
+    events: std::sync::Weak<super::backend::Inner>,
+    stop: CancellationToken,
+) {
+    let mut delay = Duration::from_millis(50);
+    let mut was_down = false;
+    loop {
+        let subscribed = async {
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.subscribe(&channel).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        };
+        let subscribed = tokio::select! {
+            _ = stop.cancelled() => return,
+            s = tokio::time::timeout(Duration::from_secs(3), subscribed) => s,
+        };
+        match subscribed {
+            Ok(Ok(pubsub)) => {
+                if was_down {
+                    tracing::info!("task events: subscribed to Redis again");
+                }
+                delay = Duration::from_millis(50);
+                let Some(inner) = events.upgrade() else {
+                    return;
+                };
+                // Anything published while we were away: waiters re-read.
+                inner.events.bump();
+                drop(inner);
+                let mut messages = pubsub.into_on_message();
+                loop {
+                    let msg = tokio::select! {
+                        _ = stop.cancelled() => return,
+                        m = messages.next() => m,
+                    };
+                    let Some(msg) = msg else { break };
+                    let Some(inner) = events.upgrade() else {
+                        return;
+                    };
+                    match serde_json::from_slice::<TaskRecord>(msg.get_payload_bytes()) {
+                        Ok(record) => inner.events.deliver(&record),
+                        Err(e) => {
+                            tracing::warn!("task events: a malformed record was published: {e}")
+                        }
+                    }
+                }
+                tracing::warn!("task events: the Redis subscription was lost; reconnecting");
+            }
+            Ok(Err(e)) => {
+                if !was_down {
+                    tracing::warn!("task events: cannot subscribe to Redis ({e}); retrying");
+                }
+            }
+            Err(_) => {
+                if !was_down {
+                    tracing::warn!("task events: subscribing to Redis timed out; retrying");
+                }
+            }
+        }
+        was_down = true;
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(delay) => {}
+        }
+        delay = (delay * 2).min(Duration::from_secs(1));
+    }
+}

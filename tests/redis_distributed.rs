@@ -1,0 +1,229 @@
+//! The distributed task engine on a real `redis-server`: HTTP nodes and
+//! workers are separate OS processes (the `tasks` and `worker` examples,
+//! started the way a person starts them), driven over HTTP.
+
+#[path = "redis_support/mod.rs"]
+mod redis_support;
+
+use redis_support::{eventually, serial, Mcp, Process, Redis};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// A task created on node A is polled, listed and fetched on node B, and
+/// its result is what the tool returned on a worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_created_on_one_node_is_answered_by_another() {
+    let _serial = serial().await;
+    let redis = Redis::start(false);
+    let (a, b) = (
+        Process::node(&redis.url(), &[]),
+        Process::node(&redis.url(), &[]),
+    );
+    let _workers = [
+        Process::worker(&redis.url(), &[]),
+        Process::worker(&redis.url(), &[]),
+    ];
+    let (on_a, on_b) = (Mcp::open(a.url()).await, Mcp::open(b.url()).await);
+
+    let id = on_a.create(300).await;
+    let seen = on_b.get(&id).await;
+    assert_eq!(seen["taskId"], id.as_str());
+    let text = on_b.result_text(&id).await;
+    assert!(text.contains(&format!("task {id}")), "{text}");
+    assert!(text.contains("for dev (tenant public)"), "{text}");
+    assert!(text.contains("attempt 1"), "{text}");
+    let result = on_b.result(&id).await;
+    assert_eq!(
+        result["result"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"],
+        id.as_str()
+    );
+    assert_eq!(on_a.get(&id).await["status"], "completed");
+    let listed = on_b.list_all().await;
+    assert!(
+        listed.iter().any(|t| t["taskId"] == id.as_str()),
+        "{listed:?}"
+    );
+    // Cancelling a terminal task, from any node, is -32602.
+    let again = on_b.request("tasks/cancel", json!({"taskId": id})).await;
+    assert_eq!(again["error"]["code"], -32602, "{again}");
+    // An unknown id is -32602 on every node.
+    let unknown = on_a
+        .request("tasks/get", json!({"taskId": "0".repeat(32)}))
+        .await;
+    assert_eq!(unknown["error"]["code"], -32602, "{unknown}");
+}
+
+/// `tasks/cancel` on node B stops the run on whichever worker runs it, and
+/// `tasks/result` waiting on node A wakes up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_on_one_node_stops_the_run_on_a_worker() {
+    let _serial = serial().await;
+    let redis = Redis::start(false);
+    let (a, b) = (
+        Process::node(&redis.url(), &[]),
+        Process::node(&redis.url(), &[]),
+    );
+    let workers = [
+        Process::worker(&redis.url(), &[]),
+        Process::worker(&redis.url(), &[]),
+    ];
+    let (on_a, on_b) = (Arc::new(Mcp::open(a.url()).await), Mcp::open(b.url()).await);
+
+    let id = on_a.create(600_000).await;
+    on_b.wait_running(&id).await;
+    let waiting = {
+        let on_a = Arc::clone(&on_a);
+        let id = id.clone();
+        tokio::spawn(async move { on_a.result(&id).await })
+    };
+    let cancelled = on_b.request("tasks/cancel", json!({"taskId": id})).await;
+    assert_eq!(cancelled["result"]["status"], "cancelled", "{cancelled}");
+
+    eventually("a worker drops the cancelled run", || {
+        workers
+            .iter()
+            .any(|w| w.logged(&[&id, "ended elsewhere (cancelled)"]))
+    })
+    .await;
+    let result = waiting.await.expect("the waiter finished");
+    assert!(
+        result["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cancelled")),
+        "{result}"
+    );
+    assert_eq!(on_a.get(&id).await["status"], "cancelled");
+}
+
+/// A worker killed with SIGKILL mid-task: another worker takes the task over
+/// after the visibility timeout (2 s here) and it completes, attempt 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_survives_its_worker_being_killed() {
+    let _serial = serial().await;
+    let redis = Redis::start(false);
+    let a = Process::node(&redis.url(), &[]);
+    let vt = ["--visibility-timeout-ms", "2000"];
+    let mut first = Process::worker(&redis.url(), &vt);
+    let on_a = Mcp::open(a.url()).await;
+
+    let id = on_a.create(1500).await;
+    on_a.wait_running(&id).await; // on `first`: the only worker so far
+    let second = Process::worker(&redis.url(), &vt);
+    first.kill9();
+
+    let text = on_a.result_text(&id).await;
+    assert!(text.contains(&format!("task {id}")), "{text}");
+    assert!(text.contains("attempt 2"), "{text}");
+    assert!(second.logged(&["took over a task"]), "{}", second.log());
+}
+
+/// 1,000 tasks created on two nodes, run by two workers: every result is in
+/// `tasks/result`, each exactly once, and `tasks/list` holds each task once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_tasks_through_two_workers_each_complete_once() {
+    let _serial = serial().await;
+    let redis = Redis::start(false);
+    let (a, b) = (
+        Process::node(&redis.url(), &[]),
+        Process::node(&redis.url(), &[]),
+    );
+    let c = ["--concurrency", "32"];
+    let _workers = [
+        Process::worker(&redis.url(), &c),
+        Process::worker(&redis.url(), &c),
+    ];
+    let nodes = Arc::new([Mcp::open(a.url()).await, Mcp::open(b.url()).await]);
+    let limit = Arc::new(tokio::sync::Semaphore::new(32));
+
+    let mut created = tokio::task::JoinSet::new();
+    for i in 0..1000usize {
+        let (nodes, limit) = (Arc::clone(&nodes), Arc::clone(&limit));
+        created.spawn(async move {
+            let _p = limit.acquire().await.expect("open");
+            nodes[i % 2].create(0).await
+        });
+    }
+    let mut ids = Vec::new();
+    while let Some(id) = created.join_next().await {
+        ids.push(id.expect("created"));
+    }
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 1000);
+
+    let mut fetched = tokio::task::JoinSet::new();
+    for (i, id) in ids.iter().cloned().enumerate() {
+        let (nodes, limit) = (Arc::clone(&nodes), Arc::clone(&limit));
+        fetched.spawn(async move {
+            let _p = limit.acquire().await.expect("open");
+            let text = nodes[(i + 1) % 2].result_text(&id).await;
+            (id, text)
+        });
+    }
+    let mut results: HashMap<String, String> = HashMap::new();
+    while let Some(r) = fetched.join_next().await {
+        let (id, text) = r.expect("fetched");
+        assert!(text.contains(&format!("task {id}")), "{id}: {text}");
+        assert!(results.insert(id, text).is_none(), "a result came twice");
+    }
+    assert_eq!(results.len(), 1000);
+    // Each delivered once: no worker died, so no task ran twice.
+    assert!(results.values().all(|t| t.contains("attempt 1")));
+
+    let listed = nodes[0].list_all().await;
+    let mut seen = HashSet::new();
+    for t in &listed {
+        assert_eq!(t["status"], "completed", "{t}");
+        assert!(
+            seen.insert(t["taskId"].as_str().expect("id").to_owned()),
+            "listed twice: {t}"
+        );
+    }
+    assert_eq!(seen, ids.into_iter().collect::<HashSet<_>>());
+}
+
+fn hget(redis: &Redis, prefix: &str, id: &str, field: &str) -> String {
+    redis
+        .command(&["HGET", &format!("{{{prefix}}}:task:{id}"), field])
+        .expect("redis answers")
+}
+
+/// With a snapshot key, the stored job (tool, arguments, snapshot with the
+/// caller's raw token) is AES-256-GCM ciphertext; without one, the raw
+/// token is readable in Redis (what the README warns about). A worker with
+/// the key runs the encrypted task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encrypted_snapshot_is_unreadable_in_redis() {
+    let _serial = serial().await;
+    let redis = Redis::start(false);
+    // base64 of 32 bytes.
+    let key = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let sealed = Process::node(&redis.url(), &["--prefix", "sealed", "--snapshot-key", key]);
+    let plain = Process::node(&redis.url(), &["--prefix", "plain"]);
+    let (on_sealed, on_plain) = (Mcp::open(sealed.url()).await, Mcp::open(plain.url()).await);
+
+    let id = on_sealed.create(100).await;
+    let job = hget(&redis, "sealed", &id, "job");
+    assert!(job.contains("enc:v1:k1:"), "{job}");
+    assert!(!job.contains(redis_support::TOKEN), "{job}");
+    assert!(
+        !job.contains("slow_task") && !job.contains("duration"),
+        "{job}"
+    );
+    let everything = redis
+        .command(&["HGETALL", &format!("{{sealed}}:task:{id}")])
+        .expect("redis answers");
+    assert!(!everything.contains(redis_support::TOKEN), "{everything}");
+
+    let open = on_plain.create(100).await;
+    let job = hget(&redis, "plain", &open, "job");
+    assert!(
+        job.contains(redis_support::TOKEN),
+        "without a key the raw token is stored: {job}"
+    );
+
+    let _worker = Process::worker(&redis.url(), &["--prefix", "sealed", "--snapshot-key", key]);
+    let text = on_sealed.result_text(&id).await;
+    assert!(text.contains("for dev"), "{text}");
+    // The snapshot leaves Redis once the task is terminal.
+    assert_eq!(hget(&redis, "sealed", &id, "job"), "$-1\r\n");
+}
