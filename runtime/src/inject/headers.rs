@@ -38,6 +38,16 @@ impl Headers {
         Headers(map)
     }
 
+    /// Takes `headers`, removing `Authorization`, `Proxy-Authorization` and `Cookie`.
+    pub fn from_owned(mut headers: HeaderMap) -> Self {
+        for name in [AUTHORIZATION, PROXY_AUTHORIZATION, COOKIE] {
+            if headers.contains_key(&name) {
+                headers.remove(&name);
+            }
+        }
+        Headers(headers)
+    }
+
     /// The first value of a header, when it is present and visible ASCII.
     /// Names are case-insensitive.
     pub fn get(&self, name: &str) -> Option<&str> {

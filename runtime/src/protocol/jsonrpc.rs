@@ -213,11 +213,64 @@ fn id_value(id: &RequestId) -> Value {
 /// Malformed JSON is -32700; JSON that is not a JSON-RPC 2.0 message is -32600;
 /// batches (arrays) are refused with -32600, as the protocol removed them.
 pub fn parse_message(bytes: &[u8]) -> Result<Incoming, Rejected> {
+    // The usual message reads straight into its fields: no map is built for
+    // the envelope, no key is copied, `"2.0"` is compared in place.
+    if let Ok(envelope) = serde_json::from_slice::<Envelope>(bytes) {
+        return envelope.fields().into_incoming();
+    }
+    // Anything else (not an object, a duplicate key, malformed JSON, an
+    // escaped `jsonrpc`) goes the general way, which says precisely what is wrong.
     let value: Value = serde_json::from_slice(bytes).map_err(|e| Rejected {
         id: None,
         error: ErrorObject::new(code::PARSE_ERROR, format!("Parse error: {e}")),
     })?;
     parse_value(value)
+}
+
+/// The members of a message object, borrowed where they are only compared.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default, borrow)]
+    jsonrpc: Option<&'a str>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    method: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    params: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    result: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    error: Option<Value>,
+}
+
+/// A member that is present, even as `null` (`Option<Value>` alone reads
+/// `null` as absent).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+impl Envelope<'_> {
+    fn fields(self) -> Fields {
+        Fields {
+            version_ok: self.jsonrpc == Some("2.0"),
+            id: self.id,
+            method: self.method,
+            params: self.params,
+            result: self.result,
+            error: self.error,
+        }
+    }
+}
+
+/// The members of a message that decide what it is.
+struct Fields {
+    version_ok: bool,
+    id: Option<Value>,
+    method: Option<Value>,
+    params: Option<Value>,
+    result: Option<Value>,
+    error: Option<Value>,
 }
 
 /// Interprets a JSON value as a JSON-RPC message.
@@ -241,85 +294,106 @@ pub fn parse_value(value: Value) -> Result<Incoming, Rejected> {
                 })
             }
         };
-    let id = match obj.remove("id") {
-        None => None,
-        Some(v) => match serde_json::from_value::<RequestId>(v) {
-            Ok(id) => Some(id),
-            Err(_) => {
-                return Err(Rejected {
-                    id: None,
-                    error: ErrorObject::invalid_request(
-                        "Invalid request: `id` must be a string or an integer",
-                    ),
-                })
-            }
-        },
-    };
-    let reject = |id: Option<RequestId>, msg: String| Rejected {
-        id,
-        error: ErrorObject::invalid_request(msg),
-    };
-    match obj.get("jsonrpc") {
-        Some(Value::String(s)) if s == "2.0" => {}
-        _ => {
+    Fields {
+        version_ok: matches!(obj.get("jsonrpc"), Some(Value::String(s)) if s == "2.0"),
+        id: obj.remove("id"),
+        method: obj.remove("method"),
+        params: obj.remove("params"),
+        result: obj.remove("result"),
+        error: obj.remove("error"),
+    }
+    .into_incoming()
+}
+
+/// A request id from its JSON: a string or an integer.
+fn request_id(value: Value) -> Option<RequestId> {
+    match value {
+        Value::String(s) => Some(RequestId::String(s)),
+        Value::Number(n) => n.as_i64().map(RequestId::Number),
+        _ => None,
+    }
+}
+
+impl Fields {
+    fn into_incoming(self) -> Result<Incoming, Rejected> {
+        let id = match self.id {
+            None => None,
+            Some(v) => match request_id(v) {
+                Some(id) => Some(id),
+                None => {
+                    return Err(Rejected {
+                        id: None,
+                        error: ErrorObject::invalid_request(
+                            "Invalid request: `id` must be a string or an integer",
+                        ),
+                    })
+                }
+            },
+        };
+        let reject = |id: Option<RequestId>, msg: String| Rejected {
+            id,
+            error: ErrorObject::invalid_request(msg),
+        };
+        if !self.version_ok {
             return Err(reject(
                 id,
                 "Invalid request: `jsonrpc` must be \"2.0\"".into(),
-            ))
+            ));
         }
-    }
-    if let Some(method) = obj.remove("method") {
-        let Value::String(method) = method else {
+        if let Some(method) = self.method {
+            let Value::String(method) = method else {
+                return Err(reject(
+                    id,
+                    "Invalid request: `method` must be a string".into(),
+                ));
+            };
+            let params = match self.params {
+                None | Some(Value::Null) => None,
+                Some(Value::Object(m)) => Some(m),
+                Some(_) => {
+                    return Err(Rejected {
+                        id,
+                        error: ErrorObject::invalid_params(format!(
+                            "Invalid params: `params` of {method} must be an object"
+                        )),
+                    })
+                }
+            };
+            return Ok(match id {
+                Some(id) => Incoming::Request(Request { id, method, params }),
+                None => Incoming::Notification(Notification { method, params }),
+            });
+        }
+        let Some(id) = id else {
             return Err(reject(
-                id,
-                "Invalid request: `method` must be a string".into(),
+                None,
+                "Invalid request: a message needs `method`, or `id` with `result` or `error`"
+                    .into(),
             ));
         };
-        let params = match obj.remove("params") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => Some(m),
-            Some(_) => {
-                return Err(Rejected {
-                    id,
-                    error: ErrorObject::invalid_params(format!(
-                        "Invalid params: `params` of {method} must be an object"
-                    )),
-                })
-            }
-        };
-        return Ok(match id {
-            Some(id) => Incoming::Request(Request { id, method, params }),
-            None => Incoming::Notification(Notification { method, params }),
-        });
+        if let Some(result) = self.result {
+            return Ok(Incoming::Response(PeerResponse {
+                id,
+                outcome: Ok(result),
+            }));
+        }
+        if let Some(error) = self.error {
+            let error = serde_json::from_value::<ErrorObject>(error).map_err(|e| {
+                reject(
+                    Some(id.clone()),
+                    format!("Invalid response: malformed `error`: {e}"),
+                )
+            })?;
+            return Ok(Incoming::Response(PeerResponse {
+                id,
+                outcome: Err(error),
+            }));
+        }
+        Err(reject(
+            Some(id),
+            "Invalid request: a message needs `method`, or `result` or `error`".into(),
+        ))
     }
-    let Some(id) = id else {
-        return Err(reject(
-            None,
-            "Invalid request: a message needs `method`, or `id` with `result` or `error`".into(),
-        ));
-    };
-    if let Some(result) = obj.remove("result") {
-        return Ok(Incoming::Response(PeerResponse {
-            id,
-            outcome: Ok(result),
-        }));
-    }
-    if let Some(error) = obj.remove("error") {
-        let error = serde_json::from_value::<ErrorObject>(error).map_err(|e| {
-            reject(
-                Some(id.clone()),
-                format!("Invalid response: malformed `error`: {e}"),
-            )
-        })?;
-        return Ok(Incoming::Response(PeerResponse {
-            id,
-            outcome: Err(error),
-        }));
-    }
-    Err(reject(
-        Some(id),
-        "Invalid request: a message needs `method`, or `result` or `error`".into(),
-    ))
 }
 
 /// The JSON type of a value, in words, for error messages.
@@ -354,6 +428,44 @@ mod tests {
         assert!(matches!(n, Incoming::Notification(_)));
         let p = parse_message(br#"{"jsonrpc":"2.0","id":"a","result":{}}"#).unwrap();
         assert!(matches!(p, Incoming::Response(_)));
+    }
+
+    #[test]
+    fn the_fast_path_reads_every_message_as_the_general_one_does() {
+        let cases: &[&[u8]] = &[
+            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1}}}"#,
+            br#"{"jsonrpc":"2.0","id":"x","method":"ping","params":null,"extra":true}"#,
+            br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            br#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
+            br#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#,
+            br#"{"jsonrpc":"2.0","id":18446744073709551615,"method":"ping"}"#,
+            br#"{"jsonrpc":"2.0","id":3,"method":null}"#,
+            br#"{"jsonrpc":"2.0","id":3,"method":7}"#,
+            br#"{"jsonrpc":null,"id":3,"method":"ping"}"#,
+            br#"{"jsonrpc":2,"id":3,"method":"ping"}"#,
+            br#"{"jsonrpc":"2.0","id":3,"method":"ping"}"#,
+            br#"{"id":3,"method":"ping"}"#,
+            br#"{"jsonrpc":"2.0","id":3,"method":"ping","params":"x"}"#,
+            br#"{"jsonrpc":"2.0","id":3,"result":null}"#,
+            br#"{"jsonrpc":"2.0","id":3,"error":{"code":1,"message":"m"}}"#,
+            br#"{"jsonrpc":"2.0","id":3,"error":{"code":"x"}}"#,
+            br#"{"jsonrpc":"2.0","id":3}"#,
+            br#"{"jsonrpc":"2.0"}"#,
+            br#"{"jsonrpc":"2.0","id":1,"id":2,"method":"ping"}"#,
+            br#"[1]"#,
+            br#""text""#,
+        ];
+        for case in cases {
+            let general = serde_json::from_slice(case)
+                .map_err(|_| ())
+                .map(parse_value);
+            assert_eq!(
+                Ok(parse_message(case)),
+                general,
+                "{}",
+                String::from_utf8_lossy(case)
+            );
+        }
     }
 
     #[test]

@@ -167,6 +167,22 @@ impl Content {
     }
 }
 
+impl Content {
+    /// The content as JSON, moving its strings rather than copying them
+    /// (the same value `serde_json::to_value` gives).
+    pub fn into_value(self) -> Value {
+        match self {
+            Content::Text { text } => {
+                let mut m = Map::new();
+                m.insert("type".into(), Value::String("text".into()));
+                m.insert("text".into(), Value::String(text));
+                Value::Object(m)
+            }
+            other => serde_json::to_value(&other).unwrap_or(Value::Null),
+        }
+    }
+}
+
 /// The result of `tools/call` (`CallToolResult`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -198,6 +214,26 @@ impl CallToolResult {
         Self::content(vec![Content::text(text)])
     }
 
+    /// The result as JSON, moving its parts rather than copying them (the same
+    /// value `serde_json::to_value` gives, without serializing it first).
+    pub fn into_value(self) -> Value {
+        let mut m = Map::new();
+        m.insert(
+            "content".into(),
+            Value::Array(self.content.into_iter().map(Content::into_value).collect()),
+        );
+        if let Some(structured) = self.structured_content {
+            m.insert("structuredContent".into(), structured);
+        }
+        if self.is_error {
+            m.insert("isError".into(), Value::Bool(true));
+        }
+        if let Some(meta) = self.meta {
+            m.insert("_meta".into(), Value::Object(meta));
+        }
+        Value::Object(m)
+    }
+
     /// A tool error: `isError: true` with one text item.
     pub fn error(message: impl Into<String>) -> Self {
         CallToolResult {
@@ -217,4 +253,36 @@ pub struct ToolDefinition {
     pub json: Arc<Value>,
     /// How the tool may run as a task.
     pub task_support: TaskSupport,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn into_value_is_what_serde_gives() {
+        let mut meta = Map::new();
+        meta.insert("k".into(), json!(1));
+        let results = [
+            CallToolResult::text("hi"),
+            CallToolResult::error("bad"),
+            CallToolResult::content(Vec::new()),
+            CallToolResult {
+                content: vec![
+                    Content::text("5"),
+                    Content::image("AA==", "image/png"),
+                    Content::audio("AA==", "audio/wav"),
+                    Content::embedded_text("file:///a", "text/plain", "t"),
+                ],
+                structured_content: Some(json!({"result": 5})),
+                is_error: false,
+                meta: Some(meta),
+            },
+        ];
+        for result in results {
+            let expected = serde_json::to_value(&result).unwrap();
+            assert_eq!(result.into_value(), expected);
+        }
+    }
 }

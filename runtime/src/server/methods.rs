@@ -212,8 +212,7 @@ impl Server {
             ToolOutput::Structured(value) => structured_result(value, tool.output.as_ref()),
             ToolOutput::Error(error) => error.into_outcome()?,
         };
-        serde_json::to_value(result)
-            .map_err(|e| ErrorObject::internal(format!("could not serialize the result: {e}")))
+        Ok(result.into_value())
     }
 
     /// Whether the server has resources or resource templates.

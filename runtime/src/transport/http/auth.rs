@@ -15,6 +15,7 @@
 //! scopes against it (an `isError` result, as on stdio).
 
 use crate::auth::{scopes_satisfied, AccessToken, AuthConfig, AuthError};
+use crate::protocol::{Incoming, Rejected};
 use crate::server::Server;
 use axum::body::Body;
 use axum::response::Response;
@@ -87,11 +88,11 @@ pub(crate) fn scope_challenge(
 pub(crate) fn scope_challenge_for_body(
     server: &Server,
     extensions: &Extensions,
-    body: &Value,
+    message: &Result<Incoming, Rejected>,
 ) -> Option<Response> {
-    let method = body.get("method")?.as_str()?;
-    let params = body.get("params").and_then(Value::as_object);
-    // A notification (no id) runs nothing.
-    body.get("id")?;
-    scope_challenge(server, extensions, method, params)
+    // Only a request runs anything; a notification or a rejected body does not.
+    let Ok(Incoming::Request(request)) = message else {
+        return None;
+    };
+    scope_challenge(server, extensions, &request.method, request.params.as_ref())
 }

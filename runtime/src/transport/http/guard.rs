@@ -68,14 +68,20 @@ pub(crate) fn check(options: &HttpOptions, parts: &Parts) -> Result<(), Forbidde
 }
 
 /// The `Host` header (or the URI's authority), lower-cased.
-fn request_host(parts: &Parts) -> Option<String> {
+fn request_host(parts: &Parts) -> Option<std::borrow::Cow<'_, str>> {
     parts
         .headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
-        .map(|h| h.trim().to_ascii_lowercase())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+        .map(str::trim)
+        .map(|h| {
+            if h.bytes().any(|b| b.is_ascii_uppercase()) {
+                std::borrow::Cow::Owned(h.to_ascii_lowercase())
+            } else {
+                std::borrow::Cow::Borrowed(h)
+            }
+        })
 }
 
 fn peer_is_remote(parts: &Parts) -> bool {

@@ -15,7 +15,6 @@ use super::sessions::{HttpSession, Owner};
 use super::sse::{self, reply, KeepAlive, Reply};
 use crate::auth::AccessToken;
 use crate::inject::Headers;
-use crate::protocol::jsonrpc::parse_value;
 use crate::protocol::{Incoming, ProtocolVersion, RequestId};
 use crate::transport::{ChannelOutbound, NoOutbound, Outbound};
 use axum::body::Bytes;
@@ -24,7 +23,6 @@ use futures::FutureExt;
 use http::header::{HeaderName, HeaderValue};
 use http::request::Parts;
 use http::StatusCode;
-use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -76,8 +74,13 @@ fn find_session(ep: &Endpoint, parts: &Parts) -> Result<Arc<HttpSession>, NoSess
 }
 
 /// Answers a POST of a session revision.
-pub(crate) async fn post(ep: Endpoint, parts: Parts, body: Value, accept: Accept) -> Response {
-    let incoming = match parse_value(body) {
+pub(crate) async fn post(
+    ep: Endpoint,
+    parts: Parts,
+    body: Result<Incoming, crate::protocol::Rejected>,
+    accept: Accept,
+) -> Response {
+    let incoming = match body {
         Ok(incoming) => incoming,
         Err(rejected) => {
             return response::error(
@@ -120,7 +123,7 @@ pub(crate) async fn post(ep: Endpoint, parts: Parts, body: Value, accept: Accept
     }
     let active = session.activate();
     let mut extensions = parts.extensions;
-    extensions.insert(Headers::from_request(&parts.headers));
+    extensions.insert(Headers::from_owned(parts.headers));
     let (tx, rx) = mpsc::channel(ep.options.sse_buffer);
     let outbound: Arc<dyn Outbound> = match mode {
         // Notifications of a JSON-answered call go to the GET stream, if open.

@@ -6,7 +6,7 @@ use super::response::{self, stateless_response_status, stateless_status, Accept}
 use super::router::Endpoint;
 use super::sse::{reply, Reply};
 use crate::inject::Headers;
-use crate::protocol::jsonrpc::{code, parse_value};
+use crate::protocol::jsonrpc::code;
 use crate::protocol::{ErrorObject, Incoming, Request};
 use crate::server::stateless::META_PROTOCOL_VERSION;
 use crate::transport::{ChannelOutbound, NoOutbound, Outbound};
@@ -21,8 +21,13 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Answers a POST of the stateless revision.
-pub(crate) async fn post(ep: Endpoint, parts: Parts, body: Value, mode: ResponseMode) -> Response {
-    let request = match parse_value(body) {
+pub(crate) async fn post(
+    ep: Endpoint,
+    parts: Parts,
+    body: Result<Incoming, crate::protocol::Rejected>,
+    mode: ResponseMode,
+) -> Response {
+    let request = match body {
         Ok(Incoming::Request(request)) => request,
         // This revision defines no client notifications on HTTP; accept and ignore.
         Ok(Incoming::Notification(_)) => return response::empty(StatusCode::ACCEPTED),
@@ -48,7 +53,7 @@ pub(crate) async fn post(ep: Endpoint, parts: Parts, body: Value, mode: Response
         Err(error) => return response::error(stateless_status(error.code), Some(&id), &error),
     };
     let mut extensions = parts.extensions;
-    extensions.insert(Headers::from_request(&parts.headers));
+    extensions.insert(Headers::from_owned(parts.headers));
     let (tx, rx) = mpsc::channel(ep.options.sse_buffer);
     let outbound: Arc<dyn Outbound> = match mode {
         ResponseMode::Json => Arc::new(NoOutbound),
@@ -192,8 +197,13 @@ fn check_headers(headers: &HeaderMap, request: &Request) -> Result<(), ErrorObje
 
 /// Whether the body asks for the stateless revision: a request whose
 /// `params._meta` declares a protocol version.
-pub(crate) fn declares_version(body: &Value) -> bool {
-    body.get("params")
+pub(crate) fn declares_version(body: &Result<Incoming, crate::protocol::Rejected>) -> bool {
+    let params = match body {
+        Ok(Incoming::Request(r)) => r.params.as_ref(),
+        Ok(Incoming::Notification(n)) => n.params.as_ref(),
+        _ => None,
+    };
+    params
         .and_then(|p| p.get("_meta"))
         .and_then(|m| m.get(META_PROTOCOL_VERSION))
         .is_some()

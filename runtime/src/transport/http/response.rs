@@ -100,20 +100,15 @@ impl Accept {
         for value in values {
             let Ok(value) = value.to_str() else { continue };
             for item in value.split(',') {
-                let media = item
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                match media.as_str() {
-                    "*/*" => {
-                        accept.json = true;
-                        accept.sse = true;
-                    }
-                    "application/json" | "application/*" => accept.json = true,
-                    "text/event-stream" | "text/*" => accept.sse = true,
-                    _ => {}
+                let media = item.split(';').next().unwrap_or("").trim();
+                let is = |m: &str| media.eq_ignore_ascii_case(m);
+                if is("*/*") {
+                    accept.json = true;
+                    accept.sse = true;
+                } else if is("application/json") || is("application/*") {
+                    accept.json = true;
+                } else if is("text/event-stream") || is("text/*") {
+                    accept.sse = true;
                 }
             }
         }

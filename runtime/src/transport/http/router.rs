@@ -29,7 +29,6 @@ use axum::routing::any;
 use axum::Router;
 use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{Method, StatusCode};
-use serde_json::Value;
 use std::sync::Arc;
 
 /// Everything the endpoint needs, created with the router.
@@ -150,16 +149,12 @@ async fn post(ep: Endpoint, parts: http::request::Parts, body: Body) -> Response
             };
         }
     };
-    let value: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            return response::error(
-                StatusCode::BAD_REQUEST,
-                None,
-                &ErrorObject::new(code::PARSE_ERROR, format!("Parse error: {e}")),
-            )
+    let value = crate::protocol::jsonrpc::parse_message(&bytes);
+    if let Err(rejected) = &value {
+        if rejected.error.code == code::PARSE_ERROR {
+            return response::error(StatusCode::BAD_REQUEST, None, &rejected.error);
         }
-    };
+    }
     let header = protocol_header(&parts.headers);
     let header_version = header.map(ProtocolVersion::parse);
     let stateless = header_version
