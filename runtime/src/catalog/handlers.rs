@@ -8,6 +8,7 @@ use super::subscriptions::Subscriptions;
 use super::Catalog;
 use crate::inject::{CallScope, ClientInfo, LogLevelFilter};
 use crate::protocol::jsonrpc::json_type_name;
+use crate::protocol::params::{opt_str, req_str};
 use crate::protocol::{ErrorObject, ProtocolVersion, RequestId};
 use crate::server::stateless::LIST_TTL_MS;
 use crate::transport::{NoOutbound, Outbound};
@@ -461,33 +462,6 @@ impl Catalog {
         result.insert("completion".into(), completion.to_json());
         Ok(Value::Object(result))
     }
-}
-
-/// Reads an optional string parameter.
-fn opt_str<'a>(
-    params: &'a Map<String, Value>,
-    key: &str,
-    method: &str,
-) -> Result<Option<&'a str>, ErrorObject> {
-    match params.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(ErrorObject::invalid_params(format!(
-            "Invalid params: `{key}` of {method} must be a string, got {}",
-            json_type_name(other)
-        ))),
-    }
-}
-
-/// Reads a required string parameter.
-fn req_str<'a>(
-    params: &'a Map<String, Value>,
-    key: &str,
-    method: &str,
-) -> Result<&'a str, ErrorObject> {
-    opt_str(params, key, method)?.ok_or_else(|| {
-        ErrorObject::invalid_params(format!("Invalid params: {method} needs `{key}`"))
-    })
 }
 
 /// Reads a required object parameter.

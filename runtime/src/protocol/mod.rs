@@ -4,6 +4,7 @@
 //! server maps each revision's messages onto one internal model.
 
 pub mod jsonrpc;
+pub(crate) mod params;
 pub mod types;
 pub mod version;
 

@@ -6,6 +6,7 @@ use crate::auth::{scopes_satisfied, AccessToken};
 use crate::catalog::CallParts;
 use crate::inject::{CallScope, ClientInfo, LogLevelFilter};
 use crate::protocol::jsonrpc::json_type_name;
+pub(crate) use crate::protocol::params::{opt_str, req_str};
 use crate::protocol::{
     CallToolResult, Content, ErrorObject, LogLevel, ProtocolVersion, RequestId, TaskSupport,
 };
@@ -32,33 +33,6 @@ pub(crate) struct RequestContext {
     /// The session's own stream (not the request's), where a task's
     /// notifications go after `CreateTaskResult` was sent.
     pub(crate) session_outbound: Option<Arc<dyn Outbound>>,
-}
-
-/// Reads an optional string parameter.
-pub(crate) fn opt_str<'a>(
-    params: &'a Map<String, Value>,
-    key: &str,
-    method: &str,
-) -> Result<Option<&'a str>, ErrorObject> {
-    match params.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(ErrorObject::invalid_params(format!(
-            "Invalid params: `{key}` of {method} must be a string, got {}",
-            json_type_name(other)
-        ))),
-    }
-}
-
-/// Reads a required string parameter.
-pub(crate) fn req_str<'a>(
-    params: &'a Map<String, Value>,
-    key: &str,
-    method: &str,
-) -> Result<&'a str, ErrorObject> {
-    opt_str(params, key, method)?.ok_or_else(|| {
-        ErrorObject::invalid_params(format!("Invalid params: {method} needs `{key}`"))
-    })
 }
 
 impl Server {
