@@ -86,11 +86,6 @@ pub mod __private {
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};
 
-    /// Serializes a default argument value for the input schema.
-    pub fn default_json<T: serde::Serialize>(value: T) -> Option<serde_json::Value> {
-        serde_json::to_value(value).ok()
-    }
-
     /// Turns an argument or injection error into the call's result.
     pub fn arg_failure(message: impl std::fmt::Display) -> ToolOutput {
         ToolOutput::Error(ToolError::new(message.to_string()))
