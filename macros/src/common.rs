@@ -689,3 +689,22 @@ pub fn opt_str(value: Option<String>) -> TokenStream {
         None => quote::quote!(#p::None),
     }
 }
+
+/// The boxed future of a generated `call`/`read`/`get`: read the arguments,
+/// resolve the injected parameters, call the function and route its result.
+/// Spanned at the function's name, where a future that is not `Send` is reported.
+pub fn boxed_call(
+    fn_ident: &syn::Ident,
+    reads: &[TokenStream],
+    injects: &[TokenStream],
+    routed: TokenStream,
+) -> TokenStream {
+    let p_fn = catalog_private(fn_ident.span());
+    quote_spanned! {fn_ident.span()=>
+        #p_fn::Box::pin(async move {
+            #(#reads)*
+            #(#injects)*
+            #routed
+        })
+    }
+}

@@ -7,8 +7,8 @@
 use super::ast::PromptSignature;
 use super::attr::PromptOptions;
 use crate::common::{
-    call_and_route, catalog_private, clean_function, complete_method, doc_of, hidden_type_name,
-    injected_param, opt_str, option_inner, respan, type_span, ParamKind,
+    boxed_call, call_and_route, catalog_private, clean_function, complete_method, doc_of,
+    hidden_type_name, injected_param, opt_str, option_inner, respan, type_span, ParamKind,
 };
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -98,16 +98,7 @@ pub fn expand(func: &ItemFn, options: &PromptOptions, signature: &PromptSignatur
         let p = catalog_private(span);
         quote_spanned!(span=> #p::prompt_result(__value))
     });
-    let body = quote! {
-        #(#reads)*
-        #(#injects)*
-        #routed
-    };
-    // Spanned at the function's name: a future that is not `Send` is reported there.
-    let p_fn = catalog_private(fn_ident.span());
-    let boxed = quote_spanned! {fn_ident.span()=>
-        #p_fn::Box::pin(async move { #body })
-    };
+    let boxed = boxed_call(fn_ident, &reads, &injects, routed);
     let complete = complete_method(&options.complete);
 
     quote! {

@@ -7,8 +7,8 @@
 use super::ast::ResourceSignature;
 use super::attr::ResourceOptions;
 use crate::common::{
-    call_and_route, catalog_private, clean_function, complete_method, doc_of, hidden_type_name,
-    injected_param, opt_str, type_span, ParamKind,
+    boxed_call, call_and_route, catalog_private, clean_function, complete_method, doc_of,
+    hidden_type_name, injected_param, opt_str, type_span, ParamKind,
 };
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -72,16 +72,7 @@ pub fn expand(
         let p = catalog_private(span);
         quote_spanned!(span=> #p::contents(__value, &__request))
     });
-    let body = quote! {
-        #(#reads)*
-        #(#injects)*
-        #routed
-    };
-    // Spanned at the function's name: a future that is not `Send` is reported there.
-    let p_fn = catalog_private(fn_ident.span());
-    let boxed = quote_spanned! {fn_ident.span()=>
-        #p_fn::Box::pin(async move { #body })
-    };
+    let boxed = boxed_call(fn_ident, &reads, &injects, routed);
     let complete = complete_method(&options.complete);
 
     quote! {
