@@ -14,11 +14,14 @@ use proc_macro::TokenStream;
 /// Turns an `async fn` into an MCP tool, leaving the function itself unchanged.
 ///
 /// Options: `name = "..."`, `title = "..."`, `description = "..."`,
-/// `task = true | false | "optional" | "required" | "forbidden"`, and the
-/// hints `read_only`, `destructive`, `idempotent`, `open_world` (bare, or
-/// `= true`/`= false`). Parameters are arguments unless they are `Ctx`,
-/// `Lifespan<T>`, `Extension<T>`, or marked `#[inject]`; an argument may carry
-/// `#[arg(default = expr)]` and `#[arg(rename = "name")]`, and its doc comment
+/// `task = true | false | "optional" | "required" | "forbidden"`, `ask_first`
+/// (a task tool asks its first questions in the foreground over 2026-07-28),
+/// `scopes = ["..."]`, `input_schema = path::to_fn` (a hand-written input
+/// schema), and the hints `read_only`, `destructive`, `idempotent`,
+/// `open_world` (bare, or `= true`/`= false`). Parameters are arguments unless
+/// they are `Ctx`, `Lifespan<T>`, `Extension<T>`, or marked `#[inject]`; an
+/// argument may carry `#[arg(default = expr)]`, `#[arg(rename = "name")]` and
+/// `#[arg(header = "Name")]` (SEP-2243 `x-mcp-header`), and its doc comment
 /// becomes its description.
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {

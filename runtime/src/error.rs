@@ -79,7 +79,39 @@ impl fmt::Display for ToolError {
 
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for ToolError {
     fn from(e: E) -> Self {
+        // A question the client could not answer has a protocol meaning.
+        if let Some(input) = (&e as &dyn std::any::Any).downcast_ref::<crate::input::InputError>() {
+            return ToolError::from_input(input);
+        }
         ToolError::new(e.to_string())
+    }
+}
+
+impl ToolError {
+    /// The error a call ends with when `?` meets an [`InputError`](crate::input::InputError):
+    /// a client that lacks the capability gets -32021 naming it (as
+    /// `requiredCapabilities`), a malformed answer -32602; the rest are tool
+    /// errors the model can read.
+    fn from_input(error: &crate::input::InputError) -> Self {
+        use crate::input::InputError;
+        use crate::protocol::jsonrpc::code;
+        match error {
+            InputError::Unsupported { capability } => ToolError {
+                kind: ToolErrorKind::Protocol(
+                    ErrorObject::new(
+                        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+                        format!(
+                            "Missing required client capability: this call needs `{capability}`; declare it in the client capabilities"
+                        ),
+                    )
+                    .with_data(serde_json::json!({
+                        "requiredCapabilities": { *capability: {} }
+                    })),
+                ),
+            },
+            InputError::InvalidAnswer(_) => ToolError::invalid_params(format!("Invalid params: {error}")),
+            other => ToolError::new(other.to_string()),
+        }
     }
 }
 

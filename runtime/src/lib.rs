@@ -37,6 +37,7 @@ extern crate self as ferrymcp;
 pub mod auth;
 pub mod error;
 pub mod inject;
+pub mod input;
 pub mod protocol;
 pub mod server;
 pub mod task;
@@ -48,6 +49,7 @@ pub use error::{BoxError, BuildError, ToolError};
 pub use inject::{
     CallScope, ClientInfo, Ctx, Extension, FromLifespan, Headers, Inject, InjectError, Lifespan,
 };
+pub use input::{Elicitation, InputError, SamplingRequest};
 pub use protocol::{CallToolResult, Content, LogLevel, ProtocolVersion, TaskSupport};
 pub use server::{Server, ServerBuilder, Session};
 pub use task::{MemoryBackend, TaskBackend, TaskOptions};
@@ -64,8 +66,8 @@ pub struct ReadmeDoctests;
 /// The names a server file needs: `use ferrymcp::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        tool, tools, AccessToken, CallToolResult, Content, Ctx, Extension, FromLifespan, Headers,
-        Lifespan, Server, ToolError,
+        tool, tools, AccessToken, CallToolResult, Content, Ctx, Elicitation, Extension,
+        FromLifespan, Headers, Lifespan, SamplingRequest, Server, ToolError,
     };
 }
 

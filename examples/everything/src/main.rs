@@ -6,12 +6,17 @@
 //! cargo run -p everything -- --bind 127.0.0.1:8000
 //! ```
 //!
-//! Prints the MCP URL on stdout once it accepts connections. The fixtures that
-//! need the server to ask the client something (sampling, elicitation) are not
-//! here yet: ferrymcp has no server-to-client requests so far.
+//! Prints the MCP URL on stdout once it accepts connections. The fixtures
+//! that ask the client something (elicitation, sampling, roots) are in
+//! `asking.rs`.
 
+mod asking;
+mod headers;
+
+use asking::*;
 use ferrymcp::catalog::{Blob, Completion, InvalidBase64, PromptMessage, ResourceContents};
 use ferrymcp::prelude::*;
+use ferrymcp::server::Change;
 use ferrymcp::{prompt, prompts, resource, resources};
 use serde_json::json;
 use std::time::Duration;
@@ -138,6 +143,30 @@ async fn failing_job() -> Result<String, ToolError> {
 async fn protocol_error_job() -> Result<String, ToolError> {
     tokio::time::sleep(Duration::from_millis(200)).await;
     Err(ToolError::protocol(-32603, "The job hit an internal error"))
+}
+
+/// Announces that the tool list changed (the suite's trigger for
+/// `notifications/tools/list_changed` on `subscriptions/listen` streams).
+#[tool]
+async fn test_trigger_tool_change(ctx: Ctx) -> String {
+    ctx.notifier().announce(Change::ToolsListChanged);
+    "Announced: the tool list changed".into()
+}
+
+/// Announces that the prompt list changed.
+#[tool]
+async fn test_trigger_prompt_change(ctx: Ctx) -> String {
+    ctx.notifier().announce(Change::PromptsListChanged);
+    "Announced: the prompt list changed".into()
+}
+
+/// Announces that `test://watched-resource` changed (subscribers hear
+/// `notifications/resources/updated`).
+#[tool]
+async fn test_trigger_resource_update(ctx: Ctx) -> String {
+    ctx.notifier()
+        .announce(Change::ResourceUpdated("test://watched-resource".into()));
+    "Announced: test://watched-resource changed".into()
 }
 
 // --- resources ---
@@ -278,7 +307,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             greet,
             slow_compute,
             failing_job,
-            protocol_error_job
+            protocol_error_job,
+            test_sampling,
+            test_elicitation,
+            test_elicitation_sep1034_defaults,
+            test_elicitation_sep1330_enums,
+            test_input_required_result_elicitation,
+            test_input_required_result_sampling,
+            test_input_required_result_list_roots,
+            test_input_required_result_request_state,
+            test_input_required_result_multiple_inputs,
+            test_input_required_result_multi_round,
+            test_input_required_result_tampered_state,
+            test_input_required_result_capabilities,
+            test_missing_capability,
+            test_streaming_elicitation,
+            test_logging_tool,
+            confirm_delete,
+            multi_input,
+            test_tool_with_task,
+            test_trigger_tool_change,
+            test_trigger_prompt_change,
+            test_trigger_resource_update,
+            headers::test_custom_headers,
+            headers::json_schema_2020_12_tool
         ])
         .resources(resources![
             static_text,
@@ -290,7 +342,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             test_simple_prompt,
             test_prompt_with_arguments,
             test_prompt_with_embedded_resource,
-            test_prompt_with_image
+            test_prompt_with_image,
+            test_input_required_result_prompt
         ])
         .build()
         .await?;

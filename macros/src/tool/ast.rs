@@ -5,7 +5,9 @@ pub use crate::common::{doc_line, join_doc, result_parts, type_span};
 
 use crate::common::{find_reference, is_injected_type, is_option, last_segment, type_key, Errors};
 use quote::ToTokens;
-use syn::{Attribute, Expr, FnArg, GenericArgument, ItemFn, Pat, PathArguments, ReturnType, Type};
+use syn::{
+    Attribute, Expr, FnArg, GenericArgument, ItemFn, LitStr, Pat, PathArguments, ReturnType, Type,
+};
 
 /// One parameter of the tool function.
 pub struct Param {
@@ -24,6 +26,8 @@ pub enum ParamKind {
         default: Option<Box<Expr>>,
         /// Whether the type is `Option<_>` (absent means `None`).
         optional: bool,
+        /// `#[arg(header = "...")]`: the `x-mcp-header` name, checked.
+        header: Option<LitStr>,
     },
     /// Supplied from the call scope.
     Injected,
@@ -75,6 +79,9 @@ impl ToolSignature {
         let mut params = Vec::new();
         let mut injected_seen: Vec<String> = Vec::new();
         let mut names_seen: Vec<String> = Vec::new();
+        // (lower-cased header name, argument, header name) of every
+        // `#[arg(header)]` so far.
+        let mut headers_seen: Vec<(String, String, String)> = Vec::new();
         for input in &sig.inputs {
             match input {
                 FnArg::Receiver(receiver) => errors.push(syn::Error::new_spanned(
@@ -95,7 +102,7 @@ impl ToolSignature {
                                     }
                                     injected_seen.push(key);
                                 }
-                                ParamKind::Argument { name, .. } => {
+                                ParamKind::Argument { name, header, .. } => {
                                     if names_seen.contains(name) {
                                         errors.push(syn::Error::new_spanned(
                                             &pat_type.pat,
@@ -103,6 +110,19 @@ impl ToolSignature {
                                         ));
                                     }
                                     names_seen.push(name.clone());
+                                    if let Some(header) = header {
+                                        let value = header.value();
+                                        let key = value.to_ascii_lowercase();
+                                        match headers_seen.iter().find(|(k, _, _)| *k == key) {
+                                            Some((_, other, first)) => errors.push(syn::Error::new_spanned(
+                                                header,
+                                                format!(
+                                                    "`Mcp-Param-{value}` is the same header as `Mcp-Param-{first}` of argument `{other}` (header names are case-insensitive); give each header argument its own name"
+                                                ),
+                                            )),
+                                            None => headers_seen.push((key, name.clone(), value)),
+                                        }
+                                    }
                                 }
                             }
                             params.push(param);
@@ -149,6 +169,7 @@ fn parse_param(attrs: &[Attribute], pat: &Pat, ty: &Type) -> syn::Result<Param> 
     let mut inject = false;
     let mut default = None;
     let mut rename = None;
+    let mut header: Option<LitStr> = None;
     for attr in attrs {
         if attr.path().is_ident("doc") {
             if let Some(line) = doc_line(attr) {
@@ -170,10 +191,21 @@ fn parse_param(attrs: &[Attribute], pat: &Pat, ty: &Type) -> syn::Result<Param> 
                 } else if meta.path.is_ident("rename") {
                     rename = Some(meta.value()?.parse::<syn::LitStr>()?.value());
                     Ok(())
+                } else if meta.path.is_ident("header") {
+                    let value = meta.value()?;
+                    let lit = value.parse::<LitStr>().map_err(|e| {
+                        syn::Error::new(
+                            e.span(),
+                            "`header` takes the header name as a string literal: `#[arg(header = \"Region\")]` (sent as `Mcp-Param-Region`)",
+                        )
+                    })?;
+                    check_header_name(&lit)?;
+                    header = Some(lit);
+                    Ok(())
                 } else {
                     let key = meta.path.to_token_stream().to_string().replace(' ', "");
                     Err(meta.error(format!(
-                        "unknown `#[arg]` option `{key}`; valid options: default, rename"
+                        "unknown `#[arg]` option `{key}`; valid options: default, rename, header"
                     )))
                 }
             })?;
@@ -185,7 +217,7 @@ fn parse_param(attrs: &[Attribute], pat: &Pat, ty: &Type) -> syn::Result<Param> 
         }
     }
     if inject || is_injected_type(ty) {
-        if default.is_some() || rename.is_some() {
+        if default.is_some() || rename.is_some() || header.is_some() {
             return Err(syn::Error::new_spanned(
                 ty,
                 "an injected parameter takes no `#[arg(..)]`: it is not read from the client's arguments",
@@ -220,9 +252,41 @@ fn parse_param(attrs: &[Attribute], pat: &Pat, ty: &Type) -> syn::Result<Param> 
             doc,
             optional: is_option(ty),
             default,
+            header,
         },
         ty: ty.clone(),
     })
+}
+
+/// `#[arg(header = "..")]` names the header `Mcp-Param-{name}`: the name must
+/// be an HTTP token (RFC 9110), which SEP-2243 requires of `x-mcp-header`.
+fn check_header_name(lit: &LitStr) -> syn::Result<()> {
+    let value = lit.value();
+    if value.is_empty() {
+        return Err(syn::Error::new_spanned(
+            lit,
+            "the header name cannot be empty: write the part after `Mcp-Param-`, e.g. `#[arg(header = \"Region\")]`",
+        ));
+    }
+    let bad = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(*c)));
+    match bad {
+        None => Ok(()),
+        Some(c) => {
+            let what = match c {
+                ' ' => "a space".to_string(),
+                ':' => "`:`".to_string(),
+                c if c.is_control() => format!("the control character {c:?}"),
+                c if !c.is_ascii() => format!("the non-ASCII character {c:?}"),
+                c => format!("`{c}`"),
+            };
+            Err(syn::Error::new_spanned(
+                lit,
+                format!("invalid header name {value:?}: it contains {what}; a header name (sent as `Mcp-Param-{{name}}`) has only letters, digits and !#$%&'*+-.^_`|~"),
+            ))
+        }
+    }
 }
 
 /// The error for `#[tool]` on an item that is not a function, at the item's

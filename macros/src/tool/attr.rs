@@ -4,10 +4,9 @@ use crate::common::{flag, string, value};
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
+use syn::{Expr, ExprLit, ExprPath, Lit, LitStr, Meta, Path, Token};
 
-const VALID: &str =
-    "name, title, description, task, scopes, read_only, destructive, idempotent, open_world";
+const VALID: &str = "name, title, description, task, ask_first, scopes, input_schema, read_only, destructive, idempotent, open_world";
 
 /// How a tool may run as a task.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -23,12 +22,18 @@ pub struct ToolOptions {
     pub title: Option<LitStr>,
     pub description: Option<LitStr>,
     pub task: Task,
+    /// `ask_first`: over 2026-07-28 the task tool starts in the foreground,
+    /// so that its first questions are answered before the task exists.
+    pub ask_first: bool,
     pub read_only: Option<bool>,
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
     pub open_world: Option<bool>,
     /// OAuth scopes the caller's token must carry.
     pub scopes: Vec<LitStr>,
+    /// `input_schema = path`: a `fn() -> serde_json::Value` whose value is the
+    /// input schema, instead of the one derived from the parameters.
+    pub input_schema: Option<Path>,
 }
 
 impl ToolOptions {
@@ -39,13 +44,16 @@ impl ToolOptions {
             title: None,
             description: None,
             task: Task::Forbidden,
+            ask_first: false,
             read_only: None,
             destructive: None,
             idempotent: None,
             open_world: None,
             scopes: Vec::new(),
+            input_schema: None,
         };
         let mut seen: Vec<String> = Vec::new();
+        let mut ask_first_at: Option<Path> = None;
         let mut errors: Option<syn::Error> = None;
         let mut push = |e: syn::Error| match &mut errors {
             Some(all) => all.combine(e),
@@ -77,11 +85,16 @@ impl ToolOptions {
                 "title" => string(&meta).map(|s| options.title = Some(s)),
                 "description" => string(&meta).map(|s| options.description = Some(s)),
                 "task" => task(&meta).map(|t| options.task = t),
+                "ask_first" => flag(&meta).map(|b| {
+                    options.ask_first = b;
+                    ask_first_at = Some(meta.path().clone());
+                }),
                 "read_only" => flag(&meta).map(|b| options.read_only = Some(b)),
                 "destructive" => flag(&meta).map(|b| options.destructive = Some(b)),
                 "idempotent" => flag(&meta).map(|b| options.idempotent = Some(b)),
                 "open_world" => flag(&meta).map(|b| options.open_world = Some(b)),
                 "scopes" => scopes(&meta).map(|s| options.scopes = s),
+                "input_schema" => schema_fn(&meta).map(|p| options.input_schema = Some(p)),
                 _ => Err(syn::Error::new_spanned(
                     path,
                     format!("unknown `#[tool]` option `{key}`; valid options: {VALID}"),
@@ -89,6 +102,14 @@ impl ToolOptions {
             };
             if let Err(e) = result {
                 push(e);
+            }
+        }
+        if let Some(path) = ask_first_at.filter(|_| options.ask_first) {
+            if matches!(options.task, Task::Forbidden) {
+                push(syn::Error::new_spanned(
+                    path,
+                    "`ask_first` applies to task tools only: add `task = true` or `task = \"required\"`",
+                ));
             }
         }
         match errors {
@@ -128,6 +149,31 @@ fn scopes(meta: &Meta) -> syn::Result<Vec<LitStr>> {
         }
     }
     Ok(scopes)
+}
+
+/// `input_schema = path::to_fn`.
+fn schema_fn(meta: &Meta) -> syn::Result<Path> {
+    const EXPECTED: &str = "`input_schema` takes the path of a function `fn() -> serde_json::Value` that returns the whole input schema: `input_schema = my_schema`";
+    match value(meta) {
+        Some(Expr::Path(ExprPath {
+            attrs, qself, path, ..
+        })) if attrs.is_empty() && qself.is_none() => Ok(path.clone()),
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        })) => Err(syn::Error::new_spanned(
+            s,
+            format!(
+                "`input_schema` takes a path, not a string: write `input_schema = {}` without quotes",
+                s.value()
+            ),
+        )),
+        Some(Expr::Call(call)) => Err(syn::Error::new_spanned(
+            call,
+            "`input_schema` takes the function itself, not a call of it: drop the `()`",
+        )),
+        Some(other) => Err(syn::Error::new_spanned(other, EXPECTED)),
+        None => Err(syn::Error::new_spanned(meta, EXPECTED)),
+    }
 }
 
 fn task(meta: &Meta) -> syn::Result<Task> {

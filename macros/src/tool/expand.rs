@@ -46,6 +46,7 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
     let title = opt_str(options.title.as_ref().map(|t| t.value()));
     let description = opt_str(description);
     let read_only = opt_bool(options.read_only);
+    let ask_first = options.ask_first;
     let destructive = opt_bool(options.destructive);
     let idempotent = opt_bool(options.idempotent);
     let open_world = opt_bool(options.open_world);
@@ -62,6 +63,8 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
     let mut bounds = Vec::new();
     let mut call_args = Vec::new();
     let mut known = Vec::new();
+    let mut headers = Vec::new();
+    let mut header_checks = Vec::new();
     for (i, param) in signature.params.iter().enumerate() {
         let ty = &param.ty;
         let var = format_ident!("__ferrymcp_arg{}", i);
@@ -72,8 +75,22 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
                 doc,
                 default,
                 optional,
+                header,
             } => {
                 known.push(name.clone());
+                let mark_header = header.as_ref().map(|header| {
+                    let value = header.value();
+                    headers.push(quote! {
+                        ::ferrymcp::tool::ParamHeader { argument: #name, header: #value }
+                    });
+                    // A type whose values cannot be a header (`f64`, `Vec<_>`, a
+                    // struct) fails here, at the parameter's type.
+                    let span = type_span(ty);
+                    header_checks.push(quote_spanned! {span=>
+                        let _ = ::ferrymcp::tool::assert_header_argument::<#ty>;
+                    });
+                    quote!(#p::InputSchema::header(&mut __schema, #name, #value);)
+                });
                 let doc = opt_str(doc.clone());
                 let required = default.is_none() && !optional;
                 // Errors about the argument's type point at the type it is an
@@ -116,12 +133,14 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
                         #[allow(clippy::redundant_closure)]
                         let __default = #p::Result::ok(#read).and_then(#p::route::default_json::<#ty>);
                         #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, __default);
+                        #mark_header
                     }
                 } else {
                     quote_spanned! {span=>
                         #check
                         let _ = |mut __args: #p::ArgMap| #read;
                         #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, #p::None);
+                        #mark_header
                     }
                 });
                 reads.push(quote_spanned! {span=>
@@ -174,6 +193,26 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
         (&&&__tag).output_route().schema(&__tag)
     };
 
+    // The derived schema, or the hand-written one: a path to anything but a
+    // `fn() -> Value` fails at the path.
+    let input_schema = match &options.input_schema {
+        None => quote! {
+            let mut __schema = #p::InputSchema::new();
+            #[allow(unused_mut, unused_variables)]
+            let mut __args = #p::ArgMap::new();
+            #(#schema_args)*
+            __schema.finish()
+        },
+        Some(path) => {
+            let span = syn::spanned::Spanned::span(path);
+            let p_path = private(span);
+            quote_spanned! {span=>
+                let __schema: fn() -> #p_path::serde_json::Value = #path;
+                __schema()
+            }
+        }
+    };
+
     let fn_span = fn_ident.span();
     let p_fn = private(fn_span);
     let call = quote_spanned! {fn_span=>
@@ -210,6 +249,7 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
             #(#bounds,)*
         {
             fn meta(&self) -> #p::ToolMeta {
+                #(#header_checks)*
                 #p::ToolMeta {
                     name: #name,
                     title: #title,
@@ -221,16 +261,14 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
                         open_world: #open_world,
                     },
                     scopes: &[#(#scopes),*],
+                    headers: &[#(#headers),*],
                     task_support: #task,
+                    ask_first: #ask_first,
                 }
             }
 
             fn input_schema(&self) -> #p::serde_json::Value {
-                let mut __schema = #p::InputSchema::new();
-                #[allow(unused_mut, unused_variables)]
-                let mut __args = #p::ArgMap::new();
-                #(#schema_args)*
-                __schema.finish()
+                #input_schema
             }
 
             fn output_schema(&self) -> #p::Option<#p::OutputSchema> {

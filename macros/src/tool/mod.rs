@@ -1,4 +1,5 @@
-//! `#[tool]`: parse the attribute and the function, check them, expand.
+//! `#[tool]`: parse the attribute (`attr`) and the function (`ast`), check
+//! them together (`valid`), expand (`expand`).
 //!
 //! On any error the function is emitted unchanged (minus parameter attributes
 //! the compiler would reject) next to the error, together with a placeholder
@@ -8,6 +9,7 @@ mod ast;
 mod attr;
 mod expand;
 mod fallback;
+mod valid;
 
 use proc_macro2::TokenStream;
 
@@ -22,7 +24,11 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let options = attr::ToolOptions::parse(attr);
     let signature = ast::ToolSignature::parse(&func);
-    match (options, signature) {
+    let checked = match (&options, &signature) {
+        (Ok(options), Ok(signature)) => valid::check(options, signature),
+        _ => Ok(()),
+    };
+    match (options, signature.and_then(|s| checked.map(|()| s))) {
         (Ok(options), Ok(signature)) => expand::expand(&func, &options, &signature),
         (options, signature) => {
             let mut errors: Option<syn::Error> = None;

@@ -47,6 +47,8 @@ pub struct CallParts {
     pub(crate) outbound: Arc<dyn Outbound>,
     pub(crate) log_filter: Arc<LogLevelFilter>,
     pub(crate) cancellation: CancellationToken,
+    pub(crate) input: crate::input::InputSource,
+    pub(crate) notifier: crate::server::Notifier,
 }
 
 impl CallParts {
@@ -62,6 +64,8 @@ impl CallParts {
             outbound: Arc::new(NoOutbound),
             log_filter: Arc::new(LogLevelFilter::new()),
             cancellation: CancellationToken::new(),
+            input: crate::input::InputSource::None("this call has no client to ask"),
+            notifier: crate::server::Notifier::new(),
         }
     }
 
@@ -96,6 +100,18 @@ impl CallParts {
         self
     }
 
+    /// How the call's questions reach the client.
+    pub(crate) fn with_input(mut self, input: crate::input::InputSource) -> Self {
+        self.input = input;
+        self
+    }
+
+    /// Where the call announces changes.
+    pub(crate) fn with_notifier(mut self, notifier: crate::server::Notifier) -> Self {
+        self.notifier = notifier;
+        self
+    }
+
     /// The revision the client speaks.
     pub fn protocol_version(&self) -> ProtocolVersion {
         self.client.protocol_version
@@ -113,6 +129,8 @@ impl CallParts {
             log_filter: Arc::clone(&self.log_filter),
             cancellation: self.cancellation.clone(),
             tool_name: name.into(),
+            input: self.input.channel(&self.outbound, &self.cancellation),
+            notifier: self.notifier.clone(),
         }
     }
 }
@@ -128,25 +146,23 @@ impl std::fmt::Debug for CallParts {
 
 impl Catalog {
     /// The capabilities this catalog adds to the server's: `resources` (with
-    /// `subscribe` on the session revisions), `prompts`, and `completions`
-    /// when there is anything to complete. Merge them into the `capabilities`
-    /// object of `initialize` and `server/discover`.
-    pub fn capabilities(&self, version: ProtocolVersion) -> Map<String, Value> {
+    /// `subscribe` and `listChanged`), `prompts` (with `listChanged`), and
+    /// `completions` when there is anything to complete; the same for every
+    /// revision (2026-07-28 subscribes through `subscriptions/listen`). Merge
+    /// them into the `capabilities` object of `initialize` and `server/discover`.
+    pub fn capabilities(&self, _version: ProtocolVersion) -> Map<String, Value> {
         let mut caps = Map::new();
         if !self.resources.is_empty() || !self.templates.is_empty() {
             caps.insert(
                 "resources".into(),
                 serde_json::json!({
-                    "subscribe": !version.is_stateless(),
-                    "listChanged": false,
+                    "subscribe": true,
+                    "listChanged": true,
                 }),
             );
         }
         if !self.prompts.is_empty() {
-            caps.insert(
-                "prompts".into(),
-                serde_json::json!({ "listChanged": false }),
-            );
+            caps.insert("prompts".into(), serde_json::json!({ "listChanged": true }));
         }
         if !self.prompts.is_empty() || !self.templates.is_empty() {
             caps.insert("completions".into(), Value::Object(Map::new()));

@@ -1,6 +1,8 @@
 //! The call scope: everything one tool call may ask for, in one explicit value.
 
+use crate::input::InputChannel;
 use crate::protocol::{Implementation, LogLevel, ProtocolVersion, RequestId};
+use crate::server::Notifier;
 use crate::transport::Outbound;
 use serde_json::{Map, Value};
 use std::any::Any;
@@ -62,6 +64,10 @@ pub struct CallScope {
     pub(crate) log_filter: Arc<LogLevelFilter>,
     pub(crate) cancellation: CancellationToken,
     pub(crate) tool_name: Arc<str>,
+    /// Where the call's questions to the client go (elicitation, sampling).
+    pub(crate) input: Arc<dyn InputChannel>,
+    /// Announces changes to clients.
+    pub(crate) notifier: Notifier,
 }
 
 impl CallScope {

@@ -5,6 +5,7 @@ use super::{Server, ServerInner, ShutdownHook};
 use crate::auth::AuthConfig;
 use crate::catalog::{Catalog, DynPrompt, DynResource, PromptList, ResourceList};
 use crate::error::{BoxError, BuildError};
+use crate::input::RequestStateKey;
 use crate::protocol::Implementation;
 use crate::task::{Carried, MemoryBackend, TaskBackend, TaskEngine, TaskOptions};
 use crate::tool::registry::ToolRegistry;
@@ -52,6 +53,7 @@ pub struct ServerBuilder<L = ()> {
     task_backend: Option<Arc<dyn TaskBackend>>,
     task_options: TaskOptions,
     carried: Carried,
+    request_state_key: Option<RequestStateKey>,
 }
 
 impl ServerBuilder<()> {
@@ -73,6 +75,7 @@ impl ServerBuilder<()> {
             task_backend: None,
             task_options: TaskOptions::default(),
             carried: Carried::default(),
+            request_state_key: None,
         }
     }
 }
@@ -102,6 +105,14 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
         self
     }
 
+    /// The key that seals `requestState` of the 2026-07-28 multi round-trip
+    /// pattern (see [`input`](crate::input)). The default is random per
+    /// process; servers behind one load balancer need the same key.
+    pub fn request_state_key(mut self, key: RequestStateKey) -> Self {
+        self.request_state_key = Some(key);
+        self
+    }
+
     /// Sets the lifespan: an async function run once when the server is built,
     /// whose value tools receive as [`Lifespan<T>`](crate::Lifespan). Call it before
     /// [`tools`](ServerBuilder::tools), so the tools are checked against its type.
@@ -125,6 +136,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             task_backend: self.task_backend,
             task_options: self.task_options,
             carried: self.carried,
+            request_state_key: self.request_state_key,
         }
     }
 
@@ -239,6 +251,10 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
                 Arc::new(ServerExecutor(weak.clone())),
             )),
             carried: self.carried,
+            request_state_key: self
+                .request_state_key
+                .unwrap_or_else(RequestStateKey::random),
+            notifier: super::Notifier::new(),
         });
         Ok(Server { inner })
     }

@@ -1,21 +1,25 @@
 //! The MCP methods, answered the same way whatever the transport or revision.
 
-use super::tasks::TaskDialect;
+use super::tasks::{TaskDialect, TaskStart};
 use super::Server;
 use crate::auth::{scopes_satisfied, AccessToken};
 use crate::catalog::CallParts;
 use crate::inject::{CallScope, ClientInfo, LogLevelFilter};
+use crate::input::{InputSource, MrtrInput};
 use crate::protocol::jsonrpc::json_type_name;
 pub(crate) use crate::protocol::params::{opt_str, req_str};
 use crate::protocol::{
     CallToolResult, Content, ErrorObject, LogLevel, ProtocolVersion, RequestId, TaskSupport,
 };
 use crate::task::wire::TASKS_EXTENSION;
+use crate::task::InputAnswer;
 use crate::tool::registry::RegisteredTool;
 use crate::tool::ToolOutput;
 use crate::transport::Outbound;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::task::Poll;
 use tokio_util::sync::CancellationToken;
 
 /// What a request runs in: who the client is and where its messages go.
@@ -33,6 +37,8 @@ pub(crate) struct RequestContext {
     /// The session's own stream (not the request's), where a task's
     /// notifications go after `CreateTaskResult` was sent.
     pub(crate) session_outbound: Option<Arc<dyn Outbound>>,
+    /// How calls of the request ask the client (elicitation, sampling).
+    pub(crate) input: InputSource,
 }
 
 impl Server {
@@ -50,7 +56,7 @@ impl Server {
     /// 2026-07-28 (when a tool may run as a task).
     pub(crate) fn capabilities(&self, version: ProtocolVersion) -> Value {
         let mut caps = serde_json::json!({
-            "tools": { "listChanged": false },
+            "tools": { "listChanged": true },
             "logging": {},
         });
         if let Value::Object(caps) = &mut caps {
@@ -156,12 +162,7 @@ impl Server {
                 )))
             }
         };
-        if let Some(ttl) = as_task {
-            return self
-                .create_task(&tool, id, args, meta.as_deref(), ctx, ttl)
-                .await;
-        }
-        let scope = CallScope {
+        let scope = |meta| CallScope {
             request_id: Some(id.clone()),
             meta,
             client: Arc::clone(&ctx.client),
@@ -171,9 +172,45 @@ impl Server {
             log_filter: Arc::clone(&ctx.log_filter),
             cancellation: ctx.cancellation.clone(),
             tool_name: tool.name.clone(),
+            input: ctx.input.channel(&ctx.outbound, &ctx.cancellation),
+            notifier: self.inner.notifier.clone(),
         };
-        let output = tool.tool.call(scope, args).await;
-        Self::finish_call(&tool, output)
+        let Some(ttl) = as_task else {
+            let output = tool.tool.call(scope(meta), args).await;
+            return Self::finish_call(&tool, output);
+        };
+        let mut answers = BTreeMap::new();
+        if let Some(mrtr) = asks_first(&tool, ctx) {
+            // 2026-07-28: the tool starts in the foreground, so that the
+            // questions it asks before its first other await are answered
+            // here (multi round-trip), before the task exists.
+            let mut work = std::pin::pin!(tool.tool.call(scope(meta.clone()), args.clone()));
+            match futures::poll!(work.as_mut()) {
+                // Done at once: the result is the answer (no task needed).
+                Poll::Ready(output) => return Self::finish_call(&tool, output),
+                // Waits for the client: the request's gate answers
+                // `InputRequiredResult` (this future never resolves).
+                Poll::Pending if mrtr.has_asked() => {
+                    let output = work.await;
+                    return Self::finish_call(&tool, output);
+                }
+                // Real work: the task runs the tool again, from the start,
+                // with the answers gathered so far.
+                Poll::Pending => {
+                    answers = mrtr
+                        .answers()
+                        .iter()
+                        .map(|(k, v)| (k.clone(), InputAnswer::Result(v.clone())))
+                        .collect();
+                }
+            }
+        }
+        let start = TaskStart {
+            ttl_ms: ttl,
+            answers,
+        };
+        self.create_task(&tool, id, args, meta.as_deref(), ctx, start)
+            .await
     }
 
     /// What `tools/call` answers for a tool's output, inline or in a task.
@@ -213,6 +250,8 @@ impl Server {
                 .with_outbound(Arc::clone(&ctx.outbound))
                 .with_log_filter(Arc::clone(&ctx.log_filter))
                 .with_cancellation(ctx.cancellation.clone())
+                .with_input(ctx.input.clone())
+                .with_notifier(self.inner.notifier.clone())
         };
         // A method of a capability the server does not declare is unknown.
         let offers_resources = self.offers_resources();
@@ -254,6 +293,23 @@ impl Server {
         filter.set(level);
         Ok(Value::Object(Map::new()))
     }
+}
+
+/// The multi round-trip questions of a request that runs the start of a
+/// task tool in the foreground: a `#[tool(ask_first)]` tool called over
+/// 2026-07-28 by a client that declared a way to answer questions.
+fn asks_first<'a>(tool: &RegisteredTool, ctx: &'a RequestContext) -> Option<&'a MrtrInput> {
+    let InputSource::Mrtr(mrtr) = &ctx.input else {
+        return None;
+    };
+    if !tool.meta.ask_first {
+        return None;
+    }
+    let caps = &ctx.client.capabilities;
+    let can_answer = ["elicitation", "sampling", "roots"]
+        .iter()
+        .any(|c| caps.get(*c).is_some_and(|v| !v.is_null()));
+    can_answer.then_some(mrtr.as_ref())
 }
 
 /// The tool error for a caller whose token lacks the tool's scopes. Over HTTP

@@ -5,12 +5,14 @@
 //! connection negotiated (revision, log level, in-flight calls).
 
 mod builder;
+mod changes;
 mod methods;
 mod session;
 pub mod stateless;
 mod tasks;
 
 pub use builder::ServerBuilder;
+pub use changes::{Change, Notifier};
 pub use session::Session;
 pub use stateless::StatelessCall;
 
@@ -40,6 +42,10 @@ pub(crate) struct ServerInner {
     pub(crate) auth: Option<crate::auth::AuthConfig>,
     pub(crate) tasks: Arc<crate::task::TaskEngine>,
     pub(crate) carried: crate::task::Carried,
+    /// Announces list and resource changes to sessions and listen streams.
+    pub(crate) notifier: Notifier,
+    /// Seals `requestState` (2026-07-28 multi round-trip).
+    pub(crate) request_state_key: crate::input::RequestStateKey,
 }
 
 impl Drop for ServerInner {
@@ -58,6 +64,11 @@ impl Server {
     /// The server's name, version and title.
     pub fn info(&self) -> &Implementation {
         &self.inner.info
+    }
+
+    /// The handle that announces changes (lists, resources) to clients.
+    pub fn notifier(&self) -> Notifier {
+        self.inner.notifier.clone()
     }
 
     /// The names of the registered tools, in registration order.

@@ -1,14 +1,17 @@
 //! A session of a session-based revision (2025-03-26 to 2025-11-25): the
 //! `initialize` handshake, then requests answered in the negotiated revision.
 
+use super::changes::Change;
 use super::methods::{req_str, RequestContext};
 use super::tasks::TaskDialect;
 use super::Server;
 use crate::catalog::Subscriptions;
 use crate::inject::{ClientInfo, LogLevelFilter};
+use crate::input::{InputSource, PendingRequests};
 use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message};
 use crate::protocol::{
-    ErrorObject, Implementation, Incoming, Notification, ProtocolVersion, Request, RequestId,
+    ErrorObject, Implementation, Incoming, Notification, PeerResponse, ProtocolVersion, Request,
+    RequestId,
 };
 use crate::transport::Outbound;
 use serde_json::{Map, Value};
@@ -34,11 +37,59 @@ struct SessionState {
     key: Arc<str>,
     /// The resources this session subscribed to.
     subscriptions: Subscriptions,
+    /// Requests to the client that await its response.
+    pending: Arc<PendingRequests>,
+    /// Cancelled when the session ends (stops its change forwarder).
+    ended: CancellationToken,
+}
+
+impl Drop for SessionState {
+    fn drop(&mut self) {
+        self.ended.cancel();
+    }
+}
+
+/// Sends the server's announced changes to an initialized session: list
+/// changes always, resource updates for the resources it subscribed to.
+async fn forward_changes(
+    state: std::sync::Weak<SessionState>,
+    mut changes: tokio::sync::broadcast::Receiver<Change>,
+    ended: CancellationToken,
+) {
+    loop {
+        let change = tokio::select! {
+            _ = ended.cancelled() => return,
+            change = changes.recv() => change,
+        };
+        let change = match change {
+            Ok(change) => change,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(
+                    missed,
+                    "a session fell behind and missed change notifications"
+                );
+                continue;
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        };
+        let Some(state) = state.upgrade() else { return };
+        if state.client.get().is_none() {
+            continue;
+        }
+        if let Change::ResourceUpdated(uri) = &change {
+            if !state.subscriptions.is_subscribed(uri) {
+                continue;
+            }
+        }
+        state.outbound.send(change.to_notification());
+    }
 }
 
 impl Session {
     pub(crate) fn new(server: Server, outbound: Arc<dyn Outbound>) -> Self {
-        Session {
+        let ended = CancellationToken::new();
+        let changes = server.inner.notifier.listen();
+        let session = Session {
             server,
             state: Arc::new(SessionState {
                 client: OnceLock::new(),
@@ -47,8 +98,18 @@ impl Session {
                 outbound,
                 key: format!("{:032x}", rand::random::<u128>()).into(),
                 subscriptions: Subscriptions::new(),
+                pending: Arc::new(PendingRequests::new()),
+                ended: ended.clone(),
             }),
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(forward_changes(
+                Arc::downgrade(&session.state),
+                changes,
+                ended,
+            ));
         }
+        session
     }
 
     /// The revision negotiated by `initialize`, once it has happened.
@@ -88,9 +149,19 @@ impl Session {
                 None
             }
             Incoming::Response(response) => {
-                tracing::debug!(id = %response.id, "ignoring a response to no request of ours");
+                self.handle_response(response);
                 None
             }
+        }
+    }
+
+    /// Hands the client's response to the request of ours it answers
+    /// (elicitation, sampling, roots); a response to no such request is
+    /// logged and dropped.
+    pub fn handle_response(&self, response: PeerResponse) {
+        let id = response.id.clone();
+        if !self.state.pending.resolve(response) {
+            tracing::debug!(%id, "ignoring a response to no open request of ours");
         }
     }
 
@@ -188,6 +259,7 @@ impl Session {
             },
             session_key: Some(Arc::clone(&self.state.key)),
             session_outbound: Some(Arc::clone(&self.state.outbound)),
+            input: InputSource::Session(Arc::clone(&self.state.pending)),
         };
         match method {
             "tools/list" => server.list_tools(

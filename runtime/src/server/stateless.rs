@@ -8,12 +8,16 @@
 //! [`StatelessCall`]. Every result gets `resultType: "complete"` and the server
 //! info in `_meta`; list and discovery results also carry the caching fields.
 
+use super::changes::Filter;
 use super::methods::RequestContext;
-use super::tasks::{declares_tasks_extension, TaskDialect};
+use super::tasks::{declares_tasks_extension, owner_of, TaskDialect};
 use super::Server;
 use crate::inject::{ClientInfo, LogLevelFilter};
+use crate::input::state::StateBinding;
+use crate::input::{run_with_input, Gate, InputSource, MrtrInput};
 use crate::protocol::jsonrpc::{self, code, json_type_name};
 use crate::protocol::{ErrorObject, Implementation, LogLevel, ProtocolVersion, Request, RequestId};
+use crate::task::model::now_ms;
 use crate::transport::Outbound;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -28,6 +32,9 @@ pub const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabi
 pub const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
 /// `_meta` key: the log level the client wants for this request.
 pub const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
+/// `_meta` key of every message of a `subscriptions/listen` stream: the id
+/// of the listen request.
+pub const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 /// Result `_meta` key: the server's name and version.
 pub const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 
@@ -39,8 +46,9 @@ pub const LIST_TTL_MS: u64 = 300_000;
 /// The methods of the stateless revision this server implements.
 /// `tasks/result` and `tasks/list` do not exist in this revision (the tasks
 /// extension removed them): -32601.
-const METHODS: [&str; 12] = [
+const METHODS: [&str; 13] = [
     "server/discover",
+    "subscriptions/listen",
     "tools/list",
     "tools/call",
     "tasks/get",
@@ -175,6 +183,17 @@ impl StatelessCall {
         };
         let outcome = match request.method.as_str() {
             "server/discover" => Ok(cacheable(server.discover(), CacheScope::Public)),
+            "subscriptions/listen" => {
+                listen(
+                    &server,
+                    &request.id,
+                    request.params.as_ref(),
+                    &outbound,
+                    cancellation,
+                )
+                .instrument(span)
+                .await
+            }
             "tools/list" => server
                 .list_tools(
                     request.params.as_ref(),
@@ -183,7 +202,7 @@ impl StatelessCall {
                 )
                 .map(|list| cacheable(list, tools_cache_scope(&server))),
             method => {
-                let ctx = RequestContext {
+                let mut ctx = RequestContext {
                     dialect: TaskDialect::Extension {
                         opted_in: declares_tasks_extension(&client.capabilities),
                     },
@@ -194,26 +213,34 @@ impl StatelessCall {
                     cancellation,
                     session_key: None,
                     session_outbound: None,
+                    input: InputSource::None("a stateless request can only ask through its result"),
                 };
-                match method {
-                    "tools/call" => {
-                        server
-                            .call_tool(&request.id, request.params, &ctx)
-                            .instrument(span)
-                            .await
-                    }
-                    "tasks/get" | "tasks/update" | "tasks/cancel" => {
-                        server
-                            .tasks_extension(method, request.params.as_ref(), &ctx)
-                            .instrument(span)
-                            .await
-                    }
-                    // `prepare_stateless` let only METHODS through.
-                    _ => server
-                        .catalog_call(method, &request.id, request.params.as_ref(), &ctx)
+                let mut params = request.params;
+                if !asks_through_result(method) {
+                    dispatch(&server, method, &request.id, params, &ctx)
                         .instrument(span)
                         .await
-                        .unwrap_or_else(|| Err(ErrorObject::method_not_found(method))),
+                } else {
+                    let binding = StateBinding {
+                        method: method.to_owned(),
+                        name: target_name(params.as_ref()),
+                        owner: owner_of(&ctx).key(),
+                    };
+                    let key = &server.inner.request_state_key;
+                    match MrtrInput::from_params(params.as_mut(), key, binding, now_ms()) {
+                        Err(error) => Err(error),
+                        Ok(mrtr) => {
+                            let mrtr = Arc::new(mrtr);
+                            ctx.input = InputSource::Mrtr(Arc::clone(&mrtr));
+                            let work = dispatch(&server, method, &request.id, params, &ctx);
+                            match run_with_input(work.instrument(span), Some(&mrtr)).await {
+                                Gate::Done(outcome) => outcome,
+                                Gate::NeedInput(asked) => {
+                                    Ok(mrtr.input_required(asked, key, now_ms()))
+                                }
+                            }
+                        }
+                    }
                 }
             }
         };
@@ -223,6 +250,113 @@ impl StatelessCall {
             }
             Err(error) => jsonrpc::error_response(Some(&request.id), &error),
         }
+    }
+}
+
+/// `subscriptions/listen`: acknowledges the filter (the subset the server
+/// honours), then forwards every announced change the filter asks for,
+/// each tagged with the subscription id (the request's id), until the
+/// client closes the stream.
+async fn listen(
+    server: &Server,
+    id: &RequestId,
+    params: Option<&Map<String, Value>>,
+    outbound: &Arc<dyn Outbound>,
+    cancellation: CancellationToken,
+) -> Result<Value, ErrorObject> {
+    let filter = match params.and_then(|p| p.get("notifications")) {
+        Some(Value::Object(filter)) => Filter::read(
+            filter,
+            !server.inner.catalog.prompts.is_empty(),
+            server.offers_resources(),
+        )
+        .map_err(|m| ErrorObject::invalid_params(format!("Invalid params: {m}")))?,
+        None | Some(Value::Null) => return Err(ErrorObject::invalid_params(
+            "Invalid params: subscriptions/listen needs `notifications` (which changes to receive)",
+        )),
+        Some(other) => {
+            return Err(ErrorObject::invalid_params(format!(
+                "Invalid params: `notifications` must be an object, got {}",
+                json_type_name(other)
+            )))
+        }
+    };
+    let subscription = serde_json::to_value(id).unwrap_or(Value::Null);
+    let tagged = |mut message: Value| {
+        if let Some(Value::Object(params)) = message.get_mut("params") {
+            let mut meta = Map::with_capacity(1);
+            meta.insert(META_SUBSCRIPTION_ID.into(), subscription.clone());
+            params.insert("_meta".into(), Value::Object(meta));
+        }
+        message
+    };
+    // Listening before the acknowledgement: no change after it is missed.
+    let mut changes = server.inner.notifier.listen();
+    let mut ack = Map::with_capacity(1);
+    ack.insert("notifications".into(), filter.to_value());
+    outbound.send(tagged(jsonrpc::notification(
+        "notifications/subscriptions/acknowledged",
+        Value::Object(ack),
+    )));
+    loop {
+        let change = tokio::select! {
+            _ = cancellation.cancelled() => break,
+            change = changes.recv() => change,
+        };
+        match change {
+            Ok(change) if filter.wants(&change) => outbound.send(tagged(change.to_notification())),
+            Ok(_) => {}
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(
+                    missed,
+                    "a listen stream fell behind and missed change notifications"
+                );
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+        }
+    }
+    let mut meta = Map::with_capacity(1);
+    meta.insert(META_SUBSCRIPTION_ID.into(), subscription);
+    let mut result = Map::with_capacity(1);
+    result.insert("_meta".into(), Value::Object(meta));
+    Ok(Value::Object(result))
+}
+
+/// Whether handlers of `method` may ask the client (multi round-trip).
+fn asks_through_result(method: &str) -> bool {
+    matches!(
+        method,
+        "tools/call" | "prompts/get" | "resources/read" | "completion/complete"
+    )
+}
+
+/// The tool or prompt (`name`) or resource (`uri`) a request is about.
+fn target_name(params: Option<&Map<String, Value>>) -> String {
+    let field = |k: &str| params.and_then(|p| p.get(k)).and_then(Value::as_str);
+    field("name")
+        .or_else(|| field("uri"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Runs a method other than discovery and `tools/list`.
+async fn dispatch(
+    server: &Server,
+    method: &str,
+    id: &RequestId,
+    params: Option<Map<String, Value>>,
+    ctx: &RequestContext,
+) -> Result<Value, ErrorObject> {
+    match method {
+        "tools/call" => server.call_tool(id, params, ctx).await,
+        "tasks/get" | "tasks/update" | "tasks/cancel" => {
+            server.tasks_extension(method, params.as_ref(), ctx).await
+        }
+        // `prepare_stateless` let only METHODS through.
+        _ => server
+            .catalog_call(method, id, params.as_ref(), ctx)
+            .await
+            .unwrap_or_else(|| Err(ErrorObject::method_not_found(method))),
     }
 }
 

@@ -6,16 +6,21 @@ use super::methods::{opt_str, req_str, RequestContext};
 use super::{Server, ServerInner};
 use crate::auth::AccessToken;
 use crate::inject::{CallScope, LogLevelFilter};
+use crate::input::{InputChannel, InputError, InputRequest, InputSource, SessionInput, TaskInput};
 use crate::protocol::jsonrpc::{code, json_type_name};
 use crate::protocol::{ErrorObject, RequestId, TaskSupport};
 use crate::task::engine::{Execute, Link};
 use crate::task::wire::{self, TASKS_EXTENSION};
-use crate::task::{Owner, Snapshot, TaskHandle, TaskJob, TaskOutcome, TaskStatus};
+use crate::task::{
+    InputAnswer, Owner, Snapshot, TaskHandle, TaskJob, TaskOutcome, TaskRecord, TaskStatus,
+};
 use crate::tool::registry::RegisteredTool;
 use crate::transport::{NoOutbound, Outbound};
 use futures::future::BoxFuture;
-use futures::FutureExt;
+use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Weak};
 use std::time::SystemTime;
 
@@ -52,6 +57,13 @@ pub(crate) fn extension_required(what: &str) -> ErrorObject {
     .with_data(serde_json::json!({
         "requiredCapabilities": { "extensions": { TASKS_EXTENSION: {} } }
     }))
+}
+
+/// How a task starts: the TTL the client asked for, and the answers to
+/// questions the tool asked in the foreground (`#[tool(ask_first)]`).
+pub(crate) struct TaskStart {
+    pub(crate) ttl_ms: Option<u64>,
+    pub(crate) answers: BTreeMap<String, InputAnswer>,
 }
 
 /// Who the caller of a request is, for binding tasks.
@@ -165,8 +177,9 @@ impl Server {
         arguments: Map<String, Value>,
         meta: Option<&Map<String, Value>>,
         ctx: &RequestContext,
-        requested_ttl_ms: Option<u64>,
+        start: TaskStart,
     ) -> Result<Value, ErrorObject> {
+        let TaskStart { ttl_ms, answers } = start;
         let engine = &self.inner.tasks;
         let owner = owner_of(ctx);
         let snapshot = Snapshot::take(
@@ -186,7 +199,7 @@ impl Server {
             _ => None,
         };
         let record = engine
-            .create(&tool.name, arguments, snapshot, requested_ttl_ms, link)
+            .create(&tool.name, arguments, snapshot, ttl_ms, link, answers)
             .await?;
         let mut result = Map::with_capacity(2);
         match ctx.dialect {
@@ -220,7 +233,7 @@ impl Server {
             }
             "tasks/result" => {
                 let id = req_str(params, "taskId", method)?;
-                let record = engine.wait(id, owner).await?;
+                let record = self.wait_asking_client(id, owner, ctx).await?;
                 match (record.status(), record.outcome()) {
                     (TaskStatus::Completed, Some(TaskOutcome::Result(result))) => {
                         Ok(wire::with_related_task(result.clone(), id))
@@ -296,9 +309,15 @@ impl Server {
                         )))
                     }
                 }
-                // The task must be visible to the caller; responses to no
-                // outstanding request are ignored.
-                engine.get(id, owner).await?;
+                // Responses to no open question are ignored.
+                let answers = match params.get("inputResponses") {
+                    Some(Value::Object(responses)) => responses
+                        .iter()
+                        .map(|(k, v)| (k.clone(), InputAnswer::Result(v.clone())))
+                        .collect(),
+                    _ => BTreeMap::new(),
+                };
+                engine.answer(id, owner, answers).await?;
                 Ok(Value::Object(Map::new()))
             }
             "tasks/cancel" => {
@@ -309,6 +328,83 @@ impl Server {
             other => Err(ErrorObject::method_not_found(other)),
         }
     }
+}
+
+impl Server {
+    /// `tasks/result` of 2025-11-25: waits until the task is terminal, and
+    /// meanwhile sends the task's questions to the client on this request's
+    /// stream (with related-task `_meta`) and stores its answers.
+    async fn wait_asking_client(
+        &self,
+        id: &str,
+        owner: Option<&str>,
+        ctx: &RequestContext,
+    ) -> Result<TaskRecord, ErrorObject> {
+        let engine = &self.inner.tasks;
+        let record = engine.get(id, owner).await?;
+        if record.status().is_terminal() {
+            return Ok(record);
+        }
+        let pending = match &ctx.input {
+            InputSource::Session(pending) => Some(Arc::clone(pending)),
+            _ => None,
+        };
+        let mut updates = engine
+            .follow(record.id())
+            .await
+            .map_err(|e| ErrorObject::internal(e.to_string()))?
+            .ok_or_else(|| unknown_task_error(id))?;
+        let mut asked: HashSet<String> = HashSet::new();
+        let mut answers = FuturesUnordered::new();
+        loop {
+            tokio::select! {
+                update = updates.next() => {
+                    let Some(record) = update else {
+                        return Err(unknown_task_error(id));
+                    };
+                    if record.status().is_terminal() {
+                        return Ok(record);
+                    }
+                    let Some(pending) = &pending else { continue };
+                    for (key, request) in record.input_requests() {
+                        if !asked.insert(key.clone()) {
+                            continue;
+                        }
+                        let input = SessionInput {
+                            pending: Arc::clone(pending),
+                            outbound: Arc::clone(&ctx.outbound),
+                            cancellation: ctx.cancellation.clone(),
+                            related_task: Some(id.to_owned()),
+                        };
+                        let request = InputRequest {
+                            method: request.get("method").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                            params: request.get("params").cloned().unwrap_or_else(|| Value::Object(Map::new())),
+                        };
+                        let key = key.clone();
+                        answers.push(async move { (key, input.ask(None, request).await) });
+                    }
+                }
+                Some((key, answer)) = answers.next() => {
+                    let answer = match answer {
+                        Ok(result) => InputAnswer::Result(result),
+                        Err(InputError::Client(error)) => InputAnswer::Error(error),
+                        // Cancelled or the session ended: the question stays
+                        // open for the next `tasks/result`.
+                        Err(_) => continue,
+                    };
+                    let mut one = BTreeMap::new();
+                    one.insert(key, answer);
+                    engine.answer(id, owner, one).await?;
+                }
+            }
+        }
+    }
+}
+
+fn unknown_task_error(id: &str) -> ErrorObject {
+    ErrorObject::invalid_params(format!(
+        "Invalid params: no task {id:?} (unknown, expired, or not created by this caller)"
+    ))
 }
 
 /// Runs a server's tasks: restores the scope from the snapshot and calls the
@@ -338,6 +434,7 @@ impl Execute for ServerExecutor {
             })?;
             let mut restored = snapshot.restore(&server.inner.carried, SystemTime::now());
             let cancellation = handle.cancellation().clone();
+            let input = Arc::new(TaskInput::new(handle.clone()));
             restored.extensions.insert(handle);
             let (outbound, log_filter) = match link {
                 Some(link) => (link.outbound, link.log_filter),
@@ -356,6 +453,8 @@ impl Execute for ServerExecutor {
                 log_filter,
                 cancellation,
                 tool_name: tool.name.clone(),
+                input,
+                notifier: server.inner.notifier.clone(),
             };
             let output = tool.tool.call(scope, arguments).await;
             Server::finish_call(&tool, output)

@@ -2,8 +2,10 @@
 //! workers in this process (a bounded queue in the backend, a concurrency
 //! limit here, and a graceful shutdown).
 
-use super::backend::{BackendError, Claimed, NewTask, TaskBackend, TaskJob, UpdateError};
-use super::model::{now_ms, TaskId, TaskRecord, Transition};
+use super::backend::{
+    BackendError, Claimed, NewTask, TaskBackend, TaskJob, TaskUpdates, UpdateError,
+};
+use super::model::{now_ms, InputAnswer, TaskId, TaskRecord, Transition};
 use super::snapshot::Snapshot;
 use super::wire;
 use crate::inject::LogLevelFilter;
@@ -13,7 +15,7 @@ use crate::transport::Outbound;
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -177,6 +179,11 @@ impl TaskHandle {
         &self.cancellation
     }
 
+    /// The engine running the task, while the server lives.
+    pub(crate) fn engine(&self) -> Option<Arc<TaskEngine>> {
+        self.engine.upgrade()
+    }
+
     /// Sets the task's status message (progress).
     pub(crate) async fn report(&self, message: String) {
         if let Some(engine) = self.engine.upgrade() {
@@ -292,6 +299,7 @@ impl TaskEngine {
         snapshot: Snapshot,
         requested_ttl_ms: Option<u64>,
         link: Option<Link>,
+        answers: BTreeMap<String, InputAnswer>,
     ) -> Result<TaskRecord, ErrorObject> {
         if self.shut_down.load(Ordering::SeqCst) {
             return Err(backend_error(BackendError::Closed));
@@ -304,7 +312,8 @@ impl TaskEngine {
             self.options.ttl_ms(requested_ttl_ms),
             self.options.poll_interval.as_millis() as u64,
             now_ms(),
-        );
+        )
+        .with_input_answers(answers);
         let id = record.id().clone();
         if let Some(link) = link {
             self.lock_links().insert(id.clone(), link);
@@ -346,28 +355,29 @@ impl TaskEngine {
         }
     }
 
-    /// Waits until the task is terminal.
-    pub(crate) async fn wait(
+    /// The record now and every later version; `None` for an unknown task.
+    pub(crate) async fn follow(&self, id: &TaskId) -> Result<Option<TaskUpdates>, BackendError> {
+        self.backend.subscribe(id.clone()).await
+    }
+
+    /// Stores the client's answers to a task's open questions (answers to
+    /// questions that are not open are ignored).
+    pub(crate) async fn answer(
         &self,
         id: &str,
         owner: Option<&str>,
+        answers: BTreeMap<String, InputAnswer>,
     ) -> Result<TaskRecord, ErrorObject> {
         let record = self.get(id, owner).await?;
-        if record.status().is_terminal() {
-            return Ok(record);
-        }
-        let mut updates = self
-            .backend
-            .subscribe(record.id().clone())
+        match self
+            .apply(record.id().clone(), Transition::Answer(answers))
             .await
-            .map_err(backend_error)?
-            .ok_or_else(|| unknown_task(id))?;
-        while let Some(r) = updates.next().await {
-            if r.status().is_terminal() {
-                return Ok(r);
-            }
+        {
+            Ok(r) => Ok(r),
+            Err(UpdateError::Refused { record, .. }) => Ok(*record),
+            Err(UpdateError::NotFound) => Err(unknown_task(id)),
+            Err(UpdateError::Backend(e)) => Err(backend_error(e)),
         }
-        Err(unknown_task(id))
     }
 
     /// A page of `owner`'s tasks.

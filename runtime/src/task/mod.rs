@@ -43,5 +43,7 @@ pub use backend::{
 };
 pub use engine::{TaskEngine, TaskHandle, TaskOptions};
 pub use memory::MemoryBackend;
-pub use model::{TaskId, TaskOutcome, TaskRecord, TaskStatus, Transition, TransitionError};
+pub use model::{
+    InputAnswer, TaskId, TaskOutcome, TaskRecord, TaskStatus, Transition, TransitionError,
+};
 pub use snapshot::{Carried, Owner, Snapshot, TokenExpired, TOKEN_EXPIRED};

@@ -8,7 +8,8 @@
 
 use crate::protocol::ErrorObject;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -103,16 +104,35 @@ pub enum TaskOutcome {
     Error(ErrorObject),
 }
 
+/// The client's answer to one question of a task (see
+/// [`Transition::NeedInput`]): its result, or the error it answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputAnswer {
+    /// The client's result (an `ElicitResult`, a `CreateMessageResult`, ...).
+    Result(Value),
+    /// The JSON-RPC error the client answered.
+    Error(ErrorObject),
+}
+
 /// A change to a task. Apply it with [`TaskRecord::apply`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Transition {
     /// A new status message (progress) for a task that is not terminal; the
     /// status stays as it is.
     Message(String),
-    /// `working` -> `input_required`.
-    NeedInput(Option<String>),
-    /// `input_required` -> `working`.
-    Resume,
+    /// `working` (or `input_required`) -> `input_required`: the task asks the
+    /// client these questions (`inputRequests`: key -> `{method, params}`),
+    /// added to any still open.
+    NeedInput {
+        /// The status message to show meanwhile.
+        message: Option<String>,
+        /// The questions, by key.
+        requests: Map<String, Value>,
+    },
+    /// Answers to open questions, by key; keys that are not open are
+    /// ignored. Once no question is open: `input_required` -> `working`.
+    Answer(BTreeMap<String, InputAnswer>),
     /// -> `completed`, with the call's result.
     Complete(Value),
     /// -> `failed`, with the call's error (its message becomes the status message).
@@ -126,8 +146,8 @@ impl Transition {
     pub fn target(&self, from: TaskStatus) -> TaskStatus {
         match self {
             Transition::Message(_) => from,
-            Transition::NeedInput(_) => TaskStatus::InputRequired,
-            Transition::Resume => TaskStatus::Working,
+            Transition::NeedInput { .. } => TaskStatus::InputRequired,
+            Transition::Answer(_) => TaskStatus::Working,
             Transition::Complete(_) => TaskStatus::Completed,
             Transition::Fail(_) => TaskStatus::Failed,
             Transition::Cancel(_) => TaskStatus::Cancelled,
@@ -137,8 +157,8 @@ impl Transition {
     fn name(&self) -> &'static str {
         match self {
             Transition::Message(_) => "message",
-            Transition::NeedInput(_) => "need-input",
-            Transition::Resume => "resume",
+            Transition::NeedInput { .. } => "need-input",
+            Transition::Answer(_) => "answer",
             Transition::Complete(_) => "complete",
             Transition::Fail(_) => "fail",
             Transition::Cancel(_) => "cancel",
@@ -176,6 +196,13 @@ pub struct TaskRecord {
     poll_interval_ms: u64,
     outcome: Option<TaskOutcome>,
     version: u64,
+    /// Open questions to the client, by key.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    input_requests: Map<String, Value>,
+    /// The client's answers, by key (kept until the task ends, so a task run
+    /// again after its worker died finds them).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    input_answers: BTreeMap<String, InputAnswer>,
 }
 
 impl TaskRecord {
@@ -202,7 +229,16 @@ impl TaskRecord {
             poll_interval_ms,
             outcome: None,
             version: 0,
+            input_requests: Map::new(),
+            input_answers: BTreeMap::new(),
         }
+    }
+
+    /// The record with answers the client gave before the task was created
+    /// (questions the tool asked in the foreground, 2026-07-28).
+    pub fn with_input_answers(mut self, answers: BTreeMap<String, InputAnswer>) -> TaskRecord {
+        self.input_answers = answers;
+        self
     }
 
     /// Applies a transition at `now_ms`. This is the only way a status
@@ -213,8 +249,11 @@ impl TaskRecord {
             return Err(TransitionError::Terminal(from));
         }
         let allowed = match &transition {
-            Transition::NeedInput(_) => from == TaskStatus::Working,
-            Transition::Resume => from == TaskStatus::InputRequired,
+            Transition::NeedInput { requests, .. } => !requests.is_empty(),
+            Transition::Answer(answers) => {
+                from == TaskStatus::InputRequired
+                    && answers.keys().any(|k| self.input_requests.contains_key(k))
+            }
             _ => true,
         };
         if !allowed {
@@ -226,8 +265,22 @@ impl TaskRecord {
         self.status = transition.target(from);
         match transition {
             Transition::Message(message) => self.status_message = Some(message),
-            Transition::NeedInput(message) => self.status_message = message,
-            Transition::Resume => self.status_message = None,
+            Transition::NeedInput { message, requests } => {
+                self.status_message = message;
+                self.input_requests.extend(requests);
+            }
+            Transition::Answer(answers) => {
+                for (key, answer) in answers {
+                    if self.input_requests.remove(&key).is_some() {
+                        self.input_answers.insert(key, answer);
+                    }
+                }
+                if self.input_requests.is_empty() {
+                    self.status_message = None;
+                } else {
+                    self.status = TaskStatus::InputRequired;
+                }
+            }
             Transition::Complete(result) => self.outcome = Some(TaskOutcome::Result(result)),
             Transition::Fail(error) => {
                 self.status_message = Some(error.message.clone());
@@ -237,6 +290,10 @@ impl TaskRecord {
                 self.status_message =
                     Some(reason.unwrap_or_else(|| "The client cancelled the task".into()));
             }
+        }
+        if self.status.is_terminal() {
+            self.input_requests.clear();
+            self.input_answers.clear();
         }
         self.updated_at_ms = now_ms.max(self.updated_at_ms);
         self.version += 1;
@@ -286,6 +343,16 @@ impl TaskRecord {
     /// The polling interval suggested to clients, in milliseconds.
     pub fn poll_interval_ms(&self) -> u64 {
         self.poll_interval_ms
+    }
+
+    /// The questions to the client that are open (`inputRequests`), by key.
+    pub fn input_requests(&self) -> &Map<String, Value> {
+        &self.input_requests
+    }
+
+    /// The client's answer to the question `key`, once it answered.
+    pub fn input_answer(&self, key: &str) -> Option<&InputAnswer> {
+        self.input_answers.get(key)
     }
 
     /// How the task ended, once it is `completed` or `failed`.
@@ -347,8 +414,11 @@ mod tests {
     fn transitions() -> Vec<Transition> {
         vec![
             Transition::Message("p".into()),
-            Transition::NeedInput(None),
-            Transition::Resume,
+            Transition::NeedInput {
+                message: None,
+                requests: question("q"),
+            },
+            Transition::Answer(answer("q")),
             Transition::Complete(Value::Null),
             Transition::Fail(ErrorObject::internal("x")),
             Transition::Cancel(None),
@@ -391,20 +461,62 @@ mod tests {
         assert!(checked > 50_000);
     }
 
+    fn question(key: &str) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert(
+            key.into(),
+            serde_json::json!({"method": "elicitation/create", "params": {}}),
+        );
+        m
+    }
+
+    fn answer(key: &str) -> BTreeMap<String, InputAnswer> {
+        let mut m = BTreeMap::new();
+        m.insert(
+            key.into(),
+            InputAnswer::Result(serde_json::json!({"action": "accept"})),
+        );
+        m
+    }
+
     #[test]
     fn input_required_round_trip_and_messages() {
         let mut r = TaskRecord::new(TaskId::random(), None, "t", 1000, 100, 5);
         assert_eq!(
-            r.apply(Transition::Resume, 6),
+            r.apply(Transition::Answer(answer("a")), 6),
             Err(TransitionError::NotAllowed {
                 from: TaskStatus::Working,
-                transition: "resume"
+                transition: "answer"
             })
         );
-        r.apply(Transition::NeedInput(Some("name?".into())), 7)
-            .unwrap();
+        r.apply(
+            Transition::NeedInput {
+                message: Some("name?".into()),
+                requests: question("a"),
+            },
+            7,
+        )
+        .unwrap();
+        r.apply(
+            Transition::NeedInput {
+                message: Some("two questions".into()),
+                requests: question("b"),
+            },
+            7,
+        )
+        .unwrap();
         assert_eq!(r.status(), TaskStatus::InputRequired);
-        r.apply(Transition::Resume, 8).unwrap();
+        assert_eq!(r.input_requests().len(), 2);
+        assert!(
+            r.apply(Transition::Answer(answer("zzz")), 8).is_err(),
+            "an answer to no open question changes nothing"
+        );
+        r.apply(Transition::Answer(answer("a")), 8).unwrap();
+        assert_eq!(r.status(), TaskStatus::InputRequired, "b is still open");
+        r.apply(Transition::Answer(answer("b")), 8).unwrap();
+        assert_eq!(r.status(), TaskStatus::Working);
+        assert!(r.input_requests().is_empty());
+        assert!(matches!(r.input_answer("b"), Some(InputAnswer::Result(_))));
         r.apply(Transition::Message("50%".into()), 9).unwrap();
         assert_eq!(r.status_message(), Some("50%"));
         r.apply(Transition::Cancel(None), 10).unwrap();

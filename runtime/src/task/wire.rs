@@ -67,8 +67,10 @@ pub fn task_extension(record: &TaskRecord, detailed: bool) -> Map<String, Value>
                 );
             }
             (TaskStatus::InputRequired, _) => {
-                // No server -> client requests exist yet: nothing is pending.
-                m.insert("inputRequests".into(), Value::Object(Map::new()));
+                m.insert(
+                    "inputRequests".into(),
+                    Value::Object(record.input_requests().clone()),
+                );
             }
             _ => {}
         }

@@ -5,6 +5,28 @@
 //! accept. `tools![a, b]` collects those types into a [`ToolList<L>`], which is
 //! where a parameter that does not fit the server (a wrong `Lifespan<T>`) stops
 //! compiling.
+//!
+//! # Hand-written input schemas
+//!
+//! `#[tool(input_schema = my_schema)]`, with `fn my_schema() -> serde_json::Value`,
+//! replaces the schema derived from the parameters. **The hand-written schema
+//! is what clients see**, verbatim (`$schema`, `$defs`, `$anchor`, `allOf`,
+//! `if`/`then`/`else`, ...), but the arguments are still read from the
+//! parameters, each by its type, so keep the two in agreement: a parameter's
+//! doc comment and `#[arg(default)]` no longer show in the schema, and an
+//! argument the parameters do not name is still refused.
+//!
+//! # Header parameters (SEP-2243)
+//!
+//! `#[arg(header = "Region")]` on a `String`, integer or `bool` argument (or an
+//! `Option` of one) adds `"x-mcp-header": "Region"` to its schema: a
+//! 2026-07-28 client calling the tool over HTTP mirrors the argument into the
+//! header `Mcp-Param-Region`, so that proxies can route on it. The server
+//! checks each one present in `arguments` against its header (plain, or
+//! `=?base64?...?=`) and refuses a missing or different header with 400 and
+//! -32020 before the tool runs. With a hand-written schema, write the
+//! `x-mcp-header` annotations into it: those of its top-level properties are
+//! the ones checked. A server whose tools declare none pays nothing for this.
 
 pub(crate) mod args;
 pub(crate) mod output;
@@ -13,7 +35,7 @@ pub(crate) mod schema;
 
 pub use args::{ArgError, ArgMap, ToolArgument};
 pub use output::{IntoToolOutput, ToolOutput};
-pub use schema::{InputSchema, OutputSchema};
+pub use schema::{assert_header_argument, HeaderArgument, InputSchema, OutputSchema, ParamHeader};
 
 use crate::inject::CallScope;
 use crate::protocol::{TaskSupport, ToolAnnotations};
@@ -34,8 +56,15 @@ pub struct ToolMeta {
     pub annotations: ToolAnnotations,
     /// Whether the tool may run as a task.
     pub task_support: TaskSupport,
+    /// `#[tool(ask_first)]`: over 2026-07-28, the task tool starts in the
+    /// foreground, so that the questions it asks before its first other
+    /// await are answered with the call, before the task exists.
+    pub ask_first: bool,
     /// OAuth scopes the caller's token must carry (`#[tool(scopes = [..])]`).
     pub scopes: &'static [&'static str],
+    /// The arguments mirrored into `Mcp-Param-*` HTTP headers
+    /// (`#[arg(header = "..")]`, SEP-2243); empty for most tools.
+    pub headers: &'static [ParamHeader],
 }
 
 /// A tool that can run on a server whose lifespan value is an `L`.
@@ -49,7 +78,8 @@ pub struct ToolMeta {
 pub trait ToolFn<L>: Send + Sync + 'static {
     /// Name, description, annotations and task support.
     fn meta(&self) -> ToolMeta;
-    /// The JSON Schema of the arguments.
+    /// The JSON Schema of the arguments, derived from the parameters or, with
+    /// `#[tool(input_schema = ..)]`, the hand-written one.
     fn input_schema(&self) -> serde_json::Value;
     /// The output schema, for tools that return structured data.
     fn output_schema(&self) -> Option<OutputSchema>;

@@ -1,8 +1,10 @@
 //! The server's tools, their cached definitions, and lookup by name.
 
-use super::{DynTool, OutputSchema, ToolMeta};
+use super::schema::{declared_headers, valid_header_name};
+use super::{DynTool, OutputSchema, ParamHeader, ToolMeta};
 use crate::error::BuildError;
 use crate::protocol::ProtocolVersion;
+use http::HeaderName;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +19,20 @@ pub(crate) struct RegisteredTool {
     /// The `Tool` object for earlier revisions (without `execution`).
     pub(crate) definition_legacy: Value,
     pub(crate) output: Option<OutputSchema>,
+    /// The arguments mirrored into `Mcp-Param-*` headers; empty for most tools.
+    pub(crate) header_params: Box<[HeaderParam]>,
+}
+
+/// An argument a 2026-07-28 HTTP client mirrors into an `Mcp-Param-*` header
+/// (SEP-2243), ready for the transport to check.
+#[derive(Debug, Clone)]
+pub(crate) struct HeaderParam {
+    /// The argument's name in `arguments`.
+    pub(crate) argument: Box<str>,
+    /// The header as the schema spells it (`Mcp-Param-Region`), for messages.
+    pub(crate) display: Box<str>,
+    /// The same header name, for the lookup (header names are case-insensitive).
+    pub(crate) name: HeaderName,
 }
 
 impl RegisteredTool {
@@ -34,7 +50,9 @@ impl RegisteredTool {
         if let Some(description) = meta.description {
             def.insert("description".into(), Value::String(description.into()));
         }
-        def.insert("inputSchema".into(), tool.input_schema());
+        let input_schema = tool.input_schema();
+        let header_params = header_params(meta.name, meta.headers, &input_schema);
+        def.insert("inputSchema".into(), input_schema);
         if let Some(output) = &output {
             def.insert("outputSchema".into(), output.schema.clone());
         }
@@ -68,6 +86,7 @@ impl RegisteredTool {
             definition: Value::Object(def),
             definition_legacy,
             output,
+            header_params,
         })
     }
 
@@ -81,11 +100,65 @@ impl RegisteredTool {
     }
 }
 
+/// The header parameters of a tool: those `#[arg(header)]` declared, then
+/// those a hand-written schema annotates with `x-mcp-header` (top-level
+/// properties only). What clients see in the schema is what is enforced; an
+/// annotation that cannot be enforced (a name that is no HTTP token, a header
+/// already used by another argument) is skipped with a warning.
+fn header_params(tool: &str, declared: &[ParamHeader], schema: &Value) -> Box<[HeaderParam]> {
+    let annotated = declared_headers(schema);
+    if declared.is_empty() && annotated.is_empty() {
+        return Box::default();
+    }
+    let pairs = declared
+        .iter()
+        .map(|h| (h.argument, h.header))
+        .chain(annotated);
+    let mut params: Vec<HeaderParam> = Vec::new();
+    for (argument, header) in pairs {
+        if params.iter().any(|p| &*p.argument == argument) {
+            continue;
+        }
+        let display = format!("Mcp-Param-{header}");
+        let name = match HeaderName::from_bytes(display.as_bytes()) {
+            Ok(name) if valid_header_name(header) => name,
+            _ => {
+                tracing::warn!(
+                    tool,
+                    argument,
+                    header,
+                    "`x-mcp-header` is not an HTTP token (letters, digits, !#$%&'*+-.^_`|~); the header is not checked"
+                );
+                continue;
+            }
+        };
+        if let Some(other) = params.iter().find(|p| p.name == name) {
+            tracing::warn!(
+                tool,
+                argument,
+                header,
+                other = &*other.argument,
+                "two arguments name the same `x-mcp-header` (names are case-insensitive); only the first is checked"
+            );
+            continue;
+        }
+        params.push(HeaderParam {
+            argument: argument.into(),
+            display: display.into(),
+            name,
+        });
+    }
+    params.into_boxed_slice()
+}
+
 /// Tools in registration order, with a name index.
 #[derive(Default)]
 pub(crate) struct ToolRegistry {
     tools: Vec<Arc<RegisteredTool>>,
     by_name: HashMap<Arc<str>, usize>,
+    /// Whether any tool has header parameters: when none has, a `tools/call`
+    /// is not looked up for them.
+    any_header_params: bool,
 }
 
 impl ToolRegistry {
@@ -96,6 +169,7 @@ impl ToolRegistry {
             if registry.by_name.contains_key(&registered.name) {
                 return Err(BuildError::DuplicateTool(registered.name.to_string()));
             }
+            registry.any_header_params |= !registered.header_params.is_empty();
             registry
                 .by_name
                 .insert(registered.name.clone(), registry.tools.len());
@@ -111,6 +185,20 @@ impl ToolRegistry {
     pub(crate) fn all(&self) -> &[Arc<RegisteredTool>] {
         &self.tools
     }
+
+    /// Whether any tool has header parameters (`x-mcp-header`).
+    pub(crate) fn has_header_params(&self) -> bool {
+        self.any_header_params
+    }
+
+    /// The header parameters of tool `name` (none for an unknown tool); no
+    /// lookup at all on a server whose tools have none.
+    pub(crate) fn header_params(&self, name: &str) -> &[HeaderParam] {
+        if !self.any_header_params {
+            return &[];
+        }
+        self.get(name).map_or(&[], |tool| &tool.header_params)
+    }
 }
 
 /// Tool names: 1 to 128 characters of `A-Z a-z 0-9 _ - .`.
@@ -119,4 +207,53 @@ pub(crate) fn valid_tool_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn names(params: &[HeaderParam]) -> Vec<(&str, &str, &str)> {
+        params
+            .iter()
+            .map(|p| (&*p.argument, &*p.display, p.name.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn declared_and_annotated_headers_are_checked_once_each() {
+        const DECLARED: &[ParamHeader] = &[ParamHeader {
+            argument: "region",
+            header: "Region",
+        }];
+        let schema = json!({"type": "object", "properties": {
+            "region": {"type": "string", "x-mcp-header": "Region"},
+            "tenant": {"type": "string", "x-mcp-header": "Tenant"},
+            "plain": {"type": "string"},
+            "nested": {"type": "object", "properties": {"x": {"x-mcp-header": "X"}}}
+        }});
+        let params = header_params("t", DECLARED, &schema);
+        assert_eq!(
+            names(&params),
+            [
+                ("region", "Mcp-Param-Region", "mcp-param-region"),
+                ("tenant", "Mcp-Param-Tenant", "mcp-param-tenant")
+            ]
+        );
+    }
+
+    #[test]
+    fn unenforceable_annotations_are_skipped() {
+        let schema = json!({"type": "object", "properties": {
+            "a": {"type": "string", "x-mcp-header": "Two Words"},
+            "b": {"type": "string", "x-mcp-header": ""},
+            "c": {"type": "string", "x-mcp-header": "Zone"},
+            "d": {"type": "string", "x-mcp-header": "zone"},
+            "e": {"type": "string", "x-mcp-header": 7}
+        }});
+        let params = header_params("t", &[], &schema);
+        assert_eq!(names(&params), [("c", "Mcp-Param-Zone", "mcp-param-zone")]);
+        assert!(header_params("t", &[], &json!({"type": "object"})).is_empty());
+    }
 }

@@ -1,4 +1,5 @@
-//! JSON Schemas of tool inputs and outputs, derived with schemars (draft 2020-12).
+//! JSON Schemas of tool inputs and outputs, derived with schemars (draft 2020-12),
+//! and the `x-mcp-header` annotation of arguments mirrored into HTTP headers.
 
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::JsonSchema;
@@ -54,6 +55,16 @@ impl InputSchema {
         self
     }
 
+    /// Marks argument `argument` (added before with [`arg`](Self::arg)) as
+    /// mirrored into the HTTP header `Mcp-Param-{header}`: its schema gets
+    /// `"x-mcp-header": header` (SEP-2243). Does nothing for an unknown argument.
+    pub fn header(&mut self, argument: &str, header: &str) -> &mut Self {
+        if let Some(Value::Object(property)) = self.properties.get_mut(argument) {
+            property.insert(X_MCP_HEADER.into(), Value::String(header.into()));
+        }
+        self
+    }
+
     /// The finished schema: an object with `properties`, `required` and `$defs`.
     pub fn finish(mut self) -> Value {
         let mut root = Map::new();
@@ -71,6 +82,74 @@ impl InputSchema {
         split_type_arrays(&mut root);
         root
     }
+}
+
+/// The keyword of a property schema that names its `Mcp-Param-*` header.
+pub(crate) const X_MCP_HEADER: &str = "x-mcp-header";
+
+/// An argument whose value the client mirrors into the HTTP header
+/// `Mcp-Param-{header}` (SEP-2243), declared with `#[arg(header = "Region")]`.
+///
+/// Over Streamable HTTP at protocol revision 2026-07-28 a `tools/call` that
+/// carries the argument (not `null`) must carry the header too, with the same
+/// value; otherwise the server answers 400 with -32020 (HeaderMismatch) and
+/// the tool does not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamHeader {
+    /// The argument's name in `arguments` (after `#[arg(rename)]`).
+    pub argument: &'static str,
+    /// The header name without its `Mcp-Param-` prefix, as written in the
+    /// schema's `x-mcp-header`.
+    pub header: &'static str,
+}
+
+/// A type an `#[arg(header = "..")]` argument can have: its JSON value is a
+/// string, an integer or a boolean (or `null`, for `Option<T>`), the only
+/// values SEP-2243 lets a client mirror into an `Mcp-Param-*` header.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be mirrored into an `Mcp-Param-*` header",
+    label = "`#[arg(header = ..)]` needs a string, integer or boolean argument",
+    note = "a header argument is a `String`, an integer type or `bool`, or an `Option` of one; JSON numbers with a fraction, arrays and objects cannot be headers",
+    note = "for your own type that serializes as a JSON string, integer or boolean: `impl ferrymcp::tool::HeaderArgument for MyType {{}}`"
+)]
+pub trait HeaderArgument {}
+
+macro_rules! header_arguments {
+    ($($ty:ty),*) => { $(impl HeaderArgument for $ty {})* };
+}
+header_arguments!(String, bool, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+impl<T: HeaderArgument> HeaderArgument for Option<T> {}
+
+/// Compiles only for a [`HeaderArgument`]: the check `#[tool]` emits for an
+/// argument with `#[arg(header = ..)]`, at the argument's type.
+#[doc(hidden)]
+pub fn assert_header_argument<T: HeaderArgument>() {}
+
+/// Whether `name` can follow `Mcp-Param-`: one or more token characters of
+/// RFC 9110 (letters, digits and ``!#$%&'*+-.^_`|~``), so no space, `:` or
+/// control character.
+pub(crate) fn valid_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The `x-mcp-header` annotations of the top-level properties of an input
+/// schema, as (argument, header) pairs: what a hand-written schema
+/// (`#[tool(input_schema = ..)]`) declares. Annotations nested deeper (under
+/// `items`, `$ref`, `allOf`, ...) are not SEP-2243 header parameters.
+pub(crate) fn declared_headers(schema: &Value) -> Vec<(&str, &str)> {
+    let Some(Value::Object(properties)) = schema.get("properties") else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter_map(|(argument, property)| {
+            let header = property.get(X_MCP_HEADER)?.as_str()?;
+            Some((argument.as_str(), header))
+        })
+        .collect()
 }
 
 /// The output schema of a structured return type, and whether its values are
@@ -184,6 +263,38 @@ mod tests {
             json!([{"type": "string"}, {"type": "null"}]),
             "nullable types are split into single-type branches"
         );
+    }
+
+    #[test]
+    fn header_arguments_carry_x_mcp_header() {
+        let mut s = InputSchema::new();
+        s.arg::<String>("region", None, true, None)
+            .header("region", "Region");
+        s.arg::<Option<i64>>("priority", None, false, None)
+            .header("priority", "Priority");
+        s.arg::<bool>("plain", None, true, None);
+        s.header("missing", "Missing");
+        let v = s.finish();
+        assert_eq!(
+            v["properties"]["region"],
+            json!({"type": "string", "x-mcp-header": "Region"})
+        );
+        assert_eq!(v["properties"]["priority"]["x-mcp-header"], "Priority");
+        assert!(v["properties"]["plain"].get("x-mcp-header").is_none());
+        assert!(v["properties"].get("missing").is_none());
+        let mut declared = declared_headers(&v);
+        declared.sort();
+        assert_eq!(declared, [("priority", "Priority"), ("region", "Region")]);
+    }
+
+    #[test]
+    fn header_names_are_http_tokens() {
+        for ok in ["Region", "X-Tenant_1", "a.b~c", "!#$%&'*+-.^_`|~"] {
+            assert!(valid_header_name(ok), "{ok}");
+        }
+        for bad in ["", "Two Words", "a:b", "tab\t", "é", "line\n", "\"q\""] {
+            assert!(!valid_header_name(bad), "{bad:?}");
+        }
     }
 
     #[test]

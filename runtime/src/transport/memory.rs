@@ -1,9 +1,13 @@
 //! An in-process client: talk to a server without any I/O (for tests).
 
-use super::ChannelOutbound;
+use super::{ChannelOutbound, Outbound};
 use crate::protocol::jsonrpc::parse_value;
-use crate::protocol::{CallToolResult, ErrorObject, Incoming, ProtocolVersion, Request, RequestId};
+use crate::protocol::{
+    CallToolResult, ErrorObject, Incoming, PeerResponse, ProtocolVersion, Request, RequestId,
+};
 use crate::server::{Server, Session};
+use futures::future::BoxFuture;
+use futures::FutureExt;
 use serde_json::{json, Map, Value};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -34,6 +38,38 @@ pub struct Client {
     next_id: AtomicI64,
     notifications: Mutex<mpsc::Receiver<Value>>,
     initialize_result: Value,
+    answering: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Answers the server's requests to the client (`elicitation/create`,
+/// `sampling/createMessage`, `roots/list`): method and params in, result or
+/// error out.
+pub type RequestHandler =
+    Arc<dyn Fn(String, Value) -> BoxFuture<'static, Result<Value, ErrorObject>> + Send + Sync>;
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if let Some(task) = &self.answering {
+            task.abort();
+        }
+    }
+}
+
+/// Sends the server's requests to the answering task, everything else to
+/// the notifications channel.
+struct SplitOutbound {
+    notifications: ChannelOutbound,
+    requests: mpsc::UnboundedSender<Value>,
+}
+
+impl Outbound for SplitOutbound {
+    fn send(&self, message: Value) {
+        if message.get("id").is_some() && message.get("method").is_some() {
+            let _ = self.requests.send(message);
+        } else {
+            self.notifications.send(message);
+        }
+    }
 }
 
 impl Client {
@@ -47,20 +83,108 @@ impl Client {
         server: &Server,
         protocol_version: &str,
     ) -> Result<Client, ErrorObject> {
+        Self::connect_inner(server, protocol_version, json!({}), None).await
+    }
+
+    /// Connects declaring `capabilities` (such as `{"elicitation": {}}`), and
+    /// answers the server's requests with `handler`.
+    ///
+    /// ```
+    /// use ferrymcp::prelude::*;
+    /// use ferrymcp::Client;
+    /// use serde_json::json;
+    ///
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct Name { name: String }
+    ///
+    /// /// Greets whoever the user says.
+    /// #[tool]
+    /// async fn greet(ctx: Ctx) -> Result<String, ToolError> {
+    ///     match ctx.elicit::<Name>("Who are you?").await? {
+    ///         Elicitation::Accept(n) => Ok(format!("Hello, {}!", n.name)),
+    ///         _ => Ok("Hello, stranger!".into()),
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = Server::builder("hi").tools(tools![greet]).build().await.unwrap();
+    /// let client = Client::connect_answering(&server, json!({"elicitation": {}}), |_method, _params| async {
+    ///     Ok(json!({"action": "accept", "content": {"name": "Ada"}}))
+    /// })
+    /// .await
+    /// .unwrap();
+    /// let result = client.call_tool("greet", json!({})).await.unwrap();
+    /// assert_eq!(result.content[0], Content::text("Hello, Ada!"));
+    /// # }
+    /// ```
+    pub async fn connect_answering<F, Fut>(
+        server: &Server,
+        capabilities: Value,
+        handler: F,
+    ) -> Result<Client, ErrorObject>
+    where
+        F: Fn(String, Value) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Value, ErrorObject>> + Send + 'static,
+    {
+        let handler: RequestHandler =
+            Arc::new(move |method, params| handler(method, params).boxed());
+        Self::connect_inner(
+            server,
+            ProtocolVersion::LATEST_SESSION.as_str(),
+            capabilities,
+            Some(handler),
+        )
+        .await
+    }
+
+    async fn connect_inner(
+        server: &Server,
+        protocol_version: &str,
+        capabilities: Value,
+        handler: Option<RequestHandler>,
+    ) -> Result<Client, ErrorObject> {
         let (tx, rx) = mpsc::channel(4096);
-        let session = server.session(Arc::new(ChannelOutbound(tx)));
+        let (requests_tx, mut requests) = mpsc::unbounded_channel::<Value>();
+        let session = server.session(Arc::new(SplitOutbound {
+            notifications: ChannelOutbound(tx),
+            requests: requests_tx,
+        }));
+        let answering = {
+            let session = session.clone();
+            tokio::spawn(async move {
+                while let Some(request) = requests.recv().await {
+                    let session = session.clone();
+                    let handler = handler.clone();
+                    tokio::spawn(async move {
+                        let Ok(id) = serde_json::from_value::<RequestId>(request["id"].clone())
+                        else {
+                            return;
+                        };
+                        let method = request["method"].as_str().unwrap_or_default().to_owned();
+                        let params = request.get("params").cloned().unwrap_or(Value::Null);
+                        let outcome = match handler {
+                            Some(handler) => handler(method, params).await,
+                            None => Err(ErrorObject::method_not_found(&method)),
+                        };
+                        session.handle_response(PeerResponse { id, outcome });
+                    });
+                }
+            })
+        };
         let mut client = Client {
             session,
             next_id: AtomicI64::new(1),
             notifications: Mutex::new(rx),
             initialize_result: Value::Null,
+            answering: Some(answering),
         };
         client.initialize_result = client
             .request(
                 "initialize",
                 json!({
                     "protocolVersion": protocol_version,
-                    "capabilities": {},
+                    "capabilities": capabilities,
                     "clientInfo": {"name": "ferrymcp-in-process", "version": env!("CARGO_PKG_VERSION")},
                 }),
             )

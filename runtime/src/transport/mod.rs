@@ -9,6 +9,6 @@ mod memory;
 mod outbound;
 mod stdio;
 
-pub use memory::Client;
+pub use memory::{Client, RequestHandler};
 pub use outbound::{ChannelOutbound, NoOutbound, Outbound};
 pub use stdio::serve_io;

@@ -104,7 +104,8 @@ pub(crate) async fn post(
             let _active = session.activate();
             match other {
                 Incoming::Notification(n) => session.session.handle_notification(n),
-                _ => tracing::debug!("ignoring a client response to no request of ours"),
+                Incoming::Response(r) => session.session.handle_response(r),
+                Incoming::Request(_) => {}
             }
             return response::empty(StatusCode::ACCEPTED);
         }

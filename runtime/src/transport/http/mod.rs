@@ -33,7 +33,9 @@
 //!
 //! * 2026-07-28 (stateless): the `MCP-Protocol-Version` header names it, or
 //!   the body declares a version in `params._meta`. `Mcp-Method`, `Mcp-Name`
-//!   and the version header are checked against the body (400, -32020); an
+//!   and the version header are checked against the body (400, -32020), as
+//!   are the `Mcp-Param-*` headers of a `tools/call` whose tool declares
+//!   `x-mcp-header` arguments; an
 //!   unknown version gets 400 and -32022 with the supported list; an unknown
 //!   method 404 and -32601. Closing the response stream cancels the call.
 //! * 2025-03-26 to 2025-11-25 (sessions): `initialize` returns an
@@ -94,6 +96,7 @@
 
 mod auth;
 mod guard;
+mod headers;
 mod legacy;
 mod modern;
 mod options;

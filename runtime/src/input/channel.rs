@@ -1,0 +1,76 @@
+//! The channel a call's questions travel on; one per call, chosen by the
+//! transport and revision (see the module docs of [`input`](super)).
+
+use super::{InputError, InputRequest, MrtrInput, PendingRequests, SessionInput};
+use crate::transport::Outbound;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use serde_json::Value;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Delivers one question to the client and resolves with its result.
+pub(crate) trait InputChannel: Send + Sync + 'static {
+    /// Asks `request`; resolves with the client's result object. `key`
+    /// names the question in `inputRequests` (channels that need names
+    /// number unnamed questions: `elicitation-1`, `sampling-2`, ...).
+    fn ask(
+        &self,
+        key: Option<&str>,
+        request: InputRequest,
+    ) -> BoxFuture<'static, Result<Value, InputError>>;
+}
+
+/// The key of a question: the one the tool gave, or the capability and the
+/// question's number in the call.
+pub(crate) fn question_key(key: Option<&str>, request: &InputRequest, n: u32) -> String {
+    match key {
+        Some(key) => key.to_owned(),
+        None => format!("{}-{n}", request.capability()),
+    }
+}
+
+/// The channel of a call that cannot reach its client; says why.
+pub(crate) struct NoInput(pub(crate) &'static str);
+
+impl InputChannel for NoInput {
+    fn ask(
+        &self,
+        _key: Option<&str>,
+        _request: InputRequest,
+    ) -> BoxFuture<'static, Result<Value, InputError>> {
+        futures::future::ready(Err(InputError::Unavailable(self.0.into()))).boxed()
+    }
+}
+
+/// How the calls of one request reach the client; each call gets its
+/// channel from it ([`InputSource::channel`]).
+#[derive(Clone)]
+pub(crate) enum InputSource {
+    /// No way to ask; the reason.
+    None(&'static str),
+    /// A session: requests on the call's stream, answered through the session.
+    Session(Arc<PendingRequests>),
+    /// A stateless request: the multi round-trip pattern.
+    Mrtr(Arc<MrtrInput>),
+}
+
+impl InputSource {
+    /// The channel of a call whose messages go to `outbound`.
+    pub(crate) fn channel(
+        &self,
+        outbound: &Arc<dyn Outbound>,
+        cancellation: &CancellationToken,
+    ) -> Arc<dyn InputChannel> {
+        match self {
+            InputSource::None(why) => Arc::new(NoInput(why)),
+            InputSource::Session(pending) => Arc::new(SessionInput {
+                pending: Arc::clone(pending),
+                outbound: Arc::clone(outbound),
+                cancellation: cancellation.clone(),
+                related_task: None,
+            }),
+            InputSource::Mrtr(mrtr) => Arc::clone(mrtr) as Arc<dyn InputChannel>,
+        }
+    }
+}

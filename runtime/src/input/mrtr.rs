@@ -1,0 +1,274 @@
+//! The multi round-trip pattern of 2026-07-28, inline: a question the
+//! request does not answer yet ends the round with an `InputRequiredResult`;
+//! the client retries with `inputResponses` (and the sealed `requestState`),
+//! and the handler runs again, now finding its answers.
+
+use super::channel::question_key;
+use super::state::{RequestState, RequestStateKey, StateBinding};
+use super::{InputChannel, InputError, InputRequest};
+use crate::protocol::jsonrpc::json_type_name;
+use crate::protocol::ErrorObject;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use serde_json::{Map, Value};
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::task::Poll;
+
+/// `resultType` of a result that asks for input.
+pub(crate) const INPUT_REQUIRED: &str = "input_required";
+
+/// The questions and answers of one stateless request.
+pub(crate) struct MrtrInput {
+    /// Answers from `requestState` and `inputResponses`, by key.
+    answers: Map<String, Value>,
+    /// Questions asked this round that no answer covers, in order.
+    asked: Mutex<Vec<(String, InputRequest)>>,
+    next: AtomicU32,
+    binding: StateBinding,
+}
+
+impl MrtrInput {
+    /// Reads `inputResponses` and `requestState` out of a request's params
+    /// (removing both), checking the state's seal.
+    pub(crate) fn from_params(
+        params: Option<&mut Map<String, Value>>,
+        key: &RequestStateKey,
+        binding: StateBinding,
+        now_ms: u64,
+    ) -> Result<Self, ErrorObject> {
+        let mut answers = Map::new();
+        if let Some(params) = params {
+            match params.remove("requestState") {
+                None | Some(Value::Null) => {}
+                Some(Value::String(sealed)) => {
+                    let state = key
+                        .open(&sealed, &binding, now_ms)
+                        .map_err(|e| ErrorObject::invalid_params(format!("Invalid params: {e}")))?;
+                    answers = state.responses;
+                }
+                Some(other) => {
+                    return Err(ErrorObject::invalid_params(format!(
+                        "Invalid params: `requestState` must be a string, got {}",
+                        json_type_name(&other)
+                    )))
+                }
+            }
+            match params.remove("inputResponses") {
+                None => {}
+                Some(Value::Object(responses)) => {
+                    if let Some((key, bad)) = responses.iter().find(|(_, v)| !v.is_object()) {
+                        return Err(ErrorObject::invalid_params(format!(
+                            "Invalid params: `inputResponses.{key}` must be an object (the client's result for that request), got {}",
+                            json_type_name(bad)
+                        )));
+                    }
+                    answers.extend(responses)
+                }
+                Some(other) => {
+                    return Err(ErrorObject::invalid_params(format!(
+                        "Invalid params: `inputResponses` must be an object, got {}",
+                        json_type_name(&other)
+                    )))
+                }
+            }
+        }
+        Ok(MrtrInput {
+            answers,
+            asked: Mutex::new(Vec::new()),
+            next: AtomicU32::new(0),
+            binding,
+        })
+    }
+
+    fn take_asked(&self) -> Vec<(String, InputRequest)> {
+        std::mem::take(&mut *self.asked.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The answers this request carries (from `requestState` and `inputResponses`).
+    pub(crate) fn answers(&self) -> &Map<String, Value> {
+        &self.answers
+    }
+
+    /// Whether a question of this round is unanswered.
+    pub(crate) fn has_asked(&self) -> bool {
+        !self
+            .asked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
+    /// The `InputRequiredResult` for the questions of this round.
+    pub(crate) fn input_required(
+        &self,
+        asked: Vec<(String, InputRequest)>,
+        key: &RequestStateKey,
+        now_ms: u64,
+    ) -> Value {
+        let requests: Map<String, Value> = asked
+            .into_iter()
+            .map(|(k, request)| (k, request.to_value()))
+            .collect();
+        let state = RequestState::new(self.binding.clone(), self.answers.clone(), now_ms);
+        let mut result = Map::with_capacity(3);
+        result.insert("resultType".into(), Value::String(INPUT_REQUIRED.into()));
+        result.insert("inputRequests".into(), Value::Object(requests));
+        result.insert("requestState".into(), Value::String(key.seal(&state)));
+        Value::Object(result)
+    }
+}
+
+impl InputChannel for MrtrInput {
+    fn ask(
+        &self,
+        key: Option<&str>,
+        request: InputRequest,
+    ) -> BoxFuture<'static, Result<Value, InputError>> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let key = question_key(key, &request, n);
+        if let Some(answer) = self.answers.get(&key) {
+            return futures::future::ready(Ok(answer.clone())).boxed();
+        }
+        self.asked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((key, request));
+        // The round ends here: `run_with_input` sees the question and stops
+        // polling; the answer comes with the next request.
+        futures::future::pending().boxed()
+    }
+}
+
+/// How a handler run with [`run_with_input`] ended.
+pub(crate) enum Gate<T> {
+    /// It finished.
+    Done(T),
+    /// It waits for answers to these questions.
+    NeedInput(Vec<(String, InputRequest)>),
+}
+
+/// Runs `work` until it finishes or waits on a question `input` cannot
+/// answer; questions asked together (`join!`) are gathered in one round.
+pub(crate) async fn run_with_input<F: Future>(
+    work: F,
+    input: Option<&MrtrInput>,
+) -> Gate<F::Output> {
+    let Some(input) = input else {
+        return Gate::Done(work.await);
+    };
+    let mut work = pin!(work);
+    std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
+        Poll::Ready(output) => Poll::Ready(Gate::Done(output)),
+        Poll::Pending if input.has_asked() => Poll::Ready(Gate::NeedInput(input.take_asked())),
+        Poll::Pending => Poll::Pending,
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn binding() -> StateBinding {
+        StateBinding {
+            method: "tools/call".into(),
+            name: "t".into(),
+            owner: None,
+        }
+    }
+
+    fn elicit(message: &str) -> InputRequest {
+        InputRequest {
+            method: "elicitation/create".into(),
+            params: json!({ "message": message }),
+        }
+    }
+
+    #[tokio::test]
+    async fn questions_asked_together_are_one_round_and_answers_resume() {
+        let key = RequestStateKey::random();
+        let input = MrtrInput::from_params(None, &key, binding(), 0).unwrap();
+        let work = async {
+            let (a, b) = futures::join!(input.ask(None, elicit("a")), input.ask(None, elicit("b")));
+            (a, b)
+        };
+        let Gate::NeedInput(asked) = run_with_input(work, Some(&input)).await else {
+            panic!("expected questions");
+        };
+        let keys: Vec<&str> = asked.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["elicitation-1", "elicitation-2"]);
+        let result = input.input_required(asked, &key, 0);
+        assert_eq!(result["resultType"], "input_required");
+        assert_eq!(
+            result["inputRequests"]["elicitation-2"]["params"]["message"],
+            "b"
+        );
+
+        // The retry carries one answer now and one in a later round.
+        let mut params = Map::new();
+        params.insert("requestState".into(), result["requestState"].clone());
+        params.insert(
+            "inputResponses".into(),
+            json!({ "elicitation-1": {"action": "decline"} }),
+        );
+        let input = MrtrInput::from_params(Some(&mut params), &key, binding(), 1).unwrap();
+        assert!(params.is_empty(), "both MRTR params are taken out");
+        let first = input.ask(None, elicit("a")).await.unwrap();
+        assert_eq!(first["action"], "decline");
+        let second = run_with_input(input.ask(None, elicit("b")), Some(&input)).await;
+        let Gate::NeedInput(asked) = second else {
+            panic!("the second question is still open");
+        };
+        let state = input.input_required(asked, &key, 1);
+        let mut params = Map::new();
+        params.insert("requestState".into(), state["requestState"].clone());
+        params.insert(
+            "inputResponses".into(),
+            json!({ "elicitation-2": {"action": "cancel"} }),
+        );
+        let input = MrtrInput::from_params(Some(&mut params), &key, binding(), 2).unwrap();
+        assert_eq!(
+            input.ask(None, elicit("a")).await.unwrap()["action"],
+            "decline"
+        );
+        assert_eq!(
+            input.ask(None, elicit("b")).await.unwrap()["action"],
+            "cancel"
+        );
+    }
+
+    #[test]
+    fn malformed_responses_are_refused_precisely() {
+        let key = RequestStateKey::random();
+        for (responses, needle) in [
+            (
+                json!({"user_name": 12345}),
+                "`inputResponses.user_name` must be an object",
+            ),
+            (Value::Null, "`inputResponses` must be an object, got null"),
+        ] {
+            let mut params = Map::new();
+            params.insert("inputResponses".into(), responses);
+            let err = MrtrInput::from_params(Some(&mut params), &key, binding(), 0)
+                .err()
+                .unwrap();
+            assert!(err.message.contains(needle), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn a_tampered_state_is_refused() {
+        let key = RequestStateKey::random();
+        let mut params = Map::new();
+        params.insert("requestState".into(), json!("eyJ4IjoxfQ.AAAA"));
+        let err = MrtrInput::from_params(Some(&mut params), &key, binding(), 0)
+            .err()
+            .unwrap();
+        assert_eq!(err.code, crate::protocol::jsonrpc::code::INVALID_PARAMS);
+        assert!(err.message.contains("integrity"), "{}", err.message);
+    }
+}

@@ -1,0 +1,194 @@
+//! Server-to-client requests of a session: each gets a fresh id, goes out on
+//! the call's stream, and waits for the response with that id.
+
+use super::{InputChannel, InputError, InputRequest};
+use crate::protocol::jsonrpc;
+use crate::protocol::{ErrorObject, PeerResponse, RequestId};
+use crate::task::wire::META_RELATED_TASK;
+use crate::transport::Outbound;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+type Answer = Result<Value, ErrorObject>;
+
+/// The session's requests to its client that await a response.
+#[derive(Default)]
+pub(crate) struct PendingRequests {
+    next: AtomicU64,
+    waiting: Mutex<HashMap<RequestId, oneshot::Sender<Answer>>>,
+}
+
+impl PendingRequests {
+    /// An empty table.
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Hands a response to the request it answers; `false` when no request
+    /// of ours has its id (answered already, cancelled, or never sent).
+    pub(crate) fn resolve(&self, response: PeerResponse) -> bool {
+        let waiter = self.lock().remove(&response.id);
+        match waiter {
+            Some(tx) => tx.send(response.outcome).is_ok(),
+            None => false,
+        }
+    }
+
+    /// How many requests wait for a response.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn register(self: &Arc<Self>) -> (Waiting, oneshot::Receiver<Answer>) {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let id = RequestId::String(format!("ferry-{n}"));
+        let (tx, rx) = oneshot::channel();
+        self.lock().insert(id.clone(), tx);
+        (
+            Waiting {
+                table: Arc::clone(self),
+                id,
+            },
+            rx,
+        )
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, oneshot::Sender<Answer>>> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Takes a request out of the table however its wait ends.
+struct Waiting {
+    table: Arc<PendingRequests>,
+    id: RequestId,
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.table.lock().remove(&self.id);
+    }
+}
+
+/// Questions of one session call, sent on `outbound` (the call's stream).
+pub(crate) struct SessionInput {
+    pub(crate) pending: Arc<PendingRequests>,
+    pub(crate) outbound: Arc<dyn Outbound>,
+    pub(crate) cancellation: CancellationToken,
+    /// Ties the requests to a task (`_meta` related-task), when they are a task's.
+    pub(crate) related_task: Option<String>,
+}
+
+impl InputChannel for SessionInput {
+    fn ask(
+        &self,
+        _key: Option<&str>,
+        request: InputRequest,
+    ) -> BoxFuture<'static, Result<Value, InputError>> {
+        let (waiting, answer) = self.pending.register();
+        let mut params = match request.params {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        if let Some(task_id) = &self.related_task {
+            let meta = params
+                .entry("_meta")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(meta) = meta {
+                let mut related = Map::with_capacity(1);
+                related.insert("taskId".into(), Value::String(task_id.clone()));
+                meta.insert(META_RELATED_TASK.into(), Value::Object(related));
+            }
+        }
+        self.outbound.send(jsonrpc::request(
+            &waiting.id,
+            &request.method,
+            Value::Object(params),
+        ));
+        let cancellation = self.cancellation.clone();
+        async move {
+            let _waiting = waiting;
+            tokio::select! {
+                biased;
+                _ = cancellation.cancelled() => Err(InputError::Cancelled),
+                answer = answer => match answer {
+                    Ok(Ok(result)) => Ok(result),
+                    Ok(Err(error)) => Err(InputError::Client(error)),
+                    Err(_) => Err(InputError::Unavailable("the session ended before the client answered".into())),
+                },
+            }
+        }
+        .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::ChannelOutbound;
+    use serde_json::json;
+    use tokio::sync::mpsc;
+
+    #[tokio::test]
+    async fn a_response_resumes_the_request_with_its_id() {
+        let pending = Arc::new(PendingRequests::new());
+        let (tx, mut rx) = mpsc::channel(4);
+        let input = SessionInput {
+            pending: Arc::clone(&pending),
+            outbound: Arc::new(ChannelOutbound(tx)),
+            cancellation: CancellationToken::new(),
+            related_task: Some("t1".into()),
+        };
+        let asked = input.ask(
+            None,
+            InputRequest {
+                method: "roots/list".into(),
+                params: json!({}),
+            },
+        );
+        let sent = rx.recv().await.unwrap();
+        assert_eq!(sent["method"], "roots/list");
+        assert_eq!(sent["params"]["_meta"][META_RELATED_TASK]["taskId"], "t1");
+        let id: RequestId = serde_json::from_value(sent["id"].clone()).unwrap();
+        assert!(!pending.resolve(PeerResponse {
+            id: RequestId::String("other".into()),
+            outcome: Ok(json!({})),
+        }));
+        assert!(pending.resolve(PeerResponse {
+            id,
+            outcome: Ok(json!({"roots": []})),
+        }));
+        assert_eq!(asked.await.unwrap(), json!({"roots": []}));
+        assert_eq!(pending.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn cancellation_ends_the_wait_and_forgets_the_request() {
+        let pending = Arc::new(PendingRequests::new());
+        let cancellation = CancellationToken::new();
+        let input = SessionInput {
+            pending: Arc::clone(&pending),
+            outbound: Arc::new(crate::transport::NoOutbound),
+            cancellation: cancellation.clone(),
+            related_task: None,
+        };
+        let asked = input.ask(
+            None,
+            InputRequest {
+                method: "elicitation/create".into(),
+                params: json!({}),
+            },
+        );
+        assert_eq!(pending.len(), 1);
+        cancellation.cancel();
+        assert_eq!(asked.await, Err(InputError::Cancelled));
+        assert_eq!(pending.len(), 0);
+    }
+}

@@ -1,0 +1,95 @@
+//! [`Question`]: one question to the client, optionally named, asked as an
+//! elicitation, a sampling request or a roots request.
+
+use super::elicit::parse_answer;
+use super::{
+    elicitation_schema, Elicitation, InputError, InputRequest, Root, SamplingRequest,
+    SamplingResponse,
+};
+use crate::protocol::ProtocolVersion;
+use crate::Ctx;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// A question about to be asked; made by [`Ctx::ask`] (named) or by the
+/// shorthands [`Ctx::elicit`], [`Ctx::sample`] and [`Ctx::list_roots`].
+#[derive(Debug)]
+pub struct Question<'a> {
+    ctx: &'a Ctx,
+    key: Option<String>,
+}
+
+impl<'a> Question<'a> {
+    pub(crate) fn new(ctx: &'a Ctx, key: Option<String>) -> Self {
+        Question { ctx, key }
+    }
+
+    /// Asks the user for values of type `T` (see [`Ctx::elicit`]).
+    pub async fn elicit<T: JsonSchema + DeserializeOwned>(
+        self,
+        message: impl Into<String>,
+    ) -> Result<Elicitation<T>, InputError> {
+        let answer = self
+            .elicit_with_schema(message, elicitation_schema::<T>())
+            .await?;
+        parse_answer(answer)
+    }
+
+    /// Asks the user with a hand-written `requestedSchema`; returns the raw
+    /// `ElicitResult`.
+    pub async fn elicit_with_schema(
+        self,
+        message: impl Into<String>,
+        requested_schema: Value,
+    ) -> Result<Value, InputError> {
+        let mut params = Map::with_capacity(3);
+        if self.ctx.client().protocol_version >= ProtocolVersion::V2025_11_25 {
+            // `mode` came with 2025-11-25.
+            params.insert("mode".into(), Value::String("form".into()));
+        }
+        params.insert("message".into(), Value::String(message.into()));
+        params.insert("requestedSchema".into(), requested_schema);
+        let answer = self
+            .send("elicitation/create", Value::Object(params))
+            .await?;
+        // Checked here so that a malformed answer never reaches the tool.
+        parse_answer::<Value>(answer.clone())?;
+        Ok(answer)
+    }
+
+    /// Asks the client's model (`sampling/createMessage`).
+    pub async fn sample(self, request: SamplingRequest) -> Result<SamplingResponse, InputError> {
+        let answer = self
+            .send("sampling/createMessage", request.to_params())
+            .await?;
+        serde_json::from_value(answer)
+            .map_err(|e| InputError::InvalidAnswer(format!("the sampling result: {e}")))
+    }
+
+    /// Asks the client for its roots (`roots/list`).
+    pub async fn list_roots(self) -> Result<Vec<Root>, InputError> {
+        let answer = self.send("roots/list", Value::Object(Map::new())).await?;
+        let roots = answer
+            .get("roots")
+            .cloned()
+            .ok_or_else(|| InputError::InvalidAnswer("a roots/list result needs `roots`".into()))?;
+        serde_json::from_value(roots)
+            .map_err(|e| InputError::InvalidAnswer(format!("the roots/list result: {e}")))
+    }
+
+    /// Sends any request to the client (`elicitation/create`,
+    /// `sampling/createMessage`, `roots/list`) and returns its raw result,
+    /// after checking that the client declared the capability it needs.
+    pub async fn send(self, method: &str, params: Value) -> Result<Value, InputError> {
+        let request = InputRequest {
+            method: method.into(),
+            params,
+        };
+        let capability = request.capability();
+        if !self.ctx.client_supports(capability) {
+            return Err(InputError::Unsupported { capability });
+        }
+        self.ctx.send_question(self.key.as_deref(), request).await
+    }
+}

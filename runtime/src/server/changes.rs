@@ -1,0 +1,192 @@
+//! Changes the server announces to clients: the tool, prompt or resource
+//! lists changed, or one resource changed.
+//!
+//! The app announces a change with a [`Notifier`] ([`Server::notifier`],
+//! [`Ctx::notifier`](crate::Ctx::notifier)). Every session of a session
+//! revision hears it on its stream (`notifications/tools/list_changed`, ...;
+//! `notifications/resources/updated` only for the resources it subscribed
+//! to), and every 2026-07-28 `subscriptions/listen` stream hears what its
+//! filter asked for.
+
+use crate::protocol::jsonrpc::notification;
+use serde_json::{Map, Value};
+use tokio::sync::broadcast;
+
+/// How many changes a slow listener may fall behind before it misses some.
+const BACKLOG: usize = 256;
+
+/// One change the server announces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The list of tools changed.
+    ToolsListChanged,
+    /// The list of prompts changed.
+    PromptsListChanged,
+    /// The list of resources changed.
+    ResourcesListChanged,
+    /// The resource with this URI changed.
+    ResourceUpdated(String),
+}
+
+impl Change {
+    /// The notification that announces it.
+    pub fn to_notification(&self) -> Value {
+        match self {
+            Change::ToolsListChanged => notification(
+                "notifications/tools/list_changed",
+                Value::Object(Map::new()),
+            ),
+            Change::PromptsListChanged => notification(
+                "notifications/prompts/list_changed",
+                Value::Object(Map::new()),
+            ),
+            Change::ResourcesListChanged => notification(
+                "notifications/resources/list_changed",
+                Value::Object(Map::new()),
+            ),
+            Change::ResourceUpdated(uri) => crate::catalog::resource_updated(uri),
+        }
+    }
+}
+
+/// Announces changes to every client listening; cheap to clone.
+///
+/// ```
+/// # async fn demo() -> Result<(), ferrymcp::BuildError> {
+/// use ferrymcp::server::Change;
+/// let server = ferrymcp::Server::builder("demo").build().await?;
+/// let notifier = server.notifier();
+/// notifier.announce(Change::ResourceUpdated("file:///notes.txt".into()));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Notifier(broadcast::Sender<Change>);
+
+impl Notifier {
+    pub(crate) fn new() -> Self {
+        Notifier(broadcast::channel(BACKLOG).0)
+    }
+
+    /// Announces `change` to every session and listen stream now open
+    /// (nobody listening is not an error).
+    pub fn announce(&self, change: Change) {
+        let _ = self.0.send(change);
+    }
+
+    /// Listens for changes from now on.
+    pub(crate) fn listen(&self) -> broadcast::Receiver<Change> {
+        self.0.subscribe()
+    }
+}
+
+/// What one `subscriptions/listen` stream asked for (its `notifications`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Filter {
+    pub(crate) tools: bool,
+    pub(crate) prompts: bool,
+    pub(crate) resources: bool,
+    pub(crate) resource_uris: Vec<String>,
+}
+
+impl Filter {
+    /// Reads a `SubscriptionFilter`, keeping only what the server offers.
+    pub(crate) fn read(
+        filter: &Map<String, Value>,
+        offers_prompts: bool,
+        offers_resources: bool,
+    ) -> Result<Filter, String> {
+        let flag = |key: &str| match filter.get(key) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(format!("`notifications.{key}` must be a boolean")),
+        };
+        let resource_uris = match filter.get("resourceSubscriptions") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(uris)) => uris
+                .iter()
+                .map(|u| u.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or("`notifications.resourceSubscriptions` must be an array of URIs")?,
+            Some(_) => {
+                return Err("`notifications.resourceSubscriptions` must be an array of URIs".into())
+            }
+        };
+        Ok(Filter {
+            tools: flag("toolsListChanged")?,
+            prompts: flag("promptsListChanged")? && offers_prompts,
+            resources: flag("resourcesListChanged")? && offers_resources,
+            resource_uris: if offers_resources {
+                resource_uris
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    /// The subset honoured, as the acknowledgement reports it.
+    pub(crate) fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        if self.tools {
+            m.insert("toolsListChanged".into(), Value::Bool(true));
+        }
+        if self.prompts {
+            m.insert("promptsListChanged".into(), Value::Bool(true));
+        }
+        if self.resources {
+            m.insert("resourcesListChanged".into(), Value::Bool(true));
+        }
+        if !self.resource_uris.is_empty() {
+            m.insert(
+                "resourceSubscriptions".into(),
+                Value::Array(
+                    self.resource_uris
+                        .iter()
+                        .map(|u| Value::String(u.clone()))
+                        .collect(),
+                ),
+            );
+        }
+        Value::Object(m)
+    }
+
+    /// Whether the stream asked for `change`.
+    pub(crate) fn wants(&self, change: &Change) -> bool {
+        match change {
+            Change::ToolsListChanged => self.tools,
+            Change::PromptsListChanged => self.prompts,
+            Change::ResourcesListChanged => self.resources,
+            Change::ResourceUpdated(uri) => self.resource_uris.iter().any(|u| u == uri),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn a_filter_keeps_only_what_is_offered_and_asked() {
+        let f = Filter::read(
+            &map(json!({"toolsListChanged": true, "promptsListChanged": true,
+                "resourceSubscriptions": ["a://1"]})),
+            false,
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            f.to_value(),
+            json!({"toolsListChanged": true, "resourceSubscriptions": ["a://1"]})
+        );
+        assert!(f.wants(&Change::ToolsListChanged));
+        assert!(!f.wants(&Change::PromptsListChanged));
+        assert!(f.wants(&Change::ResourceUpdated("a://1".into())));
+        assert!(!f.wants(&Change::ResourceUpdated("a://2".into())));
+        assert!(Filter::read(&map(json!({"toolsListChanged": 1})), true, true).is_err());
+        assert!(Filter::read(&map(json!({"resourceSubscriptions": [1]})), true, true).is_err());
+    }
+}
