@@ -129,7 +129,7 @@ impl CallParts {
             log_filter: Arc::clone(&self.log_filter),
             cancellation: self.cancellation.clone(),
             tool_name: name.into(),
-            input: self.input.channel(&self.outbound, &self.cancellation),
+            input: self.input.clone(),
             notifier: self.notifier.clone(),
         }
     }

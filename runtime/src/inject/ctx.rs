@@ -252,6 +252,10 @@ impl Ctx {
         key: Option<&str>,
         request: InputRequest,
     ) -> Result<Value, InputError> {
-        self.scope.input.ask(key, request).await
+        let scope = &self.scope;
+        scope
+            .input
+            .ask(&scope.outbound, &scope.cancellation, key, request)
+            .await
     }
 }

@@ -1,6 +1,6 @@
 //! The call scope: everything one tool call may ask for, in one explicit value.
 
-use crate::input::InputChannel;
+use crate::input::InputSource;
 use crate::protocol::{Implementation, LogLevel, ProtocolVersion, RequestId};
 use crate::server::Notifier;
 use crate::transport::Outbound;
@@ -65,7 +65,7 @@ pub struct CallScope {
     pub(crate) cancellation: CancellationToken,
     pub(crate) tool_name: Arc<str>,
     /// Where the call's questions to the client go (elicitation, sampling).
-    pub(crate) input: Arc<dyn InputChannel>,
+    pub(crate) input: InputSource,
     /// Announces changes to clients.
     pub(crate) notifier: Notifier,
 }

@@ -1,7 +1,7 @@
 //! The channel a call's questions travel on; one per call, chosen by the
 //! transport and revision (see the module docs of [`input`](super)).
 
-use super::{InputError, InputRequest, MrtrInput, PendingRequests, SessionInput};
+use super::{InputError, InputRequest, MrtrInput, PendingRequests, SessionInput, TaskInput};
 use crate::transport::Outbound;
 use futures::future::BoxFuture;
 use futures::FutureExt;
@@ -43,8 +43,8 @@ impl InputChannel for NoInput {
     }
 }
 
-/// How the calls of one request reach the client; each call gets its
-/// channel from it ([`InputSource::channel`]).
+/// How a call's questions reach the client. Cheap to clone; a channel is
+/// only made when a question is asked, so calls that ask nothing pay nothing.
 #[derive(Clone)]
 pub(crate) enum InputSource {
     /// No way to ask; the reason.
@@ -53,24 +53,30 @@ pub(crate) enum InputSource {
     Session(Arc<PendingRequests>),
     /// A stateless request: the multi round-trip pattern.
     Mrtr(Arc<MrtrInput>),
+    /// A background task: `input_required` and the task's record.
+    Task(Arc<TaskInput>),
 }
 
 impl InputSource {
-    /// The channel of a call whose messages go to `outbound`.
-    pub(crate) fn channel(
+    /// Asks `request` for a call whose messages go to `outbound`.
+    pub(crate) fn ask(
         &self,
         outbound: &Arc<dyn Outbound>,
         cancellation: &CancellationToken,
-    ) -> Arc<dyn InputChannel> {
+        key: Option<&str>,
+        request: InputRequest,
+    ) -> BoxFuture<'static, Result<Value, InputError>> {
         match self {
-            InputSource::None(why) => Arc::new(NoInput(why)),
-            InputSource::Session(pending) => Arc::new(SessionInput {
+            InputSource::None(why) => NoInput(why).ask(key, request),
+            InputSource::Session(pending) => SessionInput {
                 pending: Arc::clone(pending),
                 outbound: Arc::clone(outbound),
                 cancellation: cancellation.clone(),
                 related_task: None,
-            }),
-            InputSource::Mrtr(mrtr) => Arc::clone(mrtr) as Arc<dyn InputChannel>,
+            }
+            .ask(key, request),
+            InputSource::Mrtr(mrtr) => mrtr.ask(key, request),
+            InputSource::Task(task) => task.ask(key, request),
         }
     }
 }

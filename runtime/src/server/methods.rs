@@ -172,7 +172,7 @@ impl Server {
             log_filter: Arc::clone(&ctx.log_filter),
             cancellation: ctx.cancellation.clone(),
             tool_name: tool.name.clone(),
-            input: ctx.input.channel(&ctx.outbound, &ctx.cancellation),
+            input: ctx.input.clone(),
             notifier: self.inner.notifier.clone(),
         };
         let Some(ttl) = as_task else {

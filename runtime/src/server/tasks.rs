@@ -434,7 +434,7 @@ impl Execute for ServerExecutor {
             })?;
             let mut restored = snapshot.restore(&server.inner.carried, SystemTime::now());
             let cancellation = handle.cancellation().clone();
-            let input = Arc::new(TaskInput::new(handle.clone()));
+            let input = InputSource::Task(Arc::new(TaskInput::new(handle.clone())));
             restored.extensions.insert(handle);
             let (outbound, log_filter) = match link {
                 Some(link) => (link.outbound, link.log_filter),
