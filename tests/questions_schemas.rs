@@ -36,15 +36,13 @@ struct Order {
 /// Asks all three kinds of question.
 #[tool(task = true)]
 async fn ask_all(ctx: Ctx) -> Result<String, ToolError> {
-    let order = ctx.elicit::<Order>("Your order?").await?;
+    let order = match ctx.elicit::<Order>("Your order?").await? {
+        Elicitation::Accept(o) => format!("{} {:?} {:?} {}", o.count, o.size, o.note, o.gift),
+        other => format!("{:?}", other.action()),
+    };
     let said = ctx.sample(SamplingRequest::new(20).user("Hi")).await?;
     let roots = ctx.list_roots().await?;
-    Ok(format!(
-        "{:?} {:?} {}",
-        order.action(),
-        said.text(),
-        roots.len()
-    ))
+    Ok(format!("{order} {:?} {}", said.text(), roots.len()))
 }
 
 async fn server() -> Server {
