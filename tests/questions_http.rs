@@ -219,6 +219,12 @@ fn with_caps(mut params: Value, caps: Value) -> Value {
     params
 }
 
+/// The result of a 2026-07-28 `tools/call` from a client with `caps`.
+async fn call_result(url: &str, id: i64, params: Value, caps: &Value) -> Value {
+    let reply = stateless(url, id, "tools/call", with_caps(params, caps.clone())).await;
+    reply.json()["result"].clone()
+}
+
 #[tokio::test]
 async fn stateless_calls_ask_through_their_result_round_by_round() {
     let url = serve().await;
@@ -243,21 +249,16 @@ async fn stateless_calls_ask_through_their_result_round_by_round() {
     );
     let state = first["requestState"].as_str().unwrap().to_owned();
 
-    let second = stateless(
+    let second = call_result(
         &url,
         2,
-        "tools/call",
-        with_caps(
-            json!({
-                "name": "two_rounds", "arguments": {}, "requestState": state,
-                "inputResponses": {"name": {"action": "accept", "content": {"name": "Ada"}}}
-            }),
-            caps.clone(),
-        ),
+        json!({
+            "name": "two_rounds", "arguments": {}, "requestState": state,
+            "inputResponses": {"name": {"action": "accept", "content": {"name": "Ada"}}}
+        }),
+        &caps,
     )
-    .await
-    .json()["result"]
-        .clone();
+    .await;
     assert_eq!(second["resultType"], "input_required");
     let keys: Vec<&String> = second["inputRequests"]
         .as_object()
@@ -268,21 +269,16 @@ async fn stateless_calls_ask_through_their_result_round_by_round() {
     let state2 = second["requestState"].as_str().unwrap().to_owned();
     assert_ne!(state, state2);
 
-    let third = stateless(
+    let third = call_result(
         &url,
         3,
-        "tools/call",
-        with_caps(
-            json!({
-                "name": "two_rounds", "arguments": {}, "requestState": state2,
-                "inputResponses": {"color": {"action": "accept", "content": {"color": "teal"}}}
-            }),
-            caps.clone(),
-        ),
+        json!({
+            "name": "two_rounds", "arguments": {}, "requestState": state2,
+            "inputResponses": {"color": {"action": "accept", "content": {"color": "teal"}}}
+        }),
+        &caps,
     )
-    .await
-    .json()["result"]
-        .clone();
+    .await;
     assert_eq!(third["resultType"], "complete");
     assert_eq!(third["content"][0]["text"], "Ada likes teal");
 }

@@ -291,3 +291,66 @@ async fn a_2025_11_25_task_shows_input_required_until_someone_waits_for_its_resu
         .unwrap();
     assert_eq!(result["content"][0]["text"], "Deleted c.txt");
 }
+
+#[tokio::test]
+async fn a_task_with_bad_arguments_is_refused_before_it_exists() {
+    let client = Client::connect(&server().await).await.unwrap();
+    let wrong_type = client
+        .request(
+            "tools/call",
+            json!({"name": "delete_file",
+            "arguments": {"filename": 5}, "task": {}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(wrong_type.code, -32602);
+    assert!(
+        wrong_type.message.contains("`filename`"),
+        "{}",
+        wrong_type.message
+    );
+    let unknown = client
+        .request(
+            "tools/call",
+            json!({"name": "delete_file",
+            "arguments": {"filename": "a", "force": true}, "task": {}}),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        unknown.message.contains("unknown argument `force`"),
+        "{}",
+        unknown.message
+    );
+    let missing = client
+        .request(
+            "tools/call",
+            json!({"name": "delete_file", "arguments": {}, "task": {}}),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        missing
+            .message
+            .contains("missing required argument `filename`"),
+        "{}",
+        missing.message
+    );
+    let listed = client.request("tasks/list", json!({})).await.unwrap();
+    assert_eq!(listed["tasks"], json!([]), "no task was created");
+
+    let url = serve().await;
+    let mut meta = http_support::meta();
+    meta["io.modelcontextprotocol/clientCapabilities"] =
+        json!({"extensions": {"io.modelcontextprotocol/tasks": {}}});
+    let reply = stateless(
+        &url,
+        1,
+        "tools/call",
+        json!({"name": "delete_file",
+        "arguments": {"filename": []}, "_meta": meta}),
+    )
+    .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json()["error"]["code"], -32602);
+}

@@ -59,6 +59,7 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
 
     let mut schema_args = Vec::new();
     let mut reads = Vec::new();
+    let mut checks = Vec::new();
     let mut injects = Vec::new();
     let mut bounds = Vec::new();
     let mut call_args = Vec::new();
@@ -142,6 +143,13 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
                         #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, #p::None);
                         #mark_header
                     }
+                });
+                checks.push(quote_spanned! {span=>
+                    #[allow(clippy::redundant_closure)]
+                    let _: #ty = match #read {
+                        #p::Ok(value) => value,
+                        #p::Err(error) => return #p::Err(::std::string::ToString::to_string(&error)),
+                    };
                 });
                 reads.push(quote_spanned! {span=>
                     #check
@@ -276,6 +284,13 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
                 use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _};
                 let __tag = #ok_tag;
                 #schema
+            }
+
+            fn check_arguments(&self, __args: &#p::ArgMap) -> #p::Result<(), ::std::string::String> {
+                #[allow(unused_mut, unused_variables)]
+                let mut __args = ::core::clone::Clone::clone(__args);
+                #(#checks)*
+                #p::no_unknown(&__args, &[#(#known),*]).map_err(|e| ::std::string::ToString::to_string(&e))
             }
 
             #[allow(unused_mut)]

@@ -179,6 +179,13 @@ impl Server {
             let output = tool.tool.call(scope(meta), args).await;
             return Self::finish_call(&tool, output);
         };
+        // A task's arguments are checked now: the caller hears of a bad one
+        // at once, not from a failed task later.
+        if let Err(message) = tool.tool.check_arguments(&args) {
+            return Err(ErrorObject::invalid_params(format!(
+                "Invalid params: {message}"
+            )));
+        }
         let mut answers = BTreeMap::new();
         if let Some(mrtr) = asks_first(&tool, ctx) {
             // 2026-07-28: the tool starts in the foreground, so that the

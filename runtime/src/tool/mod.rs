@@ -85,6 +85,13 @@ pub trait ToolFn<L>: Send + Sync + 'static {
     fn output_schema(&self) -> Option<OutputSchema>;
     /// Runs the tool: reads the arguments, injects parameters, calls the function.
     fn call(&self, scope: CallScope, args: ArgMap) -> BoxFuture<'static, ToolOutput>;
+    /// Reads the arguments as [`call`](ToolFn::call) would, without running
+    /// the tool: the message of the first bad argument. A task checks its
+    /// arguments this way before it is created. The default accepts all.
+    fn check_arguments(&self, args: &ArgMap) -> Result<(), String> {
+        let _ = args;
+        Ok(())
+    }
 }
 
 /// A type-erased tool, ready to be registered.
@@ -95,6 +102,7 @@ pub(crate) trait ErasedTool: Send + Sync + 'static {
     fn input_schema(&self) -> serde_json::Value;
     fn output_schema(&self) -> Option<OutputSchema>;
     fn call(&self, scope: CallScope, args: ArgMap) -> BoxFuture<'static, ToolOutput>;
+    fn check_arguments(&self, args: &ArgMap) -> Result<(), String>;
 }
 
 struct Erased<T, L>(T, PhantomData<fn() -> L>);
@@ -111,6 +119,9 @@ impl<T: ToolFn<L>, L: 'static> ErasedTool for Erased<T, L> {
     }
     fn call(&self, scope: CallScope, args: ArgMap) -> BoxFuture<'static, ToolOutput> {
         self.0.call(scope, args)
+    }
+    fn check_arguments(&self, args: &ArgMap) -> Result<(), String> {
+        self.0.check_arguments(args)
     }
 }
 
