@@ -72,9 +72,9 @@ async fn a_session_lists_reads_gets_completes_and_subscribes() {
     let caps = &client.initialize_result()["capabilities"];
     assert_eq!(
         caps["resources"],
-        json!({"subscribe": true, "listChanged": false})
+        json!({"subscribe": true, "listChanged": true})
     );
-    assert_eq!(caps["prompts"], json!({"listChanged": false}));
+    assert_eq!(caps["prompts"], json!({"listChanged": true}));
     assert_eq!(caps["completions"], json!({}));
 
     let list = client.request("resources/list", json!({})).await.unwrap();
@@ -160,8 +160,8 @@ async fn a_stateless_client_reads_and_gets_over_http() {
         .json();
     let caps = &discover["result"]["capabilities"];
     assert_eq!(
-        caps["resources"]["subscribe"], false,
-        "2026-07-28 has no resources/subscribe"
+        caps["resources"]["subscribe"], true,
+        "2026-07-28 subscribes through subscriptions/listen"
     );
     assert!(caps.get("prompts").is_some());
 

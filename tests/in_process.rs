@@ -243,7 +243,7 @@ async fn initialize_negotiates_the_revision_and_describes_the_server() {
         json!({"name": "test-server", "version": "9.9.9"})
     );
     assert_eq!(init["instructions"], "for tests");
-    assert_eq!(init["capabilities"]["tools"], json!({"listChanged": false}));
+    assert_eq!(init["capabilities"]["tools"], json!({"listChanged": true}));
     let client = Client::connect_with(&server, "1999-01-01").await.unwrap();
     assert_eq!(client.initialize_result()["protocolVersion"], "2025-11-25");
 }

@@ -426,7 +426,7 @@ fn messages_and_capabilities() {
     );
     assert_eq!(
         Value::Object(catalog().capabilities(LEGACY)),
-        json!({"prompts": {"listChanged": false}, "completions": {}})
+        json!({"prompts": {"listChanged": true}, "completions": {}})
     );
     let e = Catalog::new::<App>(ResourceList::new(), prompts![failing, failing]).unwrap_err();
     assert_eq!(

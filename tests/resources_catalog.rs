@@ -497,15 +497,16 @@ async fn templates_complete_their_placeholders() {
 }
 
 #[test]
-fn capabilities_follow_the_catalog_and_the_revision() {
+fn capabilities_follow_the_catalog() {
     let catalog = catalog();
     assert_eq!(
         Value::Object(catalog.capabilities(LEGACY)),
-        json!({"resources": {"subscribe": true, "listChanged": false}, "completions": {}})
+        json!({"resources": {"subscribe": true, "listChanged": true}, "completions": {}})
     );
+    // 2026-07-28 subscribes through `subscriptions/listen` (resourceSubscriptions).
     assert_eq!(
-        catalog.capabilities(STATELESS)["resources"],
-        json!({"subscribe": false, "listChanged": false})
+        catalog.capabilities(STATELESS),
+        catalog.capabilities(LEGACY)
     );
     assert!(Catalog::default().capabilities(LEGACY).is_empty());
 }
