@@ -145,6 +145,7 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
                     }
                 });
                 checks.push(quote_spanned! {span=>
+                    #check
                     #[allow(clippy::redundant_closure)]
                     let _: #ty = match #read {
                         #p::Ok(value) => value,
