@@ -172,3 +172,43 @@ async fn a_listen_request_with_a_bad_filter_is_refused() {
         .unwrap()
         .contains("toolsListChanged"));
 }
+
+#[tokio::test]
+async fn shutdown_ends_a_listen_stream_with_its_result() {
+    let server = server().await;
+    let base = spawn(ferrymcp::transport::http::Router::new().nest("/mcp", server.router())).await;
+    let body = json!({"jsonrpc": "2.0", "id": 42, "method": "subscriptions/listen", "params": {
+        "_meta": http_support::meta(), "notifications": {"toolsListChanged": true}}});
+    let mut res = http_support::client()
+        .post(format!("{base}/mcp"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "subscriptions/listen")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let mut body = String::new();
+    let mut shut = false;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(chunk) = res.chunk().await.unwrap() {
+            body.push_str(std::str::from_utf8(&chunk).unwrap());
+            if !shut && body.contains("acknowledged") {
+                shut = true;
+                server.shutdown().await;
+            }
+        }
+    })
+    .await
+    .expect("the stream ends after shutdown");
+    let messages = sse_messages(&body);
+    let last = messages.last().unwrap();
+    assert_eq!(last["id"], 42);
+    assert_eq!(last["result"]["resultType"], "complete");
+    assert_eq!(
+        last["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        42
+    );
+    server.notifier().announce(Change::ToolsListChanged); // a no-op now, not a panic
+}

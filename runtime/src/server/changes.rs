@@ -10,6 +10,7 @@
 
 use crate::protocol::jsonrpc::notification;
 use serde_json::{Map, Value};
+use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 /// How many changes a slow listener may fall behind before it misses some.
@@ -60,22 +61,39 @@ impl Change {
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
-pub struct Notifier(broadcast::Sender<Change>);
+pub struct Notifier(Arc<Mutex<Option<broadcast::Sender<Change>>>>);
 
 impl Notifier {
     pub(crate) fn new() -> Self {
-        Notifier(broadcast::channel(BACKLOG).0)
+        Notifier(Arc::new(Mutex::new(Some(broadcast::channel(BACKLOG).0))))
+    }
+
+    fn sender(&self) -> std::sync::MutexGuard<'_, Option<broadcast::Sender<Change>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Announces `change` to every session and listen stream now open
-    /// (nobody listening is not an error).
+    /// (nobody listening is not an error; after shutdown it does nothing).
     pub fn announce(&self, change: Change) {
-        let _ = self.0.send(change);
+        if let Some(sender) = &*self.sender() {
+            let _ = sender.send(change);
+        }
     }
 
-    /// Listens for changes from now on.
+    /// Listens for changes from now on; the receiver reports `Closed` once
+    /// the server shut down.
     pub(crate) fn listen(&self) -> broadcast::Receiver<Change> {
-        self.0.subscribe()
+        match &*self.sender() {
+            Some(sender) => sender.subscribe(),
+            // Already closed: a receiver whose sender is gone.
+            None => broadcast::channel(1).1,
+        }
+    }
+
+    /// Ends every listener: listen streams answer their final result and
+    /// close (server shutdown).
+    pub(crate) fn close(&self) {
+        self.sender().take();
     }
 }
 

@@ -114,13 +114,16 @@ impl Server {
         self.inner.tasks.stopped().await;
     }
 
-    /// Shuts down: stops taking tasks, lets running tasks finish within the
+    /// Shuts down: ends `subscriptions/listen` streams with their final
+    /// result, stops taking tasks, lets running tasks finish within the
     /// grace period ([`TaskOptions::shutdown_grace`]) and marks the others
     /// failed with a message, then runs the shutdown hook (once). The
     /// lifespan value is dropped with the last clone of the server.
     ///
     /// [`TaskOptions::shutdown_grace`]: crate::task::TaskOptions::shutdown_grace
     pub async fn shutdown(&self) {
+        // Listen streams end with their final result; sessions stop hearing changes.
+        self.inner.notifier.close();
         self.inner.tasks.shutdown().await;
         let hook = self
             .inner
