@@ -54,6 +54,7 @@ pub struct ServerBuilder<L = ()> {
     task_options: TaskOptions,
     carried: Carried,
     request_state_key: Option<RequestStateKey>,
+    change_relay: Option<Arc<dyn super::ChangeRelay>>,
 }
 
 impl ServerBuilder<()> {
@@ -76,6 +77,7 @@ impl ServerBuilder<()> {
             task_options: TaskOptions::default(),
             carried: Carried::default(),
             request_state_key: None,
+            change_relay: None,
         }
     }
 }
@@ -113,6 +115,14 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
         self
     }
 
+    /// Carries change announcements ([`Server::notifier`]) to and from the
+    /// other processes of a deployment (with Redis:
+    /// `ferrymcp::task::redis::RedisChangeRelay`).
+    pub fn change_relay(mut self, relay: impl super::ChangeRelay) -> Self {
+        self.change_relay = Some(Arc::new(relay));
+        self
+    }
+
     /// Sets the lifespan: an async function run once when the server is built,
     /// whose value tools receive as [`Lifespan<T>`](crate::Lifespan). Call it before
     /// [`tools`](ServerBuilder::tools), so the tools are checked against its type.
@@ -137,6 +147,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             task_options: self.task_options,
             carried: self.carried,
             request_state_key: self.request_state_key,
+            change_relay: self.change_relay,
         }
     }
 
@@ -236,6 +247,10 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             .task_backend
             .unwrap_or_else(|| Arc::new(MemoryBackend::new()));
         let task_options = self.task_options;
+        let notifier = super::Notifier::new();
+        if let Some(relay) = self.change_relay {
+            notifier.attach(relay);
+        }
         let inner = Arc::new_cyclic(|weak| ServerInner {
             info: self.info,
             instructions: self.instructions,
@@ -254,7 +269,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             request_state_key: self
                 .request_state_key
                 .unwrap_or_else(RequestStateKey::random),
-            notifier: super::Notifier::new(),
+            notifier,
         });
         Ok(Server { inner })
     }

@@ -7,17 +7,23 @@
 //! `notifications/resources/updated` only for the resources it subscribed
 //! to), and every 2026-07-28 `subscriptions/listen` stream hears what its
 //! filter asked for.
+//!
+//! Announcements are local to the process unless the server has a
+//! [`ChangeRelay`] ([`ServerBuilder::change_relay`](crate::ServerBuilder::change_relay)),
+//! which carries them to the other processes of a deployment (HTTP nodes,
+//! task workers): with Redis, `ferrymcp::task::redis::RedisChangeRelay`.
 
 use crate::protocol::jsonrpc::notification;
 use serde_json::{Map, Value};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::broadcast;
 
 /// How many changes a slow listener may fall behind before it misses some.
 const BACKLOG: usize = 256;
 
 /// One change the server announces.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "uri", rename_all = "snake_case")]
 pub enum Change {
     /// The list of tools changed.
     ToolsListChanged,
@@ -60,21 +66,67 @@ impl Change {
 /// notifier.announce(Change::ResourceUpdated("file:///notes.txt".into()));
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
-pub struct Notifier(Arc<Mutex<Option<broadcast::Sender<Change>>>>);
+#[derive(Clone)]
+pub struct Notifier(Arc<Shared>);
+
+struct Shared {
+    local: Mutex<Option<broadcast::Sender<Change>>>,
+    relay: OnceLock<Arc<dyn ChangeRelay>>,
+}
+
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notifier")
+            .field("relayed", &self.0.relay.get().is_some())
+            .finish()
+    }
+}
+
+/// Carries announcements between the processes of one deployment: what one
+/// process announces, the others hear (and announce to their own clients).
+pub trait ChangeRelay: Send + Sync + 'static {
+    /// Sends a change announced in this process to the others.
+    fn publish(&self, change: &Change);
+    /// From now on, hands every change another process announces to
+    /// `deliver` (not the ones this process published).
+    fn start(&self, deliver: Arc<dyn Fn(Change) + Send + Sync>);
+}
 
 impl Notifier {
     pub(crate) fn new() -> Self {
-        Notifier(Arc::new(Mutex::new(Some(broadcast::channel(BACKLOG).0))))
+        Notifier(Arc::new(Shared {
+            local: Mutex::new(Some(broadcast::channel(BACKLOG).0)),
+            relay: OnceLock::new(),
+        }))
+    }
+
+    /// Relays this server's announcements through `relay`, both ways (once).
+    pub(crate) fn attach(&self, relay: Arc<dyn ChangeRelay>) {
+        let weak = Arc::downgrade(&self.0);
+        relay.start(Arc::new(move |change| {
+            if let Some(shared) = weak.upgrade() {
+                Notifier(shared).announce_here(change);
+            }
+        }));
+        let _ = self.0.relay.set(relay);
     }
 
     fn sender(&self) -> std::sync::MutexGuard<'_, Option<broadcast::Sender<Change>>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.local.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Announces `change` to every session and listen stream now open
-    /// (nobody listening is not an error; after shutdown it does nothing).
+    /// Announces `change` to every session and listen stream now open, here
+    /// and, with a relay, in the other processes (nobody listening is not an
+    /// error; after shutdown it does nothing).
     pub fn announce(&self, change: Change) {
+        if let Some(relay) = self.0.relay.get() {
+            relay.publish(&change);
+        }
+        self.announce_here(change);
+    }
+
+    /// Announces `change` to the listeners of this process only.
+    fn announce_here(&self, change: Change) {
         if let Some(sender) = &*self.sender() {
             let _ = sender.send(change);
         }

@@ -12,7 +12,7 @@ pub mod stateless;
 mod tasks;
 
 pub use builder::ServerBuilder;
-pub use changes::{Change, Notifier};
+pub use changes::{Change, ChangeRelay, Notifier};
 pub use session::Session;
 pub use stateless::StatelessCall;
 

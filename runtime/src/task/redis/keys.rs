@@ -25,6 +25,11 @@ impl Keys {
         format!("{}:task:{}", self.tag, id.as_str())
     }
 
+    /// The pub/sub channel of change announcements (lists, resources).
+    pub(crate) fn changes(&self) -> String {
+        format!("{}:changes", self.tag)
+    }
+
     /// The stream every job is queued on.
     pub(crate) fn queue(&self) -> String {
         format!("{}:queue", self.tag)

@@ -31,6 +31,9 @@
 //! * `{p}:queue`: a Stream of task ids, consumed by the group `workers`.
 //! * `{p}:owner:…`: a sorted set of each caller's tasks, for `tasks/list`.
 //! * `{p}:events`: the pub/sub channel every new record version is published on.
+//! * `{p}:changes`: the pub/sub channel of change announcements, when the
+//!   servers use [`RedisChangeRelay`] (a worker's `ResourceUpdated` reaches
+//!   the clients of every HTTP node).
 //!
 //! Creating a task is one Lua script (store the hash, index it, `XADD`), so a
 //! task is either stored and queued or not at all; the client gets
@@ -71,12 +74,14 @@
 //! [`Server::run_task_workers`]: crate::Server::run_task_workers
 
 mod backend;
+mod changes;
 mod crypto;
 mod events;
 mod keys;
 mod scripts;
 
 pub use backend::RedisBackend;
+pub use changes::RedisChangeRelay;
 pub use crypto::KeyError;
 
 use std::time::Duration;

@@ -1,0 +1,174 @@
+//! Change announcements across processes over Redis pub/sub: what one HTTP
+//! node or worker announces ([`Notifier`](crate::server::Notifier)), every
+//! other process of the same prefix announces to its own clients.
+
+use super::keys::Keys;
+use super::RedisConfig;
+use crate::server::{Change, ChangeRelay};
+use futures::StreamExt;
+use redis::aio::ConnectionManager;
+use redis::RedisError;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+use tokio_util::sync::CancellationToken;
+
+/// A [`ChangeRelay`] on Redis pub/sub, one channel per prefix. Give it to
+/// every server of a deployment with
+/// [`ServerBuilder::change_relay`](crate::ServerBuilder::change_relay):
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use ferrymcp::task::redis::{RedisChangeRelay, RedisConfig};
+/// let config = RedisConfig::new("redis://127.0.0.1:6379");
+/// let server = ferrymcp::Server::builder("app")
+///     .change_relay(RedisChangeRelay::new(&config)?)
+///     .build()
+///     .await?;
+/// # let _ = server; Ok(()) }
+/// ```
+///
+/// Delivery is best effort, like the notifications it carries: a change
+/// announced while Redis is unreachable reaches only this process's clients.
+pub struct RedisChangeRelay {
+    client: redis::Client,
+    channel: String,
+    /// Tells this process's own messages apart.
+    origin: u64,
+    conn: Arc<OnceCell<ConnectionManager>>,
+    stop: CancellationToken,
+}
+
+/// One announcement on the channel.
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    origin: u64,
+    change: Change,
+}
+
+impl RedisChangeRelay {
+    /// A relay on the Redis and prefix of `config`; connects on first use.
+    pub fn new(config: &RedisConfig) -> Result<RedisChangeRelay, RedisError> {
+        Ok(RedisChangeRelay {
+            client: redis::Client::open(config.url.as_str())?,
+            channel: Keys::new(&config.prefix).changes(),
+            origin: rand::random(),
+            conn: Arc::new(OnceCell::new()),
+            stop: CancellationToken::new(),
+        })
+    }
+}
+
+impl Drop for RedisChangeRelay {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+impl std::fmt::Debug for RedisChangeRelay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisChangeRelay")
+            .field("channel", &self.channel)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChangeRelay for RedisChangeRelay {
+    fn publish(&self, change: &Change) {
+        let payload = match serde_json::to_string(&Envelope {
+            origin: self.origin,
+            change: change.clone(),
+        }) {
+            Ok(p) => p,
+            Err(e) => return tracing::warn!("a change could not be serialized: {e}"),
+        };
+        let (client, conn, channel) = (
+            self.client.clone(),
+            Arc::clone(&self.conn),
+            self.channel.clone(),
+        );
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            let published = async {
+                let conn = conn
+                    .get_or_try_init(|| ConnectionManager::new(client))
+                    .await?;
+                let mut conn = conn.clone();
+                redis::cmd("PUBLISH")
+                    .arg(&channel)
+                    .arg(payload)
+                    .query_async::<i64>(&mut conn)
+                    .await
+            };
+            match tokio::time::timeout(Duration::from_secs(3), published).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!("a change was not relayed to other processes: {e}"),
+                Err(_) => {
+                    tracing::warn!("a change was not relayed to other processes: Redis timed out")
+                }
+            }
+        });
+    }
+
+    fn start(&self, deliver: Arc<dyn Fn(Change) + Send + Sync>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!("no tokio runtime: changes of other processes are not heard");
+            return;
+        };
+        runtime.spawn(listen(
+            self.client.clone(),
+            self.channel.clone(),
+            self.origin,
+            deliver,
+            self.stop.clone(),
+        ));
+    }
+}
+
+/// Keeps one subscription alive until `stop`, reconnecting whenever it
+/// breaks, and delivers the other processes' changes.
+async fn listen(
+    client: redis::Client,
+    channel: String,
+    origin: u64,
+    deliver: Arc<dyn Fn(Change) + Send + Sync>,
+    stop: CancellationToken,
+) {
+    let mut delay = Duration::from_millis(50);
+    loop {
+        let subscribed = async {
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.subscribe(&channel).await?;
+            Ok::<_, RedisError>(pubsub)
+        };
+        let subscribed = tokio::select! {
+            _ = stop.cancelled() => return,
+            s = tokio::time::timeout(Duration::from_secs(3), subscribed) => s,
+        };
+        if let Ok(Ok(pubsub)) = subscribed {
+            delay = Duration::from_millis(50);
+            let mut messages = pubsub.into_on_message();
+            loop {
+                let message = tokio::select! {
+                    _ = stop.cancelled() => return,
+                    m = messages.next() => m,
+                };
+                let Some(message) = message else { break };
+                match serde_json::from_slice::<Envelope>(message.get_payload_bytes()) {
+                    Ok(envelope) if envelope.origin != origin => deliver(envelope.change),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("a malformed change was relayed: {e}"),
+                }
+            }
+            tracing::warn!("changes: the Redis subscription was lost; reconnecting");
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(delay) => {}
+        }
+        delay = (delay * 2).min(Duration::from_secs(1));
+    }
+}
