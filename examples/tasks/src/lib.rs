@@ -7,7 +7,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use ferrymcp::auth::AccessToken;
 use ferrymcp::prelude::*;
-use ferrymcp::task::redis::{RedisBackend, RedisConfig};
+use ferrymcp::task::redis::{RedisBackend, RedisChangeRelay, RedisConfig};
 use ferrymcp::{ServerBuilder, TaskOptions};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
@@ -182,6 +182,22 @@ impl RedisArgs {
 
     /// The Redis backend, when `--redis` was given.
     pub fn backend(&self) -> Result<Option<RedisBackend>, Box<dyn std::error::Error>> {
+        match self.config()? {
+            Some(config) => Ok(Some(RedisBackend::new(config)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The relay of change announcements between nodes and workers, when
+    /// `--redis` was given.
+    pub fn change_relay(&self) -> Result<Option<RedisChangeRelay>, Box<dyn std::error::Error>> {
+        match self.config()? {
+            Some(config) => Ok(Some(RedisChangeRelay::new(&config)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn config(&self) -> Result<Option<RedisConfig>, Box<dyn std::error::Error>> {
         let Some(url) = &self.url else {
             return Ok(None);
         };
@@ -205,7 +221,7 @@ impl RedisArgs {
                 "task snapshots are stored in Redis unencrypted, with the caller's raw token; set --snapshot-key (or FERRYMCP_SNAPSHOT_KEY) or drop the raw token"
             ),
         }
-        Ok(Some(RedisBackend::new(config)?))
+        Ok(Some(config))
     }
 }
 

@@ -89,6 +89,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(backend) = backend {
         builder = builder.tasks(backend);
     }
+    if let Some(relay) = args.redis.change_relay()? {
+        builder = builder.change_relay(relay);
+    }
     if let Some(token) = args.dev_token {
         let auth = AuthConfig::builder(
             StaticTokenVerifier::new().token(token, AccessToken::builder().subject("dev")),

@@ -63,7 +63,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_logging();
     let args = args()?;
     let backend = args.backend()?.ok_or("--redis URL is required")?;
-    let server = builder(args.options()).tasks(backend).build().await?;
+    let relay = args.change_relay()?.ok_or("--redis URL is required")?;
+    let server = builder(args.options())
+        .tasks(backend)
+        .change_relay(relay)
+        .build()
+        .await?;
     println!("worker ready");
     let stop = {
         let server = server.clone();
