@@ -16,6 +16,9 @@
 //!
 //! cargo run --release -p ferrymcp-bench -- drive ADDR FLOW CLIENTS SECONDS
 //!   drives a server started elsewhere (to profile it, or to cross-check)
+//! cargo run --release -p ferrymcp-bench -- count ADDR FLOW CLIENTS N
+//!   sends exactly N checked calls per client, no warm-up (for instruction
+//!   counts per request: see `bench/callgrind.py`)
 //! ```
 //!
 //! Each server runs in a process of its own (this binary, `serve`), pinned to
@@ -49,7 +52,8 @@ fn usage() -> ! {
         "usage: ferrymcp-bench [--rounds N] [--duration S] [--warmup S] [--clients 1,16] \
          [--servers ferrymcp,rmcp,bare] [--flows session,stateless] [--sessions N] [--no-pin] [--out FILE]\n\
          \x20      ferrymcp-bench serve SERVER FLOW [--cpu N]\n\
-         \x20      ferrymcp-bench drive ADDR FLOW CLIENTS SECONDS"
+         \x20      ferrymcp-bench drive ADDR FLOW CLIENTS SECONDS\n\
+         \x20      ferrymcp-bench count ADDR FLOW CLIENTS N"
     );
     std::process::exit(2)
 }
@@ -104,6 +108,10 @@ fn main() {
     }
     if args.first().map(String::as_str) == Some("drive") {
         drive(&args[1..]);
+        return;
+    }
+    if args.first().map(String::as_str) == Some("count") {
+        count(&args[1..]);
         return;
     }
     let mut options = parse_options(&args);
@@ -189,6 +197,39 @@ fn drive(args: &[String]) {
             o.quantile(0.99).as_secs_f64() * 1e6,
             o.requests
         ),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1)
+        }
+    }
+}
+
+/// `count ADDR FLOW CLIENTS N`: every client sends exactly `N` checked calls,
+/// with no warm-up; prints the total. Two counts of different `N` against a
+/// server under callgrind give the cost of the requests in between, with the
+/// connections and sessions of each run cancelling out.
+fn count(args: &[String]) {
+    let [addr, flow, clients, n] = args else {
+        usage()
+    };
+    let addr: SocketAddr = addr.parse().unwrap_or_else(|_| usage());
+    let flow = Flow::parse(flow).unwrap_or_else(|| usage());
+    let clients: usize = clients.parse().unwrap_or_else(|_| usage());
+    let n: u64 = n.parse().unwrap_or_else(|_| usage());
+    if clients == 0 || n == 0 {
+        usage()
+    }
+    let load = Load {
+        clients,
+        warmup: Duration::ZERO,
+        stop: Stop::Requests(n),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime");
+    match runtime.block_on(client::run(addr, flow, load, None)) {
+        Ok(o) => println!("{} requests, all checked", o.requests),
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(1)

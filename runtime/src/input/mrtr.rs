@@ -12,7 +12,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{Map, Value};
 use std::future::Future;
-use std::pin::pin;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::task::Poll;
@@ -21,33 +21,50 @@ use std::task::Poll;
 pub(crate) const INPUT_REQUIRED: &str = "input_required";
 
 /// The questions and answers of one stateless request.
+///
+/// Built for every request that may ask (most ask nothing), so it costs
+/// little until a question is asked: no answers, no questions and the
+/// request's [`StateBinding`] made only when a `requestState` is opened.
 pub(crate) struct MrtrInput {
     /// Answers from `requestState` and `inputResponses`, by key.
     answers: Map<String, Value>,
     /// Questions asked this round that no answer covers, in order.
     asked: Mutex<Vec<(String, InputRequest)>>,
     next: AtomicU32,
-    binding: StateBinding,
+    /// The binding the request's `requestState` was checked against.
+    binding: Option<StateBinding>,
 }
+
+/// The members of a request's params that carry answers.
+const REQUEST_STATE: &str = "requestState";
+const INPUT_RESPONSES: &str = "inputResponses";
 
 impl MrtrInput {
     /// Reads `inputResponses` and `requestState` out of a request's params
-    /// (removing both), checking the state's seal.
+    /// (removing both), checking the state's seal against the request's
+    /// binding, which `binding` makes from the params only when there is a
+    /// state to check.
     pub(crate) fn from_params(
         params: Option<&mut Map<String, Value>>,
         key: &RequestStateKey,
-        binding: StateBinding,
+        binding: impl FnOnce(&Map<String, Value>) -> StateBinding,
         now_ms: u64,
     ) -> Result<Self, ErrorObject> {
         let mut answers = Map::new();
+        let mut checked = None;
+        // One pass over the (few) names finds the usual request has neither.
+        let params =
+            params.filter(|p| p.keys().any(|k| k == REQUEST_STATE || k == INPUT_RESPONSES));
         if let Some(params) = params {
-            match params.remove("requestState") {
+            match params.remove(REQUEST_STATE) {
                 None | Some(Value::Null) => {}
                 Some(Value::String(sealed)) => {
+                    let binding = binding(params);
                     let state = key
                         .open(&sealed, &binding, now_ms)
                         .map_err(|e| ErrorObject::invalid_params(format!("Invalid params: {e}")))?;
                     answers = state.responses;
+                    checked = Some(binding);
                 }
                 Some(other) => {
                     return Err(ErrorObject::invalid_params(format!(
@@ -56,7 +73,7 @@ impl MrtrInput {
                     )))
                 }
             }
-            match params.remove("inputResponses") {
+            match params.remove(INPUT_RESPONSES) {
                 None => {}
                 Some(Value::Object(responses)) => {
                     if let Some((key, bad)) = responses.iter().find(|(_, v)| !v.is_object()) {
@@ -79,7 +96,7 @@ impl MrtrInput {
             answers,
             asked: Mutex::new(Vec::new()),
             next: AtomicU32::new(0),
-            binding,
+            binding: checked,
         })
     }
 
@@ -101,18 +118,22 @@ impl MrtrInput {
             .is_empty()
     }
 
-    /// The `InputRequiredResult` for the questions of this round.
+    /// The `InputRequiredResult` for the questions of this round, its
+    /// `requestState` bound to `binding` (the one the request's state was
+    /// checked against, if it had one).
     pub(crate) fn input_required(
         &self,
         asked: Vec<(String, InputRequest)>,
         key: &RequestStateKey,
+        binding: impl FnOnce() -> StateBinding,
         now_ms: u64,
     ) -> Value {
         let requests: Map<String, Value> = asked
             .into_iter()
             .map(|(k, request)| (k, request.to_value()))
             .collect();
-        let state = RequestState::new(self.binding.clone(), self.answers.clone(), now_ms);
+        let binding = self.binding.clone().unwrap_or_else(binding);
+        let state = RequestState::new(binding, self.answers.clone(), now_ms);
         let mut result = Map::with_capacity(3);
         result.insert("resultType".into(), Value::String(INPUT_REQUIRED.into()));
         result.insert("inputRequests".into(), Value::Object(requests));
@@ -152,14 +173,14 @@ pub(crate) enum Gate<T> {
 
 /// Runs `work` until it finishes or waits on a question `input` cannot
 /// answer; questions asked together (`join!`) are gathered in one round.
+/// `work` is pinned by the caller, so that its future is stored once.
 pub(crate) async fn run_with_input<F: Future>(
-    work: F,
+    mut work: Pin<&mut F>,
     input: Option<&MrtrInput>,
 ) -> Gate<F::Output> {
     let Some(input) = input else {
         return Gate::Done(work.await);
     };
-    let mut work = pin!(work);
     std::future::poll_fn(|cx| match work.as_mut().poll(cx) {
         Poll::Ready(output) => Poll::Ready(Gate::Done(output)),
         Poll::Pending if input.has_asked() => Poll::Ready(Gate::NeedInput(input.take_asked())),
@@ -172,6 +193,11 @@ pub(crate) async fn run_with_input<F: Future>(
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::pin::pin;
+
+    fn binding_of(_: &Map<String, Value>) -> StateBinding {
+        binding()
+    }
 
     fn binding() -> StateBinding {
         StateBinding {
@@ -191,17 +217,17 @@ mod tests {
     #[tokio::test]
     async fn questions_asked_together_are_one_round_and_answers_resume() {
         let key = RequestStateKey::random();
-        let input = MrtrInput::from_params(None, &key, binding(), 0).unwrap();
+        let input = MrtrInput::from_params(None, &key, binding_of, 0).unwrap();
         let work = async {
             let (a, b) = futures::join!(input.ask(None, elicit("a")), input.ask(None, elicit("b")));
             (a, b)
         };
-        let Gate::NeedInput(asked) = run_with_input(work, Some(&input)).await else {
+        let Gate::NeedInput(asked) = run_with_input(pin!(work), Some(&input)).await else {
             panic!("expected questions");
         };
         let keys: Vec<&str> = asked.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["elicitation-1", "elicitation-2"]);
-        let result = input.input_required(asked, &key, 0);
+        let result = input.input_required(asked, &key, binding, 0);
         assert_eq!(result["resultType"], "input_required");
         assert_eq!(
             result["inputRequests"]["elicitation-2"]["params"]["message"],
@@ -215,22 +241,22 @@ mod tests {
             "inputResponses".into(),
             json!({ "elicitation-1": {"action": "decline"} }),
         );
-        let input = MrtrInput::from_params(Some(&mut params), &key, binding(), 1).unwrap();
+        let input = MrtrInput::from_params(Some(&mut params), &key, binding_of, 1).unwrap();
         assert!(params.is_empty(), "both MRTR params are taken out");
         let first = input.ask(None, elicit("a")).await.unwrap();
         assert_eq!(first["action"], "decline");
-        let second = run_with_input(input.ask(None, elicit("b")), Some(&input)).await;
+        let second = run_with_input(pin!(input.ask(None, elicit("b"))), Some(&input)).await;
         let Gate::NeedInput(asked) = second else {
             panic!("the second question is still open");
         };
-        let state = input.input_required(asked, &key, 1);
+        let state = input.input_required(asked, &key, binding, 1);
         let mut params = Map::new();
         params.insert("requestState".into(), state["requestState"].clone());
         params.insert(
             "inputResponses".into(),
             json!({ "elicitation-2": {"action": "cancel"} }),
         );
-        let input = MrtrInput::from_params(Some(&mut params), &key, binding(), 2).unwrap();
+        let input = MrtrInput::from_params(Some(&mut params), &key, binding_of, 2).unwrap();
         assert_eq!(
             input.ask(None, elicit("a")).await.unwrap()["action"],
             "decline"
@@ -253,7 +279,7 @@ mod tests {
         ] {
             let mut params = Map::new();
             params.insert("inputResponses".into(), responses);
-            let err = MrtrInput::from_params(Some(&mut params), &key, binding(), 0)
+            let err = MrtrInput::from_params(Some(&mut params), &key, binding_of, 0)
                 .err()
                 .unwrap();
             assert!(err.message.contains(needle), "{}", err.message);
@@ -265,7 +291,7 @@ mod tests {
         let key = RequestStateKey::random();
         let mut params = Map::new();
         params.insert("requestState".into(), json!("eyJ4IjoxfQ.AAAA"));
-        let err = MrtrInput::from_params(Some(&mut params), &key, binding(), 0)
+        let err = MrtrInput::from_params(Some(&mut params), &key, binding_of, 0)
             .err()
             .unwrap();
         assert_eq!(err.code, crate::protocol::jsonrpc::code::INVALID_PARAMS);

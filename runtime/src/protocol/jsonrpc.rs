@@ -208,6 +208,96 @@ fn id_value(id: &RequestId) -> Value {
     }
 }
 
+/// A JSON-RPC message written to bytes, with what a transport needs to know
+/// about it without reading it again.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Written {
+    /// The message, compact JSON.
+    pub(crate) json: Vec<u8>,
+    /// The error code, for an error response.
+    pub(crate) error_code: Option<i64>,
+}
+
+impl Written {
+    /// A message that was built as a `Value` (its error code read from it).
+    pub(crate) fn from_value(message: &Value) -> Written {
+        let error_code = message
+            .get("error")
+            .and_then(|e| e.get("code"))
+            .and_then(Value::as_i64);
+        Written {
+            json: serde_json::to_vec(message).unwrap_or_else(|_| b"null".to_vec()),
+            error_code,
+        }
+    }
+}
+
+/// Room for a small response, so that the usual one is written without growing.
+const RESPONSE_CAPACITY: usize = 256;
+
+/// Writes a success response: the bytes of [`success_response`] of the
+/// result's JSON, without building that JSON first.
+pub(crate) fn write_success<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Written {
+    write_success_with(id, |out| serde_json::to_writer(out, result))
+}
+
+/// Writes a success response whose result `write_result` writes.
+pub(crate) fn write_success_with(
+    id: &RequestId,
+    write_result: impl FnOnce(&mut Vec<u8>) -> serde_json::Result<()>,
+) -> Written {
+    // Members in the order a `serde_json::Map` keeps them (sorted).
+    let mut json = Vec::with_capacity(RESPONSE_CAPACITY);
+    json.extend_from_slice(b"{\"id\":");
+    let written = serde_json::to_writer(&mut json, id).and_then(|()| {
+        json.extend_from_slice(b",\"jsonrpc\":\"2.0\",\"result\":");
+        write_result(&mut json)
+    });
+    match written {
+        Ok(()) => {
+            json.push(b'}');
+            Written {
+                json,
+                error_code: None,
+            }
+        }
+        Err(e) => write_error(
+            Some(id),
+            &ErrorObject::internal(format!("could not serialize the result: {e}")),
+        ),
+    }
+}
+
+/// Writes an error response: the bytes of [`error_response`].
+pub(crate) fn write_error(id: Option<&RequestId>, error: &ErrorObject) -> Written {
+    #[derive(Serialize)]
+    struct Error<'a> {
+        code: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        data: Option<&'a Value>,
+        message: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Failure<'a> {
+        error: Error<'a>,
+        id: Option<&'a RequestId>,
+        jsonrpc: &'static str,
+    }
+    let message = Failure {
+        error: Error {
+            code: error.code,
+            data: error.data.as_ref(),
+            message: &error.message,
+        },
+        id,
+        jsonrpc: "2.0",
+    };
+    Written {
+        json: serde_json::to_vec(&message).unwrap_or_else(|_| b"null".to_vec()),
+        error_code: Some(error.code),
+    }
+}
+
 /// Parses one JSON-RPC message from bytes.
 ///
 /// Malformed JSON is -32700; JSON that is not a JSON-RPC 2.0 message is -32600;
@@ -465,6 +555,34 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(case)
             );
+        }
+    }
+
+    #[test]
+    fn written_responses_are_the_bytes_of_their_values() {
+        let errors = [
+            ErrorObject::new(code::INVALID_PARAMS, "bad \"x\""),
+            ErrorObject::internal("boom").with_data(json!({"z": 1, "a": [null]})),
+        ];
+        let ids = [RequestId::Number(3), RequestId::String("é\n".into())];
+        for id in &ids {
+            let result = json!({"b": 1, "a": {"y": "\u{0}", "x": []}});
+            let written = write_success(id, &result);
+            assert_eq!(
+                written.json,
+                serde_json::to_vec(&success_response(id, result.clone())).unwrap()
+            );
+            assert_eq!(written.error_code, None);
+            assert_eq!(Written::from_value(&success_response(id, result)), written);
+            for error in &errors {
+                for id in [Some(id), None] {
+                    let written = write_error(id, error);
+                    let value = error_response(id, error);
+                    assert_eq!(written.json, serde_json::to_vec(&value).unwrap());
+                    assert_eq!(written.error_code, Some(error.code));
+                    assert_eq!(Written::from_value(&value), written);
+                }
+            }
         }
     }
 

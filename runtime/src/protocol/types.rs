@@ -244,6 +244,253 @@ impl CallToolResult {
     }
 }
 
+/// What `tools/call` answers for a tool's output, kept typed so that it is
+/// written once, straight into the response body: no `Value` tree is built
+/// for the result, and structured content gets its text form and its
+/// `{"result": ...}` wrapper only as it is written.
+///
+/// [`into_result`](Self::into_result) gives the same result as a
+/// [`CallToolResult`] (for tasks and the `Value` APIs); the bytes written
+/// are those of `serde_json::to_vec` of [`into_value`](Self::into_value).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ToolReply {
+    /// A finished result (content, or a tool error).
+    Result(CallToolResult),
+    /// A structured value: `structuredContent` (wrapped as `{"result": v}`
+    /// when the output schema says so), and its JSON as one text item.
+    Structured {
+        /// The tool's value.
+        value: Value,
+        /// Whether `structuredContent` is `{"result": value}`.
+        wrapped: bool,
+    },
+}
+
+/// The key of the one member of a wrapped structured value.
+const WRAPPED_KEY: &str = "result";
+
+impl ToolReply {
+    /// The reply as a `CallToolResult`.
+    pub(crate) fn into_result(self) -> CallToolResult {
+        match self {
+            ToolReply::Result(result) => result,
+            ToolReply::Structured { value, wrapped } => {
+                let text = serde_json::to_string(&value).unwrap_or_default();
+                let structured = if wrapped {
+                    let mut m = Map::with_capacity(1);
+                    m.insert(WRAPPED_KEY.into(), value);
+                    Value::Object(m)
+                } else {
+                    value
+                };
+                CallToolResult {
+                    content: vec![Content::text(text)],
+                    structured_content: Some(structured),
+                    ..Default::default()
+                }
+            }
+        }
+    }
+
+    /// The reply as JSON (what `serde_json::to_value` of
+    /// [`into_result`](Self::into_result) gives).
+    pub(crate) fn into_value(self) -> Value {
+        self.into_result().into_value()
+    }
+
+    /// Writes the reply's JSON into `out`: the bytes of `serde_json::to_vec`
+    /// of [`into_value`](Self::into_value), keys in the order a
+    /// `serde_json::Map` keeps them (sorted), the fixed parts copied as they
+    /// are rather than serialized. With `complete` (the stateless revision),
+    /// it also says `resultType: "complete"` and names the server in `_meta`,
+    /// as that revision does to every result.
+    pub(crate) fn write(
+        &self,
+        out: &mut Vec<u8>,
+        complete: Option<Completion<'_>>,
+    ) -> serde_json::Result<()> {
+        // Keys in byte order: `_meta`, `content`, `isError`, `resultType`,
+        // `structuredContent`.
+        let (meta, is_error) = match self {
+            ToolReply::Result(r) => (r.meta.as_ref(), r.is_error),
+            ToolReply::Structured { .. } => (None, false),
+        };
+        out.push(b'{');
+        let mut first = true;
+        let mut key = |out: &mut Vec<u8>, key: &[u8]| {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(key);
+        };
+        match (meta, complete) {
+            (Some(meta), Some(c)) => {
+                key(out, b"\"_meta\":");
+                serde_json::to_writer(&mut *out, &MetaWithInfo { meta, c })?;
+            }
+            (Some(meta), None) => {
+                key(out, b"\"_meta\":");
+                serde_json::to_writer(&mut *out, meta)?;
+            }
+            (None, Some(c)) => {
+                key(out, b"\"_meta\":{\"");
+                out.extend_from_slice(c.info_key.as_bytes());
+                out.extend_from_slice(b"\":");
+                c.write_info(out)?;
+                out.push(b'}');
+            }
+            (None, None) => {}
+        }
+        key(out, b"\"content\":[");
+        match self {
+            ToolReply::Result(r) => {
+                for (i, item) in r.content.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    match item {
+                        Content::Text { text } => {
+                            out.extend_from_slice(b"{\"text\":");
+                            serde_json::to_writer(&mut *out, text)?;
+                            out.extend_from_slice(b",\"type\":\"text\"}");
+                        }
+                        // Rare: these keys come out sorted through a `Value`.
+                        other => serde_json::to_writer(&mut *out, &serde_json::to_value(other)?)?,
+                    }
+                }
+            }
+            ToolReply::Structured { value, .. } => {
+                out.extend_from_slice(b"{\"text\":");
+                write_json_as_string(out, value)?;
+                out.extend_from_slice(b",\"type\":\"text\"}");
+            }
+        }
+        out.push(b']');
+        if is_error {
+            key(out, b"\"isError\":true");
+        }
+        if complete.is_some() {
+            key(out, b"\"resultType\":\"complete\"");
+        }
+        match self {
+            ToolReply::Result(r) => {
+                if let Some(structured) = &r.structured_content {
+                    key(out, b"\"structuredContent\":");
+                    serde_json::to_writer(&mut *out, structured)?;
+                }
+            }
+            ToolReply::Structured { value, wrapped } => {
+                key(out, b"\"structuredContent\":");
+                if *wrapped {
+                    out.extend_from_slice(b"{\"result\":");
+                    serde_json::to_writer(&mut *out, value)?;
+                    out.push(b'}');
+                } else {
+                    serde_json::to_writer(&mut *out, value)?;
+                }
+            }
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+/// Writes `value`'s compact JSON as a JSON string (what `serde_json::to_vec`
+/// of `serde_json::to_string(value)` gives), without making that string first.
+fn write_json_as_string(out: &mut Vec<u8>, value: &Value) -> serde_json::Result<()> {
+    match value {
+        // Their JSON has nothing to escape.
+        Value::Number(_) | Value::Bool(_) | Value::Null => {
+            out.push(b'"');
+            serde_json::to_writer(&mut *out, value)?;
+            out.push(b'"');
+            Ok(())
+        }
+        // `Value`'s `Display` is its compact JSON; `collect_str` escapes it
+        // as it is written.
+        _ => serde::Serializer::collect_str(&mut serde_json::Serializer::new(out), value),
+    }
+}
+
+/// What the stateless revision adds to every result: `resultType` and the
+/// server's name and version in `_meta`.
+#[derive(Clone, Copy)]
+pub(crate) struct Completion<'a> {
+    /// The `_meta` key of the server info: a constant with nothing to
+    /// escape, written as it is.
+    pub(crate) info_key: &'static str,
+    /// The server's name and version.
+    pub(crate) info: &'a Implementation,
+}
+
+impl Completion<'_> {
+    /// The server info as its `Value` is written (keys sorted).
+    fn write_info(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        debug_assert!(!self
+            .info_key
+            .bytes()
+            .any(|b| b == b'"' || b == b'\\' || b < 0x20));
+        let info = self.info;
+        out.extend_from_slice(b"{\"name\":");
+        serde_json::to_writer(&mut *out, &info.name)?;
+        if let Some(title) = &info.title {
+            out.extend_from_slice(b",\"title\":");
+            serde_json::to_writer(&mut *out, title)?;
+        }
+        out.extend_from_slice(b",\"version\":");
+        serde_json::to_writer(&mut *out, &info.version)?;
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+/// A tool's own `_meta` with the server info put in (replacing any entry of
+/// that key), in key order.
+struct MetaWithInfo<'a> {
+    meta: &'a Map<String, Value>,
+    c: Completion<'a>,
+}
+
+impl Serialize for MetaWithInfo<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let key = self.c.info_key;
+        let mut map = serializer.serialize_map(None)?;
+        let mut info_written = false;
+        for (k, v) in self.meta {
+            if !info_written && k.as_str() >= key {
+                map.serialize_entry(key, &SortedInfo(self.c.info))?;
+                info_written = true;
+            }
+            if k != key {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        if !info_written {
+            map.serialize_entry(key, &SortedInfo(self.c.info))?;
+        }
+        map.end()
+    }
+}
+
+/// An [`Implementation`] with its keys sorted, as its `Value` is written.
+struct SortedInfo<'a>(&'a Implementation);
+
+impl Serialize for SortedInfo<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let info = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("name", &info.name)?;
+        if let Some(title) = &info.title {
+            map.serialize_entry("title", title)?;
+        }
+        map.serialize_entry("version", &info.version)?;
+        map.end()
+    }
+}
+
 /// A tool as `tools/list` shows it, built once when the server is built.
 #[derive(Debug, Clone)]
 pub struct ToolDefinition {

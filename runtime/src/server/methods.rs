@@ -8,8 +8,9 @@ use crate::inject::{CallScope, ClientInfo, LogLevelFilter};
 use crate::input::{InputSource, MrtrInput};
 use crate::protocol::jsonrpc::json_type_name;
 pub(crate) use crate::protocol::params::{opt_str, req_str};
+use crate::protocol::types::ToolReply;
 use crate::protocol::{
-    CallToolResult, Content, ErrorObject, LogLevel, ProtocolVersion, RequestId, TaskSupport,
+    CallToolResult, ErrorObject, LogLevel, ProtocolVersion, RequestId, TaskSupport,
 };
 use crate::task::wire::TASKS_EXTENSION;
 use crate::task::InputAnswer;
@@ -39,6 +40,44 @@ pub(crate) struct RequestContext {
     pub(crate) session_outbound: Option<Arc<dyn Outbound>>,
     /// How calls of the request ask the client (elicitation, sampling).
     pub(crate) input: InputSource,
+}
+
+/// The context of a call: given (its parts move into the call's scope) or
+/// lent (they are cloned).
+pub(crate) enum CallContext<'a> {
+    /// The call may take it.
+    Given(RequestContext),
+    /// The caller keeps it.
+    Lent(&'a RequestContext),
+}
+
+impl CallContext<'_> {
+    fn get(&self) -> &RequestContext {
+        match self {
+            CallContext::Given(ctx) => ctx,
+            CallContext::Lent(ctx) => ctx,
+        }
+    }
+}
+
+/// What a method answers. Most results are built as JSON values; a tool's
+/// result stays typed, so that the transport writes it once, straight into
+/// the response body.
+pub(crate) enum Answer {
+    /// A result as JSON.
+    Value(Value),
+    /// The result of a tool that ran inline.
+    Tool(ToolReply),
+}
+
+impl Answer {
+    /// The result as JSON.
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            Answer::Value(value) => value,
+            Answer::Tool(reply) => reply.into_value(),
+        }
+    }
 }
 
 impl Server {
@@ -121,27 +160,28 @@ impl Server {
 
     /// `tools/call`: finds the tool, then either builds the call scope and runs
     /// the wrapper, or (as a task) snapshots the scope and answers
-    /// `CreateTaskResult`.
+    /// `CreateTaskResult`. Takes `arguments` and `_meta` out of `params`; the
+    /// rest (the tool's `name`) stays for the caller. A call that runs inline
+    /// takes its scope's parts from `ctx`: moved from a given context, cloned
+    /// from a lent one.
     pub(crate) async fn call_tool(
         &self,
         id: &RequestId,
-        params: Option<Map<String, Value>>,
-        ctx: &RequestContext,
-    ) -> Result<Value, ErrorObject> {
-        let mut params = params.unwrap_or_default();
-        let name = req_str(&params, "name", "tools/call")?;
+        params: Option<&mut Map<String, Value>>,
+        ctx: CallContext<'_>,
+    ) -> Result<Answer, ErrorObject> {
+        let mut none = Map::new();
+        let params = params.unwrap_or(&mut none);
+        let name = req_str(params, "name", "tools/call")?;
         let Some(tool) = self.inner.tools.get(name) else {
             return Err(ErrorObject::invalid_params(format!(
                 "Unknown tool: `{name}`"
             )));
         };
-        let tool = Arc::clone(tool);
-        if let Some(refusal) = scope_refusal(&tool, ctx.extensions.get::<AccessToken>()) {
-            return serde_json::to_value(refusal).map_err(|e| {
-                ErrorObject::internal(format!("could not serialize the result: {e}"))
-            });
+        if let Some(refusal) = scope_refusal(tool, ctx.get().extensions.get::<AccessToken>()) {
+            return Ok(Answer::Tool(ToolReply::Result(refusal)));
         }
-        let as_task = self.task_decision(&tool, &mut params, ctx)?;
+        let as_task = self.task_decision(tool, params, ctx.get())?;
         let args = match params.remove("arguments") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(args)) => args,
@@ -162,6 +202,36 @@ impl Server {
                 )))
             }
         };
+        let Some(ttl) = as_task else {
+            let RequestContext {
+                client,
+                log_filter,
+                outbound,
+                extensions,
+                cancellation,
+                input,
+                ..
+            } = match ctx {
+                CallContext::Given(ctx) => ctx,
+                CallContext::Lent(ctx) => ctx.clone(),
+            };
+            let scope = CallScope {
+                request_id: Some(id.clone()),
+                meta,
+                client,
+                lifespan: Arc::clone(&self.inner.lifespan),
+                extensions,
+                outbound,
+                log_filter,
+                cancellation,
+                tool_name: tool.name.clone(),
+                input,
+                notifier: self.inner.notifier.clone(),
+            };
+            let output = tool.tool.call(scope, args).await;
+            return Self::finish_reply(tool, output).map(Answer::Tool);
+        };
+        let ctx = ctx.get();
         let scope = |meta| CallScope {
             request_id: Some(id.clone()),
             meta,
@@ -175,10 +245,6 @@ impl Server {
             input: ctx.input.clone(),
             notifier: self.inner.notifier.clone(),
         };
-        let Some(ttl) = as_task else {
-            let output = tool.tool.call(scope(meta), args).await;
-            return Self::finish_call(&tool, output);
-        };
         // A task's arguments are checked now: the caller hears of a bad one
         // at once, not from a failed task later.
         if let Err(message) = tool.tool.check_arguments(&args) {
@@ -187,19 +253,19 @@ impl Server {
             )));
         }
         let mut answers = BTreeMap::new();
-        if let Some(mrtr) = asks_first(&tool, ctx) {
+        if let Some(mrtr) = asks_first(tool, ctx) {
             // 2026-07-28: the tool starts in the foreground, so that the
             // questions it asks before its first other await are answered
             // here (multi round-trip), before the task exists.
             let mut work = std::pin::pin!(tool.tool.call(scope(meta.clone()), args.clone()));
             match futures::poll!(work.as_mut()) {
                 // Done at once: the result is the answer (no task needed).
-                Poll::Ready(output) => return Self::finish_call(&tool, output),
+                Poll::Ready(output) => return Self::finish_reply(tool, output).map(Answer::Tool),
                 // Waits for the client: the request's gate answers
                 // `InputRequiredResult` (this future never resolves).
                 Poll::Pending if mrtr.has_asked() => {
                     let output = work.await;
-                    return Self::finish_call(&tool, output);
+                    return Self::finish_reply(tool, output).map(Answer::Tool);
                 }
                 // Real work: the task runs the tool again, from the start,
                 // with the answers gathered so far.
@@ -216,8 +282,11 @@ impl Server {
             ttl_ms: ttl,
             answers,
         };
-        self.create_task(&tool, id, args, meta.as_deref(), ctx, start)
+        // Boxed: a task's start is rare, and its future would make every
+        // inline call's future (which holds this one) larger.
+        Box::pin(self.create_task(tool, id, args, meta.as_deref(), ctx, start))
             .await
+            .map(Answer::Value)
     }
 
     /// What `tools/call` answers for a tool's output, inline or in a task.
@@ -225,12 +294,24 @@ impl Server {
         tool: &RegisteredTool,
         output: ToolOutput,
     ) -> Result<Value, ErrorObject> {
-        let result = match output {
-            ToolOutput::Result(result) => result,
-            ToolOutput::Structured(value) => structured_result(value, tool.output.as_ref()),
-            ToolOutput::Error(error) => error.into_outcome()?,
-        };
-        Ok(result.into_value())
+        Self::finish_reply(tool, output).map(ToolReply::into_value)
+    }
+
+    /// [`finish_call`](Self::finish_call), kept typed for the transport to
+    /// write. Structured content is a scalar wrapped as `{"result": v}` when
+    /// the output schema says so, plus its JSON as text.
+    pub(crate) fn finish_reply(
+        tool: &RegisteredTool,
+        output: ToolOutput,
+    ) -> Result<ToolReply, ErrorObject> {
+        Ok(match output {
+            ToolOutput::Result(result) => ToolReply::Result(result),
+            ToolOutput::Structured(value) => ToolReply::Structured {
+                value,
+                wrapped: tool.output.as_ref().is_some_and(|s| s.wrapped),
+            },
+            ToolOutput::Error(error) => ToolReply::Result(error.into_outcome()?),
+        })
     }
 
     /// Whether the server has resources or resource templates.
@@ -336,24 +417,6 @@ fn scope_refusal(tool: &RegisteredTool, token: Option<&AccessToken>) -> Option<C
         tool.name,
         required.join(" ")
     )))
-}
-
-/// Structured content plus its text form; scalars are wrapped as `{"result": v}`.
-fn structured_result(value: Value, schema: Option<&crate::tool::OutputSchema>) -> CallToolResult {
-    let text = serde_json::to_string(&value).unwrap_or_default();
-    let wrapped = schema.is_some_and(|s| s.wrapped);
-    let structured = if wrapped {
-        let mut m = Map::with_capacity(1);
-        m.insert("result".into(), value);
-        Value::Object(m)
-    } else {
-        value
-    };
-    CallToolResult {
-        content: vec![Content::text(text)],
-        structured_content: Some(structured),
-        ..Default::default()
-    }
 }
 
 const CURSOR_PREFIX: &str = "ferry:";

@@ -2,13 +2,13 @@
 //! `initialize` handshake, then requests answered in the negotiated revision.
 
 use super::changes::Change;
-use super::methods::{req_str, RequestContext};
+use super::methods::{req_str, Answer, CallContext, RequestContext};
 use super::tasks::TaskDialect;
 use super::Server;
 use crate::catalog::Subscriptions;
 use crate::inject::{ClientInfo, LogLevelFilter};
 use crate::input::{InputSource, PendingRequests};
-use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message};
+use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message, Written};
 use crate::protocol::{
     ErrorObject, Implementation, Incoming, Notification, PeerResponse, ProtocolVersion, Request,
     RequestId,
@@ -16,7 +16,9 @@ use crate::protocol::{
 use crate::transport::Outbound;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::task::Poll;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -174,25 +176,71 @@ impl Session {
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
     ) -> Option<Value> {
+        let (id, outcome) = self.answer(request, outbound, extensions).await?;
+        Some(match outcome {
+            Ok(answer) => jsonrpc::success_response(&id, answer.into_value()),
+            Err(error) => jsonrpc::error_response(Some(&id), &error),
+        })
+    }
+
+    /// [`handle_request`](Self::handle_request) with the response written
+    /// straight to bytes (a tool's result is never built as a `Value`).
+    pub(crate) async fn handle_request_written(
+        &self,
+        request: Request,
+        outbound: Arc<dyn Outbound>,
+        extensions: http::Extensions,
+    ) -> Option<Written> {
+        let (id, outcome) = self.answer(request, outbound, extensions).await?;
+        Some(match outcome {
+            Ok(Answer::Tool(reply)) => {
+                jsonrpc::write_success_with(&id, |out| reply.write(out, None))
+            }
+            Ok(Answer::Value(result)) => jsonrpc::write_success(&id, &result),
+            Err(error) => jsonrpc::write_error(Some(&id), &error),
+        })
+    }
+
+    /// Runs a request while it is in the in-flight table, in its span;
+    /// `None` when the client cancelled it.
+    async fn answer(
+        &self,
+        request: Request,
+        outbound: Arc<dyn Outbound>,
+        extensions: http::Extensions,
+    ) -> Option<(RequestId, Result<Answer, ErrorObject>)> {
         let span =
             tracing::info_span!("mcp.request", method = %request.method, request_id = %request.id);
-        let id = request.id.clone();
+        let Request { id, method, params } = request;
         let outcome = async {
             let token = CancellationToken::new();
             let _in_flight = InFlight::register(self, &id, &token);
-            // A cancelled request gets no response, even if it finished meanwhile.
-            tokio::select! {
-                biased;
-                _ = token.cancelled() => None,
-                outcome = self.dispatch(request, outbound, extensions, token.clone()) => Some(outcome),
-            }
+            let work = self.dispatch(&id, &method, params, outbound, extensions, token.clone());
+            let mut work = std::pin::pin!(work);
+            let mut cancelled = std::pin::pin!(token.cancelled());
+            let mut waited = false;
+            std::future::poll_fn(|cx| {
+                // Once the call had to wait, a cancellation wakes it (most
+                // calls finish in their first poll and never register).
+                if waited && cancelled.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
+                match work.as_mut().poll(cx) {
+                    // A cancelled request gets no response, even if it
+                    // finished meanwhile.
+                    Poll::Ready(outcome) => Poll::Ready((!token.is_cancelled()).then_some(outcome)),
+                    Poll::Pending if waited => Poll::Pending,
+                    Poll::Pending => {
+                        waited = true;
+                        cancelled.as_mut().poll(cx).map(|()| None)
+                    }
+                }
+            })
+            .await
         }
         .instrument(span)
         .await?;
-        Some(match outcome {
-            Ok(result) => jsonrpc::success_response(&id, result),
-            Err(error) => jsonrpc::error_response(Some(&id), &error),
-        })
+        Some((id, outcome))
     }
 
     /// Handles a notification from the client.
@@ -228,17 +276,18 @@ impl Session {
 
     async fn dispatch(
         &self,
-        request: Request,
+        id: &RequestId,
+        method: &str,
+        params: Option<Map<String, Value>>,
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
         cancellation: CancellationToken,
-    ) -> Result<Value, ErrorObject> {
-        let method = request.method.as_str();
+    ) -> Result<Answer, ErrorObject> {
         if method == "initialize" {
-            return self.initialize(request.params.as_ref());
+            return self.initialize(params.as_ref()).map(Answer::Value);
         }
         if method == "ping" {
-            return Ok(Value::Object(Map::new()));
+            return Ok(Answer::Value(Value::Object(Map::new())));
         }
         let Some(client) = self.state.client.get() else {
             return Err(ErrorObject::invalid_request(format!(
@@ -261,50 +310,50 @@ impl Session {
             session_outbound: Some(Arc::clone(&self.state.outbound)),
             input: InputSource::Session(Arc::clone(&self.state.pending)),
         };
-        match method {
+        let outcome = match method {
             "tools/list" => server.list_tools(
-                request.params.as_ref(),
+                params.as_ref(),
                 client,
                 extensions.get::<crate::auth::AccessToken>(),
             ),
             "tools/call" => {
                 let ctx = context(outbound, extensions);
-                server.call_tool(&request.id, request.params, &ctx).await
+                let mut params = params;
+                return server
+                    .call_tool(id, params.as_mut(), CallContext::Given(ctx))
+                    .await;
             }
             "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel"
                 if client.protocol_version.has_core_tasks() =>
             {
                 let ctx = context(outbound, extensions);
-                server
-                    .tasks_core(method, request.params.as_ref(), &ctx)
-                    .await
+                // Boxed here and below: the future of every `tools/call`
+                // holds this one, so it stays only as large as that needs.
+                Box::pin(server.tasks_core(method, params.as_ref(), &ctx)).await
             }
-            "logging/setLevel" => {
-                server.set_log_level(request.params.as_ref(), &self.state.log_filter)
-            }
+            "logging/setLevel" => server.set_log_level(params.as_ref(), &self.state.log_filter),
             "resources/subscribe" | "resources/unsubscribe" if !server.offers_resources() => {
                 Err(ErrorObject::method_not_found(method))
             }
-            "resources/subscribe" => server.inner.catalog.subscribe(
-                request.params.as_ref(),
-                client,
-                &self.state.subscriptions,
-            ),
+            "resources/subscribe" => {
+                server
+                    .inner
+                    .catalog
+                    .subscribe(params.as_ref(), client, &self.state.subscriptions)
+            }
             "resources/unsubscribe" => server
                 .inner
                 .catalog
-                .unsubscribe(request.params.as_ref(), &self.state.subscriptions),
+                .unsubscribe(params.as_ref(), &self.state.subscriptions),
             _ => {
                 let ctx = context(outbound, extensions);
-                match server
-                    .catalog_call(method, &request.id, request.params.as_ref(), &ctx)
-                    .await
-                {
+                match Box::pin(server.catalog_call(method, id, params.as_ref(), &ctx)).await {
                     Some(outcome) => outcome,
                     None => Err(ErrorObject::method_not_found(method)),
                 }
             }
-        }
+        };
+        outcome.map(Answer::Value)
     }
 
     fn initialize(&self, params: Option<&Map<String, Value>>) -> Result<Value, ErrorObject> {

@@ -9,13 +9,14 @@
 //! info in `_meta`; list and discovery results also carry the caching fields.
 
 use super::changes::Filter;
-use super::methods::RequestContext;
+use super::methods::{Answer, CallContext, RequestContext};
 use super::tasks::{declares_tasks_extension, owner_of, TaskDialect};
 use super::Server;
 use crate::inject::{ClientInfo, LogLevelFilter};
 use crate::input::state::StateBinding;
 use crate::input::{run_with_input, Gate, InputSource, MrtrInput};
-use crate::protocol::jsonrpc::{self, code, json_type_name};
+use crate::protocol::jsonrpc::{self, code, json_type_name, Written};
+use crate::protocol::types::Completion;
 use crate::protocol::{ErrorObject, Implementation, LogLevel, ProtocolVersion, Request, RequestId};
 use crate::task::model::now_ms;
 use crate::transport::Outbound;
@@ -165,6 +166,59 @@ impl StatelessCall {
         extensions: http::Extensions,
         cancellation: CancellationToken,
     ) -> Value {
+        let server = self.server.clone();
+        let (id, outcome) = self.answer(outbound, extensions, cancellation, false).await;
+        match outcome {
+            Ok(answer) => {
+                jsonrpc::success_response(&id, complete(answer.into_value(), &server.inner.info))
+            }
+            Err(error) => jsonrpc::error_response(Some(&id), &error),
+        }
+    }
+
+    /// Whether the request set a log level (without one, it gets no log
+    /// messages).
+    pub(crate) fn sets_log_level(&self) -> bool {
+        self.log_level.is_some()
+    }
+
+    /// [`run`](Self::run) with the response written straight to bytes (a
+    /// tool's result is never built as a `Value`). `drops_log_messages`: the
+    /// transport's `outbound` already drops log messages, as a request that
+    /// set no log level needs.
+    pub(crate) async fn run_written(
+        self,
+        outbound: Arc<dyn Outbound>,
+        drops_log_messages: bool,
+        extensions: http::Extensions,
+        cancellation: CancellationToken,
+    ) -> Written {
+        let server = self.server.clone();
+        let (id, outcome) = self
+            .answer(outbound, extensions, cancellation, drops_log_messages)
+            .await;
+        let info = &server.inner.info;
+        match outcome {
+            Ok(Answer::Tool(reply)) => {
+                let completion = Completion {
+                    info_key: META_SERVER_INFO,
+                    info,
+                };
+                jsonrpc::write_success_with(&id, |out| reply.write(out, Some(completion)))
+            }
+            Ok(Answer::Value(result)) => jsonrpc::write_success(&id, &complete(result, info)),
+            Err(error) => jsonrpc::write_error(Some(&id), &error),
+        }
+    }
+
+    /// Runs the request: its id, and its result or error.
+    async fn answer(
+        self,
+        outbound: Arc<dyn Outbound>,
+        extensions: http::Extensions,
+        cancellation: CancellationToken,
+        drops_log_messages: bool,
+    ) -> (RequestId, Result<Answer, ErrorObject>) {
         let StatelessCall {
             server,
             request,
@@ -173,26 +227,32 @@ impl StatelessCall {
         } = self;
         let span =
             tracing::info_span!("mcp.request", method = %request.method, request_id = %request.id);
-        let log_filter = Arc::new(LogLevelFilter::new());
-        let outbound: Arc<dyn Outbound> = match log_level {
+        let (log_filter, outbound): (_, Arc<dyn Outbound>) = match log_level {
             Some(level) => {
-                log_filter.set(level);
-                outbound
+                let filter = LogLevelFilter::new();
+                filter.set(level);
+                (Arc::new(filter), outbound)
             }
-            None => Arc::new(NoLogMessages(outbound)),
+            None if drops_log_messages => (no_level(), outbound),
+            None => (no_level(), Arc::new(NoLogMessages(outbound))),
         };
         let outcome = match request.method.as_str() {
-            "server/discover" => Ok(cacheable(server.discover(), CacheScope::Public)),
+            "server/discover" => Ok(Answer::Value(cacheable(
+                server.discover(),
+                CacheScope::Public,
+            ))),
             "subscriptions/listen" => {
-                listen(
+                // Boxed: a stream that lives long, and rarely.
+                Box::pin(listen(
                     &server,
                     &request.id,
                     request.params.as_ref(),
                     &outbound,
                     cancellation,
-                )
+                ))
                 .instrument(span)
                 .await
+                .map(Answer::Value)
             }
             "tools/list" => server
                 .list_tools(
@@ -200,7 +260,7 @@ impl StatelessCall {
                     &client,
                     extensions.get::<crate::auth::AccessToken>(),
                 )
-                .map(|list| cacheable(list, tools_cache_scope(&server))),
+                .map(|list| Answer::Value(cacheable(list, tools_cache_scope(&server)))),
             method => {
                 let mut ctx = RequestContext {
                     dialect: TaskDialect::Extension {
@@ -217,39 +277,51 @@ impl StatelessCall {
                 };
                 let mut params = request.params;
                 if !asks_through_result(method) {
-                    dispatch(&server, method, &request.id, params, &ctx)
+                    dispatch(&server, method, &request.id, params.as_mut(), &ctx)
                         .instrument(span)
                         .await
                 } else {
-                    let binding = StateBinding {
-                        method: method.to_owned(),
-                        name: target_name(params.as_ref()),
-                        owner: owner_of(&ctx).key(),
-                    };
+                    // The binding of a `requestState`, made only when one is
+                    // opened or sealed (from the params the call left).
+                    let binding =
+                        |params: Option<&Map<String, Value>>, ctx: &RequestContext| StateBinding {
+                            method: method.to_owned(),
+                            name: target_name(params),
+                            owner: owner_of(ctx).key(),
+                        };
                     let key = &server.inner.request_state_key;
-                    match MrtrInput::from_params(params.as_mut(), key, binding, now_ms()) {
+                    let opened = MrtrInput::from_params(
+                        params.as_mut(),
+                        key,
+                        |params| binding(Some(params), &ctx),
+                        now_ms(),
+                    );
+                    match opened {
                         Err(error) => Err(error),
                         Ok(mrtr) => {
                             let mrtr = Arc::new(mrtr);
                             ctx.input = InputSource::Mrtr(Arc::clone(&mrtr));
-                            let work = dispatch(&server, method, &request.id, params, &ctx);
-                            match run_with_input(work.instrument(span), Some(&mrtr)).await {
+                            let gate = {
+                                let work =
+                                    dispatch(&server, method, &request.id, params.as_mut(), &ctx);
+                                let work = std::pin::pin!(work.instrument(span));
+                                run_with_input(work, Some(&mrtr)).await
+                            };
+                            match gate {
                                 Gate::Done(outcome) => outcome,
-                                Gate::NeedInput(asked) => {
-                                    Ok(mrtr.input_required(asked, key, now_ms()))
-                                }
+                                Gate::NeedInput(asked) => Ok(Answer::Value(mrtr.input_required(
+                                    asked,
+                                    key,
+                                    || binding(params.as_ref(), &ctx),
+                                    now_ms(),
+                                ))),
                             }
                         }
                     }
                 }
             }
         };
-        match outcome {
-            Ok(result) => {
-                jsonrpc::success_response(&request.id, complete(result, &server.inner.info))
-            }
-            Err(error) => jsonrpc::error_response(Some(&request.id), &error),
-        }
+        (request.id, outcome)
     }
 }
 
@@ -344,19 +416,23 @@ async fn dispatch(
     server: &Server,
     method: &str,
     id: &RequestId,
-    params: Option<Map<String, Value>>,
+    params: Option<&mut Map<String, Value>>,
     ctx: &RequestContext,
-) -> Result<Value, ErrorObject> {
+) -> Result<Answer, ErrorObject> {
     match method {
-        "tools/call" => server.call_tool(id, params, ctx).await,
+        "tools/call" => server.call_tool(id, params, CallContext::Lent(ctx)).await,
+        // Boxed here and below: the future of every `tools/call` holds
+        // these, so it stays only as large as that needs.
         "tasks/get" | "tasks/update" | "tasks/cancel" => {
-            server.tasks_extension(method, params.as_ref(), ctx).await
+            Box::pin(server.tasks_extension(method, params.as_deref(), ctx))
+                .await
+                .map(Answer::Value)
         }
         // `prepare_stateless` let only METHODS through.
-        _ => server
-            .catalog_call(method, id, params.as_ref(), ctx)
+        _ => Box::pin(server.catalog_call(method, id, params.as_deref(), ctx))
             .await
-            .unwrap_or_else(|| Err(ErrorObject::method_not_found(method))),
+            .unwrap_or_else(|| Err(ErrorObject::method_not_found(method)))
+            .map(Answer::Value),
     }
 }
 
@@ -512,6 +588,14 @@ fn complete(mut result: Value, info: &Implementation) -> Value {
     result
 }
 
+/// The filter of every request that set no log level: one, shared, since
+/// nothing sets a stateless request's level after it started (and its log
+/// messages are dropped by [`NoLogMessages`] anyway).
+fn no_level() -> Arc<LogLevelFilter> {
+    static NO_LEVEL: std::sync::OnceLock<Arc<LogLevelFilter>> = std::sync::OnceLock::new();
+    Arc::clone(NO_LEVEL.get_or_init(|| Arc::new(LogLevelFilter::new())))
+}
+
 /// Drops `notifications/message`: a stateless request that set no log level
 /// gets no log messages.
 struct NoLogMessages(Arc<dyn Outbound>);
@@ -533,6 +617,104 @@ mod tests {
         match json!({ "_meta": meta }) {
             Value::Object(m) => Some(m),
             _ => None,
+        }
+    }
+
+    #[test]
+    fn tool_replies_are_written_as_their_values_would_be() {
+        use crate::protocol::types::ToolReply;
+        use crate::protocol::{CallToolResult, Content};
+        let meta = |pairs: Value| match pairs {
+            Value::Object(m) => Some(m),
+            _ => None,
+        };
+        let replies = [
+            ToolReply::Result(CallToolResult::text("hi \"there\"\n")),
+            ToolReply::Result(CallToolResult::error("bad")),
+            ToolReply::Result(CallToolResult::content(Vec::new())),
+            ToolReply::Result(CallToolResult {
+                content: vec![
+                    Content::text("5"),
+                    Content::image("AA==", "image/png"),
+                    Content::audio("AA==", "audio/wav"),
+                    Content::embedded_text("file:///a", "text/plain", "t"),
+                ],
+                structured_content: Some(json!({"result": 5, "a": [true]})),
+                is_error: false,
+                meta: meta(json!({"a": 1, "zz": "z", META_SERVER_INFO: "replaced"})),
+            }),
+            ToolReply::Result(CallToolResult {
+                meta: meta(json!({"a": 1})),
+                is_error: true,
+                ..CallToolResult::text("x")
+            }),
+            ToolReply::Result(CallToolResult {
+                meta: meta(json!({"zz": {}})),
+                ..Default::default()
+            }),
+            ToolReply::Structured {
+                value: json!(1008),
+                wrapped: true,
+            },
+            ToolReply::Structured {
+                value: json!(-1.5e300),
+                wrapped: true,
+            },
+            ToolReply::Structured {
+                value: Value::Null,
+                wrapped: true,
+            },
+            ToolReply::Structured {
+                value: json!(false),
+                wrapped: true,
+            },
+            ToolReply::Structured {
+                value: json!("quote \" backslash \\ é \u{1} \u{7f} </script>"),
+                wrapped: true,
+            },
+            ToolReply::Structured {
+                value: json!({"b": [1, "x\"y", {"c": null}], "a": {"ü": "\t"}}),
+                wrapped: false,
+            },
+        ];
+        let infos = [
+            Implementation {
+                name: "srv \"1\"".into(),
+                version: "1.0".into(),
+                title: None,
+            },
+            Implementation {
+                name: "srv".into(),
+                version: "2".into(),
+                title: Some("Ä title".into()),
+            },
+        ];
+        let ids = [RequestId::Number(-7), RequestId::String("a\"b".into())];
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+        for reply in &replies {
+            for id in &ids {
+                let written = jsonrpc::write_success_with(id, |out| reply.write(out, None));
+                let value = jsonrpc::success_response(id, reply.clone().into_value());
+                assert_eq!(
+                    text(written.json),
+                    text(serde_json::to_vec(&value).unwrap())
+                );
+                assert_eq!(written.error_code, None);
+                for info in &infos {
+                    let completion = Completion {
+                        info_key: META_SERVER_INFO,
+                        info,
+                    };
+                    let written =
+                        jsonrpc::write_success_with(id, |out| reply.write(out, Some(completion)));
+                    let value =
+                        jsonrpc::success_response(id, complete(reply.clone().into_value(), info));
+                    assert_eq!(
+                        text(written.json),
+                        text(serde_json::to_vec(&value).unwrap())
+                    );
+                }
+            }
         }
     }
 

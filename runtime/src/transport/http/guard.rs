@@ -74,7 +74,7 @@ fn request_host(parts: &Parts) -> Option<std::borrow::Cow<'_, str>> {
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
-        .map(str::trim)
+        .map(str::trim_ascii)
         .map(|h| {
             if h.bytes().any(|b| b.is_ascii_uppercase()) {
                 std::borrow::Cow::Owned(h.to_ascii_lowercase())
@@ -123,7 +123,7 @@ fn host_name(authority: &str) -> &str {
 /// Whether `name[:port]` names this machine.
 fn is_loopback(authority: &str) -> bool {
     let name = host_name(authority);
-    if name == "localhost" {
+    if name == "localhost" || name == "127.0.0.1" || name == "[::1]" {
         return true;
     }
     let ip = name.trim_start_matches('[').trim_end_matches(']');

@@ -18,6 +18,7 @@ use crate::protocol::{ErrorObject, Request};
 use crate::server::stateless::META_PROTOCOL_VERSION;
 use crate::tool::registry::{HeaderParam, ToolRegistry};
 use base64::Engine;
+use http::header::HeaderName;
 use http::HeaderMap;
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
@@ -82,7 +83,8 @@ fn header<'a>(
     }
     value
         .to_str()
-        .map(|s| Some(s.trim_matches([' ', '\t'])))
+        // Visible ASCII and tabs only: the spaces around are spaces and tabs.
+        .map(|s| Some(s.trim_ascii()))
         .map_err(|_| {
             mismatch(format!(
                 "the {display} header contains characters other than visible ASCII; send such values as =?base64?...?="
@@ -112,6 +114,11 @@ fn decode<'a>(value: &'a str, display: &str) -> Result<Cow<'a, str>, ErrorObject
         })
 }
 
+// Named once, so that a lookup does not parse the name again.
+const MCP_PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
+const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
+const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
+
 /// `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` must be present and
 /// agree with the body.
 fn check_routing(headers: &HeaderMap, request: &Request) -> Result<(), ErrorObject> {
@@ -121,7 +128,7 @@ fn check_routing(headers: &HeaderMap, request: &Request) -> Result<(), ErrorObje
         .and_then(|p| p.get("_meta"))
         .and_then(|m| m.get(META_PROTOCOL_VERSION))
         .and_then(Value::as_str);
-    match header(headers, "mcp-protocol-version", "MCP-Protocol-Version")? {
+    match header(headers, MCP_PROTOCOL_VERSION, "MCP-Protocol-Version")? {
         None => {
             return Err(mismatch(
                 "the MCP-Protocol-Version header is required and must equal `_meta.io.modelcontextprotocol/protocolVersion`".into(),
@@ -137,7 +144,7 @@ fn check_routing(headers: &HeaderMap, request: &Request) -> Result<(), ErrorObje
             }
         }
     }
-    match header(headers, "mcp-method", "Mcp-Method")? {
+    match header(headers, MCP_METHOD, "Mcp-Method")? {
         None => return Err(mismatch("the Mcp-Method header is required".into())),
         Some(h) if h != request.method => {
             return Err(mismatch(format!(
@@ -153,7 +160,7 @@ fn check_routing(headers: &HeaderMap, request: &Request) -> Result<(), ErrorObje
             .as_ref()
             .and_then(|p| p.get(field))
             .and_then(Value::as_str);
-        let header_name = header(headers, "mcp-name", "Mcp-Name")?;
+        let header_name = header(headers, MCP_NAME, "Mcp-Name")?;
         match (header_name, body_name) {
             (None, Some(_)) => {
                 return Err(mismatch(format!(

@@ -12,11 +12,12 @@ use super::options::ResponseMode;
 use super::response::{self, Accept};
 use super::router::Endpoint;
 use super::sessions::{HttpSession, Owner};
-use super::sse::{self, reply, KeepAlive, Reply};
+use super::sse::{self, reply, CallMessages, KeepAlive, Priming, Reply};
 use crate::auth::AccessToken;
 use crate::inject::Headers;
+use crate::protocol::jsonrpc::Written;
 use crate::protocol::{Incoming, ProtocolVersion, RequestId};
-use crate::transport::{ChannelOutbound, NoOutbound, Outbound};
+use crate::transport::{NoOutbound, Outbound};
 use axum::body::Bytes;
 use axum::response::Response;
 use futures::FutureExt;
@@ -24,6 +25,7 @@ use http::header::{HeaderName, HeaderValue};
 use http::request::Parts;
 use http::StatusCode;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::mpsc;
 
 /// The session header.
@@ -34,7 +36,7 @@ fn session_id(parts: &Parts) -> Option<&str> {
         .headers
         .get(&MCP_SESSION_ID)
         .and_then(|v| v.to_str().ok())
-        .map(str::trim)
+        .map(str::trim_ascii)
 }
 
 /// Why a request has no session.
@@ -62,10 +64,11 @@ impl NoSession {
     }
 }
 
-/// Finds the request's session, if it exists and belongs to the caller.
-fn find_session(ep: &Endpoint, parts: &Parts) -> Result<Arc<HttpSession>, NoSession> {
+/// Finds the request's session (live at `now`), if it exists and belongs to
+/// the caller.
+fn find_session(ep: &Endpoint, parts: &Parts, now: Instant) -> Result<Arc<HttpSession>, NoSession> {
     let sid = session_id(parts).ok_or(NoSession::Missing)?;
-    let session = ep.sessions.get(sid).ok_or(NoSession::Unknown)?;
+    let session = ep.sessions.get(sid, now).ok_or(NoSession::Unknown)?;
     if !session.owner.admits(parts.extensions.get::<AccessToken>()) {
         tracing::debug!(session = %session.id, "a session id presented by another identity");
         return Err(NoSession::Unknown);
@@ -75,7 +78,7 @@ fn find_session(ep: &Endpoint, parts: &Parts) -> Result<Arc<HttpSession>, NoSess
 
 /// Answers a POST of a session revision.
 pub(crate) async fn post(
-    ep: Endpoint,
+    ep: Arc<Endpoint>,
     parts: Parts,
     body: Result<Incoming, crate::protocol::Rejected>,
     accept: Accept,
@@ -93,15 +96,18 @@ pub(crate) async fn post(
     let mode = effective_mode(ep.options.response_mode, accept);
     let request = match incoming {
         Incoming::Request(request) if request.method == "initialize" => {
-            return initialize(ep, parts, request, mode).await
+            // Boxed: once per session, and a large future.
+            return Box::pin(initialize(ep, parts, request, mode)).await;
         }
         Incoming::Request(request) => request,
         other => {
-            let session = match find_session(&ep, &parts) {
+            let now = Instant::now();
+            let session = match find_session(&ep, &parts, now) {
                 Ok(s) => s,
                 Err(no) => return no.response(None),
             };
-            let _active = session.activate();
+            let active = session.activate(now);
+            let session = active.session();
             match other {
                 Incoming::Notification(n) => session.session.handle_notification(n),
                 Incoming::Response(r) => session.session.handle_response(r),
@@ -110,7 +116,8 @@ pub(crate) async fn post(
             return response::empty(StatusCode::ACCEPTED);
         }
     };
-    let session = match find_session(&ep, &parts) {
+    let now = Instant::now();
+    let session = match find_session(&ep, &parts, now) {
         Ok(s) => s,
         Err(no) => return no.response(Some(&request.id)),
     };
@@ -122,27 +129,34 @@ pub(crate) async fn post(
     ) {
         return refusal;
     }
-    let active = session.activate();
+    let active = session.activate(now);
+    let session = active.session();
     let mut extensions = parts.extensions;
     extensions.insert(Headers::from_owned(parts.headers));
-    let (tx, rx) = mpsc::channel(ep.options.sse_buffer);
-    let outbound: Arc<dyn Outbound> = match mode {
+    let (outbound, messages): (Arc<dyn Outbound>, _) = match mode {
         // Notifications of a JSON-answered call go to the GET stream, if open.
-        ResponseMode::Json => Arc::clone(&session.standalone) as Arc<dyn Outbound>,
-        _ => Arc::new(ChannelOutbound(tx)),
+        ResponseMode::Json => (Arc::clone(&session.standalone) as Arc<dyn Outbound>, None),
+        _ => {
+            let messages = CallMessages::new(ep.options.sse_buffer);
+            (Arc::clone(&messages) as Arc<dyn Outbound>, Some(messages))
+        }
     };
-    let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25)
-        .then(|| session.next_event_id());
-    let detach_until = Some(session.closed.clone());
+    let priming =
+        (session.protocol_version() >= ProtocolVersion::V2025_11_25).then_some(Priming::Next);
     let inner = session.session.clone();
-    let call = async move { inner.handle_request(request, outbound, extensions).await }.boxed();
+    let call = async move {
+        inner
+            .handle_request_written(request, outbound, extensions)
+            .await
+    }
+    .boxed();
     reply(
         call,
-        rx,
+        messages,
         Reply {
             mode,
             priming,
-            detach_until,
+            detach: true,
             cancel_on_drop: None,
             active: Some(active),
             status: |_| StatusCode::OK,
@@ -155,7 +169,7 @@ pub(crate) async fn post(
 
 /// `initialize`: a new session, stored once the handshake succeeded.
 async fn initialize(
-    ep: Endpoint,
+    ep: Arc<Endpoint>,
     parts: Parts,
     request: crate::protocol::Request,
     mode: ResponseMode,
@@ -173,7 +187,7 @@ async fn initialize(
     let session = HttpSession::new(&ep.server, Owner::of(parts.extensions.get::<AccessToken>()));
     let id = request.id.clone();
     let mut extensions = parts.extensions;
-    extensions.insert(Headers::from_request(&parts.headers));
+    extensions.insert(Headers::from_owned(parts.headers));
     let Some(answer) = session
         .session
         .handle_request(request, Arc::new(NoOutbound), extensions)
@@ -197,11 +211,10 @@ async fn initialize(
     }
     let priming = (mode == ResponseMode::Sse
         && session.protocol_version() >= ProtocolVersion::V2025_11_25)
-        .then(|| session.next_event_id());
-    let (_, rx) = mpsc::channel(1);
+        .then(|| Priming::Id(session.next_event_id()));
     reply(
-        futures::future::ready(Some(answer)).boxed(),
-        rx,
+        futures::future::ready(Some(Written::from_value(&answer))).boxed(),
+        None,
         Reply {
             mode: if mode == ResponseMode::Sse {
                 mode
@@ -209,7 +222,7 @@ async fn initialize(
                 ResponseMode::Json
             },
             priming,
-            detach_until: None,
+            detach: false,
             cancel_on_drop: None,
             active: None,
             status: |_| StatusCode::OK,
@@ -221,7 +234,7 @@ async fn initialize(
 }
 
 /// GET: opens the session's stream for messages that belong to no request.
-pub(crate) async fn get(ep: Endpoint, parts: Parts) -> Response {
+pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
     if !Accept::from_headers(&parts.headers).sse {
         return response::refuse(
             StatusCode::NOT_ACCEPTABLE,
@@ -229,7 +242,8 @@ pub(crate) async fn get(ep: Endpoint, parts: Parts) -> Response {
             "Not Acceptable: the GET stream is text/event-stream; accept it",
         );
     }
-    let session = match find_session(&ep, &parts) {
+    let now = Instant::now();
+    let session = match find_session(&ep, &parts, now) {
         Ok(s) => s,
         Err(no) => return no.response(None),
     };
@@ -241,7 +255,7 @@ pub(crate) async fn get(ep: Endpoint, parts: Parts) -> Response {
             "Conflict: this session already has an open GET stream",
         );
     };
-    let active = session.activate();
+    let active = Arc::clone(&session).activate(now);
     let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25)
         .then(|| format!("{stream_no}-0"));
     let keep_alive = ep.options.sse_keep_alive;
@@ -273,7 +287,7 @@ pub(crate) async fn get(ep: Endpoint, parts: Parts) -> Response {
 }
 
 /// DELETE: ends the session.
-pub(crate) async fn delete(ep: Endpoint, parts: Parts) -> Response {
+pub(crate) async fn delete(ep: Arc<Endpoint>, parts: Parts) -> Response {
     let Some(sid) = session_id(&parts) else {
         return response::refuse(
             StatusCode::BAD_REQUEST,
@@ -284,7 +298,7 @@ pub(crate) async fn delete(ep: Endpoint, parts: Parts) -> Response {
     let token = parts.extensions.get::<AccessToken>();
     let owned = ep
         .sessions
-        .get(sid)
+        .get(sid, Instant::now())
         .is_some_and(|session| session.owner.admits(token));
     match owned.then(|| ep.sessions.remove(sid)).flatten() {
         Some(session) => {

@@ -6,22 +6,21 @@ use super::headers;
 use super::options::ResponseMode;
 use super::response::{self, stateless_response_status, stateless_status, Accept};
 use super::router::Endpoint;
-use super::sse::{reply, Reply};
+use super::sse::{reply, CallMessages, Reply};
 use crate::inject::Headers;
 use crate::protocol::Incoming;
 use crate::server::stateless::META_PROTOCOL_VERSION;
-use crate::transport::{ChannelOutbound, NoOutbound, Outbound};
+use crate::transport::{NoOutbound, Outbound};
 use axum::response::Response;
 use futures::FutureExt;
 use http::request::Parts;
 use http::StatusCode;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// Answers a POST of the stateless revision.
 pub(crate) async fn post(
-    ep: Endpoint,
+    ep: Arc<Endpoint>,
     parts: Parts,
     body: Result<Incoming, crate::protocol::Rejected>,
     mode: ResponseMode,
@@ -53,23 +52,33 @@ pub(crate) async fn post(
     };
     let mut extensions = parts.extensions;
     extensions.insert(Headers::from_owned(parts.headers));
-    let (tx, rx) = mpsc::channel(ep.options.sse_buffer);
-    let outbound: Arc<dyn Outbound> = match mode {
-        ResponseMode::Json => Arc::new(NoOutbound),
-        _ => Arc::new(ChannelOutbound(tx)),
+    // A request that set no log level gets no log messages: the call's
+    // stream drops them itself (no wrapper per call).
+    let sets_log_level = call.sets_log_level();
+    let (outbound, messages): (Arc<dyn Outbound>, _) = match mode {
+        ResponseMode::Json => (Arc::new(NoOutbound), None),
+        _ => {
+            let messages = if sets_log_level {
+                CallMessages::new(ep.options.sse_buffer)
+            } else {
+                CallMessages::without_log_messages(ep.options.sse_buffer)
+            };
+            (Arc::clone(&messages) as Arc<dyn Outbound>, Some(messages))
+        }
     };
     let token = CancellationToken::new();
+    // `NoOutbound` and the call's stream both drop log messages as needed.
     let run = call
-        .run(outbound, extensions, token.clone())
+        .run_written(outbound, true, extensions, token.clone())
         .map(Some)
         .boxed();
     reply(
         run,
-        rx,
+        messages,
         Reply {
             mode,
             priming: None,
-            detach_until: None,
+            detach: false,
             cancel_on_drop: Some(token.drop_guard()),
             active: None,
             status: stateless_response_status,

@@ -1,6 +1,6 @@
 //! Plain HTTP responses: JSON bodies, JSON-RPC errors with their status.
 
-use crate::protocol::jsonrpc::code;
+use crate::protocol::jsonrpc::{code, Written};
 use crate::protocol::{ErrorObject, RequestId};
 use axum::body::Body;
 use axum::response::Response;
@@ -10,7 +10,14 @@ use serde_json::{Map, Value};
 
 /// A JSON body with a status.
 pub(crate) fn json(status: StatusCode, value: &Value) -> Response {
-    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+    json_bytes(
+        status,
+        serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec()),
+    )
+}
+
+/// A body of JSON already written, with a status.
+pub(crate) fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response
@@ -68,13 +75,16 @@ pub(crate) fn stateless_status(code: i64) -> StatusCode {
 }
 
 /// The status of a stateless JSON-RPC response: 200 for a result.
-pub(crate) fn stateless_response_status(response: &Value) -> StatusCode {
-    response
-        .get("error")
-        .and_then(|e| e.get("code"))
-        .and_then(Value::as_i64)
-        .map_or(StatusCode::OK, stateless_status)
+pub(crate) fn stateless_response_status(response: &Written) -> StatusCode {
+    response.error_code.map_or(StatusCode::OK, stateless_status)
 }
+
+/// `Accept` values that accept both JSON and event streams, as the MCP SDKs
+/// send them.
+const COMMON_ACCEPTS: [&[u8]; 2] = [
+    b"application/json, text/event-stream",
+    b"text/event-stream, application/json",
+];
 
 /// What the client's `Accept` header allows.
 #[derive(Debug, Clone, Copy)]
@@ -98,10 +108,21 @@ impl Accept {
             sse: false,
         };
         for value in values {
-            let Ok(value) = value.to_str() else { continue };
-            for item in value.split(',') {
-                let media = item.split(';').next().unwrap_or("").trim();
-                let is = |m: &str| media.eq_ignore_ascii_case(m);
+            // What most clients send, recognized whole.
+            if COMMON_ACCEPTS.contains(&value.as_bytes()) {
+                accept.json = true;
+                accept.sse = true;
+                continue;
+            }
+            // Visible ASCII only, as `to_str` requires; so the only spaces
+            // around a media range are spaces and tabs.
+            if value.to_str().is_err() {
+                continue;
+            }
+            for item in value.as_bytes().split(|&b| b == b',') {
+                let media = item.split(|&b| b == b';').next().unwrap_or_default();
+                let media = media.trim_ascii();
+                let is = |m: &str| media.eq_ignore_ascii_case(m.as_bytes());
                 if is("*/*") {
                     accept.json = true;
                     accept.sse = true;
@@ -113,5 +134,44 @@ impl Accept {
             }
         }
         accept
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(values: &[&str]) -> (bool, bool) {
+        let mut headers = http::HeaderMap::new();
+        for v in values {
+            headers.append(http::header::ACCEPT, v.parse().unwrap());
+        }
+        let a = Accept::from_headers(&headers);
+        (a.json, a.sse)
+    }
+
+    #[test]
+    fn accept_reads_media_ranges() {
+        assert_eq!(accept(&[]), (true, true));
+        assert_eq!(
+            accept(&["application/json, text/event-stream"]),
+            (true, true)
+        );
+        assert_eq!(
+            accept(&["text/event-stream, application/json"]),
+            (true, true)
+        );
+        assert_eq!(
+            accept(&["Application/JSON;q=0.9 ,\tTEXT/event-stream"]),
+            (true, true)
+        );
+        assert_eq!(accept(&["application/json"]), (true, false));
+        assert_eq!(accept(&["text/event-stream"]), (false, true));
+        assert_eq!(accept(&["application/*"]), (true, false));
+        assert_eq!(accept(&["text/*"]), (false, true));
+        assert_eq!(accept(&["*/*"]), (true, true));
+        assert_eq!(accept(&["text/html", "application/json"]), (true, false));
+        assert_eq!(accept(&["text/html"]), (false, false));
+        assert_eq!(accept(&["application/jsonx"]), (false, false));
     }
 }

@@ -27,32 +27,31 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
-use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{HeaderName, HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{Method, StatusCode};
 use std::sync::Arc;
 
-/// Everything the endpoint needs, created with the router.
-#[derive(Clone)]
+/// Everything the endpoint needs, created with the router. Shared behind one
+/// `Arc`: axum clones the state for every request.
 pub(crate) struct Endpoint {
     pub(crate) server: Server,
-    pub(crate) options: Arc<HttpOptions>,
-    pub(crate) sessions: Arc<SessionStore>,
+    pub(crate) options: HttpOptions,
+    pub(crate) sessions: SessionStore,
 }
 
 /// The router serving `server` at `/` of wherever it is mounted.
 pub(crate) fn router(server: &Server, options: HttpOptions) -> Router {
     let endpoint = Endpoint {
         server: server.clone(),
-        sessions: Arc::new(SessionStore::new(
-            options.session_idle_timeout,
-            options.max_sessions,
-        )),
-        options: Arc::new(options),
+        sessions: SessionStore::new(options.session_idle_timeout, options.max_sessions),
+        options,
     };
-    Router::new().route("/", any(handle)).with_state(endpoint)
+    Router::new()
+        .route("/", any(handle))
+        .with_state(Arc::new(endpoint))
 }
 
-async fn handle(State(ep): State<Endpoint>, request: Request) -> Response {
+async fn handle(State(ep): State<Arc<Endpoint>>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
     if let Err(guard::Forbidden(message)) = guard::check(&ep.options, &parts) {
         tracing::warn!("{message}");
@@ -64,11 +63,13 @@ async fn handle(State(ep): State<Endpoint>, request: Request) -> Response {
             return refusal;
         }
     }
-    let stateless_header = protocol_header(&parts.headers)
-        .and_then(ProtocolVersion::parse)
+    // `Some(None)`: a header naming no revision this server knows.
+    let header_version = protocol_header(&parts.headers).map(ProtocolVersion::parse);
+    let stateless_header = header_version
+        .flatten()
         .is_some_and(ProtocolVersion::is_stateless);
     match parts.method {
-        Method::POST => post(ep, parts, body).await,
+        Method::POST => post(ep, parts, body, header_version).await,
         Method::GET | Method::DELETE if stateless_header => method_not_allowed(
             "Method Not Allowed: protocol revision 2026-07-28 has no GET stream and no sessions; POST requests",
             "POST",
@@ -89,13 +90,23 @@ fn method_not_allowed(message: &str, allow: &'static str) -> Response {
     r
 }
 
+/// The `MCP-Protocol-Version` header.
+const MCP_PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
+
 fn protocol_header(headers: &http::HeaderMap) -> Option<&str> {
-    headers
-        .get("mcp-protocol-version")
-        .map(|v| v.to_str().map(str::trim).unwrap_or("(not visible ASCII)"))
+    headers.get(MCP_PROTOCOL_VERSION).map(|v| {
+        v.to_str()
+            .map(str::trim_ascii)
+            .unwrap_or("(not visible ASCII)")
+    })
 }
 
-async fn post(ep: Endpoint, parts: http::request::Parts, body: Body) -> Response {
+async fn post(
+    ep: Arc<Endpoint>,
+    parts: http::request::Parts,
+    body: Body,
+    header_version: Option<Option<ProtocolVersion>>,
+) -> Response {
     let accept = Accept::from_headers(&parts.headers);
     if !accept.json && !accept.sse {
         return response::refuse(
@@ -105,11 +116,12 @@ async fn post(ep: Endpoint, parts: http::request::Parts, body: Body) -> Response
         );
     }
     if let Some(ct) = parts.headers.get(CONTENT_TYPE) {
-        let json = ct.to_str().is_ok_and(|ct| {
-            ct.split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
-        });
+        let json = ct.as_bytes() == b"application/json"
+            || ct.to_str().is_ok_and(|ct| {
+                ct.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !json {
             return response::refuse(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -155,8 +167,6 @@ async fn post(ep: Endpoint, parts: http::request::Parts, body: Body) -> Response
             return response::error(StatusCode::BAD_REQUEST, None, &rejected.error);
         }
     }
-    let header = protocol_header(&parts.headers);
-    let header_version = header.map(ProtocolVersion::parse);
     let stateless = header_version
         .flatten()
         .is_some_and(ProtocolVersion::is_stateless)
@@ -169,7 +179,7 @@ async fn post(ep: Endpoint, parts: http::request::Parts, body: Body) -> Response
         let mode = modern::effective_mode(ep.options.response_mode, accept);
         return modern::post(ep, parts, value, mode).await;
     }
-    if let (Some(requested), Some(None)) = (header, header_version) {
+    if let (Some(None), Some(requested)) = (header_version, protocol_header(&parts.headers)) {
         let mut supported: Vec<&str> = ProtocolVersion::SESSION_REVISIONS
             .iter()
             .map(|v| v.as_str())

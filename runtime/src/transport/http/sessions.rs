@@ -15,7 +15,7 @@ use crate::server::{Server, Session};
 use crate::transport::Outbound;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -46,15 +46,16 @@ impl SessionStore {
         }
     }
 
-    /// The live session with this id; an expired one is removed and not returned.
-    pub(crate) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
+    /// The live session with this id at `now`; an expired one is removed and
+    /// not returned.
+    pub(crate) fn get(&self, id: &str, now: Instant) -> Option<Arc<HttpSession>> {
         let session = self
             .sessions
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(id)
             .cloned()?;
-        if session.expired(Instant::now(), self.idle_timeout) {
+        if session.expired(now, self.idle_timeout) {
             self.remove(id);
             return None;
         }
@@ -90,7 +91,7 @@ impl SessionStore {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(id)?;
-        session.closed.cancel();
+        session.end();
         Some(session)
     }
 
@@ -116,7 +117,7 @@ impl SessionStore {
             let keep = !s.expired(now, self.idle_timeout);
             if !keep {
                 tracing::debug!(session = %s.id, "session expired after idling");
-                s.closed.cancel();
+                s.end();
             }
             keep
         });
@@ -166,6 +167,8 @@ pub(crate) struct HttpSession {
     pub(crate) session: Session,
     /// Cancelled when the session ends.
     pub(crate) closed: CancellationToken,
+    /// Whether it ended (`closed`, read without the token's lock).
+    ended: AtomicBool,
     pub(crate) standalone: Arc<Standalone>,
     created: Instant,
     /// Milliseconds after `created` of the last use.
@@ -185,6 +188,7 @@ impl HttpSession {
             id,
             owner,
             closed: CancellationToken::new(),
+            ended: AtomicBool::new(false),
             standalone,
             created: Instant::now(),
             last_seen: AtomicU64::new(0),
@@ -200,11 +204,17 @@ impl HttpSession {
             .unwrap_or(ProtocolVersion::V2025_03_26)
     }
 
-    /// Marks the session in use until the guard is dropped.
-    pub(crate) fn activate(self: &Arc<Self>) -> Active {
+    /// Marks the session in use (since `now`) until the guard is dropped.
+    pub(crate) fn activate(self: Arc<Self>, now: Instant) -> Active {
         self.active.fetch_add(1, Ordering::AcqRel);
-        self.touch();
-        Active(Arc::clone(self))
+        self.touch_at(now);
+        Active(self)
+    }
+
+    /// Ends the session: its GET stream closes and its running calls stop.
+    fn end(&self) {
+        self.ended.store(true, Ordering::Release);
+        self.closed.cancel();
     }
 
     /// A new stream number, unique in the session.
@@ -218,12 +228,16 @@ impl HttpSession {
     }
 
     fn touch(&self) {
-        let ms = self.created.elapsed().as_millis() as u64;
+        self.touch_at(Instant::now());
+    }
+
+    fn touch_at(&self, now: Instant) {
+        let ms = now.saturating_duration_since(self.created).as_millis() as u64;
         self.last_seen.fetch_max(ms, Ordering::AcqRel);
     }
 
     fn expired(&self, now: Instant, idle_timeout: Duration) -> bool {
-        if self.closed.is_cancelled() {
+        if self.ended.load(Ordering::Acquire) {
             return true;
         }
         if self.active.load(Ordering::Acquire) > 0 {
@@ -236,6 +250,13 @@ impl HttpSession {
 
 /// Keeps a session from idling out while a request runs or a stream is open.
 pub(crate) struct Active(Arc<HttpSession>);
+
+impl Active {
+    /// The session kept active.
+    pub(crate) fn session(&self) -> &HttpSession {
+        &self.0
+    }
+}
 
 impl Drop for Active {
     fn drop(&mut self) {

@@ -9,19 +9,25 @@
 //! `notifications/cancelled`; a dropped connection is not a cancellation).
 
 use super::options::ResponseMode;
-use super::response::{empty, json};
+use super::response::{empty, json_bytes};
 use super::sessions::Active;
+use crate::protocol::jsonrpc::Written;
+use crate::transport::Outbound;
 use axum::body::{Body, Bytes};
 use axum::response::Response;
 use futures::future::BoxFuture;
+use futures::task::AtomicWaker;
 use http::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use http::StatusCode;
 use serde_json::Value;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
-use tokio_util::sync::{CancellationToken, DropGuard};
+use tokio_util::sync::DropGuard;
 
 /// Frames waiting for a slow client, per stream (the call's own messages are
 /// bounded separately, by `HttpOptions::sse_buffer`).
@@ -33,10 +39,21 @@ pub(crate) const X_ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-acce
 /// One message as an SSE event.
 pub(crate) fn event(message: &Value) -> Bytes {
     let mut buf = Vec::with_capacity(128);
-    buf.extend_from_slice(b"event: message\ndata: ");
+    buf.extend_from_slice(EVENT_START);
     if serde_json::to_writer(&mut buf, message).is_err() {
         buf.extend_from_slice(b"null");
     }
+    buf.extend_from_slice(b"\n\n");
+    Bytes::from(buf)
+}
+
+const EVENT_START: &[u8] = b"event: message\ndata: ";
+
+/// One message already written as JSON, as an SSE event.
+fn event_bytes(json: &[u8]) -> Bytes {
+    let mut buf = Vec::with_capacity(EVENT_START.len() + json.len() + 2);
+    buf.extend_from_slice(EVENT_START);
+    buf.extend_from_slice(json);
     buf.extend_from_slice(b"\n\n");
     Bytes::from(buf)
 }
@@ -90,74 +107,256 @@ impl KeepAlive {
     }
 }
 
+/// The notifications of one call, on their way to its response.
+///
+/// Most calls send none, so the channel is made when the call sends its
+/// first message: a call answered with plain JSON costs one small allocation
+/// here, not a channel. Once the response is finished, what the call still
+/// sends is dropped (and logged), as a closed channel would.
+pub(crate) struct CallMessages {
+    capacity: usize,
+    slot: Mutex<Slot>,
+    /// Whether the call sent anything (the channel exists).
+    opened: AtomicBool,
+    /// The response waiting for the first message (or the call's end).
+    waiting: AtomicWaker,
+    /// Drops `notifications/message` (a stateless request that set no log level).
+    without_log_messages: bool,
+}
+
+enum Slot {
+    /// Nothing sent yet.
+    Unopened,
+    /// The channel, and its receiver until the response takes it.
+    Open(mpsc::Sender<Value>, Option<mpsc::Receiver<Value>>),
+    /// The response is finished.
+    Closed,
+}
+
+impl CallMessages {
+    /// Room for `capacity` messages the client has not read yet.
+    pub(crate) fn new(capacity: usize) -> Arc<CallMessages> {
+        Self::build(capacity, false)
+    }
+
+    /// [`new`](Self::new), dropping the call's log messages.
+    pub(crate) fn without_log_messages(capacity: usize) -> Arc<CallMessages> {
+        Self::build(capacity, true)
+    }
+
+    fn build(capacity: usize, without_log_messages: bool) -> Arc<CallMessages> {
+        Arc::new(CallMessages {
+            capacity: capacity.max(1),
+            slot: Mutex::new(Slot::Unopened),
+            opened: AtomicBool::new(false),
+            waiting: AtomicWaker::new(),
+            without_log_messages,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn is_opened(&self) -> bool {
+        self.opened.load(Ordering::Acquire)
+    }
+
+    /// The receiver of the channel the call opened, if it sent anything.
+    fn take_receiver(&self) -> Option<mpsc::Receiver<Value>> {
+        match &mut *self.lock() {
+            Slot::Open(_, rx) => rx.take(),
+            _ => None,
+        }
+    }
+
+    /// The receiver, opening the channel if the call has sent nothing yet.
+    fn receiver(&self) -> mpsc::Receiver<Value> {
+        let mut slot = self.lock();
+        match &mut *slot {
+            Slot::Open(_, rx) => rx.take(),
+            _ => None,
+        }
+        .unwrap_or_else(|| {
+            let (tx, rx) = mpsc::channel(self.capacity);
+            *slot = Slot::Open(tx, None);
+            self.opened.store(true, Ordering::Release);
+            rx
+        })
+    }
+
+    /// Drops what the call sends from now on.
+    fn close(&self) {
+        *self.lock() = Slot::Closed;
+    }
+}
+
+impl Outbound for CallMessages {
+    fn send(&self, message: Value) {
+        if self.without_log_messages
+            && message.get("method").and_then(Value::as_str) == Some("notifications/message")
+        {
+            return;
+        }
+        let mut slot = self.lock();
+        if let Slot::Unopened = &*slot {
+            let (tx, rx) = mpsc::channel(self.capacity);
+            *slot = Slot::Open(tx, Some(rx));
+            self.opened.store(true, Ordering::Release);
+            self.waiting.wake();
+        }
+        match &*slot {
+            Slot::Open(tx, _) => {
+                if let Err(e) = tx.try_send(message) {
+                    tracing::warn!("dropped an outgoing message: {e}");
+                }
+            }
+            _ => tracing::warn!("dropped an outgoing message: channel closed"),
+        }
+    }
+}
+
+/// Where the id of a priming event comes from.
+pub(crate) enum Priming {
+    /// This id.
+    Id(String),
+    /// The next event id of the session the reply keeps [`active`](Reply::active),
+    /// taken only if the answer is a stream.
+    Next,
+}
+
+impl Priming {
+    fn id(self, active: Option<&Active>) -> Option<String> {
+        match self {
+            Priming::Id(id) => Some(id),
+            Priming::Next => active.map(|a| a.session().next_event_id()),
+        }
+    }
+}
+
 /// How one call is answered.
 pub(crate) struct Reply {
     /// JSON, SSE, or JSON unless the call sends notifications first.
     pub(crate) mode: ResponseMode,
-    /// The id of a priming event to open the stream with (2025-11-25).
-    pub(crate) priming: Option<String>,
-    /// Legacy: the call outlives a disconnect, until this session token.
-    /// `None` (stateless): a disconnect cancels the call.
-    pub(crate) detach_until: Option<CancellationToken>,
+    /// The priming event to open a stream with (2025-11-25).
+    pub(crate) priming: Option<Priming>,
+    /// Legacy: the call outlives a disconnect, until the session the reply
+    /// keeps [`active`](Reply::active) ends. `false` (stateless): a
+    /// disconnect cancels the call.
+    pub(crate) detach: bool,
     /// Cancels the call's token when the response (or the handler) is dropped.
     pub(crate) cancel_on_drop: Option<DropGuard>,
     /// Keeps the session alive while the call runs.
     pub(crate) active: Option<Active>,
     /// The status of a JSON response.
-    pub(crate) status: fn(&Value) -> StatusCode,
+    pub(crate) status: fn(&Written) -> StatusCode,
     /// Headers to add (such as `Mcp-Session-Id`).
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     /// Comment lines on an idle stream.
     pub(crate) keep_alive: Option<Duration>,
 }
 
+/// Closes a call's messages when the response is done with them, however it
+/// ends (unless a stream took their receiver).
+struct CloseOnDrop(Option<Arc<CallMessages>>);
+
+impl CloseOnDrop {
+    fn messages(&self) -> &CallMessages {
+        self.0.as_deref().unwrap_or_else(|| unreachable!())
+    }
+
+    /// Hands the receiver over to a stream, which closes it when it ends.
+    fn into_receiver(mut self) -> mpsc::Receiver<Value> {
+        let messages = self.0.take().unwrap_or_else(|| unreachable!());
+        messages.receiver()
+    }
+}
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        if let Some(messages) = &self.0 {
+            messages.close();
+        }
+    }
+}
+
 /// Runs `call` (whose notifications arrive on `messages`) and answers it as
 /// `reply` says. A call that returns `None` (cancelled by the client) gets an
 /// empty 202 (JSON) or an empty stream.
 pub(crate) async fn reply(
-    mut call: BoxFuture<'static, Option<Value>>,
-    mut messages: mpsc::Receiver<Value>,
+    mut call: BoxFuture<'static, Option<Written>>,
+    messages: Option<Arc<CallMessages>>,
     reply: Reply,
 ) -> Response {
     let mut pending = Vec::new();
-    match reply.mode {
-        ResponseMode::Json => {
+    let receiver = match (reply.mode, messages) {
+        (ResponseMode::Json, messages) | (ResponseMode::Auto, messages @ None) => {
+            let _close = CloseOnDrop(messages);
             let outcome = call.await;
             return finish_json(outcome, reply);
         }
-        ResponseMode::Auto => {
-            tokio::select! {
-                biased;
-                Some(first) = messages.recv() => pending.push(first),
-                outcome = &mut call => {
-                    while let Ok(m) = messages.try_recv() {
+        (ResponseMode::Auto, messages @ Some(_)) => {
+            let close = CloseOnDrop(messages);
+            // The call's first message, or its end, whichever comes first
+            // (a message sent in the poll that ended the call is found below).
+            let first = std::future::poll_fn(|cx| {
+                let messages = close.messages();
+                messages.waiting.register(cx.waker());
+                if messages.is_opened() {
+                    return Poll::Ready(None);
+                }
+                match call.as_mut().poll(cx) {
+                    Poll::Ready(outcome) => Poll::Ready(Some(outcome)),
+                    Poll::Pending if messages.is_opened() => Poll::Ready(None),
+                    Poll::Pending => Poll::Pending,
+                }
+            })
+            .await;
+            match first {
+                None => {
+                    let mut rx = close.into_receiver();
+                    while let Ok(m) = rx.try_recv() {
                         pending.push(m);
                     }
-                    if pending.is_empty() {
+                    Some(rx)
+                }
+                Some(outcome) => {
+                    let sent = close.messages().take_receiver();
+                    drop(close);
+                    let Some(mut rx) = sent else {
                         return finish_json(outcome, reply);
+                    };
+                    while let Ok(m) = rx.try_recv() {
+                        pending.push(m);
                     }
                     let mut frames = Vec::with_capacity(pending.len() + 2);
-                    if let Some(id) = &reply.priming {
-                        frames.push(priming(id));
+                    if let Some(id) = reply.priming.and_then(|p| p.id(reply.active.as_ref())) {
+                        frames.push(priming(&id));
                     }
                     frames.extend(pending.iter().map(event));
-                    frames.extend(outcome.as_ref().map(event));
+                    frames.extend(outcome.as_ref().map(|w| event_bytes(&w.json)));
                     let body = futures::stream::iter(frames.into_iter().map(Ok::<_, Infallible>));
-                    return with_headers(sse_headers(Response::new(Body::from_stream(body))), reply.headers);
+                    return with_headers(
+                        sse_headers(Response::new(Body::from_stream(body))),
+                        reply.headers,
+                    );
                 }
             }
         }
-        ResponseMode::Sse => {}
-    }
+        (_, messages) => messages.map(|m| m.receiver()),
+    };
     let (tx, rx) = mpsc::channel(FRAME_BUFFER);
     let headers = reply.headers.clone();
-    tokio::spawn(pump(call, messages, pending, tx, reply));
+    tokio::spawn(pump(call, receiver, pending, tx, reply));
     with_headers(stream_response(rx), headers)
 }
 
-fn finish_json(outcome: Option<Value>, reply: Reply) -> Response {
+fn finish_json(outcome: Option<Written>, reply: Reply) -> Response {
     let response = match outcome {
-        Some(response) => json((reply.status)(&response), &response),
+        Some(response) => {
+            let status = (reply.status)(&response);
+            json_bytes(status, response.json)
+        }
         None => empty(StatusCode::ACCEPTED),
     };
     with_headers(response, reply.headers)
@@ -172,25 +371,24 @@ fn with_headers(mut response: Response, headers: Vec<(HeaderName, HeaderValue)>)
 
 /// Streams a call: priming event, notifications as they come, the result last.
 async fn pump(
-    mut call: BoxFuture<'static, Option<Value>>,
-    mut messages: mpsc::Receiver<Value>,
+    mut call: BoxFuture<'static, Option<Written>>,
+    messages: Option<mpsc::Receiver<Value>>,
     pending: Vec<Value>,
     frames: mpsc::Sender<Bytes>,
     reply: Reply,
 ) {
     let Reply {
         priming: priming_id,
-        detach_until,
+        detach,
         cancel_on_drop,
         active,
         keep_alive,
         ..
     } = reply;
-    let _active = active;
     let _cancel_on_drop = cancel_on_drop;
     let mut keep_alive = KeepAlive::new(keep_alive);
     let mut connected = true;
-    if let Some(id) = priming_id {
+    if let Some(id) = priming_id.and_then(|p| p.id(active.as_ref())) {
         connected = frames.send(priming(&id)).await.is_ok();
     }
     for m in &pending {
@@ -199,23 +397,26 @@ async fn pump(
         }
         connected = frames.send(event(m)).await.is_ok();
     }
-    let mut messages_open = true;
+    let mut messages_open = messages.is_some();
+    let mut messages = messages;
     while connected {
         tokio::select! {
             biased;
             _ = frames.closed() => connected = false,
-            m = messages.recv(), if messages_open => match m {
+            m = recv(&mut messages), if messages_open => match m {
                 Some(m) => connected = frames.send(event(&m)).await.is_ok(),
                 None => messages_open = false,
             },
             outcome = &mut call => {
-                while let Ok(m) = messages.try_recv() {
-                    if frames.send(event(&m)).await.is_err() {
-                        return;
+                if let Some(messages) = &mut messages {
+                    while let Ok(m) = messages.try_recv() {
+                        if frames.send(event(&m)).await.is_err() {
+                            return;
+                        }
                     }
                 }
                 if let Some(response) = outcome {
-                    let _ = frames.send(event(&response)).await;
+                    let _ = frames.send(event_bytes(&response.json)).await;
                 }
                 return;
             }
@@ -225,15 +426,26 @@ async fn pump(
         }
     }
     // The client went away before the result.
-    match detach_until {
+    let session_closed = active
+        .as_ref()
+        .filter(|_| detach)
+        .map(|a| &a.session().closed);
+    match session_closed {
         None => tracing::debug!("the client closed the response stream; the call is cancelled"),
         Some(session_closed) => loop {
             // Runs the call to its end; its messages have nowhere to go.
             tokio::select! {
                 _ = &mut call => break,
                 _ = session_closed.cancelled() => break,
-                m = messages.recv(), if messages_open => messages_open = m.is_some(),
+                m = recv(&mut messages), if messages_open => messages_open = m.is_some(),
             }
         },
+    }
+}
+
+async fn recv(messages: &mut Option<mpsc::Receiver<Value>>) -> Option<Value> {
+    match messages {
+        Some(rx) => rx.recv().await,
+        None => None,
     }
 }
