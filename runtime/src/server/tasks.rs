@@ -9,7 +9,7 @@ use crate::inject::{CallScope, LogLevelFilter};
 use crate::input::{InputChannel, InputError, InputRequest, InputSource, SessionInput, TaskInput};
 use crate::protocol::jsonrpc::{code, json_type_name};
 use crate::protocol::{ErrorObject, RequestId, TaskSupport};
-use crate::task::engine::{Execute, Link};
+use crate::task::engine::{unknown_task, Execute, Link};
 use crate::task::wire::{self, TASKS_EXTENSION};
 use crate::task::{
     InputAnswer, Owner, Snapshot, TaskHandle, TaskJob, TaskOutcome, TaskRecord, TaskStatus,
@@ -353,14 +353,14 @@ impl Server {
             .follow(record.id())
             .await
             .map_err(|e| ErrorObject::internal(e.to_string()))?
-            .ok_or_else(|| unknown_task_error(id))?;
+            .ok_or_else(|| unknown_task(id))?;
         let mut asked: HashSet<String> = HashSet::new();
         let mut answers = FuturesUnordered::new();
         loop {
             tokio::select! {
                 update = updates.next() => {
                     let Some(record) = update else {
-                        return Err(unknown_task_error(id));
+                        return Err(unknown_task(id));
                     };
                     if record.status().is_terminal() {
                         return Ok(record);
@@ -399,12 +399,6 @@ impl Server {
             }
         }
     }
-}
-
-fn unknown_task_error(id: &str) -> ErrorObject {
-    ErrorObject::invalid_params(format!(
-        "Invalid params: no task {id:?} (unknown, expired, or not created by this caller)"
-    ))
 }
 
 /// Runs a server's tasks: restores the scope from the snapshot and calls the

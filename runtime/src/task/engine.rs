@@ -219,7 +219,7 @@ pub struct TaskEngine {
 
 /// The error for a task id the caller may not see: unknown, expired and
 /// foreign ids get exactly the same answer, so it tells nothing.
-fn unknown_task(id: &str) -> ErrorObject {
+pub(crate) fn unknown_task(id: &str) -> ErrorObject {
     ErrorObject::invalid_params(format!(
         "Invalid params: no task {id:?} (unknown, expired, or not created by this caller)"
     ))
