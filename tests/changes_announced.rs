@@ -40,6 +40,20 @@ async fn server() -> Server {
         .unwrap()
 }
 
+/// POSTs a `subscriptions/listen` request and returns the streaming response.
+async fn open_listen(url: &str, body: Value) -> reqwest::Response {
+    http_support::client()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "subscriptions/listen")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn next(client: &Client) -> Value {
     tokio::time::timeout(Duration::from_secs(5), client.next_notification())
         .await
@@ -96,16 +110,7 @@ async fn a_listen_stream_is_acknowledged_then_filtered_and_tagged() {
         "_meta": http_support::meta(),
         "notifications": {"toolsListChanged": true, "promptsListChanged": true,
             "resourceSubscriptions": ["test://watched"]}}});
-    let mut res = http_support::client()
-        .post(&url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2026-07-28")
-        .header("mcp-method", "subscriptions/listen")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
+    let mut res = open_listen(&url, body).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/event-stream");
     let mut seen: Vec<Value> = Vec::new();
@@ -179,16 +184,7 @@ async fn shutdown_ends_a_listen_stream_with_its_result() {
     let base = spawn(ferrymcp::transport::http::Router::new().nest("/mcp", server.router())).await;
     let body = json!({"jsonrpc": "2.0", "id": 42, "method": "subscriptions/listen", "params": {
         "_meta": http_support::meta(), "notifications": {"toolsListChanged": true}}});
-    let mut res = http_support::client()
-        .post(format!("{base}/mcp"))
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2026-07-28")
-        .header("mcp-method", "subscriptions/listen")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
+    let mut res = open_listen(&format!("{base}/mcp"), body).await;
     let mut body = String::new();
     let mut shut = false;
     tokio::time::timeout(Duration::from_secs(10), async {
