@@ -364,3 +364,30 @@ async fn a_stateless_client_without_the_capability_gets_400_and_32021() {
     );
     assert_eq!(reply.json()["id"], 1);
 }
+
+#[tokio::test]
+async fn a_json_only_call_with_no_get_stream_fails_its_question_at_once() {
+    let url = serve().await;
+    let session = open(&url, "2025-11-25", json!({"elicitation": {}})).await;
+    let reply = http_support::client()
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .body(
+            json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                "params": {"name": "one_round", "arguments": {}}})
+            .to_string(),
+        )
+        .send();
+    let reply = tokio::time::timeout(Duration::from_secs(10), reply)
+        .await
+        .expect("answered at once, not left waiting")
+        .unwrap();
+    assert_eq!(reply.headers()["content-type"], "application/json");
+    let body: Value = serde_json::from_str(&reply.text().await.unwrap()).unwrap();
+    assert_eq!(body["result"]["isError"], true, "{body}");
+    let text = body["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("no stream reaches the client"), "{text}");
+}

@@ -92,6 +92,12 @@ impl InputChannel for SessionInput {
         _key: Option<&str>,
         request: InputRequest,
     ) -> BoxFuture<'static, Result<Value, InputError>> {
+        if !self.outbound.reaches_client() {
+            return futures::future::ready(Err(InputError::Unavailable(
+                "no stream reaches the client: this call is answered as plain JSON and the session has no GET stream open (accept text/event-stream, or open the GET stream)".into(),
+            )))
+            .boxed();
+        }
         let (waiting, answer) = self.pending.register();
         let mut params = match request.params {
             Value::Object(m) => m,
@@ -173,9 +179,10 @@ mod tests {
     async fn cancellation_ends_the_wait_and_forgets_the_request() {
         let pending = Arc::new(PendingRequests::new());
         let cancellation = CancellationToken::new();
+        let (tx, _rx) = mpsc::channel(4);
         let input = SessionInput {
             pending: Arc::clone(&pending),
-            outbound: Arc::new(crate::transport::NoOutbound),
+            outbound: Arc::new(ChannelOutbound(tx)),
             cancellation: cancellation.clone(),
             related_task: None,
         };
@@ -190,5 +197,30 @@ mod tests {
         cancellation.cancel();
         assert_eq!(asked.await, Err(InputError::Cancelled));
         assert_eq!(pending.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_question_with_no_way_to_the_client_fails_at_once() {
+        let pending = Arc::new(PendingRequests::new());
+        let input = SessionInput {
+            pending: Arc::clone(&pending),
+            outbound: Arc::new(crate::transport::NoOutbound),
+            cancellation: CancellationToken::new(),
+            related_task: None,
+        };
+        let asked = input
+            .ask(
+                None,
+                InputRequest {
+                    method: "elicitation/create".into(),
+                    params: json!({}),
+                },
+            )
+            .await;
+        assert!(
+            matches!(&asked, Err(InputError::Unavailable(m)) if m.contains("no stream reaches the client")),
+            "{asked:?}"
+        );
+        assert_eq!(pending.len(), 0, "nothing waits");
     }
 }

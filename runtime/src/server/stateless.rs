@@ -606,6 +606,10 @@ impl Outbound for NoLogMessages {
             self.0.send(message);
         }
     }
+
+    fn reaches_client(&self) -> bool {
+        self.0.reaches_client()
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,12 @@ use tokio::sync::mpsc;
 pub trait Outbound: Send + Sync + 'static {
     /// Sends one JSON-RPC message.
     fn send(&self, message: Value);
+
+    /// Whether a message sent now can reach the client (a question to the
+    /// client fails at once when it cannot, instead of waiting forever).
+    fn reaches_client(&self) -> bool {
+        true
+    }
 }
 
 /// An [`Outbound`] that feeds a bounded channel.
@@ -22,6 +28,10 @@ impl Outbound for ChannelOutbound {
             tracing::warn!("dropped an outgoing message: {e}");
         }
     }
+
+    fn reaches_client(&self) -> bool {
+        !self.0.is_closed()
+    }
 }
 
 /// An [`Outbound`] that discards everything (a call with no way to reach the client).
@@ -30,4 +40,8 @@ pub struct NoOutbound;
 
 impl Outbound for NoOutbound {
     fn send(&self, _message: Value) {}
+
+    fn reaches_client(&self) -> bool {
+        false
+    }
 }

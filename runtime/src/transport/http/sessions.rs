@@ -305,6 +305,11 @@ impl Outbound for Standalone {
             None => tracing::debug!("dropped a message: no GET stream is open"),
         }
     }
+
+    fn reaches_client(&self) -> bool {
+        let slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        slot.as_ref().is_some_and(|(_, tx)| !tx.is_closed())
+    }
 }
 
 #[cfg(test)]

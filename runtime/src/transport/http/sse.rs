@@ -214,6 +214,10 @@ impl Outbound for CallMessages {
             _ => tracing::warn!("dropped an outgoing message: channel closed"),
         }
     }
+
+    fn reaches_client(&self) -> bool {
+        !matches!(&*self.lock(), Slot::Closed)
+    }
 }
 
 /// Where the id of a priming event comes from.
