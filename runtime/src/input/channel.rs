@@ -1,5 +1,5 @@
-//! The channel a call's questions travel on; one per call, chosen by the
-//! transport and revision (see the module docs of [`input`](super)).
+//! The channel a call's questions travel on, chosen by the transport and
+//! revision (see the module docs of [`input`](super)).
 
 use super::{InputError, InputRequest, MrtrInput, PendingRequests, SessionInput, TaskInput};
 use crate::transport::Outbound;
@@ -9,37 +9,12 @@ use serde_json::Value;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// Delivers one question to the client and resolves with its result.
-pub(crate) trait InputChannel: Send + Sync + 'static {
-    /// Asks `request`; resolves with the client's result object. `key`
-    /// names the question in `inputRequests` (channels that need names
-    /// number unnamed questions: `elicitation-1`, `sampling-2`, ...).
-    fn ask(
-        &self,
-        key: Option<&str>,
-        request: InputRequest,
-    ) -> BoxFuture<'static, Result<Value, InputError>>;
-}
-
 /// The key of a question: the one the tool gave, or the capability and the
 /// question's number in the call.
 pub(crate) fn question_key(key: Option<&str>, request: &InputRequest, n: u32) -> String {
     match key {
         Some(key) => key.to_owned(),
         None => format!("{}-{n}", request.capability()),
-    }
-}
-
-/// The channel of a call that cannot reach its client; says why.
-pub(crate) struct NoInput(pub(crate) &'static str);
-
-impl InputChannel for NoInput {
-    fn ask(
-        &self,
-        _key: Option<&str>,
-        _request: InputRequest,
-    ) -> BoxFuture<'static, Result<Value, InputError>> {
-        futures::future::ready(Err(InputError::Unavailable(self.0.into()))).boxed()
     }
 }
 
@@ -58,7 +33,9 @@ pub(crate) enum InputSource {
 }
 
 impl InputSource {
-    /// Asks `request` for a call whose messages go to `outbound`.
+    /// Asks `request` for a call whose messages go to `outbound`; resolves
+    /// with the client's result object. `key` names the question in
+    /// `inputRequests` (unnamed ones are numbered: `elicitation-1`, ...).
     pub(crate) fn ask(
         &self,
         outbound: &Arc<dyn Outbound>,
@@ -67,14 +44,16 @@ impl InputSource {
         request: InputRequest,
     ) -> BoxFuture<'static, Result<Value, InputError>> {
         match self {
-            InputSource::None(why) => NoInput(why).ask(key, request),
+            InputSource::None(why) => {
+                futures::future::ready(Err(InputError::Unavailable((*why).into()))).boxed()
+            }
             InputSource::Session(pending) => SessionInput {
                 pending: Arc::clone(pending),
                 outbound: Arc::clone(outbound),
                 cancellation: cancellation.clone(),
                 related_task: None,
             }
-            .ask(key, request),
+            .ask(request),
             InputSource::Mrtr(mrtr) => mrtr.ask(key, request),
             InputSource::Task(task) => task.ask(key, request),
         }

@@ -34,7 +34,7 @@ pub use question::Question;
 pub use sample::{Root, SamplingMessage, SamplingRequest, SamplingResponse};
 pub use state::RequestStateKey;
 
-pub(crate) use channel::{InputChannel, InputSource};
+pub(crate) use channel::InputSource;
 pub(crate) use mrtr::{run_with_input, Gate, MrtrInput};
 pub(crate) use pending::{PendingRequests, SessionInput};
 pub(crate) use task::TaskInput;

@@ -5,7 +5,7 @@
 
 use super::channel::question_key;
 use super::state::{RequestState, RequestStateKey, StateBinding};
-use super::{InputChannel, InputError, InputRequest};
+use super::{InputError, InputRequest};
 use crate::protocol::jsonrpc::json_type_name;
 use crate::protocol::ErrorObject;
 use futures::future::BoxFuture;
@@ -140,10 +140,10 @@ impl MrtrInput {
         result.insert("requestState".into(), Value::String(key.seal(&state)));
         Value::Object(result)
     }
-}
 
-impl InputChannel for MrtrInput {
-    fn ask(
+    /// Answers `request` from the request's answers, or records it for this
+    /// round's `InputRequiredResult` and never resolves.
+    pub(crate) fn ask(
         &self,
         key: Option<&str>,
         request: InputRequest,

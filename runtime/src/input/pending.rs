@@ -1,7 +1,7 @@
 //! Server-to-client requests of a session: each gets a fresh id, goes out on
 //! the call's stream, and waits for the response with that id.
 
-use super::{InputChannel, InputError, InputRequest};
+use super::{InputError, InputRequest};
 use crate::protocol::jsonrpc;
 use crate::protocol::{ErrorObject, PeerResponse, RequestId};
 use crate::task::wire::META_RELATED_TASK;
@@ -86,10 +86,10 @@ pub(crate) struct SessionInput {
     pub(crate) related_task: Option<String>,
 }
 
-impl InputChannel for SessionInput {
-    fn ask(
+impl SessionInput {
+    /// Sends `request` and resolves with the client's result.
+    pub(crate) fn ask(
         &self,
-        _key: Option<&str>,
         request: InputRequest,
     ) -> BoxFuture<'static, Result<Value, InputError>> {
         if !self.outbound.reaches_client() {
@@ -152,13 +152,10 @@ mod tests {
             cancellation: CancellationToken::new(),
             related_task: Some("t1".into()),
         };
-        let asked = input.ask(
-            None,
-            InputRequest {
-                method: "roots/list".into(),
-                params: json!({}),
-            },
-        );
+        let asked = input.ask(InputRequest {
+            method: "roots/list".into(),
+            params: json!({}),
+        });
         let sent = rx.recv().await.unwrap();
         assert_eq!(sent["method"], "roots/list");
         assert_eq!(sent["params"]["_meta"][META_RELATED_TASK]["taskId"], "t1");
@@ -186,13 +183,10 @@ mod tests {
             cancellation: cancellation.clone(),
             related_task: None,
         };
-        let asked = input.ask(
-            None,
-            InputRequest {
-                method: "elicitation/create".into(),
-                params: json!({}),
-            },
-        );
+        let asked = input.ask(InputRequest {
+            method: "elicitation/create".into(),
+            params: json!({}),
+        });
         assert_eq!(pending.len(), 1);
         cancellation.cancel();
         assert_eq!(asked.await, Err(InputError::Cancelled));
@@ -209,13 +203,10 @@ mod tests {
             related_task: None,
         };
         let asked = input
-            .ask(
-                None,
-                InputRequest {
-                    method: "elicitation/create".into(),
-                    params: json!({}),
-                },
-            )
+            .ask(InputRequest {
+                method: "elicitation/create".into(),
+                params: json!({}),
+            })
             .await;
         assert!(
             matches!(&asked, Err(InputError::Unavailable(m)) if m.contains("no stream reaches the client")),

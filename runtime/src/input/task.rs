@@ -5,7 +5,7 @@
 //! them.
 
 use super::channel::question_key;
-use super::{InputChannel, InputError, InputRequest};
+use super::{InputError, InputRequest};
 use crate::task::engine::TaskEngine;
 use crate::task::{InputAnswer, TaskHandle, TaskId, Transition};
 use futures::future::BoxFuture;
@@ -34,8 +34,10 @@ impl TaskInput {
     }
 }
 
-impl InputChannel for TaskInput {
-    fn ask(
+impl TaskInput {
+    /// Stores `request` with the task (`input_required`) and resolves with
+    /// the client's answer.
+    pub(crate) fn ask(
         &self,
         key: Option<&str>,
         request: InputRequest,

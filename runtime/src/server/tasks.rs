@@ -6,7 +6,7 @@ use super::methods::{opt_str, req_str, RequestContext};
 use super::{Server, ServerInner};
 use crate::auth::AccessToken;
 use crate::inject::{CallScope, LogLevelFilter};
-use crate::input::{InputChannel, InputError, InputRequest, InputSource, SessionInput, TaskInput};
+use crate::input::{InputError, InputRequest, InputSource, SessionInput, TaskInput};
 use crate::protocol::jsonrpc::{code, json_type_name};
 use crate::protocol::{ErrorObject, RequestId, TaskSupport};
 use crate::task::engine::{unknown_task, Execute, Link};
@@ -381,7 +381,7 @@ impl Server {
                             params: request.get("params").cloned().unwrap_or_else(|| Value::Object(Map::new())),
                         };
                         let key = key.clone();
-                        answers.push(async move { (key, input.ask(None, request).await) });
+                        answers.push(async move { (key, input.ask(request).await) });
                     }
                 }
                 Some((key, answer)) = answers.next() => {
