@@ -106,7 +106,7 @@ async fn stateless(server: &Server, method: &str, mut params: Value, caps: Value
     let request = Request {
         id: RequestId::Number(1),
         method: method.into(),
-        params: Some(params),
+        params: Some(params.into()),
     };
     let call = server.prepare_stateless(request).unwrap();
     let (tx, _rx) = tokio::sync::mpsc::channel(16);
@@ -206,7 +206,7 @@ async fn listen_stream_messages_follow_the_2026_schema() {
         .prepare_stateless(Request {
             id: RequestId::String("sub".into()),
             method: "subscriptions/listen".into(),
-            params: Some(params),
+            params: Some(params.into()),
         })
         .unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);

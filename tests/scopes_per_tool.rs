@@ -69,7 +69,7 @@ async fn send(session: &Session, method: &str, params: Value, token: Option<Acce
     let request = Request {
         id: RequestId::Number(1),
         method: method.into(),
-        params: params.as_object().cloned(),
+        params: params.as_object().cloned().map(Into::into),
     };
     session
         .handle_request(request, Arc::new(NoOutbound), extensions)

@@ -148,7 +148,8 @@ async fn task_with_token(client: &Client, tool: &str, token: ferrymcp::AccessTok
         method: "tools/call".into(),
         params: json!({"name": tool, "arguments": {}, "task": {}})
             .as_object()
-            .cloned(),
+            .cloned()
+            .map(Into::into),
     };
     let response = client
         .session()
@@ -179,7 +180,7 @@ async fn a_token_that_expired_before_the_task_ran_is_absent_or_fails_the_task() 
         let request = Request {
             id: RequestId::String(format!("result-{id}")),
             method: "tasks/result".into(),
-            params: json!({"taskId": id}).as_object().cloned(),
+            params: json!({"taskId": id}).as_object().cloned().map(Into::into),
         };
         let session = client.session().clone();
         async move {

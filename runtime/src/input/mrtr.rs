@@ -7,7 +7,7 @@ use super::channel::question_key;
 use super::state::{RequestState, RequestStateKey, StateBinding};
 use super::{InputError, InputRequest};
 use crate::protocol::jsonrpc::json_type_name;
-use crate::protocol::ErrorObject;
+use crate::protocol::{ErrorObject, JsonObject};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{Map, Value};
@@ -45,16 +45,16 @@ impl MrtrInput {
     /// binding, which `binding` makes from the params only when there is a
     /// state to check.
     pub(crate) fn from_params(
-        params: Option<&mut Map<String, Value>>,
+        params: Option<&mut JsonObject>,
         key: &RequestStateKey,
-        binding: impl FnOnce(&Map<String, Value>) -> StateBinding,
+        binding: impl FnOnce(&JsonObject) -> StateBinding,
         now_ms: u64,
     ) -> Result<Self, ErrorObject> {
         let mut answers = Map::new();
         let mut checked = None;
         // One pass over the (few) names finds the usual request has neither.
         let params =
-            params.filter(|p| p.keys().any(|k| k == REQUEST_STATE || k == INPUT_RESPONSES));
+            params.filter(|p| p.contains_key(REQUEST_STATE) || p.contains_key(INPUT_RESPONSES));
         if let Some(params) = params {
             match params.remove(REQUEST_STATE) {
                 None | Some(Value::Null) => {}
@@ -195,7 +195,7 @@ mod tests {
     use serde_json::json;
     use std::pin::pin;
 
-    fn binding_of(_: &Map<String, Value>) -> StateBinding {
+    fn binding_of(_: &JsonObject) -> StateBinding {
         binding()
     }
 
@@ -241,6 +241,7 @@ mod tests {
             "inputResponses".into(),
             json!({ "elicitation-1": {"action": "decline"} }),
         );
+        let mut params = JsonObject::from(params);
         let input = MrtrInput::from_params(Some(&mut params), &key, binding_of, 1).unwrap();
         assert!(params.is_empty(), "both MRTR params are taken out");
         let first = input.ask(None, elicit("a")).await.unwrap();
@@ -256,6 +257,7 @@ mod tests {
             "inputResponses".into(),
             json!({ "elicitation-2": {"action": "cancel"} }),
         );
+        let mut params = JsonObject::from(params);
         let input = MrtrInput::from_params(Some(&mut params), &key, binding_of, 2).unwrap();
         assert_eq!(
             input.ask(None, elicit("a")).await.unwrap()["action"],
@@ -279,6 +281,7 @@ mod tests {
         ] {
             let mut params = Map::new();
             params.insert("inputResponses".into(), responses);
+            let mut params = JsonObject::from(params);
             let err = MrtrInput::from_params(Some(&mut params), &key, binding_of, 0)
                 .err()
                 .unwrap();
@@ -291,6 +294,7 @@ mod tests {
         let key = RequestStateKey::random();
         let mut params = Map::new();
         params.insert("requestState".into(), json!("eyJ4IjoxfQ.AAAA"));
+        let mut params = JsonObject::from(params);
         let err = MrtrInput::from_params(Some(&mut params), &key, binding_of, 0)
             .err()
             .unwrap();

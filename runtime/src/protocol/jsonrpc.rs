@@ -1,6 +1,9 @@
 //! JSON-RPC 2.0 framing: ids, requests, notifications, responses and errors.
 
+use super::object::JsonObject;
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -112,8 +115,8 @@ pub struct Request {
     pub id: RequestId,
     /// The method name.
     pub method: String,
-    /// The parameters, if any (always an object when present).
-    pub params: Option<Map<String, Value>>,
+    /// The parameters, if any (always an object when present), as received.
+    pub params: Option<JsonObject>,
 }
 
 /// A notification from the peer: no response is sent.
@@ -121,8 +124,8 @@ pub struct Request {
 pub struct Notification {
     /// The method name.
     pub method: String,
-    /// The parameters, if any.
-    pub params: Option<Map<String, Value>>,
+    /// The parameters, if any, as received.
+    pub params: Option<JsonObject>,
 }
 
 /// A response from the peer to a request this side sent.
@@ -303,10 +306,22 @@ pub(crate) fn write_error(id: Option<&RequestId>, error: &ErrorObject) -> Writte
 /// Malformed JSON is -32700; JSON that is not a JSON-RPC 2.0 message is -32600;
 /// batches (arrays) are refused with -32600, as the protocol removed them.
 pub fn parse_message(bytes: &[u8]) -> Result<Incoming, Rejected> {
+    parse_with(bytes, |params| Bytes::copy_from_slice(params.as_bytes()))
+}
+
+/// [`parse_message`] of a shared buffer: the message's `params` stay in it,
+/// not copied.
+pub fn parse_message_bytes(bytes: &Bytes) -> Result<Incoming, Rejected> {
+    parse_with(bytes, |params| bytes.slice_ref(params.as_bytes()))
+}
+
+/// Parses a message; `keep` makes the buffer of its `params` text.
+fn parse_with(bytes: &[u8], keep: impl FnOnce(&str) -> Bytes) -> Result<Incoming, Rejected> {
     // The usual message reads straight into its fields: no map is built for
-    // the envelope, no key is copied, `"2.0"` is compared in place.
+    // the envelope, no key is copied, `"2.0"` is compared in place, and
+    // `params` is indexed where it lies, its members parsed only when read.
     if let Ok(envelope) = serde_json::from_slice::<Envelope>(bytes) {
-        return envelope.fields().into_incoming();
+        return envelope.fields(keep).into_incoming();
     }
     // Anything else (not an object, a duplicate key, malformed JSON, an
     // escaped `jsonrpc`) goes the general way, which says precisely what is wrong.
@@ -326,8 +341,8 @@ struct Envelope<'a> {
     id: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     method: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    params: Option<Value>,
+    #[serde(default, borrow)]
+    params: Option<&'a RawValue>,
     #[serde(default, deserialize_with = "present")]
     result: Option<Value>,
     #[serde(default, deserialize_with = "present")]
@@ -341,12 +356,19 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::E
 }
 
 impl Envelope<'_> {
-    fn fields(self) -> Fields {
+    fn fields(self, keep: impl FnOnce(&str) -> Bytes) -> Fields {
+        let params = match self.params.map(RawValue::get) {
+            // `null` reads as absent.
+            None => ParamsField::Absent,
+            Some(json) if json.starts_with('{') => JsonObject::parse(keep(json))
+                .map_or(ParamsField::NotAnObject, ParamsField::Object),
+            Some(_) => ParamsField::NotAnObject,
+        };
         Fields {
             version_ok: self.jsonrpc == Some("2.0"),
             id: self.id,
             method: self.method,
-            params: self.params,
+            params,
             result: self.result,
             error: self.error,
         }
@@ -358,9 +380,17 @@ struct Fields {
     version_ok: bool,
     id: Option<Value>,
     method: Option<Value>,
-    params: Option<Value>,
+    params: ParamsField,
     result: Option<Value>,
     error: Option<Value>,
+}
+
+/// What a message's `params` member holds.
+enum ParamsField {
+    /// None, or `null`.
+    Absent,
+    Object(JsonObject),
+    NotAnObject,
 }
 
 /// Interprets a JSON value as a JSON-RPC message.
@@ -384,11 +414,16 @@ pub fn parse_value(value: Value) -> Result<Incoming, Rejected> {
                 })
             }
         };
+    let params = match obj.remove("params") {
+        None | Some(Value::Null) => ParamsField::Absent,
+        Some(Value::Object(m)) => ParamsField::Object(JsonObject::from_map(&m)),
+        Some(_) => ParamsField::NotAnObject,
+    };
     Fields {
         version_ok: matches!(obj.get("jsonrpc"), Some(Value::String(s)) if s == "2.0"),
         id: obj.remove("id"),
         method: obj.remove("method"),
-        params: obj.remove("params"),
+        params,
         result: obj.remove("result"),
         error: obj.remove("error"),
     }
@@ -438,9 +473,9 @@ impl Fields {
                 ));
             };
             let params = match self.params {
-                None | Some(Value::Null) => None,
-                Some(Value::Object(m)) => Some(m),
-                Some(_) => {
+                ParamsField::Absent => None,
+                ParamsField::Object(m) => Some(m),
+                ParamsField::NotAnObject => {
                     return Err(Rejected {
                         id,
                         error: ErrorObject::invalid_params(format!(
@@ -524,6 +559,9 @@ mod tests {
     fn the_fast_path_reads_every_message_as_the_general_one_does() {
         let cases: &[&[u8]] = &[
             br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1}}}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"m","params":{"n\u0061me":"\"x","a":1,"a":[{}]}}"#,
+            br#"{"jsonrpc":"2.0","method":"m","params":{}}"#,
+            br#"{"jsonrpc":"2.0","id":2,"method":"m","params":[]}"#,
             br#"{"jsonrpc":"2.0","id":"x","method":"ping","params":null,"extra":true}"#,
             br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
             br#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
@@ -554,6 +592,10 @@ mod tests {
                 general,
                 "{}",
                 String::from_utf8_lossy(case)
+            );
+            assert_eq!(
+                parse_message_bytes(&Bytes::copy_from_slice(case)),
+                parse_message(case)
             );
         }
     }

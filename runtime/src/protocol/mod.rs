@@ -4,6 +4,7 @@
 //! server maps each revision's messages onto one internal model.
 
 pub mod jsonrpc;
+mod object;
 pub(crate) mod params;
 pub mod types;
 pub mod version;
@@ -11,6 +12,8 @@ pub mod version;
 pub use jsonrpc::{
     ErrorObject, Incoming, Notification, PeerResponse, Rejected, Request, RequestId,
 };
+pub use object::JsonObject;
+pub(crate) use object::{as_str, json_text_type, member_of, without_position};
 pub use types::{
     CallToolResult, Content, Implementation, LogLevel, TaskSupport, ToolAnnotations, ToolDefinition,
 };

@@ -7,7 +7,8 @@ use crate::catalog::CallParts;
 use crate::inject::{CallScope, ClientInfo, LogLevelFilter};
 use crate::input::{InputSource, MrtrInput};
 use crate::protocol::jsonrpc::json_type_name;
-pub(crate) use crate::protocol::params::{opt_str, req_str};
+use crate::protocol::{json_text_type, JsonObject};
+pub(crate) use crate::protocol::params::{opt_str, req_str, req_str_in};
 use crate::protocol::types::ToolReply;
 use crate::protocol::{
     CallToolResult, ErrorObject, LogLevel, ProtocolVersion, RequestId, TaskSupport,
@@ -167,13 +168,13 @@ impl Server {
     pub(crate) async fn call_tool(
         &self,
         id: &RequestId,
-        params: Option<&mut Map<String, Value>>,
+        params: Option<&JsonObject>,
         ctx: CallContext<'_>,
     ) -> Result<Answer, ErrorObject> {
-        let mut none = Map::new();
-        let params = params.unwrap_or(&mut none);
-        let name = req_str(params, "name", "tools/call")?;
-        let Some(tool) = self.inner.tools.get(name) else {
+        let none = JsonObject::new();
+        let params = params.unwrap_or(&none);
+        let name = req_str_in(params, "name", "tools/call")?;
+        let Some(tool) = self.inner.tools.get(&name) else {
             return Err(ErrorObject::invalid_params(format!(
                 "Unknown tool: `{name}`"
             )));
@@ -182,17 +183,19 @@ impl Server {
             return Ok(Answer::Tool(ToolReply::Result(refusal)));
         }
         let as_task = self.task_decision(tool, params, ctx.get())?;
-        let args = match params.remove("arguments") {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(args)) => args,
-            Some(other) => {
-                return Err(ErrorObject::invalid_params(format!(
-                    "Invalid params: `arguments` of tools/call must be an object, got {}",
-                    json_type_name(&other)
-                )))
-            }
+        let args = match params.get_json("arguments") {
+            None | Some("null") => JsonObject::new(),
+            Some(json) => match params.get_object("arguments") {
+                Some(args) => args,
+                None => {
+                    return Err(ErrorObject::invalid_params(format!(
+                        "Invalid params: `arguments` of tools/call must be an object, got {}",
+                        json_text_type(json)
+                    )))
+                }
+            },
         };
-        let meta = match params.remove("_meta") {
+        let meta = match params.get_value("_meta") {
             None | Some(Value::Null) => None,
             Some(Value::Object(m)) => Some(Arc::new(m)),
             Some(other) => {
@@ -284,7 +287,7 @@ impl Server {
         };
         // Boxed: a task's start is rare, and its future would make every
         // inline call's future (which holds this one) larger.
-        Box::pin(self.create_task(tool, id, args, meta.as_deref(), ctx, start))
+        Box::pin(self.create_task(tool, id, args.to_map(), meta.as_deref(), ctx, start))
             .await
             .map(Answer::Value)
     }

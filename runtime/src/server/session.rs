@@ -10,8 +10,8 @@ use crate::inject::{ClientInfo, LogLevelFilter};
 use crate::input::{InputSource, PendingRequests};
 use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message, Written};
 use crate::protocol::{
-    ErrorObject, Implementation, Incoming, Notification, PeerResponse, ProtocolVersion, Request,
-    RequestId,
+    ErrorObject, Implementation, Incoming, JsonObject, Notification, PeerResponse,
+    ProtocolVersion, Request, RequestId,
 };
 use crate::transport::Outbound;
 use serde_json::{Map, Value};
@@ -250,8 +250,8 @@ impl Session {
                 let id = notification
                     .params
                     .as_ref()
-                    .and_then(|p| p.get("requestId"))
-                    .and_then(|v| serde_json::from_value::<RequestId>(v.clone()).ok());
+                    .and_then(|p| p.get::<RequestId>("requestId"))
+                    .and_then(Result::ok);
                 match id {
                     Some(id) => {
                         if let Some(token) = self.lock_in_flight().get(&id) {
@@ -278,13 +278,19 @@ impl Session {
         &self,
         id: &RequestId,
         method: &str,
-        params: Option<Map<String, Value>>,
+        params: Option<JsonObject>,
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
         cancellation: CancellationToken,
     ) -> Result<Answer, ErrorObject> {
+        // `tools/call` reads its parameters as received; every other
+        // method as a map.
+        let map = match method {
+            "tools/call" => None,
+            _ => params.as_ref().map(JsonObject::to_map),
+        };
         if method == "initialize" {
-            return self.initialize(params.as_ref()).map(Answer::Value);
+            return self.initialize(map.as_ref()).map(Answer::Value);
         }
         if method == "ping" {
             return Ok(Answer::Value(Value::Object(Map::new())));
@@ -312,15 +318,14 @@ impl Session {
         };
         let outcome = match method {
             "tools/list" => server.list_tools(
-                params.as_ref(),
+                map.as_ref(),
                 client,
                 extensions.get::<crate::auth::AccessToken>(),
             ),
             "tools/call" => {
                 let ctx = context(outbound, extensions);
-                let mut params = params;
                 return server
-                    .call_tool(id, params.as_mut(), CallContext::Given(ctx))
+                    .call_tool(id, params.as_ref(), CallContext::Given(ctx))
                     .await;
             }
             "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel"
@@ -329,9 +334,9 @@ impl Session {
                 let ctx = context(outbound, extensions);
                 // Boxed here and below: the future of every `tools/call`
                 // holds this one, so it stays only as large as that needs.
-                Box::pin(server.tasks_core(method, params.as_ref(), &ctx)).await
+                Box::pin(server.tasks_core(method, map.as_ref(), &ctx)).await
             }
-            "logging/setLevel" => server.set_log_level(params.as_ref(), &self.state.log_filter),
+            "logging/setLevel" => server.set_log_level(map.as_ref(), &self.state.log_filter),
             "resources/subscribe" | "resources/unsubscribe" if !server.offers_resources() => {
                 Err(ErrorObject::method_not_found(method))
             }
@@ -339,15 +344,15 @@ impl Session {
                 server
                     .inner
                     .catalog
-                    .subscribe(params.as_ref(), client, &self.state.subscriptions)
+                    .subscribe(map.as_ref(), client, &self.state.subscriptions)
             }
             "resources/unsubscribe" => server
                 .inner
                 .catalog
-                .unsubscribe(params.as_ref(), &self.state.subscriptions),
+                .unsubscribe(map.as_ref(), &self.state.subscriptions),
             _ => {
                 let ctx = context(outbound, extensions);
-                match Box::pin(server.catalog_call(method, id, params.as_ref(), &ctx)).await {
+                match Box::pin(server.catalog_call(method, id, map.as_ref(), &ctx)).await {
                     Some(outcome) => outcome,
                     None => Err(ErrorObject::method_not_found(method)),
                 }

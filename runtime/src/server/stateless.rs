@@ -17,7 +17,10 @@ use crate::input::state::StateBinding;
 use crate::input::{run_with_input, Gate, InputSource, MrtrInput};
 use crate::protocol::jsonrpc::{self, code, json_type_name, Written};
 use crate::protocol::types::Completion;
-use crate::protocol::{ErrorObject, Implementation, LogLevel, ProtocolVersion, Request, RequestId};
+use crate::protocol::{
+    as_str, json_text_type, member_of, without_position, ErrorObject, Implementation, JsonObject,
+    LogLevel, ProtocolVersion, Request, RequestId,
+};
 use crate::task::model::now_ms;
 use crate::transport::Outbound;
 use serde_json::{Map, Value};
@@ -75,11 +78,9 @@ pub fn stateless_versions() -> Vec<&'static str> {
 
 /// The protocol version a request declares in `params._meta`, if it declares
 /// one: the sign of a stateless (2026-07-28 or later) request.
-pub fn declared_version(params: Option<&Map<String, Value>>) -> Option<&Value> {
-    params?
-        .get("_meta")?
-        .as_object()?
-        .get(META_PROTOCOL_VERSION)
+/// Its JSON text: a string, unless the request is malformed.
+pub fn declared_version(params: Option<&JsonObject>) -> Option<&str> {
+    member_of(params?.get_json("_meta")?, META_PROTOCOL_VERSION)
 }
 
 /// A stateless request whose `_meta` and method were checked; run it with
@@ -246,7 +247,7 @@ impl StatelessCall {
                 Box::pin(listen(
                     &server,
                     &request.id,
-                    request.params.as_ref(),
+                    request.params.map(|p| p.to_map()).as_ref(),
                     &outbound,
                     cancellation,
                 ))
@@ -256,7 +257,7 @@ impl StatelessCall {
             }
             "tools/list" => server
                 .list_tools(
-                    request.params.as_ref(),
+                    request.params.map(|p| p.to_map()).as_ref(),
                     &client,
                     extensions.get::<crate::auth::AccessToken>(),
                 )
@@ -277,14 +278,14 @@ impl StatelessCall {
                 };
                 let mut params = request.params;
                 if !asks_through_result(method) {
-                    dispatch(&server, method, &request.id, params.as_mut(), &ctx)
+                    dispatch(&server, method, &request.id, params.as_ref(), &ctx)
                         .instrument(span)
                         .await
                 } else {
                     // The binding of a `requestState`, made only when one is
                     // opened or sealed (from the params the call left).
                     let binding =
-                        |params: Option<&Map<String, Value>>, ctx: &RequestContext| StateBinding {
+                        |params: Option<&JsonObject>, ctx: &RequestContext| StateBinding {
                             method: method.to_owned(),
                             name: target_name(params),
                             owner: owner_of(ctx).key(),
@@ -303,7 +304,7 @@ impl StatelessCall {
                             ctx.input = InputSource::Mrtr(Arc::clone(&mrtr));
                             let gate = {
                                 let work =
-                                    dispatch(&server, method, &request.id, params.as_mut(), &ctx);
+                                    dispatch(&server, method, &request.id, params.as_ref(), &ctx);
                                 let work = std::pin::pin!(work.instrument(span));
                                 run_with_input(work, Some(&mrtr)).await
                             };
@@ -403,12 +404,12 @@ fn asks_through_result(method: &str) -> bool {
 }
 
 /// The tool or prompt (`name`) or resource (`uri`) a request is about.
-fn target_name(params: Option<&Map<String, Value>>) -> String {
-    let field = |k: &str| params.and_then(|p| p.get(k)).and_then(Value::as_str);
+fn target_name(params: Option<&JsonObject>) -> String {
+    let field = |k: &str| params.and_then(|p| p.get_str(k));
     field("name")
         .or_else(|| field("uri"))
         .unwrap_or_default()
-        .to_owned()
+        .into_owned()
 }
 
 /// Runs a method other than discovery and `tools/list`.
@@ -416,7 +417,7 @@ async fn dispatch(
     server: &Server,
     method: &str,
     id: &RequestId,
-    params: Option<&mut Map<String, Value>>,
+    params: Option<&JsonObject>,
     ctx: &RequestContext,
 ) -> Result<Answer, ErrorObject> {
     match method {
@@ -424,13 +425,19 @@ async fn dispatch(
         // Boxed here and below: the future of every `tools/call` holds
         // these, so it stays only as large as that needs.
         "tasks/get" | "tasks/update" | "tasks/cancel" => {
-            Box::pin(server.tasks_extension(method, params.as_deref(), ctx))
+            let params = params.map(JsonObject::to_map);
+            Box::pin(server.tasks_extension(method, params.as_ref(), ctx))
                 .await
                 .map(Answer::Value)
         }
         // `prepare_stateless` let only METHODS through.
-        _ => Box::pin(server.catalog_call(method, id, params.as_deref(), ctx))
-            .await
+        _ => Box::pin(server.catalog_call(
+            method,
+            id,
+            params.map(JsonObject::to_map).as_ref(),
+            ctx,
+        ))
+        .await
             .unwrap_or_else(|| Err(ErrorObject::method_not_found(method)))
             .map(Answer::Value),
     }
@@ -443,67 +450,66 @@ struct RequestMeta {
     log_level: Option<LogLevel>,
 }
 
-fn read_meta(params: Option<&Map<String, Value>>) -> Result<RequestMeta, ErrorObject> {
+fn read_meta(params: Option<&JsonObject>) -> Result<RequestMeta, ErrorObject> {
     let missing = || {
         ErrorObject::invalid_params(format!(
             "Invalid params: this request needs `params._meta` with `{META_PROTOCOL_VERSION}` and `{META_CLIENT_CAPABILITIES}` (protocol revision 2026-07-28)"
         ))
     };
-    let meta = match params.and_then(|p| p.get("_meta")) {
-        None | Some(Value::Null) => return Err(missing()),
-        Some(Value::Object(meta)) => meta,
-        Some(other) => {
-            return Err(ErrorObject::invalid_params(format!(
-                "Invalid params: `_meta` must be an object, got {}",
-                json_type_name(other)
-            )))
-        }
+    let Some(json) = params.and_then(|p| present(p, "_meta")) else {
+        return Err(missing());
     };
-    let requested = match meta.get(META_PROTOCOL_VERSION) {
-        None | Some(Value::Null) => {
+    let Some(meta) = params.and_then(|p| p.get_object("_meta")) else {
+        return Err(ErrorObject::invalid_params(format!(
+            "Invalid params: `_meta` must be an object, got {}",
+            json_text_type(json)
+        )));
+    };
+    let requested = match present(&meta, META_PROTOCOL_VERSION) {
+        None => {
             return Err(ErrorObject::invalid_params(format!(
                 "Invalid params: `_meta` needs `{META_PROTOCOL_VERSION}`"
             )))
         }
-        Some(Value::String(v)) => v.as_str(),
-        Some(other) => {
-            return Err(ErrorObject::invalid_params(format!(
+        Some(json) => as_str(json).ok_or_else(|| {
+            ErrorObject::invalid_params(format!(
                 "Invalid params: `_meta.{META_PROTOCOL_VERSION}` must be a string, got {}",
-                json_type_name(other)
-            )))
-        }
+                json_text_type(json)
+            ))
+        })?,
     };
-    let capabilities = match meta.get(META_CLIENT_CAPABILITIES) {
-        None | Some(Value::Null) => {
+    let capabilities = match present(&meta, META_CLIENT_CAPABILITIES) {
+        None => {
             return Err(ErrorObject::invalid_params(format!(
                 "Invalid params: `_meta` needs `{META_CLIENT_CAPABILITIES}` (an empty object when the client has none)"
             )))
         }
-        Some(v @ Value::Object(_)) => v.clone(),
-        Some(other) => {
+        Some(json) if json.starts_with('{') => meta
+            .get_value(META_CLIENT_CAPABILITIES)
+            .unwrap_or_default(),
+        Some(json) => {
             return Err(ErrorObject::invalid_params(format!(
                 "Invalid params: `_meta.{META_CLIENT_CAPABILITIES}` must be an object, got {}",
-                json_type_name(other)
+                json_text_type(json)
             )))
         }
     };
-    let version = match ProtocolVersion::parse(requested) {
+    let version = match ProtocolVersion::parse(&requested) {
         Some(v) if v.is_stateless() => v,
-        _ => return Err(unsupported_version(requested)),
+        _ => return Err(unsupported_version(&requested)),
     };
-    let client_info = match meta.get(META_CLIENT_INFO) {
-        None | Some(Value::Null) => None,
-        Some(info) => Some(
-            serde_json::from_value::<Implementation>(info.clone()).map_err(|e| {
-                ErrorObject::invalid_params(format!(
-                    "Invalid params: `_meta.{META_CLIENT_INFO}`: {e}"
-                ))
-            })?,
-        ),
+    let client_info = match present(&meta, META_CLIENT_INFO) {
+        None => None,
+        Some(json) => Some(serde_json::from_str::<Implementation>(json).map_err(|e| {
+            ErrorObject::invalid_params(format!(
+                "Invalid params: `_meta.{META_CLIENT_INFO}`: {}",
+                without_position(&e)
+            ))
+        })?),
     };
-    let log_level = match meta.get(META_LOG_LEVEL) {
-        None | Some(Value::Null) => None,
-        Some(level) => Some(serde_json::from_value::<LogLevel>(level.clone()).map_err(|_| {
+    let log_level = match present(&meta, META_LOG_LEVEL) {
+        None => None,
+        Some(json) => Some(serde_json::from_str::<LogLevel>(json).map_err(|_| {
             ErrorObject::invalid_params(format!(
                 "Invalid params: `_meta.{META_LOG_LEVEL}` must be one of debug, info, notice, warning, error, critical, alert, emergency"
             ))
@@ -515,6 +521,11 @@ fn read_meta(params: Option<&Map<String, Value>>) -> Result<RequestMeta, ErrorOb
         client_info,
         log_level,
     })
+}
+
+/// A member's JSON text, unless it is absent or `null`.
+fn present<'a>(object: &'a JsonObject, key: &str) -> Option<&'a str> {
+    object.get_json(key).filter(|json| *json != "null")
 }
 
 /// -32022 for a protocol version this server does not serve statelessly, with
@@ -617,9 +628,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn meta_params(meta: Value) -> Option<Map<String, Value>> {
+    fn meta_params(meta: Value) -> Option<JsonObject> {
         match json!({ "_meta": meta }) {
-            Value::Object(m) => Some(m),
+            Value::Object(m) => Some(m.into()),
             _ => None,
         }
     }

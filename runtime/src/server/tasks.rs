@@ -8,7 +8,7 @@ use crate::auth::AccessToken;
 use crate::inject::{CallScope, LogLevelFilter};
 use crate::input::{InputError, InputRequest, InputSource, SessionInput, TaskInput};
 use crate::protocol::jsonrpc::{code, json_type_name};
-use crate::protocol::{ErrorObject, RequestId, TaskSupport};
+use crate::protocol::{ErrorObject, JsonObject, RequestId, TaskSupport};
 use crate::task::engine::{unknown_task, Execute, Link};
 use crate::task::wire::{self, TASKS_EXTENSION};
 use crate::task::{
@@ -83,11 +83,10 @@ pub(crate) fn owner_of(ctx: &RequestContext) -> Owner {
 impl Server {
     /// Decides whether a `tools/call` runs as a task: `Some(requested TTL)`
     /// when it does, `None` to run inline, or the error the revision gives.
-    /// Removes `params.task`.
     pub(crate) fn task_decision(
         &self,
         tool: &RegisteredTool,
-        params: &mut Map<String, Value>,
+        params: &JsonObject,
         ctx: &RequestContext,
     ) -> Result<Option<Option<u64>>, ErrorObject> {
         let support = tool.meta.task_support;
@@ -100,7 +99,6 @@ impl Server {
         };
         match ctx.dialect {
             TaskDialect::None => {
-                params.remove("task");
                 if support == TaskSupport::Required {
                     return Err(ErrorObject::new(
                         code::METHOD_NOT_FOUND,
@@ -112,7 +110,7 @@ impl Server {
                 }
                 Ok(None)
             }
-            TaskDialect::Core => match params.remove("task") {
+            TaskDialect::Core => match params.get_value("task") {
                 None | Some(Value::Null) => {
                     if support == TaskSupport::Required {
                         return Err(ErrorObject::new(
@@ -154,7 +152,6 @@ impl Server {
                 ))),
             },
             TaskDialect::Extension { opted_in } => {
-                params.remove("task");
                 match (support, opted_in) {
                     (TaskSupport::Forbidden, _) | (TaskSupport::Optional, false) => Ok(None),
                     (TaskSupport::Optional, true) if owner == Owner::Unbound => Ok(None),
@@ -450,7 +447,7 @@ impl Execute for ServerExecutor {
                 input,
                 notifier: server.inner.notifier.clone(),
             };
-            let output = tool.tool.call(scope, arguments).await;
+            let output = tool.tool.call(scope, JsonObject::from(arguments)).await;
             Server::finish_call(&tool, output)
         }
         .boxed()

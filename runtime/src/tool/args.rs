@@ -1,16 +1,15 @@
 //! Reading a tool's arguments out of the client's `arguments` object.
 //!
-//! Each argument is read on its own, so an error names the argument and says
-//! what was expected.
+//! Each argument is read on its own, straight from the request's text into
+//! its type, so an error names the argument and says what was expected.
 
-use crate::protocol::jsonrpc::json_type_name;
+use crate::protocol::{json_text_type, without_position, JsonObject};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 use std::fmt;
 
-/// The `arguments` object of a `tools/call`.
-pub type ArgMap = Map<String, Value>;
+/// The `arguments` object of a `tools/call`, as received.
+pub type ArgMap = JsonObject;
 
 /// A type that can be a tool argument: it has a JSON Schema and can be read from JSON.
 #[diagnostic::on_unimplemented(
@@ -42,15 +41,15 @@ impl ArgError {
 
 /// Reads a required argument.
 pub fn required<T: ToolArgument>(args: &mut ArgMap, name: &str) -> Result<T, ArgError> {
-    match args.remove(name) {
-        Some(value) => decode(name, value),
+    match args.remove_json(name) {
+        Some(json) => decode(name, json),
         None => Err(ArgError(format!("missing required argument `{name}`"))),
     }
 }
 
 /// Reads an optional argument (`Option<T>`): absent or `null` gives `None`.
 pub fn optional<T: ToolArgument>(args: &mut ArgMap, name: &str) -> Result<T, ArgError> {
-    decode(name, args.remove(name).unwrap_or(Value::Null))
+    decode(name, args.remove_json(name).unwrap_or("null"))
 }
 
 /// Reads an argument with a default: absent gives `default()`.
@@ -59,8 +58,8 @@ pub fn with_default<T: ToolArgument>(
     name: &str,
     default: impl FnOnce() -> T,
 ) -> Result<T, ArgError> {
-    match args.remove(name) {
-        Some(value) => decode(name, value),
+    match args.remove_json(name) {
+        Some(json) => decode(name, json),
         None => Ok(default()),
     }
 }
@@ -85,10 +84,10 @@ pub fn no_unknown(args: &ArgMap, known: &[&str]) -> Result<(), ArgError> {
     Err(ArgError(format!("unknown argument `{extra}`: {expected}")))
 }
 
-fn decode<T: DeserializeOwned>(name: &str, value: Value) -> Result<T, ArgError> {
-    let got = json_type_name(&value);
-    serde_json::from_value(value).map_err(|e| {
-        let detail = e.to_string();
+fn decode<T: DeserializeOwned>(name: &str, json: &str) -> Result<T, ArgError> {
+    serde_json::from_str(json).map_err(|e| {
+        let got = json_text_type(json);
+        let detail = without_position(&e);
         ArgError(format!("invalid argument `{name}` ({got}): {detail}"))
     })
 }
@@ -96,10 +95,10 @@ fn decode<T: DeserializeOwned>(name: &str, value: Value) -> Result<T, ArgError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn map(v: Value) -> ArgMap {
-        v.as_object().unwrap().clone()
+        JsonObject::parse(v.to_string()).unwrap()
     }
 
     #[test]
@@ -114,6 +113,18 @@ mod tests {
         assert_eq!(e.message(), "missing required argument `b`");
         let e = no_unknown(&map(json!({"c": 1})), &["a", "b"]).unwrap_err();
         assert_eq!(e.message(), "unknown argument `c`: expected `a`, `b`");
+        let e = required::<Vec<u8>>(&mut map(json!({"v": [1, -1]})), "v").unwrap_err();
+        assert_eq!(
+            e.message(),
+            "invalid argument `v` (an array): invalid value: integer `-1`, expected u8"
+        );
+    }
+
+    #[test]
+    fn a_repeated_argument_is_read_once_with_its_last_value() {
+        let mut args = JsonObject::parse(r#"{"a":1,"a":2}"#).unwrap();
+        assert_eq!(required::<i64>(&mut args, "a"), Ok(2));
+        assert_eq!(no_unknown(&args, &["a"]), Ok(()));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 use super::{ChannelOutbound, Outbound};
 use crate::protocol::jsonrpc::parse_value;
 use crate::protocol::{
-    CallToolResult, ErrorObject, Incoming, PeerResponse, ProtocolVersion, Request, RequestId,
+    CallToolResult, ErrorObject, Incoming, JsonObject, PeerResponse, ProtocolVersion, Request,
+    RequestId,
 };
 use crate::server::{Server, Session};
 use futures::future::BoxFuture;
@@ -223,7 +224,7 @@ impl Client {
         let request = Request {
             id: id.clone(),
             method: method.into(),
-            params,
+            params: params.map(JsonObject::from),
         };
         let response = self
             .session

@@ -15,13 +15,12 @@
 //! scopes against it (an `isError` result, as on stdio).
 
 use crate::auth::{scopes_satisfied, AccessToken, AuthConfig, AuthError};
-use crate::protocol::{Incoming, Rejected};
+use crate::protocol::{Incoming, JsonObject, Rejected};
 use crate::server::Server;
 use axum::body::Body;
 use axum::response::Response;
 use http::request::Parts;
 use http::Extensions;
-use serde_json::{Map, Value};
 
 /// The response for `error`: its status, its challenge pointing at the
 /// server's protected-resource metadata, and the OAuth JSON body.
@@ -62,14 +61,14 @@ pub(crate) fn scope_challenge(
     server: &Server,
     extensions: &Extensions,
     method: &str,
-    params: Option<&Map<String, Value>>,
+    params: Option<&JsonObject>,
 ) -> Option<Response> {
     if method != "tools/call" {
         return None;
     }
     let auth = server.auth()?;
-    let name = params?.get("name")?.as_str()?;
-    let required = server.tool_scopes(name)?;
+    let name = params?.get_str("name")?;
+    let required = server.tool_scopes(&name)?;
     let token = extensions.get::<AccessToken>();
     if scopes_satisfied(token, required) {
         return None;
@@ -80,7 +79,7 @@ pub(crate) fn scope_challenge(
             required: required.iter().map(|s| (*s).to_owned()).collect(),
         },
     };
-    tracing::debug!(tool = name, "tools/call refused: {error}");
+    tracing::debug!(tool = %name, "tools/call refused: {error}");
     Some(challenge(auth, &error))
 }
 

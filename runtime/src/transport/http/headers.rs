@@ -14,8 +14,7 @@
 //! UTF-8 text is compared as it is.
 
 use crate::protocol::jsonrpc::code;
-use crate::protocol::{ErrorObject, Request};
-use crate::server::stateless::META_PROTOCOL_VERSION;
+use crate::protocol::{as_str, ErrorObject, Request};
 use crate::tool::registry::{HeaderParam, ToolRegistry};
 use base64::Engine;
 use http::header::HeaderName;
@@ -35,14 +34,12 @@ pub(crate) fn check(
     // A server whose tools mirror no argument does nothing more here.
     if tools.has_header_params() && request.method == "tools/call" {
         let params = request.params.as_ref();
-        let tool = params.and_then(|p| p.get("name")).and_then(Value::as_str);
-        let declared = tool.map_or(&[][..], |name| tools.header_params(name));
+        let tool = params.and_then(|p| p.get_str("name"));
+        let declared = tool.map_or(&[][..], |name| tools.header_params(&name));
         if !declared.is_empty() {
-            let arguments = params
-                .and_then(|p| p.get("arguments"))
-                .and_then(Value::as_object);
+            let arguments = params.and_then(|p| p.get_object("arguments"));
             if let Some(arguments) = arguments {
-                check_params(headers, declared, arguments)?;
+                check_params(headers, declared, &arguments.to_map())?;
             }
         }
     }
@@ -122,12 +119,8 @@ const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
 /// `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` must be present and
 /// agree with the body.
 fn check_routing(headers: &HeaderMap, request: &Request) -> Result<(), ErrorObject> {
-    let body_version = request
-        .params
-        .as_ref()
-        .and_then(|p| p.get("_meta"))
-        .and_then(|m| m.get(META_PROTOCOL_VERSION))
-        .and_then(Value::as_str);
+    let body_version =
+        crate::server::stateless::declared_version(request.params.as_ref()).and_then(as_str);
     match header(headers, MCP_PROTOCOL_VERSION, "MCP-Protocol-Version")? {
         None => {
             return Err(mismatch(
@@ -155,11 +148,7 @@ fn check_routing(headers: &HeaderMap, request: &Request) -> Result<(), ErrorObje
         Some(_) => {}
     }
     if let Some(field) = name_field(&request.method) {
-        let body_name = request
-            .params
-            .as_ref()
-            .and_then(|p| p.get(field))
-            .and_then(Value::as_str);
+        let body_name = request.params.as_ref().and_then(|p| p.get_str(field));
         let header_name = header(headers, MCP_NAME, "Mcp-Name")?;
         match (header_name, body_name) {
             (None, Some(_)) => {
@@ -249,6 +238,7 @@ fn same_number(text: &str, n: &Number) -> bool {
 mod tests {
     use super::*;
     use crate::protocol::RequestId;
+    use crate::server::stateless::META_PROTOCOL_VERSION;
     use http::HeaderName;
     use serde_json::json;
 
@@ -263,7 +253,8 @@ mod tests {
             params: json!({"name": name, "arguments": arguments,
                 "_meta": {META_PROTOCOL_VERSION: "2026-07-28"}})
             .as_object()
-            .cloned(),
+            .cloned()
+            .map(Into::into),
         }
     }
 

@@ -9,7 +9,6 @@ use super::router::Endpoint;
 use super::sse::{reply, CallMessages, Reply};
 use crate::inject::Headers;
 use crate::protocol::Incoming;
-use crate::server::stateless::META_PROTOCOL_VERSION;
 use crate::transport::{NoOutbound, Outbound};
 use axum::response::Response;
 use futures::FutureExt;
@@ -97,10 +96,7 @@ pub(crate) fn declares_version(body: &Result<Incoming, crate::protocol::Rejected
         Ok(Incoming::Notification(n)) => n.params.as_ref(),
         _ => None,
     };
-    params
-        .and_then(|p| p.get("_meta"))
-        .and_then(|m| m.get(META_PROTOCOL_VERSION))
-        .is_some()
+    crate::server::stateless::declared_version(params).is_some()
 }
 
 /// The effective response mode for a client that accepts `accept`.

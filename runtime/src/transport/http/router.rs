@@ -161,7 +161,7 @@ async fn post(
             };
         }
     };
-    let value = crate::protocol::jsonrpc::parse_message(&bytes);
+    let value = crate::protocol::jsonrpc::parse_message_bytes(&bytes);
     if let Err(rejected) = &value {
         if rejected.error.code == code::PARSE_ERROR {
             return response::error(StatusCode::BAD_REQUEST, None, &rejected.error);

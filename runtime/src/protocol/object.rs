@@ -1,0 +1,424 @@
+//! A JSON object as it was received: its text, and where each member is in it.
+//!
+//! Request parameters and tool arguments are read from the bytes of the
+//! request: indexing an object is one scan that allocates at most the list of
+//! its members, and a member's value is parsed only when something asks for
+//! it, straight into the type it is read as. No `serde_json::Value` tree is
+//! built for the usual request.
+
+use bytes::Bytes;
+use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+
+/// A JSON object's text and the place of each of its members.
+///
+/// It reads as a `serde_json::Map` would (a repeated name counts once, with
+/// its last value), without parsing a member before it is asked for.
+///
+/// ```
+/// use ferrymcp::protocol::JsonObject;
+///
+/// let params = JsonObject::parse(r#"{"name":"add","arguments":{"a":1}}"#).unwrap();
+/// assert_eq!(params.get_str("name").as_deref(), Some("add"));
+/// assert_eq!(params.get_json("arguments"), Some(r#"{"a":1}"#));
+/// assert!(JsonObject::parse("[1]").is_err());
+/// ```
+#[derive(Clone)]
+pub struct JsonObject {
+    /// The object's text (valid JSON, an object).
+    json: Bytes,
+    /// The members in the order they appear.
+    members: Vec<Member>,
+}
+
+#[derive(Clone)]
+struct Member {
+    key: Key,
+    value: Range<usize>,
+}
+
+/// A member's name: where it is in the text, or, when it was written with
+/// escapes, the name itself.
+#[derive(Clone)]
+enum Key {
+    At(Range<usize>),
+    Unescaped(Box<str>),
+}
+
+impl JsonObject {
+    /// The empty object `{}`.
+    pub fn new() -> Self {
+        JsonObject {
+            json: Bytes::from_static(b"{}"),
+            members: Vec::new(),
+        }
+    }
+
+    /// Indexes the text of a JSON object (an error for anything else).
+    pub fn parse(json: impl Into<Bytes>) -> Result<Self, serde_json::Error> {
+        let json = json.into();
+        let members = index(&json)?;
+        Ok(JsonObject { json, members })
+    }
+
+    /// The object of a `serde_json::Map`.
+    pub fn from_map(map: &Map<String, Value>) -> Self {
+        serde_json::to_vec(map)
+            .ok()
+            .and_then(|json| Self::parse(json).ok())
+            .unwrap_or_default()
+    }
+
+    /// The whole object, as JSON text.
+    pub fn json(&self) -> &str {
+        std::str::from_utf8(&self.json).unwrap_or("{}")
+    }
+
+    /// The number of distinct names.
+    pub fn len(&self) -> usize {
+        self.keys().count()
+    }
+
+    /// Whether the object has no members.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The names, each once, in the order they first appear.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.members
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| {
+                let key = self.key(m);
+                !self.members[..*i].iter().any(|e| self.key(e) == key)
+            })
+            .map(|(_, m)| self.key(m))
+    }
+
+    /// Whether a member has this name.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_some()
+    }
+
+    /// The JSON text of a member's value.
+    pub fn get_json(&self, key: &str) -> Option<&str> {
+        self.find(key).map(|m| self.text(m.value.clone()))
+    }
+
+    /// A member's value as a `serde_json::Value`.
+    pub fn get_value(&self, key: &str) -> Option<Value> {
+        self.get_json(key).map(to_value)
+    }
+
+    /// A member's value when it is a string.
+    pub fn get_str(&self, key: &str) -> Option<Cow<'_, str>> {
+        self.get_json(key).and_then(as_str)
+    }
+
+    /// A member's value read as a `T`.
+    pub fn get<'a, T: Deserialize<'a>>(&'a self, key: &str) -> Option<serde_json::Result<T>> {
+        self.get_json(key).map(serde_json::from_str)
+    }
+
+    /// A member's value when it is an object, indexed in turn.
+    pub fn get_object(&self, key: &str) -> Option<JsonObject> {
+        let member = self.find(key)?;
+        let json = self.json.slice(member.value.clone());
+        if json.first() != Some(&b'{') {
+            return None;
+        }
+        JsonObject::parse(json).ok()
+    }
+
+    /// Removes a member (every one of that name) and returns its value's
+    /// JSON text.
+    pub fn remove_json(&mut self, key: &str) -> Option<&str> {
+        let range = self.take(key)?;
+        Some(self.text(range))
+    }
+
+    /// Removes a member (every one of that name) and returns its value.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        self.remove_json(key).map(to_value)
+    }
+
+    /// The object as a `serde_json::Map`.
+    pub fn to_map(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        for member in &self.members {
+            let value = to_value(self.text(member.value.clone()));
+            map.insert(self.key(member).to_owned(), value);
+        }
+        map
+    }
+
+    fn key<'a>(&'a self, member: &'a Member) -> &'a str {
+        match &member.key {
+            Key::At(range) => self.text(range.clone()),
+            Key::Unescaped(key) => key,
+        }
+    }
+
+    fn find(&self, key: &str) -> Option<&Member> {
+        self.members.iter().rev().find(|m| self.key(m) == key)
+    }
+
+    fn take(&mut self, key: &str) -> Option<Range<usize>> {
+        let value = self.find(key)?.value.clone();
+        let json = &self.json;
+        self.members.retain(|m| match &m.key {
+            Key::At(range) => &json[range.clone()] != key.as_bytes(),
+            Key::Unescaped(k) => &**k != key,
+        });
+        Some(value)
+    }
+
+    fn text(&self, range: Range<usize>) -> &str {
+        // Indexed from valid JSON: every member's text is UTF-8.
+        std::str::from_utf8(&self.json[range]).unwrap_or("null")
+    }
+}
+
+impl Default for JsonObject {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl From<Map<String, Value>> for JsonObject {
+    fn from(map: Map<String, Value>) -> Self {
+        JsonObject::from_map(&map)
+    }
+}
+
+impl PartialEq for JsonObject {
+    /// Equal when they hold the same members (as `serde_json::Map`s compare).
+    fn eq(&self, other: &Self) -> bool {
+        self.json == other.json || self.to_map() == other.to_map()
+    }
+}
+
+impl fmt::Debug for JsonObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JsonObject({})", self.json())
+    }
+}
+
+impl serde::Serialize for JsonObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match RawValue::from_string(self.json().to_owned()) {
+            Ok(raw) => raw.serialize(serializer),
+            Err(e) => Err(serde::ser::Error::custom(e)),
+        }
+    }
+}
+
+/// The JSON text of a value, parsed (valid JSON from an index: never fails
+/// but on nesting too deep, which reads as `null`).
+fn to_value(json: &str) -> Value {
+    serde_json::from_str(json).unwrap_or(Value::Null)
+}
+
+/// A JSON string's value, borrowed unless it has escapes.
+pub(crate) fn as_str(json: &str) -> Option<Cow<'_, str>> {
+    if !json.starts_with('"') {
+        return None;
+    }
+    match serde_json::from_str::<&str>(json) {
+        Ok(s) => Some(Cow::Borrowed(s)),
+        Err(_) => serde_json::from_str::<String>(json).ok().map(Cow::Owned),
+    }
+}
+
+/// The JSON text of the member `key` of the object `json` is the text of
+/// (its last, if repeated), found in one scan that allocates nothing unless
+/// a name has escapes. `None` if it has no such member or is not an object.
+pub(crate) fn member_of<'a>(json: &'a str, key: &str) -> Option<&'a str> {
+    struct Find<'k> {
+        key: &'k str,
+    }
+    impl<'de> Visitor<'de> for Find<'_> {
+        type Value = Option<&'de str>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(name) = map.next_key::<Cow<'de, str>>()? {
+                let value: &'de RawValue = map.next_value()?;
+                if name == self.key {
+                    found = Some(value.get());
+                }
+            }
+            Ok(found)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(json);
+    (&mut de).deserialize_map(Find { key }).ok().flatten()
+}
+
+/// A parse error's message without its position (which is within a
+/// member's own text, not the request's).
+pub(crate) fn without_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    match message.strip_suffix(&position) {
+        Some(message) => message.to_owned(),
+        None => message,
+    }
+}
+
+/// What a JSON text holds, in words (as `json_type_name` says of a `Value`).
+pub(crate) fn json_text_type(json: &str) -> &'static str {
+    match json.as_bytes().first() {
+        Some(b'"') => "a string",
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+/// The members of the object `json` is the text of, in order.
+fn index(json: &[u8]) -> serde_json::Result<Vec<Member>> {
+    let base = json.as_ptr() as usize;
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let members = (&mut de).deserialize_map(ObjectVisitor { base })?;
+    de.end()?;
+    Ok(members)
+}
+
+/// Where `part`, a slice of the text starting at `base`, begins in it.
+fn offset(base: usize, part: &str) -> Range<usize> {
+    let start = part.as_ptr() as usize - base;
+    start..start + part.len()
+}
+
+struct ObjectVisitor {
+    base: usize,
+}
+
+impl<'de> Visitor<'de> for ObjectVisitor {
+    type Value = Vec<Member>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Member>, A::Error> {
+        let mut members = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed { base: self.base })? {
+            let value: &'de RawValue = map.next_value()?;
+            members.push(Member {
+                key,
+                value: offset(self.base, value.get()),
+            });
+        }
+        Ok(members)
+    }
+}
+
+struct KeySeed {
+    base: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key, E> {
+        Ok(Key::At(offset(self.base, key)))
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+        Ok(Key::Unescaped(key.into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_members_as_a_map_would() {
+        let text = r#"{"a":1,"b\n":"x\"y","a":{"c":[true,null]},"d":"plain"}"#;
+        let object = JsonObject::parse(text).unwrap();
+        let map: Map<String, Value> = serde_json::from_str(text).unwrap();
+        assert_eq!(object.to_map(), map);
+        assert_eq!(object.keys().collect::<Vec<_>>(), ["a", "b\n", "d"]);
+        assert_eq!(object.len(), 3);
+        assert_eq!(object.get_value("a"), Some(json!({"c": [true, null]})));
+        assert_eq!(object.get_str("b\n").as_deref(), Some("x\"y"));
+        assert!(matches!(object.get_str("d"), Some(Cow::Borrowed("plain"))));
+        assert_eq!(object.get_str("a"), None);
+        assert_eq!(object.get_object("a").unwrap().get_json("c"), Some("[true,null]"));
+        assert_eq!(object.get::<i64>("x").map(|r| r.ok()), None);
+    }
+
+    #[test]
+    fn removing_a_name_removes_every_member_of_it() {
+        let mut object = JsonObject::parse(r#"{ "a" : 1 , "b":2, "a": 3 }"#).unwrap();
+        assert_eq!(object.remove_json("a"), Some("3"));
+        assert!(!object.contains_key("a"));
+        assert_eq!(object.keys().collect::<Vec<_>>(), ["b"]);
+        assert_eq!(object.remove("b"), Some(json!(2)));
+        assert!(object.is_empty());
+    }
+
+    #[test]
+    fn only_an_object_is_accepted() {
+        for bad in ["[1]", "1", "\"x\"", "null", "{\"a\":}", "{} x", ""] {
+            assert!(JsonObject::parse(bad).is_err(), "{bad}");
+        }
+        assert!(JsonObject::parse(" {} ").unwrap().is_empty());
+    }
+
+    #[test]
+    fn equal_by_content_and_serialized_as_received() {
+        let a = JsonObject::parse(r#"{"x": 1, "y": [2]}"#).unwrap();
+        let b = JsonObject::from(json!({"y": [2], "x": 1}).as_object().unwrap().clone());
+        assert_eq!(a, b);
+        assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"x": 1, "y": [2]}"#);
+        assert_eq!(format!("{:?}", JsonObject::new()), "JsonObject({})");
+    }
+
+    #[test]
+    fn finds_one_member_without_an_index() {
+        let json = r#"{"a":1,"b\u0063":{"x":2},"a":"last"}"#;
+        assert_eq!(member_of(json, "a"), Some("\"last\""));
+        assert_eq!(member_of(json, "bc"), Some(r#"{"x":2}"#));
+        assert_eq!(member_of(json, "z"), None);
+        assert_eq!(member_of("[1]", "a"), None);
+    }
+
+    #[test]
+    fn names_the_type_of_a_text() {
+        let texts = ["\"s\"", "{}", "[]", "true", "false", "null", "-1.5"];
+        for text in texts {
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                json_text_type(text),
+                crate::protocol::jsonrpc::json_type_name(&value)
+            );
+        }
+    }
+}
