@@ -31,9 +31,32 @@ async fn app() -> String {
     spawn(app).await
 }
 
+/// The same app with the endpoint merged at its path (`router_at`).
+async fn merged_app() -> String {
+    let (server, _) = server().await;
+    let app = axum::Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .merge(server.router_at("/api/mcp"))
+        .layer(middleware::from_fn(tenant_from_header));
+    spawn(app).await
+}
+
 #[tokio::test]
 async fn a_tool_reads_what_the_parent_middleware_set() {
-    let base = app().await;
+    tool_reads_middleware(&app().await).await;
+}
+
+#[tokio::test]
+async fn merged_at_its_path_it_serves_the_same() {
+    let base = merged_app().await;
+    tool_reads_middleware(&base).await;
+    let health = read(client().get(format!("{base}/health")).send().await.unwrap()).await;
+    assert_eq!((health.status, health.body.as_str()), (200, "ok"));
+    let elsewhere = post(&format!("{base}/mcp"), &[], "{}").await;
+    assert_eq!(elsewhere.status, 404);
+}
+
+async fn tool_reads_middleware(base: &str) {
     let url = format!("{base}/api/mcp");
     let stateless_call = post(
         &url,

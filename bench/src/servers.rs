@@ -117,7 +117,7 @@ pub mod ferry {
 
     /// The endpoint at `/mcp`.
     pub async fn app() -> axum::Router {
-        axum::Router::new().nest("/mcp", server().await.router())
+        server().await.router_at("/mcp")
     }
 }
 

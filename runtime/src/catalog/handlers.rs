@@ -6,7 +6,7 @@ use super::completion::{Completion, CompletionContext};
 use super::error::not_found;
 use super::subscriptions::Subscriptions;
 use super::Catalog;
-use crate::inject::{CallScope, ClientInfo, LogLevelFilter};
+use crate::inject::{CallMeta, CallScope, ClientInfo, LogLevelFilter};
 use crate::protocol::jsonrpc::json_type_name;
 use crate::protocol::params::{opt_str, req_str};
 use crate::protocol::{ErrorObject, ProtocolVersion, RequestId};
@@ -118,7 +118,7 @@ impl CallParts {
     }
 
     /// The call scope of the resource, prompt or completion called `name`.
-    fn scope(&self, name: &str, meta: Option<Arc<Map<String, Value>>>) -> CallScope {
+    fn scope(&self, name: &str, meta: Option<Arc<CallMeta>>) -> CallScope {
         CallScope {
             request_id: self.request_id.clone(),
             meta,
@@ -524,12 +524,10 @@ fn string_map(
 }
 
 /// The request's `_meta`, for the call scope.
-fn request_meta(
-    params: &Map<String, Value>,
-) -> Result<Option<Arc<Map<String, Value>>>, ErrorObject> {
+fn request_meta(params: &Map<String, Value>) -> Result<Option<Arc<CallMeta>>, ErrorObject> {
     match params.get("_meta") {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(m)) => Ok(Some(Arc::new(m.clone()))),
+        Some(Value::Object(m)) => Ok(Some(Arc::new(CallMeta::from_map(m.clone())))),
         Some(other) => Err(ErrorObject::invalid_params(format!(
             "Invalid params: `_meta` must be an object, got {}",
             json_type_name(other)

@@ -15,5 +15,6 @@ pub use ctx::Ctx;
 pub use extract::{Extension, Inject, InjectError};
 pub use lifespan::{FromLifespan, Lifespan};
 pub use scope::{CallScope, ClientInfo, LogLevelFilter};
+pub(crate) use scope::CallMeta;
 mod headers;
 pub use headers::Headers;

@@ -1,13 +1,13 @@
 //! The call scope: everything one tool call may ask for, in one explicit value.
 
 use crate::input::InputSource;
-use crate::protocol::{Implementation, LogLevel, ProtocolVersion, RequestId};
+use crate::protocol::{Implementation, JsonObject, LogLevel, ProtocolVersion, RequestId};
 use crate::server::Notifier;
 use crate::transport::Outbound;
 use serde_json::{Map, Value};
 use std::any::Any;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio_util::sync::CancellationToken;
 
 /// What the client told the server about itself.
@@ -56,7 +56,7 @@ impl LogLevelFilter {
 #[derive(Clone)]
 pub struct CallScope {
     pub(crate) request_id: Option<RequestId>,
-    pub(crate) meta: Option<Arc<Map<String, Value>>>,
+    pub(crate) meta: Option<Arc<CallMeta>>,
     pub(crate) client: Arc<ClientInfo>,
     pub(crate) lifespan: Arc<dyn Any + Send + Sync>,
     pub(crate) extensions: Arc<http::Extensions>,
@@ -70,6 +70,37 @@ pub struct CallScope {
     pub(crate) notifier: Notifier,
 }
 
+/// A request's `_meta`, as received, read into a map the first time
+/// something asks for it (most calls never do).
+#[derive(Debug)]
+pub(crate) struct CallMeta {
+    object: JsonObject,
+    map: OnceLock<Map<String, Value>>,
+}
+
+impl CallMeta {
+    /// The `_meta` object of a request.
+    pub(crate) fn from_object(object: JsonObject) -> Self {
+        CallMeta {
+            object,
+            map: OnceLock::new(),
+        }
+    }
+
+    /// A `_meta` already read (a task's, restored).
+    pub(crate) fn from_map(map: Map<String, Value>) -> Self {
+        CallMeta {
+            object: JsonObject::new(),
+            map: OnceLock::from(map),
+        }
+    }
+
+    /// The members, as a map.
+    pub(crate) fn map(&self) -> &Map<String, Value> {
+        self.map.get_or_init(|| self.object.to_map())
+    }
+}
+
 impl CallScope {
     /// The id of the request that started this call.
     pub fn request_id(&self) -> Option<&RequestId> {
@@ -78,7 +109,7 @@ impl CallScope {
 
     /// The request's `_meta` object, if it had one.
     pub fn meta(&self) -> Option<&Map<String, Value>> {
-        self.meta.as_deref()
+        self.meta.as_deref().map(CallMeta::map)
     }
 
     /// What the client said about itself.

@@ -1,9 +1,9 @@
 //! JSON-RPC 2.0 framing: ids, requests, notifications, responses and errors.
 
-use super::object::JsonObject;
+use super::object::{as_str, index_at, JsonObject};
+use super::scan::Scanner;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -317,14 +317,17 @@ pub fn parse_message_bytes(bytes: &Bytes) -> Result<Incoming, Rejected> {
 
 /// Parses a message; `keep` makes the buffer of its `params` text.
 fn parse_with(bytes: &[u8], keep: impl FnOnce(&str) -> Bytes) -> Result<Incoming, Rejected> {
-    // The usual message reads straight into its fields: no map is built for
-    // the envelope, no key is copied, `"2.0"` is compared in place, and
-    // `params` is indexed where it lies, its members parsed only when read.
-    if let Ok(envelope) = serde_json::from_slice::<Envelope>(bytes) {
-        return envelope.fields(keep).into_incoming();
+    // The usual message is scanned once (no map is built for the envelope,
+    // no key is copied); `params` is indexed where it lies, its members
+    // parsed only when read.
+    if let Some(fields) = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| envelope(text, keep))
+    {
+        return fields.into_incoming();
     }
-    // Anything else (not an object, a duplicate key, malformed JSON, an
-    // escaped `jsonrpc`) goes the general way, which says precisely what is wrong.
+    // Anything else (not an object, malformed JSON, an escaped member name)
+    // goes the general way, which says precisely what is wrong.
     let value: Value = serde_json::from_slice(bytes).map_err(|e| Rejected {
         id: None,
         error: ErrorObject::new(code::PARSE_ERROR, format!("Parse error: {e}")),
@@ -332,47 +335,63 @@ fn parse_with(bytes: &[u8], keep: impl FnOnce(&str) -> Bytes) -> Result<Incoming
     parse_value(value)
 }
 
-/// The members of a message object, borrowed where they are only compared.
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(default, borrow)]
-    jsonrpc: Option<&'a str>,
-    #[serde(default, deserialize_with = "present")]
-    id: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    method: Option<Value>,
-    #[serde(default, borrow)]
-    params: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "present")]
-    result: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    error: Option<Value>,
-}
-
-/// A member that is present, even as `null` (`Option<Value>` alone reads
-/// `null` as absent).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
-}
-
-impl Envelope<'_> {
-    fn fields(self, keep: impl FnOnce(&str) -> Bytes) -> Fields {
-        let params = match self.params.map(RawValue::get) {
-            // `null` reads as absent.
-            None => ParamsField::Absent,
-            Some(json) if json.starts_with('{') => JsonObject::parse(keep(json))
-                .map_or(ParamsField::NotAnObject, ParamsField::Object),
-            Some(_) => ParamsField::NotAnObject,
-        };
-        Fields {
-            version_ok: self.jsonrpc == Some("2.0"),
-            id: self.id,
-            method: self.method,
-            params,
-            result: self.result,
-            error: self.error,
+/// The members of a message object, from one scan of its text; `None` for
+/// anything the general way should read.
+fn envelope(text: &str, keep: impl FnOnce(&str) -> Bytes) -> Option<Fields> {
+    let mut members: [Option<&str>; 6] = [None; 6];
+    let mut escaped = false;
+    // `params` is indexed in the same pass (its `_meta` and `arguments` too).
+    let mut params_index = None;
+    let mut s = Scanner::new(text);
+    s.whitespace();
+    s.members(1, &mut |s, key, escapes| {
+        escaped |= escapes;
+        let start = s.at();
+        if key == "params" && s.peek_byte() == Some(b'{') {
+            params_index = Some(index_at(s, 2, start, true)?);
+        } else {
+            s.value(1)?;
         }
+        let slot = match key {
+            "jsonrpc" => 0,
+            "id" => 1,
+            "method" => 2,
+            "params" => 3,
+            "result" => 4,
+            "error" => 5,
+            _ => return Ok(()),
+        };
+        // A repeated name counts with its last value, as in a map.
+        members[slot] = Some(&text[start..s.at()]);
+        Ok(())
+    })
+    .ok()?;
+    s.end().ok()?;
+    if escaped {
+        return None;
     }
+    let [jsonrpc, id, method, params, result, error] = members;
+    // A value serde_json cannot hold (a number out of range, a lone
+    // surrogate) is the general way's to report.
+    let value = |json: Option<&str>| match json {
+        None => Some(None),
+        Some(json) => serde_json::from_str::<Value>(json).ok().map(Some),
+    };
+    let params = match (params, params_index) {
+        (None | Some("null"), _) => ParamsField::Absent,
+        (Some(json), Some(index)) if json.starts_with('{') => {
+            ParamsField::Object(JsonObject::from_index(keep(json), index))
+        }
+        _ => ParamsField::NotAnObject,
+    };
+    Some(Fields {
+        version_ok: jsonrpc.and_then(as_str).as_deref() == Some("2.0"),
+        id: value(id)?,
+        method: value(method)?,
+        params,
+        result: value(result)?,
+        error: value(error)?,
+    })
 }
 
 /// The members of a message that decide what it is.

@@ -4,6 +4,7 @@
 //! server maps each revision's messages onto one internal model.
 
 pub mod jsonrpc;
+mod scan;
 mod object;
 pub(crate) mod params;
 pub mod types;
@@ -13,7 +14,7 @@ pub use jsonrpc::{
     ErrorObject, Incoming, Notification, PeerResponse, Rejected, Request, RequestId,
 };
 pub use object::JsonObject;
-pub(crate) use object::{as_str, json_text_type, member_of, without_position};
+pub(crate) use object::{as_str, json_text_type, without_position};
 pub use types::{
     CallToolResult, Content, Implementation, LogLevel, TaskSupport, ToolAnnotations, ToolDefinition,
 };

@@ -6,8 +6,9 @@
 //! it, straight into the type it is read as. No `serde_json::Value` tree is
 //! built for the usual request.
 
+use super::scan::{NotAnObject, Scanner};
 use bytes::Bytes;
-use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, Visitor};
+use serde::de;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -36,10 +37,14 @@ pub struct JsonObject {
     members: Vec<Member>,
 }
 
+/// A member: where its name and value are in the object's text, and, for
+/// a `_meta` or `arguments` object at the top, its own index (made in the
+/// same pass).
 #[derive(Clone)]
-struct Member {
+pub(crate) struct Member {
     key: Key,
     value: Range<usize>,
+    object: Option<JsonObject>,
 }
 
 /// A member's name: where it is in the text, or, when it was written with
@@ -62,8 +67,41 @@ impl JsonObject {
     /// Indexes the text of a JSON object (an error for anything else).
     pub fn parse(json: impl Into<Bytes>) -> Result<Self, serde_json::Error> {
         let json = json.into();
-        let members = index(&json)?;
-        Ok(JsonObject { json, members })
+        match std::str::from_utf8(&json) {
+            Ok(text) => Self::parse_text(json.clone(), text),
+            Err(e) => Err(de::Error::custom(format!("the JSON is not UTF-8: {e}"))),
+        }
+    }
+
+    /// [`parse`](Self::parse) of `json`, whose text `text` is (already
+    /// checked to be UTF-8).
+    pub(crate) fn parse_text(json: Bytes, text: &str) -> Result<Self, serde_json::Error> {
+        debug_assert_eq!(json.as_ref(), text.as_bytes());
+        let mut s = Scanner::new(text);
+        s.whitespace();
+        match index_at(&mut s, 1, 0, true).and_then(|members| s.end().map(|()| members)) {
+            Ok(members) => Ok(Self::from_index(json, members)),
+            // serde_json says what is wrong.
+            Err(NotAnObject) => Err(serde_json::from_str::<Map<String, Value>>(text)
+                .err()
+                .unwrap_or_else(|| de::Error::custom("not a JSON object"))),
+        }
+    }
+
+    /// The object whose text is `json`, from the members [`index_at`] found.
+    pub(crate) fn from_index(json: Bytes, mut members: Vec<Member>) -> Self {
+        for member in &mut members {
+            if let Some(object) = &mut member.object {
+                object.json = json.slice(member.value.clone());
+            }
+        }
+        JsonObject { json, members }
+    }
+
+    /// The index of a member's object made with this one's (`_meta` and
+    /// `arguments`), without copying it.
+    pub(crate) fn object_ref(&self, key: &str) -> Option<&JsonObject> {
+        self.find(key)?.object.as_ref()
     }
 
     /// The object of a `serde_json::Map`.
@@ -129,11 +167,19 @@ impl JsonObject {
     /// A member's value when it is an object, indexed in turn.
     pub fn get_object(&self, key: &str) -> Option<JsonObject> {
         let member = self.find(key)?;
-        let json = self.json.slice(member.value.clone());
-        if json.first() != Some(&b'{') {
+        match &member.object {
+            Some(object) => Some(object.clone()),
+            None => self.sub_object(self.text(member.value.clone())),
+        }
+    }
+
+    /// The object whose text is `text`, a member's value that
+    /// [`get_json`](Self::get_json) gave (`None` if it is not an object).
+    pub(crate) fn sub_object(&self, text: &str) -> Option<JsonObject> {
+        if !text.starts_with('{') {
             return None;
         }
-        JsonObject::parse(json).ok()
+        JsonObject::parse_text(self.json.slice_ref(text.as_bytes()), text).ok()
     }
 
     /// Removes a member (every one of that name) and returns its value's
@@ -166,16 +212,22 @@ impl JsonObject {
     }
 
     fn find(&self, key: &str) -> Option<&Member> {
-        self.members.iter().rev().find(|m| self.key(m) == key)
+        self.members.iter().rev().find(|m| self.is_named(m, key))
+    }
+
+    /// Compares the bytes of the name: no UTF-8 check.
+    fn is_named(&self, member: &Member, key: &str) -> bool {
+        match &member.key {
+            Key::At(range) => &self.json[range.clone()] == key.as_bytes(),
+            Key::Unescaped(k) => &**k == key,
+        }
     }
 
     fn take(&mut self, key: &str) -> Option<Range<usize>> {
         let value = self.find(key)?.value.clone();
-        let json = &self.json;
-        self.members.retain(|m| match &m.key {
-            Key::At(range) => &json[range.clone()] != key.as_bytes(),
-            Key::Unescaped(k) => &**k != key,
-        });
+        let mut members = std::mem::take(&mut self.members);
+        members.retain(|m| !self.is_named(m, key));
+        self.members = members;
         Some(value)
     }
 
@@ -236,33 +288,6 @@ pub(crate) fn as_str(json: &str) -> Option<Cow<'_, str>> {
     }
 }
 
-/// The JSON text of the member `key` of the object `json` is the text of
-/// (its last, if repeated), found in one scan that allocates nothing unless
-/// a name has escapes. `None` if it has no such member or is not an object.
-pub(crate) fn member_of<'a>(json: &'a str, key: &str) -> Option<&'a str> {
-    struct Find<'k> {
-        key: &'k str,
-    }
-    impl<'de> Visitor<'de> for Find<'_> {
-        type Value = Option<&'de str>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = None;
-            while let Some(name) = map.next_key::<Cow<'de, str>>()? {
-                let value: &'de RawValue = map.next_value()?;
-                if name == self.key {
-                    found = Some(value.get());
-                }
-            }
-            Ok(found)
-        }
-    }
-    let mut de = serde_json::Deserializer::from_str(json);
-    (&mut de).deserialize_map(Find { key }).ok().flatten()
-}
-
 /// A parse error's message without its position (which is within a
 /// member's own text, not the request's).
 pub(crate) fn without_position(error: &serde_json::Error) -> String {
@@ -286,71 +311,59 @@ pub(crate) fn json_text_type(json: &str) -> &'static str {
     }
 }
 
-/// The members of the object `json` is the text of, in order.
-fn index(json: &[u8]) -> serde_json::Result<Vec<Member>> {
-    let base = json.as_ptr() as usize;
-    let mut de = serde_json::Deserializer::from_slice(json);
-    let members = (&mut de).deserialize_map(ObjectVisitor { base })?;
-    de.end()?;
+/// The names whose objects are indexed with the object they are in, at the
+/// top: a request's `_meta` and a `tools/call`'s `arguments` are read soon
+/// after, and this saves scanning them again.
+const NESTED: [&str; 2] = ["_meta", "arguments"];
+
+/// Indexes the object at the scanner, the `depth`th level of nesting, with
+/// ranges from `base` (where its text starts); with `nest`, the members
+/// [`NESTED`] names are indexed too.
+pub(crate) fn index_at(
+    s: &mut Scanner<'_>,
+    depth: usize,
+    base: usize,
+    nest: bool,
+) -> Result<Vec<Member>, NotAnObject> {
+    let mut members = Vec::new();
+    let text = s.text();
+    s.members(depth, &mut |s, name, escaped| {
+        let start = s.at();
+        let key = if escaped {
+            // The name between its quotes, read as a JSON string.
+            let quoted = offset(text, name);
+            let name = serde_json::from_str::<String>(&text[quoted.start - 1..quoted.end + 1])
+                .map_err(|_| NotAnObject)?;
+            Key::Unescaped(name.into())
+        } else {
+            let at = offset(text, name);
+            Key::At(at.start - base..at.end - base)
+        };
+        let nested = nest && !escaped && NESTED.contains(&name);
+        let object = if nested && s.peek_byte() == Some(b'{') {
+            let members = index_at(s, depth + 1, start, false)?;
+            Some(JsonObject {
+                json: Bytes::new(),
+                members,
+            })
+        } else {
+            s.value(depth)?;
+            None
+        };
+        members.push(Member {
+            key,
+            value: start - base..s.at() - base,
+            object,
+        });
+        Ok(())
+    })?;
     Ok(members)
 }
 
-/// Where `part`, a slice of the text starting at `base`, begins in it.
-fn offset(base: usize, part: &str) -> Range<usize> {
-    let start = part.as_ptr() as usize - base;
+/// Where `part`, a slice of `whole`, is in it.
+fn offset(whole: &str, part: &str) -> Range<usize> {
+    let start = part.as_ptr() as usize - whole.as_ptr() as usize;
     start..start + part.len()
-}
-
-struct ObjectVisitor {
-    base: usize,
-}
-
-impl<'de> Visitor<'de> for ObjectVisitor {
-    type Value = Vec<Member>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Member>, A::Error> {
-        let mut members = Vec::new();
-        while let Some(key) = map.next_key_seed(KeySeed { base: self.base })? {
-            let value: &'de RawValue = map.next_value()?;
-            members.push(Member {
-                key,
-                value: offset(self.base, value.get()),
-            });
-        }
-        Ok(members)
-    }
-}
-
-struct KeySeed {
-    base: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Key;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeySeed {
-    type Value = Key;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key, E> {
-        Ok(Key::At(offset(self.base, key)))
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
-        Ok(Key::Unescaped(key.into()))
-    }
 }
 
 #[cfg(test)]
@@ -402,12 +415,15 @@ mod tests {
     }
 
     #[test]
-    fn finds_one_member_without_an_index() {
-        let json = r#"{"a":1,"b\u0063":{"x":2},"a":"last"}"#;
-        assert_eq!(member_of(json, "a"), Some("\"last\""));
-        assert_eq!(member_of(json, "bc"), Some(r#"{"x":2}"#));
-        assert_eq!(member_of(json, "z"), None);
-        assert_eq!(member_of("[1]", "a"), None);
+    fn meta_and_arguments_are_indexed_with_their_object() {
+        let object = JsonObject::parse(r#"{"_meta":{"v":"x"},"arguments":{"a":[1]},"o":{"p":1}}"#)
+            .unwrap();
+        let meta = object.object_ref("_meta").unwrap();
+        assert_eq!(meta.get_str("v").as_deref(), Some("x"));
+        assert_eq!(meta.json(), r#"{"v":"x"}"#);
+        assert_eq!(object.get_object("arguments").unwrap().get_json("a"), Some("[1]"));
+        assert!(object.object_ref("o").is_none());
+        assert_eq!(object.get_object("o").unwrap().get_json("p"), Some("1"));
     }
 
     #[test]

@@ -4,9 +4,8 @@ use super::tasks::{TaskDialect, TaskStart};
 use super::Server;
 use crate::auth::{scopes_satisfied, AccessToken};
 use crate::catalog::CallParts;
-use crate::inject::{CallScope, ClientInfo, LogLevelFilter};
+use crate::inject::{CallMeta, CallScope, ClientInfo, LogLevelFilter};
 use crate::input::{InputSource, MrtrInput};
-use crate::protocol::jsonrpc::json_type_name;
 use crate::protocol::{json_text_type, JsonObject};
 pub(crate) use crate::protocol::params::{opt_str, req_str, req_str_in};
 use crate::protocol::types::ToolReply;
@@ -185,7 +184,7 @@ impl Server {
         let as_task = self.task_decision(tool, params, ctx.get())?;
         let args = match params.get_json("arguments") {
             None | Some("null") => JsonObject::new(),
-            Some(json) => match params.get_object("arguments") {
+            Some(json) => match params.sub_object(json) {
                 Some(args) => args,
                 None => {
                     return Err(ErrorObject::invalid_params(format!(
@@ -195,15 +194,18 @@ impl Server {
                 }
             },
         };
-        let meta = match params.get_value("_meta") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => Some(Arc::new(m)),
-            Some(other) => {
-                return Err(ErrorObject::invalid_params(format!(
-                    "Invalid params: `_meta` must be an object, got {}",
-                    json_type_name(&other)
-                )))
-            }
+        // Read into a map only if the tool asks for it.
+        let meta = match params.get_json("_meta") {
+            None | Some("null") => None,
+            Some(json) => match params.get_object("_meta") {
+                Some(meta) => Some(Arc::new(CallMeta::from_object(meta))),
+                None => {
+                    return Err(ErrorObject::invalid_params(format!(
+                        "Invalid params: `_meta` must be an object, got {}",
+                        json_text_type(json)
+                    )))
+                }
+            },
         };
         let Some(ttl) = as_task else {
             let RequestContext {
@@ -287,7 +289,8 @@ impl Server {
         };
         // Boxed: a task's start is rare, and its future would make every
         // inline call's future (which holds this one) larger.
-        Box::pin(self.create_task(tool, id, args.to_map(), meta.as_deref(), ctx, start))
+        let meta = meta.as_deref().map(CallMeta::map);
+        Box::pin(self.create_task(tool, id, args.to_map(), meta, ctx, start))
             .await
             .map(Answer::Value)
     }

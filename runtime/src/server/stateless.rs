@@ -18,7 +18,7 @@ use crate::input::{run_with_input, Gate, InputSource, MrtrInput};
 use crate::protocol::jsonrpc::{self, code, json_type_name, Written};
 use crate::protocol::types::Completion;
 use crate::protocol::{
-    as_str, json_text_type, member_of, without_position, ErrorObject, Implementation, JsonObject,
+    as_str, json_text_type, without_position, ErrorObject, Implementation, JsonObject,
     LogLevel, ProtocolVersion, Request, RequestId,
 };
 use crate::task::model::now_ms;
@@ -80,7 +80,7 @@ pub fn stateless_versions() -> Vec<&'static str> {
 /// one: the sign of a stateless (2026-07-28 or later) request.
 /// Its JSON text: a string, unless the request is malformed.
 pub fn declared_version(params: Option<&JsonObject>) -> Option<&str> {
-    member_of(params?.get_json("_meta")?, META_PROTOCOL_VERSION)
+    params?.object_ref("_meta")?.get_json(META_PROTOCOL_VERSION)
 }
 
 /// A stateless request whose `_meta` and method were checked; run it with
@@ -459,13 +459,13 @@ fn read_meta(params: Option<&JsonObject>) -> Result<RequestMeta, ErrorObject> {
     let Some(json) = params.and_then(|p| present(p, "_meta")) else {
         return Err(missing());
     };
-    let Some(meta) = params.and_then(|p| p.get_object("_meta")) else {
+    let Some(meta) = params.and_then(|p| p.object_ref("_meta")) else {
         return Err(ErrorObject::invalid_params(format!(
             "Invalid params: `_meta` must be an object, got {}",
             json_text_type(json)
         )));
     };
-    let requested = match present(&meta, META_PROTOCOL_VERSION) {
+    let requested = match present(meta, META_PROTOCOL_VERSION) {
         None => {
             return Err(ErrorObject::invalid_params(format!(
                 "Invalid params: `_meta` needs `{META_PROTOCOL_VERSION}`"
@@ -478,7 +478,7 @@ fn read_meta(params: Option<&JsonObject>) -> Result<RequestMeta, ErrorObject> {
             ))
         })?,
     };
-    let capabilities = match present(&meta, META_CLIENT_CAPABILITIES) {
+    let capabilities = match present(meta, META_CLIENT_CAPABILITIES) {
         None => {
             return Err(ErrorObject::invalid_params(format!(
                 "Invalid params: `_meta` needs `{META_CLIENT_CAPABILITIES}` (an empty object when the client has none)"
@@ -498,7 +498,7 @@ fn read_meta(params: Option<&JsonObject>) -> Result<RequestMeta, ErrorObject> {
         Some(v) if v.is_stateless() => v,
         _ => return Err(unsupported_version(&requested)),
     };
-    let client_info = match present(&meta, META_CLIENT_INFO) {
+    let client_info = match present(meta, META_CLIENT_INFO) {
         None => None,
         Some(json) => Some(serde_json::from_str::<Implementation>(json).map_err(|e| {
             ErrorObject::invalid_params(format!(
@@ -507,7 +507,7 @@ fn read_meta(params: Option<&JsonObject>) -> Result<RequestMeta, ErrorObject> {
             ))
         })?),
     };
-    let log_level = match present(&meta, META_LOG_LEVEL) {
+    let log_level = match present(meta, META_LOG_LEVEL) {
         None => None,
         Some(json) => Some(serde_json::from_str::<LogLevel>(json).map_err(|_| {
             ErrorObject::invalid_params(format!(

@@ -14,7 +14,7 @@
 //! [`Headers`]: crate::Headers
 
 use crate::auth::{AccessToken, CallerIdentity};
-use crate::inject::ClientInfo;
+use crate::inject::{CallMeta, ClientInfo};
 use crate::protocol::{Implementation, ProtocolVersion, RequestId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -78,7 +78,7 @@ pub struct Snapshot {
 #[derive(Debug)]
 pub(crate) struct Restored {
     pub(crate) request_id: Option<RequestId>,
-    pub(crate) meta: Option<Arc<Map<String, Value>>>,
+    pub(crate) meta: Option<Arc<CallMeta>>,
     pub(crate) client: Arc<ClientInfo>,
     pub(crate) extensions: http::Extensions,
 }
@@ -145,7 +145,7 @@ impl Snapshot {
             .unwrap_or(ProtocolVersion::LATEST_SESSION);
         Restored {
             request_id: self.request_id.clone(),
-            meta: self.meta.clone().map(Arc::new),
+            meta: self.meta.clone().map(|m| Arc::new(CallMeta::from_map(m))),
             client: Arc::new(ClientInfo {
                 protocol_version,
                 implementation: self.client_info.clone(),

@@ -41,13 +41,18 @@ pub(crate) struct Endpoint {
 
 /// The router serving `server` at `/` of wherever it is mounted.
 pub(crate) fn router(server: &Server, options: HttpOptions) -> Router {
+    router_at(server, "/", options)
+}
+
+/// The router serving `server` at `path`.
+pub(crate) fn router_at(server: &Server, path: &str, options: HttpOptions) -> Router {
     let endpoint = Endpoint {
         server: server.clone(),
         sessions: SessionStore::new(options.session_idle_timeout, options.max_sessions),
         options,
     };
     Router::new()
-        .route("/", any(handle))
+        .route(path, any(handle))
         .with_state(Arc::new(endpoint))
 }
 
