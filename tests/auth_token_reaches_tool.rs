@@ -72,7 +72,10 @@ async fn call_as(client: &Client, token: Option<AccessToken>, tool: &str) -> Val
     let request = Request {
         id: RequestId::Number(7),
         method: "tools/call".into(),
-        params: json!({"name": tool, "arguments": {}}).as_object().cloned().map(Into::into),
+        params: json!({"name": tool, "arguments": {}})
+            .as_object()
+            .cloned()
+            .map(Into::into),
     };
     let response = client
         .session()

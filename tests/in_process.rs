@@ -590,7 +590,10 @@ async fn extensions_attached_by_the_transport_reach_the_tool() {
     let request = ferrymcp::protocol::Request {
         id: ferrymcp::protocol::RequestId::Number(2),
         method: "tools/call".into(),
-        params: json!({"name": "tenant"}).as_object().cloned().map(Into::into),
+        params: json!({"name": "tenant"})
+            .as_object()
+            .cloned()
+            .map(Into::into),
     };
     let r = session
         .handle_request(

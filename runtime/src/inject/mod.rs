@@ -14,7 +14,7 @@ mod scope;
 pub use ctx::Ctx;
 pub use extract::{Extension, Inject, InjectError};
 pub use lifespan::{FromLifespan, Lifespan};
-pub use scope::{CallScope, ClientInfo, LogLevelFilter};
 pub(crate) use scope::CallMeta;
+pub use scope::{CallScope, ClientInfo, LogLevelFilter};
 mod headers;
 pub use headers::Headers;

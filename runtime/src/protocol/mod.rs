@@ -4,9 +4,9 @@
 //! server maps each revision's messages onto one internal model.
 
 pub mod jsonrpc;
-mod scan;
 mod object;
 pub(crate) mod params;
+mod scan;
 pub mod types;
 pub mod version;
 

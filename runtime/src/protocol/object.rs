@@ -383,7 +383,10 @@ mod tests {
         assert_eq!(object.get_str("b\n").as_deref(), Some("x\"y"));
         assert!(matches!(object.get_str("d"), Some(Cow::Borrowed("plain"))));
         assert_eq!(object.get_str("a"), None);
-        assert_eq!(object.get_object("a").unwrap().get_json("c"), Some("[true,null]"));
+        assert_eq!(
+            object.get_object("a").unwrap().get_json("c"),
+            Some("[true,null]")
+        );
         assert_eq!(object.get::<i64>("x").map(|r| r.ok()), None);
     }
 
@@ -416,12 +419,15 @@ mod tests {
 
     #[test]
     fn meta_and_arguments_are_indexed_with_their_object() {
-        let object = JsonObject::parse(r#"{"_meta":{"v":"x"},"arguments":{"a":[1]},"o":{"p":1}}"#)
-            .unwrap();
+        let object =
+            JsonObject::parse(r#"{"_meta":{"v":"x"},"arguments":{"a":[1]},"o":{"p":1}}"#).unwrap();
         let meta = object.object_ref("_meta").unwrap();
         assert_eq!(meta.get_str("v").as_deref(), Some("x"));
         assert_eq!(meta.json(), r#"{"v":"x"}"#);
-        assert_eq!(object.get_object("arguments").unwrap().get_json("a"), Some("[1]"));
+        assert_eq!(
+            object.get_object("arguments").unwrap().get_json("a"),
+            Some("[1]")
+        );
         assert!(object.object_ref("o").is_none());
         assert_eq!(object.get_object("o").unwrap().get_json("p"), Some("1"));
     }

@@ -6,9 +6,9 @@ use crate::auth::{scopes_satisfied, AccessToken};
 use crate::catalog::CallParts;
 use crate::inject::{CallMeta, CallScope, ClientInfo, LogLevelFilter};
 use crate::input::{InputSource, MrtrInput};
-use crate::protocol::{json_text_type, JsonObject};
 pub(crate) use crate::protocol::params::{opt_str, req_str, req_str_in};
 use crate::protocol::types::ToolReply;
+use crate::protocol::{json_text_type, JsonObject};
 use crate::protocol::{
     CallToolResult, ErrorObject, LogLevel, ProtocolVersion, RequestId, TaskSupport,
 };

@@ -10,8 +10,8 @@ use crate::inject::{ClientInfo, LogLevelFilter};
 use crate::input::{InputSource, PendingRequests};
 use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message, Written};
 use crate::protocol::{
-    ErrorObject, Implementation, Incoming, JsonObject, Notification, PeerResponse,
-    ProtocolVersion, Request, RequestId,
+    ErrorObject, Implementation, Incoming, JsonObject, Notification, PeerResponse, ProtocolVersion,
+    Request, RequestId,
 };
 use crate::transport::Outbound;
 use serde_json::{Map, Value};

@@ -18,8 +18,8 @@ use crate::input::{run_with_input, Gate, InputSource, MrtrInput};
 use crate::protocol::jsonrpc::{self, code, json_type_name, Written};
 use crate::protocol::types::Completion;
 use crate::protocol::{
-    as_str, json_text_type, without_position, ErrorObject, Implementation, JsonObject,
-    LogLevel, ProtocolVersion, Request, RequestId,
+    as_str, json_text_type, without_position, ErrorObject, Implementation, JsonObject, LogLevel,
+    ProtocolVersion, Request, RequestId,
 };
 use crate::task::model::now_ms;
 use crate::transport::Outbound;
@@ -431,15 +431,12 @@ async fn dispatch(
                 .map(Answer::Value)
         }
         // `prepare_stateless` let only METHODS through.
-        _ => Box::pin(server.catalog_call(
-            method,
-            id,
-            params.map(JsonObject::to_map).as_ref(),
-            ctx,
-        ))
-        .await
-            .unwrap_or_else(|| Err(ErrorObject::method_not_found(method)))
-            .map(Answer::Value),
+        _ => {
+            Box::pin(server.catalog_call(method, id, params.map(JsonObject::to_map).as_ref(), ctx))
+                .await
+                .unwrap_or_else(|| Err(ErrorObject::method_not_found(method)))
+                .map(Answer::Value)
+        }
     }
 }
 

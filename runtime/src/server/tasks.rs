@@ -151,18 +151,16 @@ impl Server {
                     json_type_name(&other)
                 ))),
             },
-            TaskDialect::Extension { opted_in } => {
-                match (support, opted_in) {
-                    (TaskSupport::Forbidden, _) | (TaskSupport::Optional, false) => Ok(None),
-                    (TaskSupport::Optional, true) if owner == Owner::Unbound => Ok(None),
-                    (TaskSupport::Required, true) if owner == Owner::Unbound => Err(unbound()),
-                    (_, true) => Ok(Some(None)),
-                    (TaskSupport::Required, false) => Err(extension_required(&format!(
-                        "tool `{}` (it only runs as a task)",
-                        tool.name
-                    ))),
-                }
-            }
+            TaskDialect::Extension { opted_in } => match (support, opted_in) {
+                (TaskSupport::Forbidden, _) | (TaskSupport::Optional, false) => Ok(None),
+                (TaskSupport::Optional, true) if owner == Owner::Unbound => Ok(None),
+                (TaskSupport::Required, true) if owner == Owner::Unbound => Err(unbound()),
+                (_, true) => Ok(Some(None)),
+                (TaskSupport::Required, false) => Err(extension_required(&format!(
+                    "tool `{}` (it only runs as a task)",
+                    tool.name
+                ))),
+            },
         }
     }
 
