@@ -387,7 +387,11 @@ fn envelope(text: &str, keep: impl FnOnce(&str) -> Bytes) -> Option<Fields> {
     Some(Fields {
         version_ok: jsonrpc.and_then(as_str).as_deref() == Some("2.0"),
         id: value(id)?,
-        method: value(method)?,
+        // Most methods are plain strings: no `Value` parse for them.
+        method: match method.map(|m| (m, as_str(m))) {
+            Some((_, Some(name))) => Some(Value::String(name.into_owned())),
+            other => value(other.map(|(m, _)| m))?,
+        },
         params,
         result: value(result)?,
         error: value(error)?,

@@ -175,7 +175,7 @@ impl JsonObject {
 
     /// The object whose text is `text`, a member's value that
     /// [`get_json`](Self::get_json) gave (`None` if it is not an object).
-    pub(crate) fn sub_object(&self, text: &str) -> Option<JsonObject> {
+    fn sub_object(&self, text: &str) -> Option<JsonObject> {
         if !text.starts_with('{') {
             return None;
         }
@@ -277,10 +277,13 @@ fn to_value(json: &str) -> Value {
     serde_json::from_str(json).unwrap_or(Value::Null)
 }
 
-/// A JSON string's value, borrowed unless it has escapes.
+/// A JSON string's value, borrowed unless it has escapes. `json` is the
+/// text of one JSON value (as a scan found it).
 pub(crate) fn as_str(json: &str) -> Option<Cow<'_, str>> {
-    if !json.starts_with('"') {
-        return None;
+    let inner = json.strip_prefix('"')?.strip_suffix('"')?;
+    // Scanned: without a backslash, what is between the quotes is the string.
+    if !inner.contains('\\') {
+        return Some(Cow::Borrowed(inner));
     }
     match serde_json::from_str::<&str>(json) {
         Ok(s) => Some(Cow::Borrowed(s)),

@@ -184,7 +184,7 @@ impl Server {
         let as_task = self.task_decision(tool, params, ctx.get())?;
         let args = match params.get_json("arguments") {
             None | Some("null") => JsonObject::new(),
-            Some(json) => match params.sub_object(json) {
+            Some(json) => match params.get_object("arguments") {
                 Some(args) => args,
                 None => {
                     return Err(ErrorObject::invalid_params(format!(
