@@ -129,14 +129,11 @@ impl JsonObject {
 
     /// The names, each once, in the order they first appear.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
+        let mut seen = std::collections::HashSet::new();
         self.members
             .iter()
-            .enumerate()
-            .filter(|(i, m)| {
-                let key = self.key(m);
-                !self.members[..*i].iter().any(|e| self.key(e) == key)
-            })
-            .map(|(_, m)| self.key(m))
+            .map(|m| self.key(m))
+            .filter(move |key| seen.insert(*key))
     }
 
     /// Whether a member has this name.
