@@ -160,8 +160,9 @@ impl Server {
 
     /// `tools/call`: finds the tool, then either builds the call scope and runs
     /// the wrapper, or (as a task) snapshots the scope and answers
-    /// `CreateTaskResult`. Takes `arguments` and `_meta` out of `params`; the
-    /// rest (the tool's `name`) stays for the caller. A call that runs inline
+    /// `CreateTaskResult`. Reads `name`, `arguments`, `_meta` and `task`
+    /// from `params` as received (the arguments are parsed by the tool's
+    /// wrapper, each into its type). A call that runs inline
     /// takes its scope's parts from `ctx`: moved from a given context, cloned
     /// from a lent one.
     pub(crate) async fn call_tool(
