@@ -136,6 +136,11 @@ impl JsonObject {
             .filter(move |key| seen.insert(*key))
     }
 
+    /// The first name, if any (a cheaper `keys().next()`).
+    pub fn first_key(&self) -> Option<&str> {
+        self.members.first().map(|m| self.key(m))
+    }
+
     /// Whether a member has this name.
     pub fn contains_key(&self, key: &str) -> bool {
         self.find(key).is_some()

@@ -66,7 +66,7 @@ pub fn with_default<T: ToolArgument>(
 
 /// Fails when arguments are left that the tool does not take.
 pub fn no_unknown(args: &ArgMap, known: &[&str]) -> Result<(), ArgError> {
-    let Some(extra) = args.keys().next() else {
+    let Some(extra) = args.first_key() else {
         return Ok(());
     };
     let expected = if known.is_empty() {
