@@ -21,6 +21,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`Server::router_at`] routes the endpoint at a path of its own, to
+//! [`merge`](axum::Router::merge) into an app: the same endpoint, without the
+//! per-request work of `nest`.
+//!
 //! Nothing has to be started or initialized besides: the server's lifespan
 //! value exists once [`build`](crate::ServerBuilder::build) returns, and the
 //! router carries its own session store, so a mounted router is ready the
@@ -134,8 +138,8 @@ impl Server {
     /// The streamable HTTP endpoint routed at `path` itself, to
     /// [`merge`](axum::Router::merge) into an app: the same endpoint as
     /// `nest(path, server.router())`, without the work `nest` does for every
-    /// request (rewriting the URI, a boxed route service per call: about 7%
-    /// of a small call's cost). [`serve`](Self::serve) mounts it this way.
+    /// request (rewriting the URI, a boxed route service per call: about 11%
+    /// of a small call's instructions). [`serve`](Self::serve) mounts it this way.
     ///
     /// ```
     /// # use ferrymcp::prelude::*;
