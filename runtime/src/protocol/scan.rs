@@ -1,11 +1,11 @@
 //! A validating scan of a JSON object: where each of its members is.
 //!
 //! It accepts exactly the JSON `serde_json` reads into a `Value` (RFC 8259,
-//! nesting up to 127 levels) and finds the members of an object in one pass
-//! over the bytes, allocating nothing. Values are not
-//! interpreted: whoever reads a member parses its text with serde. On
-//! anything it refuses, callers ask serde_json, which says precisely what is
-//! wrong.
+//! nesting up to 127 levels, surrogates in pairs, numbers within `f64`) and
+//! finds the members of an object in one pass over the bytes, allocating
+//! nothing. Values are not interpreted: whoever reads a member parses its
+//! text with serde. On anything it refuses, callers ask serde_json, which
+//! says precisely what is wrong.
 
 /// The text is not one JSON object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
