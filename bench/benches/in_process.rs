@@ -5,7 +5,9 @@
 //!   `add`, and serialize the response to bytes; next to it, the floor: serde
 //!   structs in and out for the same JSON (`bare_serde`).
 //! * `tools_list_100/*`: a server of 100 tools: building it (every schema is
-//!   generated once, then cached) and answering `tools/list` from the cache.
+//!   generated once, then cached) and answering `tools/list` from the cache,
+//!   in process (a `Value`) and through the HTTP endpoint without a socket
+//!   (`tools_list_http`: bytes written from the definitions serialized once).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ferrymcp::prelude::*;
@@ -198,6 +200,9 @@ macro_rules! hundred_tools {
 
 hundred_tools!(tool_000 tool_001 tool_002 tool_003 tool_004 tool_005 tool_006 tool_007 tool_008 tool_009 tool_010 tool_011 tool_012 tool_013 tool_014 tool_015 tool_016 tool_017 tool_018 tool_019 tool_020 tool_021 tool_022 tool_023 tool_024 tool_025 tool_026 tool_027 tool_028 tool_029 tool_030 tool_031 tool_032 tool_033 tool_034 tool_035 tool_036 tool_037 tool_038 tool_039 tool_040 tool_041 tool_042 tool_043 tool_044 tool_045 tool_046 tool_047 tool_048 tool_049 tool_050 tool_051 tool_052 tool_053 tool_054 tool_055 tool_056 tool_057 tool_058 tool_059 tool_060 tool_061 tool_062 tool_063 tool_064 tool_065 tool_066 tool_067 tool_068 tool_069 tool_070 tool_071 tool_072 tool_073 tool_074 tool_075 tool_076 tool_077 tool_078 tool_079 tool_080 tool_081 tool_082 tool_083 tool_084 tool_085 tool_086 tool_087 tool_088 tool_089 tool_090 tool_091 tool_092 tool_093 tool_094 tool_095 tool_096 tool_097 tool_098 tool_099);
 
+/// `tools/list` as a 2026-07-28 request.
+const STATELESS_LIST: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#;
+
 fn tools_list_100(c: &mut Criterion) {
     let rt = runtime();
     let build = || {
@@ -218,8 +223,31 @@ fn tools_list_100(c: &mut Criterion) {
         Some(100)
     );
 
+    // The same list over the HTTP endpoint (a 2026-07-28 request through
+    // the router, no socket): the page is written from the definitions
+    // serialized when the server was built.
+    let app = server.router();
+    let list_http = || async {
+        use tower::ServiceExt;
+        let request = http::Request::post("/")
+            .header("host", "localhost")
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/list")
+            .body(axum::body::Body::from(STATELESS_LIST))
+            .expect("a request");
+        let response = app.clone().oneshot(request).await.expect("a response");
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("a body")
+    };
+    let body: serde_json::Value = serde_json::from_slice(&rt.block_on(list_http())).expect("JSON");
+    assert_eq!(body["result"]["tools"].as_array().map(Vec::len), Some(100));
+
     let mut group = c.benchmark_group("tools_list_100");
     group.bench_function("build_server_schemas", |b| b.iter(build));
+    group.bench_function("tools_list_http", |b| b.iter(|| rt.block_on(list_http())));
     group.bench_function("tools_list", |b| {
         b.iter(|| {
             let answer = rt.block_on(session.handle_bytes(black_box(LIST)));

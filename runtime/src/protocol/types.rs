@@ -475,7 +475,7 @@ impl Serialize for MetaWithInfo<'_> {
 }
 
 /// An [`Implementation`] with its keys sorted, as its `Value` is written.
-struct SortedInfo<'a>(&'a Implementation);
+pub(crate) struct SortedInfo<'a>(pub(crate) &'a Implementation);
 
 impl Serialize for SortedInfo<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -1,6 +1,7 @@
 //! The MCP methods, answered the same way whatever the transport or revision.
 
 use super::tasks::{TaskDialect, TaskStart};
+use super::tool_page::ToolPage;
 use super::Server;
 use crate::auth::{scopes_satisfied, AccessToken};
 use crate::catalog::CallParts;
@@ -68,6 +69,8 @@ pub(crate) enum Answer {
     Value(Value),
     /// The result of a tool that ran inline.
     Tool(ToolReply),
+    /// A `tools/list` page.
+    Tools(ToolPage),
 }
 
 impl Answer {
@@ -76,6 +79,7 @@ impl Answer {
         match self {
             Answer::Value(value) => value,
             Answer::Tool(reply) => reply.into_value(),
+            Answer::Tools(page) => page.into_value(),
         }
     }
 }
@@ -120,7 +124,7 @@ impl Server {
         params: Option<&Map<String, Value>>,
         client: &ClientInfo,
         token: Option<&AccessToken>,
-    ) -> Result<Value, ErrorObject> {
+    ) -> Result<ToolPage, ErrorObject> {
         let empty = Map::new();
         let params = params.unwrap_or(&empty);
         let hide = self
@@ -146,16 +150,12 @@ impl Server {
                 })?,
         };
         let end = (start + self.inner.page_size).min(tools.len());
-        let page: Vec<Value> = tools[start..end]
-            .iter()
-            .map(|t| t.definition_for(client.protocol_version).clone())
-            .collect();
-        let mut result = Map::new();
-        result.insert("tools".into(), Value::Array(page));
-        if end < tools.len() {
-            result.insert("nextCursor".into(), Value::String(encode_cursor(end)));
-        }
-        Ok(Value::Object(result))
+        Ok(ToolPage {
+            tools: tools[start..end].iter().map(|t| Arc::clone(t)).collect(),
+            version: client.protocol_version,
+            next_cursor: (end < tools.len()).then(|| encode_cursor(end)),
+            cache: None,
+        })
     }
 
     /// `tools/call`: finds the tool, then either builds the call scope and runs

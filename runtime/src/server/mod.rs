@@ -10,6 +10,7 @@ mod methods;
 mod session;
 pub mod stateless;
 mod tasks;
+mod tool_page;
 
 pub use builder::ServerBuilder;
 pub use changes::{Change, ChangeRelay, Notifier};

@@ -197,6 +197,7 @@ impl Session {
                 jsonrpc::write_success_with(&id, |out| reply.write(out, None))
             }
             Ok(Answer::Value(result)) => jsonrpc::write_success(&id, &result),
+            Ok(Answer::Tools(page)) => jsonrpc::write_success(&id, &page),
             Err(error) => jsonrpc::write_error(Some(&id), &error),
         })
     }
@@ -317,11 +318,15 @@ impl Session {
             input: InputSource::Session(Arc::clone(&self.state.pending)),
         };
         let outcome = match method {
-            "tools/list" => server.list_tools(
-                map.as_ref(),
-                client,
-                extensions.get::<crate::auth::AccessToken>(),
-            ),
+            "tools/list" => {
+                return server
+                    .list_tools(
+                        map.as_ref(),
+                        client,
+                        extensions.get::<crate::auth::AccessToken>(),
+                    )
+                    .map(Answer::Tools)
+            }
             "tools/call" => {
                 let ctx = context(outbound, extensions);
                 return server

@@ -208,6 +208,9 @@ impl StatelessCall {
                 jsonrpc::write_success_with(&id, |out| reply.write(out, Some(completion)))
             }
             Ok(Answer::Value(result)) => jsonrpc::write_success(&id, &complete(result, info)),
+            Ok(Answer::Tools(page)) => {
+                jsonrpc::write_success(&id, &page.completed(META_SERVER_INFO, info))
+            }
             Err(error) => jsonrpc::write_error(Some(&id), &error),
         }
     }
@@ -261,7 +264,10 @@ impl StatelessCall {
                     &client,
                     extensions.get::<crate::auth::AccessToken>(),
                 )
-                .map(|list| Answer::Value(cacheable(list, tools_cache_scope(&server)))),
+                .map(|page| {
+                    let scope = tools_cache_scope(&server);
+                    Answer::Tools(page.cacheable(LIST_TTL_MS, scope.as_str()))
+                }),
             method => {
                 let mut ctx = RequestContext {
                     dialect: TaskDialect::Extension {
@@ -565,13 +571,19 @@ fn tools_cache_scope(server: &Server) -> CacheScope {
 fn cacheable(mut result: Value, scope: CacheScope) -> Value {
     if let Value::Object(m) = &mut result {
         m.insert("ttlMs".into(), Value::from(LIST_TTL_MS));
-        let scope = match scope {
-            CacheScope::Public => "public",
-            CacheScope::Private => "private",
-        };
-        m.insert("cacheScope".into(), Value::String(scope.into()));
+        m.insert("cacheScope".into(), Value::String(scope.as_str().into()));
     }
     result
+}
+
+impl CacheScope {
+    /// Its name in `cacheScope`.
+    fn as_str(self) -> &'static str {
+        match self {
+            CacheScope::Public => "public",
+            CacheScope::Private => "private",
+        }
+    }
 }
 
 /// Marks a result complete (unless it already says what it is, like a
@@ -624,6 +636,79 @@ impl Outbound for NoLogMessages {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// A tool for lists: only its definition matters.
+    struct Listed(&'static str);
+
+    impl crate::tool::ToolFn<()> for Listed {
+        fn meta(&self) -> crate::tool::ToolMeta {
+            crate::tool::ToolMeta {
+                name: self.0,
+                title: Some("Échø \"x\"\n"),
+                description: None,
+                annotations: crate::protocol::ToolAnnotations {
+                    read_only: Some(true),
+                    ..Default::default()
+                },
+                task_support: crate::protocol::TaskSupport::Optional,
+                ask_first: false,
+                scopes: &[],
+                headers: &[],
+            }
+        }
+        fn input_schema(&self) -> Value {
+            json!({"type": "object", "properties": {"z": {"type": "string"}, "a": {}}})
+        }
+        fn output_schema(&self) -> Option<crate::tool::OutputSchema> {
+            None
+        }
+        fn call(
+            &self,
+            _: crate::CallScope,
+            _: crate::tool::ArgMap,
+        ) -> futures::future::BoxFuture<'static, crate::tool::ToolOutput> {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    #[test]
+    fn tool_pages_are_written_as_their_values_would_be() {
+        use super::super::tool_page::ToolPage;
+        use crate::tool::registry::ToolRegistry;
+        let list = crate::tool::ToolList::<()>::new()
+            .with(Listed("b"))
+            .with(Listed("a"));
+        let registry = ToolRegistry::build(list.tools).unwrap();
+        let info = Implementation {
+            name: "n\"".into(),
+            version: "1".into(),
+            title: Some("T".into()),
+        };
+        for version in [ProtocolVersion::V2025_06_18, ProtocolVersion::V2026_07_28] {
+            for cursor in [None, Some("ferry:2".to_string())] {
+                for cache in [None, Some((60_000, "private"))] {
+                    let page = || ToolPage {
+                        tools: registry.all().to_vec(),
+                        version,
+                        next_cursor: cursor.clone(),
+                        cache,
+                    };
+                    let value = page().into_value();
+                    assert_eq!(
+                        serde_json::to_vec(&page()).unwrap(),
+                        serde_json::to_vec(&value).unwrap()
+                    );
+                    let completed = serde_json::to_vec(&page().completed(META_SERVER_INFO, &info));
+                    assert_eq!(
+                        completed.unwrap(),
+                        serde_json::to_vec(&complete(value.clone(), &info)).unwrap()
+                    );
+                    let has_execution = value["tools"][0].get("execution").is_some();
+                    assert_eq!(has_execution, version >= ProtocolVersion::V2025_11_25);
+                }
+            }
+        }
+    }
 
     fn meta_params(meta: Value) -> Option<JsonObject> {
         match json!({ "_meta": meta }) {

@@ -5,6 +5,7 @@ use super::{DynTool, OutputSchema, ParamHeader, ToolMeta};
 use crate::error::BuildError;
 use crate::protocol::ProtocolVersion;
 use http::HeaderName;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +19,10 @@ pub(crate) struct RegisteredTool {
     pub(crate) definition: Value,
     /// The `Tool` object for earlier revisions (without `execution`).
     pub(crate) definition_legacy: Value,
+    /// `definition` as JSON text, for the transports that write bytes.
+    pub(crate) definition_json: Box<RawValue>,
+    /// `definition_legacy` as JSON text.
+    pub(crate) definition_legacy_json: Box<RawValue>,
     pub(crate) output: Option<OutputSchema>,
     /// The arguments mirrored into `Mcp-Param-*` headers; empty for most tools.
     pub(crate) header_params: Box<[HeaderParam]>,
@@ -72,6 +77,7 @@ impl RegisteredTool {
             }
             def.insert("annotations".into(), Value::Object(ann));
         }
+        let definition_legacy_json = raw_json(&def);
         let definition_legacy = Value::Object(def.clone());
         let mut execution = Map::new();
         execution.insert(
@@ -83,8 +89,10 @@ impl RegisteredTool {
             name: meta.name.into(),
             tool,
             meta,
+            definition_json: raw_json(&def),
             definition: Value::Object(def),
             definition_legacy,
+            definition_legacy_json,
             output,
             header_params,
         })
@@ -98,6 +106,21 @@ impl RegisteredTool {
             &self.definition_legacy
         }
     }
+
+    /// [`definition_for`](Self::definition_for) as JSON text, serialized
+    /// when the server was built.
+    pub(crate) fn definition_json_for(&self, version: ProtocolVersion) -> &RawValue {
+        if version >= ProtocolVersion::V2025_11_25 {
+            &self.definition_json
+        } else {
+            &self.definition_legacy_json
+        }
+    }
+}
+
+/// A definition as JSON text (a map of `Value`s always serializes).
+fn raw_json(definition: &Map<String, Value>) -> Box<RawValue> {
+    serde_json::value::to_raw_value(definition).unwrap_or_default()
 }
 
 /// The header parameters of a tool: those `#[arg(header)]` declared, then
