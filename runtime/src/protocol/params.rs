@@ -15,10 +15,7 @@ pub(crate) fn opt_str<'a>(
     match params.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(ErrorObject::invalid_params(format!(
-            "Invalid params: `{key}` of {method} must be a string, got {}",
-            json_type_name(other)
-        ))),
+        Some(other) => Err(not_a_string(key, method, json_type_name(other))),
     }
 }
 
@@ -28,9 +25,7 @@ pub(crate) fn req_str<'a>(
     key: &str,
     method: &str,
 ) -> Result<&'a str, ErrorObject> {
-    opt_str(params, key, method)?.ok_or_else(|| {
-        ErrorObject::invalid_params(format!("Invalid params: {method} needs `{key}`"))
-    })
+    opt_str(params, key, method)?.ok_or_else(|| missing(key, method))
 }
 
 /// [`req_str`] of parameters as received.
@@ -40,17 +35,20 @@ pub(crate) fn req_str_in<'a>(
     method: &str,
 ) -> Result<Cow<'a, str>, ErrorObject> {
     let json = match params.get_json(key) {
-        None | Some("null") => {
-            return Err(ErrorObject::invalid_params(format!(
-                "Invalid params: {method} needs `{key}`"
-            )))
-        }
+        None | Some("null") => return Err(missing(key, method)),
         Some(json) => json,
     };
-    as_str(json).ok_or_else(|| {
-        ErrorObject::invalid_params(format!(
-            "Invalid params: `{key}` of {method} must be a string, got {}",
-            json_text_type(json)
-        ))
-    })
+    as_str(json).ok_or_else(|| not_a_string(key, method, json_text_type(json)))
+}
+
+/// -32602: a required parameter is absent.
+fn missing(key: &str, method: &str) -> ErrorObject {
+    ErrorObject::invalid_params(format!("Invalid params: {method} needs `{key}`"))
+}
+
+/// -32602: a parameter is not a string; `got` says what it is.
+fn not_a_string(key: &str, method: &str, got: &str) -> ErrorObject {
+    ErrorObject::invalid_params(format!(
+        "Invalid params: `{key}` of {method} must be a string, got {got}"
+    ))
 }

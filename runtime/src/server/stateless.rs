@@ -570,10 +570,15 @@ fn tools_cache_scope(server: &Server) -> CacheScope {
 
 fn cacheable(mut result: Value, scope: CacheScope) -> Value {
     if let Value::Object(m) = &mut result {
-        m.insert("ttlMs".into(), Value::from(LIST_TTL_MS));
-        m.insert("cacheScope".into(), Value::String(scope.as_str().into()));
+        insert_cache_hints(m, LIST_TTL_MS, scope.as_str());
     }
     result
+}
+
+/// Adds the caching hints of a list result (`ttlMs`, `cacheScope`).
+pub(crate) fn insert_cache_hints(result: &mut Map<String, Value>, ttl_ms: u64, scope: &str) {
+    result.insert("ttlMs".into(), Value::from(ttl_ms));
+    result.insert("cacheScope".into(), Value::String(scope.into()));
 }
 
 impl CacheScope {

@@ -36,8 +36,7 @@ impl ToolPage {
             result.insert("nextCursor".into(), Value::String(cursor));
         }
         if let Some((ttl, scope)) = self.cache {
-            result.insert("ttlMs".into(), Value::from(ttl));
-            result.insert("cacheScope".into(), Value::String(scope.into()));
+            super::stateless::insert_cache_hints(&mut result, ttl, scope);
         }
         Value::Object(result)
     }
