@@ -99,6 +99,7 @@
 //! [`Server::serve`] does both by itself.
 
 mod auth;
+mod connection;
 mod guard;
 mod headers;
 mod legacy;
@@ -113,6 +114,7 @@ mod well_known;
 
 /// The router type [`Server::router`] returns (axum's).
 pub use axum::Router;
+pub use connection::Connection;
 pub use options::{HttpOptions, ResponseMode};
 pub use serve::serve;
 pub use well_known::MetadataPaths;
