@@ -135,6 +135,17 @@ impl Redis {
         Some(String::from_utf8_lossy(&out).into_owned())
     }
 
+    /// Sends one command and parses its reply; fails the test when the
+    /// server cannot be reached or the reply is malformed.
+    pub fn query(&self, args: &[&str]) -> Resp {
+        let raw = self
+            .command(args)
+            .unwrap_or_else(|| panic!("redis-server did not answer {args:?}"));
+        let (reply, _) = Resp::parse(raw.as_bytes(), 0)
+            .unwrap_or_else(|| panic!("a malformed reply to {args:?}: {raw:?}"));
+        reply
+    }
+
     /// `redis://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
@@ -152,6 +163,82 @@ impl Redis {
     pub fn restart(&mut self) {
         self.kill();
         self.spawn();
+    }
+}
+
+/// A parsed RESP2 reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resp {
+    /// `+OK`.
+    Simple(String),
+    /// `-ERR ...`.
+    Error(String),
+    /// `:1`.
+    Int(i64),
+    /// `$n` (`None`: the null bulk string).
+    Bulk(Option<String>),
+    /// `*n` (`None`: the null array).
+    Array(Option<Vec<Resp>>),
+}
+
+impl Resp {
+    fn parse(b: &[u8], i: usize) -> Option<(Resp, usize)> {
+        let end = b.get(i..)?.windows(2).position(|w| w == b"\r\n")? + i;
+        let line = std::str::from_utf8(&b[i + 1..end]).ok()?;
+        match b.get(i)? {
+            b'+' => Some((Resp::Simple(line.into()), end + 2)),
+            b'-' => Some((Resp::Error(line.into()), end + 2)),
+            b':' => Some((Resp::Int(line.parse().ok()?), end + 2)),
+            b'$' => {
+                let n: i64 = line.parse().ok()?;
+                if n < 0 {
+                    return Some((Resp::Bulk(None), end + 2));
+                }
+                let start = end + 2;
+                let text = String::from_utf8(b.get(start..start + n as usize)?.to_vec()).ok()?;
+                Some((Resp::Bulk(Some(text)), start + n as usize + 2))
+            }
+            b'*' => {
+                let n: i64 = line.parse().ok()?;
+                if n < 0 {
+                    return Some((Resp::Array(None), end + 2));
+                }
+                let mut at = end + 2;
+                let mut items = Vec::new();
+                for _ in 0..n {
+                    let (item, next) = Resp::parse(b, at)?;
+                    items.push(item);
+                    at = next;
+                }
+                Some((Resp::Array(Some(items)), at))
+            }
+            _ => None,
+        }
+    }
+
+    /// The integer of `:n`.
+    pub fn int(&self) -> i64 {
+        match self {
+            Resp::Int(n) => *n,
+            other => panic!("an integer reply expected, got {other:?}"),
+        }
+    }
+
+    /// The text of a bulk or simple string (`None`: nil).
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Resp::Bulk(t) => t.clone(),
+            Resp::Simple(t) => Some(t.clone()),
+            other => panic!("a string reply expected, got {other:?}"),
+        }
+    }
+
+    /// The items of an array (empty for the null array).
+    pub fn items(&self) -> Vec<Resp> {
+        match self {
+            Resp::Array(items) => items.clone().unwrap_or_default(),
+            other => panic!("an array reply expected, got {other:?}"),
+        }
     }
 }
 
