@@ -26,6 +26,10 @@
 //!   be handed out again with a higher `attempt`); `None` once the backend is
 //!   closed.
 //! * [`release`](TaskBackend::release) gives a claimed job back unfinished.
+//! * [`is_durable`](TaskBackend::is_durable): whether the queue outlives
+//!   this process. At shutdown the engine releases the tasks still running
+//!   past the grace period to a durable backend (another worker runs them)
+//!   and fails them on one that is not.
 //! * [`close`](TaskBackend::close) stops handing out jobs. A backend that
 //!   loses its queue with the process (the in-memory one) fails every task
 //!   that is not terminal with `reason`, so no task is lost silently.
@@ -158,6 +162,14 @@ pub trait TaskBackend: Send + Sync + 'static {
     fn release(&self, id: TaskId) -> BoxFuture<'_, Result<(), BackendError>> {
         let _ = id;
         futures::future::ready(Ok(())).boxed()
+    }
+
+    /// Whether jobs outlive this process: a released job is delivered to
+    /// another process (default `false`). The engine then releases the
+    /// tasks still running when the shutdown grace period ends, instead of
+    /// failing them.
+    fn is_durable(&self) -> bool {
+        false
     }
 
     /// Stops handing out jobs; a non-durable backend fails its unfinished

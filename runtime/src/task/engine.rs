@@ -95,7 +95,8 @@ impl TaskOptions {
     }
 
     /// How long [`Server::shutdown`](crate::Server::shutdown) lets running
-    /// tasks finish before it marks them failed (default 30 s).
+    /// tasks finish (default 30 s). Then it releases them to another worker
+    /// when the backend is durable (Redis), and marks them failed otherwise.
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = grace;
         self
@@ -213,6 +214,9 @@ pub struct TaskEngine {
     running_count: watch::Sender<usize>,
     permits: Arc<Semaphore>,
     stop: CancellationToken,
+    /// Cancelled at shutdown past the grace period with a durable backend:
+    /// running tasks are released to another worker, not failed.
+    abandon: CancellationToken,
     started: AtomicBool,
     shut_down: AtomicBool,
 }
@@ -249,6 +253,7 @@ impl TaskEngine {
             running: Mutex::new(HashMap::new()),
             running_count: watch::channel(0).0,
             stop: CancellationToken::new(),
+            abandon: CancellationToken::new(),
             started: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
         }
@@ -446,8 +451,9 @@ impl TaskEngine {
     }
 
     /// Shuts the engine down: no new tasks; running tasks get the grace
-    /// period to finish, then are marked failed; queued ones are failed by
-    /// a non-durable backend. Nothing is lost silently.
+    /// period to finish, then are released to another worker (durable
+    /// backend) or marked failed; queued ones are failed by a non-durable
+    /// backend. Nothing is lost silently.
     pub(crate) async fn shutdown(&self) {
         if self.shut_down.swap(true, Ordering::SeqCst) {
             return;
@@ -458,7 +464,12 @@ impl TaskEngine {
             tokio::time::timeout(self.options.shutdown_grace, count.wait_for(|n| *n == 0))
                 .await
                 .is_ok();
-        if !finished {
+        if !finished && self.backend.is_durable() {
+            // Their workers drop their futures and release them: another
+            // worker runs them (delivery is at least once).
+            self.abandon.cancel();
+            let _ = count.wait_for(|n| *n == 0).await;
+        } else if !finished {
             let ids: Vec<TaskId> = self.lock_running().keys().cloned().collect();
             for id in ids {
                 let error = ErrorObject::internal("the server shut down before the task finished");
@@ -613,6 +624,14 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
         .catch_unwind();
     tokio::select! {
         biased;
+        _ = engine.abandon.cancelled() => {
+            cancellation.cancel();
+            match backend.release(id.clone()).await {
+                Ok(()) => tracing::warn!(task_id = %id, "the server shut down before the task finished; released to another worker"),
+                Err(e) => tracing::warn!(task_id = %id, "the server shut down before the task finished; releasing it failed ({e}), another worker takes it over after the visibility timeout"),
+            }
+            return;
+        }
         before_start = ended_elsewhere => {
             cancellation.cancel();
             if before_start {
