@@ -1,6 +1,6 @@
 //! [`RedisBackend`]: the [`TaskBackend`] on Redis.
 
-use super::crypto::Keyring;
+use super::crypto::{Keyring, OpenError};
 use super::events::{self, Events};
 use super::keys::Keys;
 use super::scripts;
@@ -18,7 +18,7 @@ use redis::{RedisError, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
@@ -44,6 +44,11 @@ pub(crate) struct Inner {
     blocking: OnceCell<ConnectionManager>,
     pub(crate) events: Events,
     claimed: Mutex<HashMap<TaskId, Held>>,
+    /// Where the next search for stale jobs goes on (`XAUTOCLAIM` cursor).
+    takeover_cursor: Mutex<String>,
+    /// Entries this process handed back, and until when it leaves them to
+    /// the other workers.
+    handed_back: Mutex<HashMap<String, Instant>>,
     group_ready: AtomicBool,
     renewer: AtomicBool,
     closed: CancellationToken,
@@ -65,10 +70,6 @@ impl Drop for Inner {
 
 fn storage(what: &str, e: &RedisError) -> BackendError {
     BackendError::Storage(format!("Redis {what} failed: {e}"))
-}
-
-fn malformed(what: &str) -> BackendError {
-    BackendError::Storage(format!("Redis holds a malformed {what}"))
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -122,7 +123,12 @@ impl RedisBackend {
             rand::random::<u32>()
         );
         if !config.keyring.is_enabled() {
-            tracing::debug!("task snapshots are stored in Redis unencrypted");
+            tracing::warn!(
+                "task snapshots are stored in Redis unencrypted (no RedisConfig::snapshot_key): \
+                 anyone who can read Redis reads the tasks' arguments and, unless the app drops the \
+                 raw token (TaskOptions), replays the callers' bearer tokens; and anyone who can write \
+                 Redis can rewrite a task's owner or result undetected"
+            );
         }
         Ok(RedisBackend {
             inner: Arc::new(Inner {
@@ -140,6 +146,8 @@ impl RedisBackend {
                 blocking: OnceCell::new(),
                 events: Events::new(),
                 claimed: Mutex::new(HashMap::new()),
+                takeover_cursor: Mutex::new(START.into()),
+                handed_back: Mutex::new(HashMap::new()),
                 group_ready: AtomicBool::new(false),
                 renewer: AtomicBool::new(false),
                 closed: CancellationToken::new(),
@@ -204,6 +212,66 @@ impl Inner {
         self.claimed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The record of task `id` as stored, when its tag verifies (always
+    /// without keys) and it is the record of that task; otherwise logs the
+    /// tampering and reads as no task at all.
+    pub(crate) fn trusted(&self, id: &TaskId, json: &str, tag: Option<&str>) -> Option<TaskRecord> {
+        if let Err(why) = self.keyring.verify(id.as_str(), json, tag) {
+            tracing::error!(task_id = %id, "the task record in Redis was tampered with and is ignored: {why}");
+            return None;
+        }
+        match serde_json::from_str::<TaskRecord>(json) {
+            Ok(record) if record.id() == id => Some(record),
+            Ok(_) => {
+                tracing::error!(task_id = %id, "the task record in Redis was tampered with and is ignored: it names another task");
+                None
+            }
+            Err(e) => {
+                tracing::error!(task_id = %id, "the task record in Redis is malformed and is ignored: {e}");
+                None
+            }
+        }
+    }
+
+    /// Hands a claimed entry back to the other workers at once; `leave`
+    /// keeps this process off it for one visibility timeout.
+    async fn hand_back(&self, entry: &str, leave: bool) -> Result<(), BackendError> {
+        if leave {
+            self.lock_handed_back()
+                .insert(entry.to_owned(), Instant::now() + self.visibility);
+        }
+        let mut conn = self.conn().await?;
+        scripts::RELEASE
+            .key(self.keys.queue())
+            .arg(self.keys.group())
+            .arg(&self.consumer)
+            .arg(entry)
+            .arg(self.visibility.as_millis() as u64)
+            .invoke_async::<i64>(&mut conn)
+            .await
+            .map_err(|e| storage("release", &e))?;
+        Ok(())
+    }
+
+    fn lock_handed_back(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+        self.handed_back.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether this process handed `entry` back less than a visibility
+    /// timeout ago (it leaves it to the others meanwhile).
+    fn recently_handed_back(&self, entry: &str) -> bool {
+        let now = Instant::now();
+        let mut handed = self.lock_handed_back();
+        handed.retain(|_, until| *until > now);
+        handed.contains_key(entry)
+    }
+
+    fn cursor(&self) -> std::sync::MutexGuard<'_, String> {
+        self.takeover_cursor
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Reads a record and its version, trying once more when the
     /// connection broke (the manager reconnects after an error).
     async fn read(&self, id: &TaskId) -> Result<Option<(TaskRecord, String)>, BackendError> {
@@ -222,18 +290,21 @@ impl Inner {
             .arg(self.keys.task(id))
             .arg("record")
             .arg("version")
+            .arg("tag")
             .query_async(&mut conn)
             .await
             .map_err(|e| storage("read", &e))?;
         let mut fields = items(v).into_iter();
-        let (Some(record), Some(version)) = (
+        let (Some(record), Some(version), tag) = (
+            fields.next().as_ref().and_then(text),
             fields.next().as_ref().and_then(text),
             fields.next().as_ref().and_then(text),
         ) else {
             return Ok(None);
         };
-        let record: TaskRecord =
-            serde_json::from_str(&record).map_err(|_| malformed("task record"))?;
+        let Some(record) = self.trusted(id, &record, tag.as_deref()) else {
+            return Ok(None);
+        };
         if record.is_expired_at(now_ms()) {
             return Ok(None);
         }
@@ -317,10 +388,23 @@ impl Inner {
             return Ok(None);
         };
         let attempt = u32::try_from(attempt).unwrap_or(u32::MAX);
-        let job = self
-            .keyring
-            .open(&job, id.as_str())
-            .and_then(|j| serde_json::from_str::<TaskJob>(&j).map_err(|e| e.to_string()));
+        let job = match self.keyring.open(&job, id.as_str()) {
+            Err(OpenError::MissingKey(key)) if attempt < self.max_deliveries => {
+                // A key rotation under way: a worker that has the key runs it.
+                tracing::warn!(
+                    task_id = %id,
+                    attempt,
+                    "the task is sealed with key id {key:?}, which this worker does not have; handed back for a worker that has it"
+                );
+                self.hand_back(&entry, true).await?;
+                return Ok(None);
+            }
+            Err(OpenError::MissingKey(key)) => Err(format!(
+                "the task snapshot is encrypted with key id {key:?}, which none of the workers it was delivered to ({attempt} times) has; configure that key on the workers (RedisConfig::old_snapshot_key)"
+            )),
+            Err(other) => Err(other.to_string()),
+            Ok(j) => serde_json::from_str::<TaskJob>(&j).map_err(|e| e.to_string()),
+        };
         let failure = match &job {
             Err(e) => Some(format!("the task cannot be run: {e}")),
             Ok(_) if attempt > self.max_deliveries => Some(format!(
@@ -393,24 +477,55 @@ impl Inner {
         Ok(())
     }
 
+    /// A pending entry idle for longer than the visibility timeout (its
+    /// worker died or handed it back), now claimed by this process.
+    ///
+    /// `XAUTOCLAIM` examines at most ten pending entries per call (`COUNT`
+    /// 1), so the search follows its cursor, for at most
+    /// [`TAKEOVER_CALLS`] calls per pass, and the next pass goes on where
+    /// this one stopped: however many live entries come first, every stale
+    /// one is reached.
+    async fn stale_entry(&self) -> Result<Option<(String, Option<String>)>, BackendError> {
+        let mut conn = self.conn().await?;
+        let mut cursor = self.cursor().clone();
+        for _ in 0..TAKEOVER_CALLS {
+            let reply: Value = redis::cmd("XAUTOCLAIM")
+                .arg(self.keys.queue())
+                .arg(self.keys.group())
+                .arg(&self.consumer)
+                .arg(self.visibility.as_millis() as u64)
+                .arg(&cursor)
+                .arg("COUNT")
+                .arg(1)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| self.on_queue_error(&e))?;
+            let mut parts = items(reply).into_iter();
+            let next = parts
+                .next()
+                .as_ref()
+                .and_then(text)
+                .unwrap_or_else(|| START.into());
+            *self.cursor() = next.clone();
+            if let Some((entry, task)) = parts.next().and_then(first_entry) {
+                if !self.recently_handed_back(&entry) {
+                    return Ok(Some((entry, task)));
+                }
+                // Ours to leave alone for now: back to the others, as it was.
+                let _ = self.hand_back(&entry, false).await;
+            }
+            if next == START {
+                break; // the whole pending list was seen
+            }
+            cursor = next;
+        }
+        Ok(None)
+    }
+
     async fn claim_once(self: &Arc<Self>) -> Result<Option<Claimed>, BackendError> {
         self.ensure_group().await?;
         // A dead worker's job first: idle longer than the visibility timeout.
-        let mut conn = self.conn().await?;
-        let stale: Value = redis::cmd("XAUTOCLAIM")
-            .arg(self.keys.queue())
-            .arg(self.keys.group())
-            .arg(&self.consumer)
-            .arg(self.visibility.as_millis() as u64)
-            .arg("0-0")
-            .arg("COUNT")
-            .arg(1)
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| self.on_queue_error(&e))?;
-        let mut parts = items(stale).into_iter();
-        let _next = parts.next();
-        if let Some((entry, task)) = parts.next().and_then(first_entry) {
+        if let Some((entry, task)) = self.stale_entry().await? {
             tracing::info!(entry = %entry, "took over a task whose worker stopped renewing its claim");
             return self.take(entry, task).await;
         }
@@ -456,11 +571,13 @@ impl Inner {
             .key(self.keys.queue())
             .key(self.keys.owner(task.owner()))
             .key(self.keys.seq())
+            .key(self.keys.owner_expiry(task.owner()))
             .arg(record)
             .arg(job)
             .arg(task.expires_at_ms())
             .arg(id.as_str())
             .arg(self.queue_capacity)
+            .arg(self.keyring.tag(id.as_str(), record))
             .invoke_async(&mut conn)
             .await
             .map_err(|e| storage("write", &e))
@@ -510,6 +627,8 @@ impl Inner {
             }
             let json = serde_json::to_string(&record)
                 .map_err(|_| BackendError::Storage("a task record does not serialize".into()))?;
+            let tag = self.keyring.tag(id.as_str(), &json);
+            let message = events::message(&tag, &json);
             let mut conn = self.conn().await?;
             let written: i64 = scripts::TRANSITION
                 .key(self.keys.task(id))
@@ -522,6 +641,8 @@ impl Inner {
                 } else {
                     "0"
                 })
+                .arg(&tag)
+                .arg(&message)
                 .invoke_async(&mut conn)
                 .await
                 .map_err(|e| storage("update", &e))?;
@@ -539,6 +660,14 @@ impl Inner {
 }
 
 const CURSOR_PREFIX: &str = "redis:";
+
+/// The start of a stream (and the cursor `XAUTOCLAIM` returns after the
+/// last pending entry).
+const START: &str = "0-0";
+
+/// How many `XAUTOCLAIM` calls (ten pending entries each) one search for a
+/// stale job makes at most; the next search goes on from there.
+const TAKEOVER_CALLS: usize = 50;
 
 /// The pause before the one retry of an operation whose connection broke.
 const RETRY_AFTER: Duration = Duration::from_millis(50);
@@ -685,9 +814,21 @@ impl TaskBackend for RedisBackend {
     }
 
     fn release(&self, id: TaskId) -> BoxFuture<'_, Result<(), BackendError>> {
-        // Stop renewing: another worker takes it over after the visibility timeout.
-        self.inner.held().remove(&id);
-        futures::future::ready(Ok(())).boxed()
+        async move {
+            // Stop renewing it, and let the next worker looking for a stale
+            // job take it over now (not after the visibility timeout). Should
+            // that fail, it is taken over after the visibility timeout.
+            let held = self.inner.held().remove(&id);
+            match held {
+                Some(h) => self.inner.hand_back(&h.entry, true).await,
+                None => Ok(()),
+            }
+        }
+        .boxed()
+    }
+
+    fn is_durable(&self) -> bool {
+        true
     }
 
     fn close(&self, _reason: String) -> BoxFuture<'_, Result<(), BackendError>> {
@@ -734,20 +875,29 @@ impl RedisBackend {
             }
             let mut pipe = redis::pipe();
             for (id, _) in &batch {
-                pipe.cmd("HGET")
+                pipe.cmd("HMGET")
                     .arg(inner.keys.task(&TaskId::from_wire(id.clone())))
-                    .arg("record");
+                    .arg("record")
+                    .arg("tag");
             }
-            let records: Vec<Option<String>> = pipe
+            let records: Vec<(Option<String>, Option<String>)> = pipe
                 .query_async(&mut conn)
                 .await
                 .map_err(|e| storage("list", &e))?;
             let full = batch.len() == limit + 1;
             let mut gone = Vec::new();
-            for ((id, seq), record) in batch.iter().zip(records) {
+            for ((id, seq), (record, tag)) in batch.iter().zip(records) {
+                let task = TaskId::from_wire(id.clone());
                 let record = record
-                    .and_then(|r| serde_json::from_str::<TaskRecord>(&r).ok())
-                    .filter(|r| !r.is_expired_at(now));
+                    .and_then(|r| inner.trusted(&task, &r, tag.as_deref()))
+                    .filter(|r| !r.is_expired_at(now))
+                    .filter(|r| {
+                        let mine = r.owner() == owner.as_deref();
+                        if !mine {
+                            tracing::error!(task_id = %id, "a task was indexed in Redis under an owner it does not belong to; ignored");
+                        }
+                        mine
+                    });
                 let Some(record) = record else {
                     gone.push(id.clone());
                     continue;
@@ -759,9 +909,15 @@ impl RedisBackend {
                 page.tasks.push(record);
             }
             if !gone.is_empty() {
-                let _: Result<i64, _> = redis::cmd("ZREM")
+                let _: Result<(), _> = redis::pipe()
+                    .cmd("ZREM")
                     .arg(&key)
                     .arg(&gone)
+                    .ignore()
+                    .cmd("ZREM")
+                    .arg(inner.keys.owner_expiry(owner.as_deref()))
+                    .arg(&gone)
+                    .ignore()
                     .query_async(&mut conn)
                     .await;
             }

@@ -4,6 +4,11 @@
 //! for cancellation). When the subscription breaks (Redis restarted), the
 //! listener reconnects by itself and every waiter re-reads its record, so a
 //! change made while it was away is not missed.
+//!
+//! A message is the record's JSON, preceded by its tag and a newline when
+//! keys are configured ([`message`]); a listener with keys drops a message
+//! whose tag does not verify, so a record published by someone with access
+//! to Redis but not to the keys reaches no waiter.
 
 use crate::task::{TaskId, TaskRecord};
 use futures::StreamExt;
@@ -13,6 +18,12 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+
+/// The id of a published record, read before the record is verified.
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    id: TaskId,
+}
 
 /// The local waiters of each task.
 pub(crate) struct Events {
@@ -86,6 +97,26 @@ impl Events {
     }
 }
 
+/// The message published for a new record version: `TAG\nJSON`, or the
+/// JSON alone when there is no tag (no keys). Compact JSON holds no
+/// newline, so the two cannot be confused.
+pub(crate) fn message(tag: &str, record: &str) -> String {
+    if tag.is_empty() {
+        record.to_owned()
+    } else {
+        format!("{tag}\n{record}")
+    }
+}
+
+/// Splits a published message into its tag and its record JSON.
+fn parse(payload: &[u8]) -> Option<(Option<&str>, &str)> {
+    let text = std::str::from_utf8(payload).ok()?;
+    Some(match text.split_once('\n') {
+        Some((tag, record)) => (Some(tag), record),
+        None => (None, text),
+    })
+}
+
 /// Keeps one subscription to `channel` alive until `stop`, reconnecting
 /// whenever it breaks, and delivers every record to `events`.
 pub(crate) async fn listen(
@@ -128,8 +159,17 @@ pub(crate) async fn listen(
                     let Some(inner) = events.upgrade() else {
                         return;
                     };
-                    match serde_json::from_slice::<TaskRecord>(msg.get_payload_bytes()) {
-                        Ok(record) => inner.events.deliver(&record),
+                    let Some((tag, json)) = parse(msg.get_payload_bytes()) else {
+                        tracing::warn!("task events: a malformed message was published");
+                        continue;
+                    };
+                    let id = serde_json::from_str::<IdOnly>(json).map(|r| r.id);
+                    match id {
+                        Ok(id) => {
+                            if let Some(record) = inner.trusted(&id, json, tag) {
+                                inner.events.deliver(&record);
+                            }
+                        }
                         Err(e) => {
                             tracing::warn!("task events: a malformed record was published: {e}")
                         }
@@ -154,5 +194,20 @@ pub(crate) async fn listen(
             _ = tokio::time::sleep(delay) => {}
         }
         delay = (delay * 2).min(Duration::from_secs(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_carries_its_tag_when_there_is_one() {
+        assert_eq!(parse(message("", "{}").as_bytes()), Some((None, "{}")));
+        let tagged = message("{\"k1\":\"x\"}", "{\"id\":\"t\"}");
+        assert_eq!(
+            parse(tagged.as_bytes()),
+            Some((Some("{\"k1\":\"x\"}"), "{\"id\":\"t\"}"))
+        );
     }
 }

@@ -20,7 +20,8 @@ impl Keys {
         }
     }
 
-    /// The hash of one task: `record`, `version`, `job`, `attempts`, `seq`.
+    /// The hash of one task: `record`, `version`, `tag`, `job`, `attempts`,
+    /// `seq`.
     pub(crate) fn task(&self, id: &TaskId) -> String {
         format!("{}:task:{}", self.tag, id.as_str())
     }
@@ -53,6 +54,15 @@ impl Keys {
         }
     }
 
+    /// The sorted set of the same tasks by expiry (score: Unix ms), so
+    /// that creating a task trims the owner's set of expired ones.
+    pub(crate) fn owner_expiry(&self, owner: Option<&str>) -> String {
+        match owner {
+            Some(o) => format!("{}:owner-expiry:={o}", self.tag),
+            None => format!("{}:owner-expiry:-", self.tag),
+        }
+    }
+
     /// The pub/sub channel every new version of every record is published on.
     pub(crate) fn events(&self) -> String {
         format!("{}:events", self.tag)
@@ -73,6 +83,8 @@ mod tests {
             k.seq(),
             k.owner(Some("user:1")),
             k.owner(None),
+            k.owner_expiry(Some("user:1")),
+            k.owner_expiry(None),
         ] {
             assert!(key.starts_with("{appx}:"), "{key}");
         }

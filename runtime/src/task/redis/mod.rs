@@ -24,13 +24,20 @@
 //!
 //! # Layout (one hash tag per prefix, `{prefix}`, so it runs on a Cluster)
 //!
-//! * `{p}:task:<id>`: a hash with the record (JSON), its `version`, the job
-//!   (tool, arguments and snapshot; encrypted when a key is set; deleted
-//!   once the task is terminal), the delivery count and the creation
-//!   sequence. It expires with the task (`PEXPIREAT`).
+//! * `{p}:task:<id>`: a hash with the record (JSON), its `version`, its
+//!   `tag` (authentication, when a key is set), the job (tool, arguments
+//!   and snapshot; encrypted when a key is set; deleted once the task is
+//!   terminal), the delivery count and the creation sequence. It expires
+//!   with the task (`PEXPIREAT`).
 //! * `{p}:queue`: a Stream of task ids, consumed by the group `workers`.
-//! * `{p}:owner:…`: a sorted set of each caller's tasks, for `tasks/list`.
-//! * `{p}:events`: the pub/sub channel every new record version is published on.
+//! * `{p}:owner:…`: a sorted set of each caller's tasks by creation
+//!   sequence, for `tasks/list`; `{p}:owner-expiry:…`: the same tasks by
+//!   expiry. Creating a task removes the caller's expired ones from both
+//!   (up to 100 at a time), and both expire with their latest task, so
+//!   they hold no more than the caller's live tasks without anyone calling
+//!   `tasks/list`.
+//! * `{p}:events`: the pub/sub channel every new record version is
+//!   published on (with its tag, when a key is set).
 //! * `{p}:changes`: the pub/sub channel of change announcements, when the
 //!   servers use [`RedisChangeRelay`] (a worker's `ResourceUpdated` reaches
 //!   the clients of every HTTP node).
@@ -50,20 +57,48 @@
 //! A worker renews its claim on the jobs it runs every third of the
 //! visibility timeout. A worker that dies (or loses Redis) stops renewing;
 //! after the visibility timeout another worker takes the job over
-//! (`XAUTOCLAIM`) and runs it again, with [`Ctx::attempt`](crate::Ctx::attempt)
-//! one higher. A run whose final status could not be stored is not
-//! acknowledged, so it runs again too. Tools that run as tasks should
-//! therefore be idempotent, or use the attempt and the task id
-//! ([`Ctx::task_id`](crate::Ctx::task_id)) to detect a repeat. A task
-//! delivered more than [`RedisConfig::max_deliveries`] times is failed.
+//! (`XAUTOCLAIM`, following its cursor through the whole pending list, so
+//! long-running jobs of live workers never hide a dead one's) and runs it
+//! again, with [`Ctx::attempt`](crate::Ctx::attempt) one higher. A run whose
+//! final status could not be stored is not acknowledged, so it runs again
+//! too. Tools that run as tasks should therefore be idempotent, or use the
+//! attempt and the task id ([`Ctx::task_id`](crate::Ctx::task_id)) to
+//! detect a repeat.
+//!
+//! A worker hands a job back, for another worker to take over at once,
+//! when it shuts down with the job still running past the grace period
+//! ([`TaskOptions::shutdown_grace`](crate::task::TaskOptions::shutdown_grace)),
+//! and when the job is sealed with a key id it does not have (a key
+//! rotation under way); it then leaves that job to the others for one
+//! visibility timeout. Every delivery counts: a task delivered
+//! [`RedisConfig::max_deliveries`] times without finishing is failed (when
+//! no worker had its key, with a message naming the key id).
 //!
 //! # Snapshots at rest
 //!
-//! The snapshot holds the caller's verified token, by default with its raw
-//! form. Without a key ([`RedisConfig::snapshot_key`]) it is stored in
-//! Redis as plain JSON: anyone who can read Redis can replay the token.
-//! Set a key (AES-256-GCM), or drop the raw token
+//! The snapshot holds the caller's verified token, with its raw form unless
+//! the app drops it
 //! ([`TaskOptions::drop_raw_token`](crate::task::TaskOptions::drop_raw_token)).
+//! Without a key ([`RedisConfig::snapshot_key`]) it is stored in Redis as
+//! plain JSON: anyone who can read Redis can replay the token, and the
+//! backend says so with a warning when it is created. Set a key:
+//!
+//! * jobs are encrypted (AES-256-GCM, bound to their task id), and a job
+//!   stored in plain text is refused (the task fails, saying why): nobody
+//!   with write access to Redis can slip in a job to run as a caller;
+//! * records are authenticated (HMAC-SHA256 of the task id and the record,
+//!   under a key derived from each configured key): a record whose owner,
+//!   status, result or TTL was rewritten in Redis, or a forged one published
+//!   on the events channel, is logged as tampered with (`ERROR`) and reads
+//!   as no task at all, so it never serves another caller. What a tag cannot
+//!   tell is an older, authentic version of the same task written back.
+//!
+//! Every process of a deployment needs the keys: HTTP nodes tag the records
+//! they write. Records and jobs stored without a key (before keys were set)
+//! read as no task once keys are configured. To rotate, first give every
+//! process the new key as a decryption key, then make it current
+//! everywhere; a worker that lacks the key of a job hands it to one that has
+//! it.
 //!
 //! # Durability
 //!
@@ -138,7 +173,8 @@ impl RedisConfig {
     }
 
     /// After how many deliveries a task is failed instead of run again
-    /// (default 5).
+    /// (default 5). Every delivery counts, also those a worker handed back
+    /// (shutdown, missing key).
     pub fn max_deliveries(mut self, n: u32) -> Self {
         self.max_deliveries = n.max(1);
         self
@@ -152,7 +188,9 @@ impl RedisConfig {
     }
 
     /// Encrypts snapshots with this 32-byte AES-256-GCM key, named `id`
-    /// (stored with each snapshot). New snapshots use the key set last.
+    /// (stored with each snapshot), and authenticates records with a key
+    /// derived from it. New snapshots use the key set last. With any key
+    /// set, plain-text jobs and untagged records are refused.
     pub fn snapshot_key(mut self, id: &str, key: &[u8]) -> Result<Self, KeyError> {
         self.keyring.add(id, key, true)?;
         Ok(self)

@@ -5,11 +5,18 @@
 use redis::Script;
 use std::sync::LazyLock;
 
-/// Stores a task and queues its job, or stores nothing.
+/// Stores a task and queues its job, or stores nothing; indexes it under
+/// its owner and trims the owner's index of tasks that expired.
 ///
-/// KEYS: task hash, queue stream, owner set, sequence.
-/// ARGV: record JSON, job, expiry (Unix ms), task id, queue capacity (0: none).
+/// KEYS: task hash, queue stream, owner set, sequence, owner expiry index.
+/// ARGV: record JSON, job, expiry (Unix ms), task id, queue capacity (0:
+/// none), record tag.
 /// Returns the sequence, `-1` when the task exists, `-2` when the queue is full.
+///
+/// The owner set (score: creation sequence) orders `tasks/list`; the
+/// expiry index (score: expiry) finds the members whose task expired, up
+/// to 100 per call, so the set shrinks as fast as traffic adds to it
+/// without anyone listing. Both expire with their latest member.
 pub(crate) static CREATE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -17,13 +24,24 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 local cap = tonumber(ARGV[5])
 if cap > 0 and redis.call('XLEN', KEYS[2]) >= cap then return -2 end
 local seq = redis.call('INCR', KEYS[4])
-redis.call('HSET', KEYS[1], 'record', ARGV[1], 'version', 0, 'job', ARGV[2], 'attempts', 0, 'seq', seq)
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'version', 0, 'job', ARGV[2], 'attempts', 0, 'seq', seq, 'tag', ARGV[6])
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[3], seq, ARGV[4])
-local left = tonumber(ARGV[3]) - tonumber(redis.call('TIME')[1]) * 1000
-local pttl = redis.call('PTTL', KEYS[3])
-if pttl >= 0 and pttl < left then redis.call('PEXPIRE', KEYS[3], left) end
-if pttl == -1 then redis.call('PEXPIRE', KEYS[3], math.max(left, 1)) end
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[4])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local gone = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 100)
+if #gone > 0 then
+  redis.call('ZREM', KEYS[3], unpack(gone))
+  redis.call('ZREM', KEYS[5], unpack(gone))
+end
+local last = redis.call('ZRANGE', KEYS[5], -1, -1, 'WITHSCORES')
+if #last == 2 then
+  local left = math.max(tonumber(last[2]) - now, 1)
+  redis.call('PEXPIRE', KEYS[5], left)
+  local pttl = redis.call('PTTL', KEYS[3])
+  if pttl == -1 or (pttl >= 0 and pttl < left) then redis.call('PEXPIRE', KEYS[3], left) end
+end
 redis.call('XADD', KEYS[2], '*', 'id', ARGV[4])
 return seq
 "#,
@@ -35,7 +53,7 @@ return seq
 ///
 /// KEYS: task hash. ARGV: expected version, new version, record JSON,
 /// events channel, whether the new status is terminal (`1`: the job, which
-/// holds the snapshot, is deleted).
+/// holds the snapshot, is deleted), record tag, the message to publish.
 /// Returns `1` written, `0` version changed meanwhile, `-1` no such task.
 pub(crate) static TRANSITION: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -43,9 +61,9 @@ pub(crate) static TRANSITION: LazyLock<Script> = LazyLock::new(|| {
 local v = redis.call('HGET', KEYS[1], 'version')
 if not v then return -1 end
 if v ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'record', ARGV[3], 'version', ARGV[2])
+redis.call('HSET', KEYS[1], 'record', ARGV[3], 'version', ARGV[2], 'tag', ARGV[6])
 if ARGV[5] == '1' then redis.call('HDEL', KEYS[1], 'job') end
-redis.call('PUBLISH', ARGV[4], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[7])
 return 1
 "#,
     )
@@ -84,6 +102,23 @@ for i = 3, #ARGV do
   end
 end
 return n
+"#,
+    )
+});
+
+/// Hands a claimed entry back: if this consumer still owns it, marks it idle
+/// for `idle` ms (the visibility timeout), so the next worker looking for a
+/// stale job takes it over at once. The delivery count is not changed.
+///
+/// KEYS: queue stream. ARGV: group, consumer, entry id, idle (ms).
+/// Returns `1` handed back, `0` not this consumer's (any more).
+pub(crate) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1, ARGV[2])
+if #p == 0 then return 0 end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'JUSTID')
+return 1
 "#,
     )
 });
