@@ -36,7 +36,7 @@ use tracing::Instrument;
 ///     .poll_interval(Duration::from_millis(250))
 ///     .concurrency(8)
 ///     .shutdown_grace(Duration::from_secs(10))
-///     .drop_raw_token();
+///     .keep_raw_token();
 /// ```
 #[derive(Debug, Clone)]
 pub struct TaskOptions {
@@ -58,7 +58,7 @@ impl Default for TaskOptions {
             poll_interval: Duration::from_millis(500),
             concurrency: 16,
             shutdown_grace: Duration::from_secs(30),
-            keep_raw_token: true,
+            keep_raw_token: false,
             run_workers: true,
             page_size: 50,
         }
@@ -101,7 +101,8 @@ impl TaskOptions {
         self
     }
 
-    /// Leaves the raw access token out of task snapshots: a task still sees
+    /// Leaves the raw access token out of task snapshots (the default; this
+    /// undoes [`keep_raw_token`](Self::keep_raw_token)): a task still sees
     /// the token's claims, scopes and expiry, but `AccessToken::raw` is
     /// `None` in the worker, and nothing usable as a credential is stored.
     pub fn drop_raw_token(mut self) -> Self {
@@ -119,6 +120,16 @@ impl TaskOptions {
     /// How many tasks one `tasks/list` page holds (default 50).
     pub fn page_size(mut self, n: usize) -> Self {
         self.page_size = n.max(1);
+        self
+    }
+
+    /// Keeps the raw access token in task snapshots, so that
+    /// `AccessToken::raw` is `Some` in the worker, for a tool that passes the
+    /// caller's token on (default: left out). Anyone who can read the task
+    /// store can then replay the token: with the Redis backend, set a
+    /// snapshot key too.
+    pub fn keep_raw_token(mut self) -> Self {
+        self.keep_raw_token = true;
         self
     }
 

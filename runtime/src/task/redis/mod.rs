@@ -59,11 +59,12 @@
 //!
 //! # Snapshots at rest
 //!
-//! The snapshot holds the caller's verified token, by default with its raw
-//! form. Without a key ([`RedisConfig::snapshot_key`]) it is stored in
-//! Redis as plain JSON: anyone who can read Redis can replay the token.
-//! Set a key (AES-256-GCM), or drop the raw token
-//! ([`TaskOptions::drop_raw_token`](crate::task::TaskOptions::drop_raw_token)).
+//! The snapshot holds the caller's verified token, without its raw form
+//! unless the app keeps it
+//! ([`TaskOptions::keep_raw_token`](crate::task::TaskOptions::keep_raw_token)).
+//! Without a key ([`RedisConfig::snapshot_key`]) it is stored in Redis as
+//! plain JSON: with the raw token kept, anyone who can read Redis can
+//! replay it. Set a key (AES-256-GCM) whenever the raw token is kept.
 //!
 //! # Durability
 //!
