@@ -36,6 +36,7 @@ use tracing::Instrument;
 ///     .poll_interval(Duration::from_millis(250))
 ///     .concurrency(8)
 ///     .shutdown_grace(Duration::from_secs(10))
+///     .max_run_time(Duration::from_secs(600))
 ///     .keep_raw_token();
 /// ```
 #[derive(Debug, Clone)]
@@ -48,6 +49,7 @@ pub struct TaskOptions {
     keep_raw_token: bool,
     run_workers: bool,
     page_size: usize,
+    max_run_time: Option<Duration>,
 }
 
 impl Default for TaskOptions {
@@ -61,6 +63,7 @@ impl Default for TaskOptions {
             keep_raw_token: false,
             run_workers: true,
             page_size: 50,
+            max_run_time: None,
         }
     }
 }
@@ -130,6 +133,17 @@ impl TaskOptions {
     /// snapshot key too.
     pub fn keep_raw_token(mut self) -> Self {
         self.keep_raw_token = true;
+        self
+    }
+
+    /// The longest a task may run (default: no limit). A task still running
+    /// this long after its worker started it (each delivery counts from its
+    /// own start) is stopped (its future dropped, its cancellation token
+    /// cancelled) and ends `failed`, with a message that says the limit was
+    /// reached. Without a limit, a task runs until it ends, and its record
+    /// is kept while it runs, even past its TTL.
+    pub fn max_run_time(mut self, limit: Duration) -> Self {
+        self.max_run_time = Some(limit);
         self
     }
 
@@ -582,12 +596,19 @@ async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
     }
 }
 
+/// How long before a running task's TTL runs out its worker marks it
+/// started at the latest (half its TTL when that is shorter), so that its
+/// record is kept until it ends. A task that ends before then costs no
+/// extra write.
+const KEEP_MARGIN_MS: u64 = 5_000;
+
 /// Runs one task until it ends or becomes terminal from elsewhere
-/// (cancelled, failed by shutdown); then acknowledges it.
+/// (cancelled, failed by shutdown, over its run-time limit); then
+/// acknowledges it.
 async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
     let Claimed { id, job, attempt } = claimed;
     let backend = Arc::clone(&engine.backend);
-    let updates = match backend.subscribe(id.clone()).await {
+    let mut updates = match backend.subscribe(id.clone()).await {
         Ok(Some(updates)) => updates,
         Ok(None) => {
             // Expired while queued: nothing to run.
@@ -600,16 +621,30 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
             return;
         }
     };
-    let mut updates = updates;
-    let mut first = true;
+    let Some(current) = updates.next().await else {
+        let _ = backend.ack(id).await;
+        return;
+    };
+    if current.status().is_terminal() {
+        tracing::debug!(task_id = %id, "task was terminal before it started; skipped");
+        let _ = backend.ack(id).await;
+        return;
+    }
     let ended_elsewhere = async move {
         while let Some(record) = updates.next().await {
             if record.status().is_terminal() {
-                return first;
+                return true;
             }
-            first = false;
         }
         false
+    };
+    let keep = keep_while_running(&engine, &current);
+    let run_limit = engine.options.max_run_time;
+    let over_limit = async move {
+        match run_limit {
+            Some(limit) => tokio::time::sleep(limit).await,
+            None => std::future::pending().await,
+        }
     };
     let link = engine.lock_links().get(&id).cloned();
     let cancellation = CancellationToken::new();
@@ -624,12 +659,20 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
         .catch_unwind();
     tokio::select! {
         biased;
-        before_start = ended_elsewhere => {
+        still_there = ended_elsewhere => {
             cancellation.cancel();
-            if before_start {
-                tracing::debug!(task_id = %id, "task was terminal before it started; skipped");
-            } else {
+            if still_there {
                 tracing::info!(task_id = %id, "task ended elsewhere (cancelled); its future is dropped");
+            } else {
+                tracing::warn!(task_id = %id, "task record vanished while it ran; its future is dropped");
+            }
+        }
+        () = over_limit => {
+            cancellation.cancel();
+            let limit = run_limit.unwrap_or_default();
+            match engine.apply(id.clone(), Transition::Fail(run_time_limit_reached(limit))).await {
+                Ok(_) => tracing::warn!(task_id = %id, "task stopped: it reached its run-time limit of {limit:?}"),
+                Err(e) => tracing::debug!(task_id = %id, "task over its run-time limit ended meanwhile: {e}"),
             }
         }
         outcome = work => {
@@ -643,8 +686,73 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
                 Err(e) => tracing::debug!(task_id = %id, "task result discarded: {e}"),
             }
         }
+        () = keep => {}
     }
     if let Err(e) = backend.ack(id.clone()).await {
         tracing::warn!(task_id = %id, "acknowledging the task failed: {e}");
+    }
+}
+
+/// Marks a running task started before its TTL runs out (never resolves):
+/// from then on its record is kept until it ends.
+async fn keep_while_running(engine: &TaskEngine, record: &TaskRecord) {
+    if record.started_at_ms().is_none() {
+        let margin = (record.ttl_ms() / 2).min(KEEP_MARGIN_MS);
+        let mark_at = record.expires_at_ms().saturating_sub(margin);
+        let wait = mark_at.saturating_sub(now_ms());
+        if wait > 0 {
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+        }
+        let id = record.id().clone();
+        match engine
+            .backend
+            .transition(id.clone(), Transition::Start, now_ms())
+            .await
+        {
+            // Refused: it ended meanwhile (the run sees that).
+            Ok(_) | Err(UpdateError::Refused { .. }) => {}
+            Err(e) => tracing::warn!(
+                task_id = %id,
+                "cannot keep the record of the running task past its TTL: {e}"
+            ),
+        }
+    }
+    std::future::pending().await
+}
+
+/// The error of a task stopped by [`TaskOptions::max_run_time`].
+fn run_time_limit_reached(limit: Duration) -> ErrorObject {
+    ErrorObject::internal(format!(
+        "the task reached its run-time limit of {} (TaskOptions::max_run_time) and was stopped",
+        human_duration(limit)
+    ))
+    .with_data(serde_json::json!({
+        "limit": "max_run_time",
+        "maxRunTimeMs": limit.as_millis() as u64,
+    }))
+}
+
+/// `1.5 s`, `250 ms`, `2 h 5 min`: a duration for a message.
+fn human_duration(d: Duration) -> String {
+    let ms = d.as_millis() as u64;
+    match ms {
+        0..=999 => format!("{ms} ms"),
+        1_000..=59_999 if ms % 1000 == 0 => format!("{} s", ms / 1000),
+        1_000..=59_999 => format!("{:.1} s", ms as f64 / 1000.0),
+        _ => {
+            let secs = ms / 1000;
+            let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+            let mut parts = Vec::new();
+            if h > 0 {
+                parts.push(format!("{h} h"));
+            }
+            if m > 0 {
+                parts.push(format!("{m} min"));
+            }
+            if s > 0 {
+                parts.push(format!("{s} s"));
+            }
+            parts.join(" ")
+        }
     }
 }
