@@ -5,6 +5,7 @@
 use super::backend::{
     BackendError, Claimed, NewTask, TaskBackend, TaskJob, TaskUpdates, UpdateError,
 };
+use super::links::Links;
 use super::model::{now_ms, InputAnswer, TaskId, TaskRecord, Transition};
 use super::snapshot::Snapshot;
 use super::wire;
@@ -233,7 +234,7 @@ pub struct TaskEngine {
     backend: Arc<dyn TaskBackend>,
     options: TaskOptions,
     executor: Arc<dyn Execute>,
-    links: Mutex<HashMap<TaskId, Link>>,
+    links: Arc<Links>,
     running: Mutex<HashMap<TaskId, ()>>,
     running_count: watch::Sender<usize>,
     permits: Arc<Semaphore>,
@@ -270,7 +271,7 @@ impl TaskEngine {
             permits: Arc::new(Semaphore::new(options.concurrency)),
             options,
             executor,
-            links: Mutex::new(HashMap::new()),
+            links: Arc::new(Links::default()),
             running: Mutex::new(HashMap::new()),
             running_count: watch::channel(0).0,
             stop: CancellationToken::new(),
@@ -287,6 +288,13 @@ impl TaskEngine {
     /// How many tasks run in this process now.
     pub fn running(&self) -> usize {
         *self.running_count.borrow()
+    }
+
+    /// How many tasks this engine holds a client link for (where a task's
+    /// status notifications go); for tests of leaks.
+    #[doc(hidden)]
+    pub fn link_count(&self) -> usize {
+        self.links.len()
     }
 
     /// Starts the worker pool, once (tasks start it when the first is created).
@@ -340,8 +348,10 @@ impl TaskEngine {
         )
         .with_input_answers(answers);
         let id = record.id().clone();
-        if let Some(link) = link {
-            self.lock_links().insert(id.clone(), link);
+        // Only a worker of this process sends a task's notifications.
+        if let Some(link) = link.filter(|_| self.started.load(Ordering::SeqCst)) {
+            self.links
+                .insert(id.clone(), link, record.expires_at_ms(), &self.stop);
         }
         let job = TaskJob {
             tool: tool.into(),
@@ -356,7 +366,7 @@ impl TaskEngine {
             })
             .await;
         if let Err(e) = created {
-            self.lock_links().remove(&id);
+            self.links.remove(&id);
             return Err(backend_error(e));
         }
         tracing::debug!(task_id = %id, tool, "task created");
@@ -453,13 +463,10 @@ impl TaskEngine {
             .backend
             .transition(id.clone(), transition, now_ms())
             .await?;
-        let link = {
-            let mut links = self.lock_links();
-            if record.status().is_terminal() {
-                links.remove(&id)
-            } else {
-                links.get(&id).cloned()
-            }
+        let link = if record.status().is_terminal() {
+            self.links.remove(&id)
+        } else {
+            self.links.get(&id)
         };
         if let Some(link) = link {
             link.outbound.send(notification(
@@ -505,10 +512,6 @@ impl TaskEngine {
         {
             tracing::warn!("closing the task backend failed: {e}");
         }
-    }
-
-    fn lock_links(&self) -> std::sync::MutexGuard<'_, HashMap<TaskId, Link>> {
-        self.links.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn lock_running(&self) -> std::sync::MutexGuard<'_, HashMap<TaskId, ()>> {
@@ -589,7 +592,9 @@ async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
         };
         let running = Running::register(&engine, &claimed.id);
         tokio::spawn(async move {
-            run(engine, claimed).await;
+            let id = claimed.id.clone();
+            run(Arc::clone(&engine), claimed).await;
+            engine.links.remove(&id);
             drop(running);
             drop(permit);
         });
@@ -646,7 +651,7 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
             None => std::future::pending().await,
         }
     };
-    let link = engine.lock_links().get(&id).cloned();
+    let link = engine.links.take_for_run(&id);
     let cancellation = CancellationToken::new();
     let handle = TaskHandle {
         id: id.clone(),

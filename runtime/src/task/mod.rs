@@ -12,14 +12,19 @@
 //! The pieces, one per file:
 //!
 //! * [`model`]: [`TaskRecord`] and the status state machine
-//!   ([`TaskRecord::apply`] is the only way a status changes);
+//!   ([`TaskRecord::apply`] is the only way a status changes), and how long a
+//!   record is kept ([`TaskRecord::retained_until_ms`]: a running task until
+//!   it ends, even past its TTL);
 //! * [`snapshot`]: what a task keeps of its request ([`Snapshot`], [`Owner`]);
 //! * [`backend`]: the [`TaskBackend`] trait and its contract;
-//! * [`memory`]: [`MemoryBackend`], the default;
+//! * [`memory`]: [`MemoryBackend`], the default (indexed by owner and by end
+//!   of retention);
 //! * `redis` (feature `redis`): `RedisBackend`, the distributed engine:
 //!   many HTTP nodes and worker processes share one Redis;
 //! * [`engine`]: [`TaskEngine`] (create, get, wait, list, cancel), the worker
 //!   pool and shutdown, configured by [`TaskOptions`];
+//! * `links`: where a running task's status notifications go (the session
+//!   that created it), kept only while the task may run in this process;
 //! * [`wire`]: the `Task` object of each protocol revision.
 //!
 //! Tasks are bound to the caller: the identity of its verified token
@@ -31,6 +36,7 @@
 
 pub mod backend;
 pub mod engine;
+mod links;
 pub mod memory;
 pub mod model;
 #[cfg(feature = "redis")]
