@@ -7,6 +7,7 @@ use super::backend::{
 };
 use super::links::Links;
 use super::model::{now_ms, InputAnswer, TaskId, TaskRecord, Transition};
+use super::quota::{self, Quotas};
 use super::snapshot::Snapshot;
 use super::wire;
 use crate::inject::LogLevelFilter;
@@ -38,6 +39,8 @@ use tracing::Instrument;
 ///     .concurrency(8)
 ///     .shutdown_grace(Duration::from_secs(10))
 ///     .max_run_time(Duration::from_secs(600))
+///     .max_active_tasks_per_caller(20)
+///     .max_result_bytes_per_caller(8 * 1024 * 1024)
 ///     .keep_raw_token();
 /// ```
 #[derive(Debug, Clone)]
@@ -51,6 +54,8 @@ pub struct TaskOptions {
     run_workers: bool,
     page_size: usize,
     max_run_time: Option<Duration>,
+    max_active_tasks_per_caller: usize,
+    max_result_bytes_per_caller: u64,
 }
 
 impl Default for TaskOptions {
@@ -65,6 +70,8 @@ impl Default for TaskOptions {
             run_workers: true,
             page_size: 50,
             max_run_time: None,
+            max_active_tasks_per_caller: 100,
+            max_result_bytes_per_caller: 64 * 1024 * 1024,
         }
     }
 }
@@ -145,6 +152,31 @@ impl TaskOptions {
     /// is kept while it runs, even past its TTL.
     pub fn max_run_time(mut self, limit: Duration) -> Self {
         self.max_run_time = Some(limit);
+        self
+    }
+
+    /// How many tasks one caller may have queued or running at once
+    /// (default 100); one more is not created: the caller gets a JSON-RPC
+    /// error (-32603) whose `data` names the limit (`limit`) and says when
+    /// to retry (`retryAfterSeconds`). A caller is the identity of its
+    /// verified token; without one, its 2025-11-25 session; without either,
+    /// all anonymous callers share one count. Counted per process (per
+    /// node, with a shared backend).
+    pub fn max_active_tasks_per_caller(mut self, n: usize) -> Self {
+        self.max_active_tasks_per_caller = n.max(1);
+        self
+    }
+
+    /// How many bytes of task results (their compact JSON) one caller may
+    /// have stored at once (default 64 MiB). A result that would go over it
+    /// is not stored: its task fails with a message that says so. While a
+    /// caller's stored results fill the budget, its new tasks are refused
+    /// like those over
+    /// [`max_active_tasks_per_caller`](Self::max_active_tasks_per_caller),
+    /// until some expire. Counted per process, for the results its workers
+    /// stored.
+    pub fn max_result_bytes_per_caller(mut self, bytes: u64) -> Self {
+        self.max_result_bytes_per_caller = bytes.max(1);
         self
     }
 
@@ -234,12 +266,14 @@ pub struct TaskEngine {
     backend: Arc<dyn TaskBackend>,
     options: TaskOptions,
     executor: Arc<dyn Execute>,
-    links: Arc<Links>,
+    links: Links,
+    quotas: Quotas,
     running: Mutex<HashMap<TaskId, ()>>,
     running_count: watch::Sender<usize>,
     permits: Arc<Semaphore>,
     stop: CancellationToken,
     started: AtomicBool,
+    housekeeping: AtomicBool,
     shut_down: AtomicBool,
 }
 
@@ -269,13 +303,19 @@ impl TaskEngine {
         TaskEngine {
             backend,
             permits: Arc::new(Semaphore::new(options.concurrency)),
+            quotas: Quotas::new(
+                options.max_active_tasks_per_caller,
+                options.max_result_bytes_per_caller,
+            ),
             options,
             executor,
-            links: Arc::new(Links::default()),
+            links: Links::default(),
+
             running: Mutex::new(HashMap::new()),
             running_count: watch::channel(0).0,
             stop: CancellationToken::new(),
             started: AtomicBool::new(false),
+            housekeeping: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
         }
     }
@@ -313,6 +353,13 @@ impl TaskEngine {
         tokio::spawn(dispatch(Arc::downgrade(self), self.stop.clone()));
     }
 
+    /// Starts the housekeeping round, once (the first task starts it).
+    fn start_housekeeping(self: &Arc<Self>) {
+        if !self.housekeeping.swap(true, Ordering::SeqCst) {
+            tokio::spawn(housekeeping(Arc::downgrade(self), self.stop.clone()));
+        }
+    }
+
     /// Resolves once the engine stopped taking work (shutdown, or the server
     /// was dropped).
     pub(crate) async fn stopped(&self) {
@@ -348,10 +395,13 @@ impl TaskEngine {
         )
         .with_input_answers(answers);
         let id = record.id().clone();
+        let owner = record.owner().map(str::to_owned);
+        self.admit(owner.as_deref(), &id, record.expires_at_ms())
+            .await?;
+        self.start_housekeeping();
         // Only a worker of this process sends a task's notifications.
         if let Some(link) = link.filter(|_| self.started.load(Ordering::SeqCst)) {
-            self.links
-                .insert(id.clone(), link, record.expires_at_ms(), &self.stop);
+            self.links.insert(id.clone(), link, record.expires_at_ms());
         }
         let job = TaskJob {
             tool: tool.into(),
@@ -367,10 +417,45 @@ impl TaskEngine {
             .await;
         if let Err(e) = created {
             self.links.remove(&id);
+            self.quotas.ended(owner.as_deref(), &id);
             return Err(backend_error(e));
         }
         tracing::debug!(task_id = %id, tool, "task created");
         Ok(record)
+    }
+
+    /// Counts a new task against its caller's limits, or answers the error
+    /// that names the limit it is over. At its limit of active tasks, the
+    /// caller's tasks are looked up again first (at most once a second):
+    /// those that ended where this engine did not see it no longer count.
+    async fn admit(
+        &self,
+        owner: Option<&str>,
+        id: &TaskId,
+        ttl_end: u64,
+    ) -> Result<(), ErrorObject> {
+        let poll_ms = self.options.poll_interval.as_millis() as u64;
+        let over = match self.quotas.admit(owner, id, ttl_end, now_ms()) {
+            Ok(()) => return Ok(()),
+            Err(over) => over,
+        };
+        if let Some(ids) = self.quotas.to_recount(owner, now_ms()) {
+            for counted in ids {
+                match self.backend.get(counted.clone()).await {
+                    Ok(Some(r)) if !r.status().is_terminal() => {}
+                    Ok(_) => self.quotas.ended(owner, &counted),
+                    Err(e) => {
+                        tracing::debug!("cannot recount a caller's tasks: {e}");
+                        break;
+                    }
+                }
+            }
+            return self
+                .quotas
+                .admit(owner, id, ttl_end, now_ms())
+                .map_err(|over| over.error(poll_ms));
+        }
+        Err(over.error(poll_ms))
     }
 
     /// The task, when `owner` may see it.
@@ -464,6 +549,7 @@ impl TaskEngine {
             .transition(id.clone(), transition, now_ms())
             .await?;
         let link = if record.status().is_terminal() {
+            self.quotas.ended(record.owner(), &id);
             self.links.remove(&id)
         } else {
             self.links.get(&id)
@@ -554,6 +640,37 @@ impl Drop for Running {
     }
 }
 
+/// How often the engine looks after what the backend does not tell it.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);
+
+/// Once a second: lets go of the links of tasks that expired before a
+/// worker here took them, frees the result bytes of expired results, and
+/// looks up the tasks counted as active whose TTL ran out (they may have
+/// ended where this engine did not see it).
+async fn housekeeping(engine: Weak<TaskEngine>, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
+        }
+        let Some(engine) = engine.upgrade() else {
+            return;
+        };
+        let now = now_ms();
+        engine.links.sweep_at(now);
+        for (owner, id) in engine.quotas.housekeeping(now) {
+            match engine.backend.get(id.clone()).await {
+                Ok(Some(record)) if !record.status().is_terminal() => {}
+                Ok(_) => engine.quotas.ended(owner.as_deref(), &id),
+                Err(e) => {
+                    tracing::debug!("housekeeping cannot look tasks up: {e}");
+                    break;
+                }
+            }
+        }
+    }
+}
+
 /// Claims jobs while a permit is free, and runs each on its own tokio task.
 async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
     loop {
@@ -612,11 +729,14 @@ const KEEP_MARGIN_MS: u64 = 5_000;
 /// acknowledges it.
 async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
     let Claimed { id, job, attempt } = claimed;
+    let owner = job.snapshot.owner().map(str::to_owned);
+    let owner = owner.as_deref();
     let backend = Arc::clone(&engine.backend);
     let mut updates = match backend.subscribe(id.clone()).await {
         Ok(Some(updates)) => updates,
         Ok(None) => {
             // Expired while queued: nothing to run.
+            engine.quotas.ended(owner, &id);
             let _ = backend.ack(id).await;
             return;
         }
@@ -627,11 +747,13 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
         }
     };
     let Some(current) = updates.next().await else {
+        engine.quotas.ended(owner, &id);
         let _ = backend.ack(id).await;
         return;
     };
     if current.status().is_terminal() {
         tracing::debug!(task_id = %id, "task was terminal before it started; skipped");
+        engine.quotas.ended(owner, &id);
         let _ = backend.ack(id).await;
         return;
     }
@@ -666,6 +788,7 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
         biased;
         still_there = ended_elsewhere => {
             cancellation.cancel();
+            engine.quotas.ended(owner, &id);
             if still_there {
                 tracing::info!(task_id = %id, "task ended elsewhere (cancelled); its future is dropped");
             } else {
@@ -681,12 +804,30 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
             }
         }
         outcome = work => {
+            let mut reserved = false;
             let transition = match outcome {
-                Ok(Ok(result)) => Transition::Complete(result),
+                Ok(Ok(result)) => {
+                    let bytes = quota::json_size(&result);
+                    match engine.quotas.reserve_result(owner, &id, bytes, now_ms()) {
+                        Ok(()) => {
+                            reserved = true;
+                            Transition::Complete(result)
+                        }
+                        Err((used, max)) => {
+                            tracing::warn!(task_id = %id, bytes, "task result not stored: over its caller's budget");
+                            Transition::Fail(quota::result_over_budget(bytes, used, max))
+                        }
+                    }
+                }
                 Ok(Err(error)) => Transition::Fail(error),
                 Err(_) => Transition::Fail(ErrorObject::internal("the tool panicked while running the task")),
             };
-            match engine.apply(id.clone(), transition).await {
+            let applied = engine.apply(id.clone(), transition).await;
+            if reserved {
+                let until = applied.as_ref().ok().and_then(TaskRecord::retained_until_ms);
+                engine.quotas.settle_result(owner, &id, until);
+            }
+            match applied {
                 Ok(record) => tracing::debug!(task_id = %id, status = %record.status(), "task finished"),
                 Err(e) => tracing::debug!(task_id = %id, "task result discarded: {e}"),
             }

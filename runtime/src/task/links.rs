@@ -4,19 +4,13 @@
 //! The engine keeps a link only when this process runs tasks, from the
 //! task's creation until the task ends here, or, for a task no worker of
 //! this process took, until its TTL from its creation has run out (it then
-//! ran elsewhere, or expired while queued). A sweep once a second lets go
-//! of those, so no link outlives its task.
+//! ran elsewhere, or expired while queued). The engine's housekeeping round
+//! (once a second) lets go of those, so no link outlives its task.
 
 use super::engine::Link;
-use super::model::{now_ms, TaskId};
+use super::model::TaskId;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
-use tokio_util::sync::CancellationToken;
-
-/// How often links of tasks that were never run here are looked at.
-const SWEEP_EVERY: Duration = Duration::from_secs(1);
+use std::sync::Mutex;
 
 struct Entry {
     link: Link,
@@ -30,7 +24,6 @@ struct Entry {
 #[derive(Default)]
 pub(crate) struct Links {
     entries: Mutex<HashMap<TaskId, Entry>>,
-    sweeping: AtomicBool,
 }
 
 impl Links {
@@ -39,14 +32,8 @@ impl Links {
     }
 
     /// Keeps `link` for a new task that expires at `queued_until_ms` unless
-    /// a worker here takes it; starts the sweep (until `stop`) if needed.
-    pub(crate) fn insert(
-        self: &Arc<Self>,
-        id: TaskId,
-        link: Link,
-        queued_until_ms: u64,
-        stop: &CancellationToken,
-    ) {
+    /// a worker here takes it.
+    pub(crate) fn insert(&self, id: TaskId, link: Link, queued_until_ms: u64) {
         self.lock().insert(
             id,
             Entry {
@@ -55,9 +42,6 @@ impl Links {
                 queued_until_ms,
             },
         );
-        if !self.sweeping.swap(true, Ordering::SeqCst) {
-            tokio::spawn(sweep(Arc::downgrade(self), stop.clone()));
-        }
     }
 
     /// The link of a task a worker here starts to run (it keeps it until
@@ -85,21 +69,8 @@ impl Links {
     }
 
     /// Lets go of the links of tasks no worker here took before they expired.
-    fn sweep_at(&self, now: u64) {
+    pub(crate) fn sweep_at(&self, now: u64) {
         self.lock()
             .retain(|_, entry| entry.running || entry.queued_until_ms > now);
-    }
-}
-
-async fn sweep(links: Weak<Links>, stop: CancellationToken) {
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(SWEEP_EVERY) => {}
-        }
-        let Some(links) = links.upgrade() else {
-            return;
-        };
-        links.sweep_at(now_ms());
     }
 }
