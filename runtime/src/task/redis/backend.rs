@@ -513,6 +513,7 @@ impl Inner {
             let mut conn = self.conn().await?;
             let written: i64 = scripts::TRANSITION
                 .key(self.keys.task(id))
+                .key(self.keys.owner(record.owner()))
                 .arg(&version)
                 .arg(record.version())
                 .arg(&json)
@@ -522,6 +523,11 @@ impl Inner {
                 } else {
                     "0"
                 })
+                .arg(
+                    record
+                        .retained_until_ms()
+                        .map_or_else(String::new, |until| until.to_string()),
+                )
                 .invoke_async(&mut conn)
                 .await
                 .map_err(|e| storage("update", &e))?;
