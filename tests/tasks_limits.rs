@@ -76,12 +76,12 @@ async fn a_caller_over_its_active_task_limit_is_refused_and_others_are_not() {
     task_id(&again);
     // A 2026-07-28 request of the same identity counts against the same limit.
     let stateless = Caller::stateless(&url, &[("x-subject", "alice")], true);
-    let refused = stateless
-        .call("tools/call", json!({"name": "gated"}))
-        .await;
+    let refused = stateless.call("tools/call", json!({"name": "gated"})).await;
     assert_refused(&refused, "max_active_tasks_per_caller");
     app.gate.add_permits(100);
-    let done = bob.poll(&bobs, |r| r["result"]["status"] == "completed").await;
+    let done = bob
+        .poll(&bobs, |r| r["result"]["status"] == "completed")
+        .await;
     assert_eq!(done["result"]["status"], "completed");
 }
 

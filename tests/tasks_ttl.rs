@@ -50,14 +50,15 @@ async fn a_task_running_past_its_ttl_keeps_its_record_until_it_ends() {
         alice.call("tasks/result", json!({"taskId": id})),
     )
     .await;
-    assert_eq!(result["result"]["content"][0]["text"], "released", "{result}");
+    assert_eq!(
+        result["result"]["content"][0]["text"], "released",
+        "{result}"
+    );
     // Kept for its TTL from its end: still there right after it ended ...
     let done = alice.call("tasks/get", json!({"taskId": id})).await;
     assert_eq!(done["result"]["status"], "completed", "{done}");
     // ... and gone once that has passed.
-    let gone = alice
-        .poll(&id, |r| r["error"]["code"] == -32602)
-        .await;
+    let gone = alice.poll(&id, |r| r["error"]["code"] == -32602).await;
     assert!(gone["error"]["message"]
         .as_str()
         .unwrap()

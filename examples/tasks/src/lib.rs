@@ -142,10 +142,12 @@ pub struct RedisArgs {
     pub concurrency: Option<usize>,
     /// `--keep-raw-token`: task snapshots keep the caller's raw token.
     pub keep_raw_token: bool,
+    /// `--max-active-tasks-per-caller N`.
+    pub max_active_per_caller: Option<usize>,
 }
 
 /// The usage text of the Redis options.
-pub const REDIS_USAGE: &str = "[--redis URL] [--prefix P] [--snapshot-key KEY_ID:BASE64] [--old-snapshot-key KEY_ID:BASE64]... [--visibility-timeout-ms N] [--concurrency N] [--keep-raw-token]";
+pub const REDIS_USAGE: &str = "[--redis URL] [--prefix P] [--snapshot-key KEY_ID:BASE64] [--old-snapshot-key KEY_ID:BASE64]... [--visibility-timeout-ms N] [--concurrency N] [--keep-raw-token] [--max-active-tasks-per-caller N]";
 
 impl RedisArgs {
     /// Takes `arg` (and its value from `rest`) when it is a Redis option.
@@ -168,6 +170,13 @@ impl RedisArgs {
                         .map_err(|_| "bad --visibility-timeout-ms")?,
                 )
             }
+            "--max-active-tasks-per-caller" => {
+                self.max_active_per_caller = Some(
+                    value(arg)?
+                        .parse()
+                        .map_err(|_| "bad --max-active-tasks-per-caller")?,
+                )
+            }
             "--concurrency" => {
                 self.concurrency = Some(value(arg)?.parse().map_err(|_| "bad --concurrency")?)
             }
@@ -178,9 +187,12 @@ impl RedisArgs {
 
     /// The task options these arguments ask for.
     pub fn options(&self) -> TaskOptions {
-        let options = TaskOptions::default()
+        let mut options = TaskOptions::default()
             .concurrency(self.concurrency.unwrap_or(4))
             .shutdown_grace(Duration::from_secs(10));
+        if let Some(n) = self.max_active_per_caller {
+            options = options.max_active_tasks_per_caller(n);
+        }
         if self.keep_raw_token {
             options.keep_raw_token()
         } else {

@@ -426,8 +426,8 @@ impl TaskEngine {
 
     /// Counts a new task against its caller's limits, or answers the error
     /// that names the limit it is over. At its limit of active tasks, the
-    /// caller's tasks are looked up again first (at most once a second):
-    /// those that ended where this engine did not see it no longer count.
+    /// caller's tasks are looked up first, oldest first, a few at a time,
+    /// until one has ended where this engine did not see it.
     async fn admit(
         &self,
         owner: Option<&str>,
@@ -435,25 +435,44 @@ impl TaskEngine {
         ttl_end: u64,
     ) -> Result<(), ErrorObject> {
         let poll_ms = self.options.poll_interval.as_millis() as u64;
-        let over = match self.quotas.admit(owner, id, ttl_end, now_ms()) {
+        let mut over = match self.quotas.admit(owner, id, ttl_end, now_ms()) {
             Ok(()) => return Ok(()),
             Err(over) => over,
         };
-        if let Some(ids) = self.quotas.to_recount(owner, now_ms()) {
-            for counted in ids {
+        if !matches!(over, quota::Over::ActiveTasks { .. }) {
+            return Err(over.error(poll_ms));
+        }
+        let mut looked_up = 0;
+        while looked_up < self.options.max_active_tasks_per_caller {
+            let batch = self.quotas.to_recount(owner, RECOUNT_BATCH, now_ms());
+            if batch.is_empty() {
+                break;
+            }
+            let mut freed = false;
+            for counted in batch {
+                looked_up += 1;
                 match self.backend.get(counted.clone()).await {
                     Ok(Some(r)) if !r.status().is_terminal() => {}
-                    Ok(_) => self.quotas.ended(owner, &counted),
+                    Ok(_) => {
+                        self.quotas.ended(owner, &counted);
+                        freed = true;
+                    }
                     Err(e) => {
-                        tracing::debug!("cannot recount a caller's tasks: {e}");
-                        break;
+                        tracing::debug!("cannot look up a caller's tasks: {e}");
+                        return Err(over.error(poll_ms));
                     }
                 }
             }
-            return self
-                .quotas
-                .admit(owner, id, ttl_end, now_ms())
-                .map_err(|over| over.error(poll_ms));
+            if freed {
+                match self.quotas.admit(owner, id, ttl_end, now_ms()) {
+                    Ok(()) => return Ok(()),
+                    Err(again @ quota::Over::ActiveTasks { .. }) => over = again,
+                    Err(again) => return Err(again.error(poll_ms)),
+                }
+            }
+        }
+        if looked_up >= self.options.max_active_tasks_per_caller {
+            self.quotas.recounted_in_vain(owner, now_ms());
         }
         Err(over.error(poll_ms))
     }
@@ -470,8 +489,20 @@ impl TaskEngine {
             .await
             .map_err(backend_error)?;
         match record {
-            Some(r) if r.owner() == owner => Ok(r),
+            Some(r) if r.owner() == owner => {
+                self.saw(&r);
+                Ok(r)
+            }
             _ => Err(unknown_task(id)),
+        }
+    }
+
+    /// Notes a version of a task's record read from the backend: a task seen
+    /// ended no longer counts against its caller's limit (it may have ended
+    /// on another process).
+    pub(crate) fn saw(&self, record: &TaskRecord) {
+        if record.status().is_terminal() {
+            self.quotas.ended(record.owner(), record.id());
         }
     }
 
@@ -639,6 +670,10 @@ impl Drop for Running {
         self.engine.running_count.send_replace(running.len());
     }
 }
+
+/// How many of a caller's tasks are looked up at a time when it is at its
+/// limit of active tasks.
+const RECOUNT_BATCH: usize = 8;
 
 /// How often the engine looks after what the backend does not tell it.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);

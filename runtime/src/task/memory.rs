@@ -392,7 +392,10 @@ mod tests {
         let backend = MemoryBackend::with_queue_capacity(10_000);
         let now = now_ms();
         for _ in 0..2_000 {
-            backend.create(new_task("others", 600_000, now)).await.unwrap();
+            backend
+                .create(new_task("others", 600_000, now))
+                .await
+                .unwrap();
         }
         for _ in 0..3 {
             backend.create(new_task("me", 600_000, now)).await.unwrap();
@@ -415,6 +418,9 @@ mod tests {
             backend.list(Some("me".into()), None, 50).await.unwrap();
         }
         let looked_at = examined(&backend);
-        assert!(looked_at <= 10 * 3, "ten lists looked at {looked_at} records");
+        assert!(
+            looked_at <= 10 * 3,
+            "ten lists looked at {looked_at} records"
+        );
     }
 }

@@ -421,7 +421,8 @@ impl TaskRecord {
     /// Whether the record is past its retention at `now_ms` (see
     /// [`retained_until_ms`](Self::retained_until_ms)): such a task is gone.
     pub fn is_expired_at(&self, now_ms: u64) -> bool {
-        self.retained_until_ms().is_some_and(|until| now_ms >= until)
+        self.retained_until_ms()
+            .is_some_and(|until| now_ms >= until)
     }
 }
 
@@ -582,16 +583,26 @@ mod tests {
         let mut queued = TaskRecord::new(TaskId::random(), None, "t", 100, 10, 1000);
         assert_eq!(queued.retained_until_ms(), Some(1100));
         assert!(!queued.is_expired_at(1099));
-        assert!(queued.is_expired_at(1100), "a queued task expires at its TTL");
+        assert!(
+            queued.is_expired_at(1100),
+            "a queued task expires at its TTL"
+        );
 
         let mut running = queued.clone();
         running.apply(Transition::Start, 1050).unwrap();
         assert_eq!(running.started_at_ms(), Some(1050));
         assert_eq!(running.status(), TaskStatus::Working);
         assert_eq!(running.retained_until_ms(), None);
-        assert!(!running.is_expired_at(u64::MAX), "a running task never expires");
+        assert!(
+            !running.is_expired_at(u64::MAX),
+            "a running task never expires"
+        );
         running.apply(Transition::Start, 1060).unwrap();
-        assert_eq!(running.started_at_ms(), Some(1050), "the first start is kept");
+        assert_eq!(
+            running.started_at_ms(),
+            Some(1050),
+            "the first start is kept"
+        );
 
         // Ends after its TTL: kept for its TTL from its end.
         let mut late = running.clone();
@@ -600,7 +611,9 @@ mod tests {
         assert!(!late.is_expired_at(5099));
         assert!(late.is_expired_at(5100));
         // Ends within its TTL: kept until its TTL from its creation.
-        running.apply(Transition::Complete(Value::Null), 1070).unwrap();
+        running
+            .apply(Transition::Complete(Value::Null), 1070)
+            .unwrap();
         assert_eq!(running.retained_until_ms(), Some(1100));
         // Cancelled while queued: as usual.
         queued.apply(Transition::Cancel(None), 3000).unwrap();

@@ -10,10 +10,12 @@
 //! The counts are this engine's (this process's): the tasks it created, and
 //! the results its workers stored. A task that ends where this engine does
 //! not see it (on another worker process, or purged by its TTL before it
-//! ran) is found out by looking it up in the backend: all of a caller's
-//! tasks when the caller is at its limit (at most once a second per
-//! caller), and each task once its TTL has run out (then every 10 s while
-//! it still runs), in the engine's housekeeping round (once a second).
+//! ran) is found out by looking it up in the backend: when a caller is at
+//! its limit, its tasks oldest first until one has ended (those still
+//! active go to the back; after a full round that freed nothing, the caller
+//! is refused for a second without looking again), and each task once its
+//! TTL has run out (then every 10 s while it still runs), in the engine's
+//! housekeeping round (once a second).
 //!
 //! [`TaskOptions::max_active_tasks_per_caller`]: super::TaskOptions::max_active_tasks_per_caller
 //! [`TaskOptions::max_result_bytes_per_caller`]: super::TaskOptions::max_result_bytes_per_caller
@@ -25,7 +27,8 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
-/// How often at most one caller's active tasks are looked up again.
+/// How long a caller whose active tasks were all looked up and found still
+/// active is refused without looking them up again.
 const RECOUNT_EVERY_MS: u64 = 1000;
 
 /// The key under which a result is counted before its retention is known.
@@ -133,8 +136,11 @@ const CHECKS_PER_ROUND: usize = 256;
 #[derive(Default)]
 struct Usage {
     /// Its tasks this engine created that have not ended, as far as it
-    /// knows, with when to look each up again.
-    active: HashMap<TaskId, u64>,
+    /// knows, with when to look each up again and their place in `order`.
+    active: HashMap<TaskId, (u64, u64)>,
+    /// Its active tasks, the next to look up at a limit first.
+    order: BTreeMap<u64, TaskId>,
+    next_place: u64,
     /// Its stored results, by end of retention.
     stored: BTreeSet<(u64, TaskId)>,
     stored_bytes: u64,
@@ -232,23 +238,48 @@ impl Quotas {
                 max: self.max_active,
             });
         }
-        usage.active.insert(id.clone(), ttl_end);
+        let place = usage.next_place;
+        usage.next_place += 1;
+        usage.active.insert(id.clone(), (ttl_end, place));
+        usage.order.insert(place, id.clone());
         state.checks.insert((ttl_end, id.clone()), key);
         Ok(())
     }
 
-    /// The tasks of `owner` to look up again before refusing it (it is at
-    /// its limit), unless that was done less than a second ago.
-    pub(crate) fn to_recount(&self, owner: Option<&str>, now: u64) -> Option<Vec<TaskId>> {
+    /// Up to `n` of the active tasks of `owner` to look up before refusing
+    /// it (it is at its limit), oldest first; they go to the back, so that
+    /// the next round looks at others first. Empty when the last full round
+    /// freed nothing less than a second ago.
+    pub(crate) fn to_recount(&self, owner: Option<&str>, n: usize, now: u64) -> Vec<TaskId> {
         let mut state = self.lock();
-        let usage = state.callers.get_mut(&owner.map(str::to_owned))?;
-        if usage.active.len() < self.max_active
-            || now.saturating_sub(usage.last_recount_ms) < RECOUNT_EVERY_MS
-        {
-            return None;
+        let Some(usage) = state.callers.get_mut(&owner.map(str::to_owned)) else {
+            return Vec::new();
+        };
+        if now.saturating_sub(usage.last_recount_ms) < RECOUNT_EVERY_MS {
+            return Vec::new();
         }
-        usage.last_recount_ms = now;
-        Some(usage.active.keys().cloned().collect())
+        let mut batch = Vec::with_capacity(n);
+        while batch.len() < n.min(usage.active.len()) {
+            let Some((_, id)) = usage.order.pop_first() else {
+                break;
+            };
+            let place = usage.next_place;
+            usage.next_place += 1;
+            if let Some(entry) = usage.active.get_mut(&id) {
+                entry.1 = place;
+            }
+            usage.order.insert(place, id.clone());
+            batch.push(id);
+        }
+        batch
+    }
+
+    /// A full round of look-ups of `owner`'s tasks freed nothing: refuse it
+    /// without looking for a second.
+    pub(crate) fn recounted_in_vain(&self, owner: Option<&str>, now: u64) {
+        if let Some(usage) = self.lock().callers.get_mut(&owner.map(str::to_owned)) {
+            usage.last_recount_ms = now;
+        }
     }
 
     /// A task of `owner` ended (or is gone): it no longer counts as active.
@@ -258,11 +289,14 @@ impl Quotas {
         let Some(usage) = state.callers.get_mut(&key) else {
             return;
         };
-        let check_at = usage.active.remove(id);
+        let removed = usage.active.remove(id);
+        if let Some((_, place)) = removed {
+            usage.order.remove(&place);
+        }
         if usage.is_empty() {
             state.callers.remove(&key);
         }
-        if let Some(at) = check_at {
+        if let Some((at, _)) = removed {
             state.checks.remove(&(at, id.clone()));
         }
     }
@@ -292,7 +326,7 @@ impl Quotas {
                 .get_mut(owner)
                 .and_then(|usage| usage.active.get_mut(id))
             {
-                *at = later;
+                at.0 = later;
                 state.checks.insert((later, id.clone()), owner.clone());
             }
         }
@@ -369,8 +403,18 @@ mod tests {
             Err(Over::ActiveTasks { max: 2 })
         );
         q.admit(b, &ids[3], 60_000, 0).unwrap();
-        assert_eq!(q.to_recount(a, 5000).map(|v| v.len()), Some(2));
-        assert_eq!(q.to_recount(a, 5500), None, "once a second");
+        // Oldest first; those looked at go to the back.
+        assert_eq!(q.to_recount(a, 1, 5000), vec![ids[0].clone()]);
+        assert_eq!(
+            q.to_recount(a, 5, 5000),
+            vec![ids[1].clone(), ids[0].clone()]
+        );
+        q.recounted_in_vain(a, 5000);
+        assert!(
+            q.to_recount(a, 5, 5500).is_empty(),
+            "not again within a second"
+        );
+        assert_eq!(q.to_recount(a, 5, 6000).len(), 2);
         q.ended(a, &ids[0]);
         q.admit(a, &ids[2], 60_000, 0).unwrap();
 
