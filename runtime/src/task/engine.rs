@@ -79,7 +79,9 @@ impl Default for TaskOptions {
 impl TaskOptions {
     /// How long a task is kept when the client asks for no TTL (default five
     /// minutes: short, because without authorization the task id is the only
-    /// protection).
+    /// protection). The TTL counts from the task's creation; a task still
+    /// running when it runs out is kept until it ends, then for its TTL from
+    /// its end (see [`max_run_time`](Self::max_run_time) to stop it instead).
     pub fn default_ttl(mut self, ttl: Duration) -> Self {
         self.default_ttl = ttl;
         self
