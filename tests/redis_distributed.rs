@@ -120,13 +120,16 @@ async fn a_task_survives_its_worker_being_killed() {
 
 /// 1,000 tasks created on two nodes, run by two workers: every result is in
 /// `tasks/result`, each exactly once, and `tasks/list` holds each task once.
+/// All are one caller's, created faster than the workers run them: the
+/// nodes lift the per-caller limit of active tasks (100 by default).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_tasks_through_two_workers_each_complete_once() {
     let _serial = serial().await;
     let redis = Redis::start(false);
+    let lifted = ["--max-active-tasks-per-caller", "1000"];
     let (a, b) = (
-        Process::node(&redis.url(), &[]),
-        Process::node(&redis.url(), &[]),
+        Process::node(&redis.url(), &lifted),
+        Process::node(&redis.url(), &lifted),
     );
     let c = ["--concurrency", "32"];
     let _workers = [
@@ -188,17 +191,26 @@ fn hget(redis: &Redis, prefix: &str, id: &str, field: &str) -> String {
 }
 
 /// With a snapshot key, the stored job (tool, arguments, snapshot with the
-/// caller's raw token) is AES-256-GCM ciphertext; without one, the raw
-/// token is readable in Redis (what the README warns about). A worker with
-/// the key runs the encrypted task.
+/// caller's raw token, kept with `--keep-raw-token`) is AES-256-GCM
+/// ciphertext; without one, the raw token is readable in Redis (what the
+/// README warns about). A worker with the key runs the encrypted task.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_encrypted_snapshot_is_unreadable_in_redis() {
     let _serial = serial().await;
     let redis = Redis::start(false);
     // base64 of 32 bytes.
     let key = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-    let sealed = Process::node(&redis.url(), &["--prefix", "sealed", "--snapshot-key", key]);
-    let plain = Process::node(&redis.url(), &["--prefix", "plain"]);
+    let sealed = Process::node(
+        &redis.url(),
+        &[
+            "--prefix",
+            "sealed",
+            "--snapshot-key",
+            key,
+            "--keep-raw-token",
+        ],
+    );
+    let plain = Process::node(&redis.url(), &["--prefix", "plain", "--keep-raw-token"]);
     let (on_sealed, on_plain) = (Mcp::open(sealed.url()).await, Mcp::open(plain.url()).await);
 
     let id = on_sealed.create(100).await;

@@ -5,9 +5,15 @@
 
 mod tasks_support;
 
-use ferrymcp::Client;
+use ferrymcp::{Client, TaskOptions};
 use serde_json::{json, Value};
-use tasks_support::{serve_nested, server, within, App, Caller};
+use tasks_support::{serve_nested, server, server_with, within, App, Caller};
+
+/// A server whose tasks keep the caller's raw token, so that the worker
+/// sees all of the inline scope (by default `raw` is left out).
+async fn keeping_raw_token() -> ferrymcp::Server {
+    server_with(App::new(), TaskOptions::default().keep_raw_token()).await
+}
 
 fn structured(result: &Value) -> Value {
     result["structuredContent"].clone()
@@ -23,7 +29,7 @@ fn scope_facts(probe: &Value) -> Value {
 
 #[tokio::test]
 async fn worker_sees_the_inline_scope_over_http_2025_11_25() {
-    let server = server(App::new()).await;
+    let server = keeping_raw_token().await;
     let url = serve_nested(&server).await;
     let alice = Caller::session(
         &url,
@@ -69,7 +75,7 @@ async fn worker_sees_the_inline_scope_over_http_2025_11_25() {
 
 #[tokio::test]
 async fn worker_sees_the_inline_scope_over_http_2026_07_28() {
-    let server = server(App::new()).await;
+    let server = keeping_raw_token().await;
     let url = serve_nested(&server).await;
     let headers = [("x-subject", "bob"), ("x-tenant", "globex")];
     let plain = Caller::stateless(&url, &headers, false);

@@ -140,10 +140,14 @@ pub struct RedisArgs {
     pub visibility_ms: Option<u64>,
     /// `--concurrency N`.
     pub concurrency: Option<usize>,
+    /// `--keep-raw-token`: task snapshots keep the caller's raw token.
+    pub keep_raw_token: bool,
+    /// `--max-active-tasks-per-caller N`.
+    pub max_active_per_caller: Option<usize>,
 }
 
 /// The usage text of the Redis options.
-pub const REDIS_USAGE: &str = "[--redis URL] [--prefix P] [--snapshot-key KEY_ID:BASE64] [--old-snapshot-key KEY_ID:BASE64]... [--visibility-timeout-ms N] [--concurrency N]";
+pub const REDIS_USAGE: &str = "[--redis URL] [--prefix P] [--snapshot-key KEY_ID:BASE64] [--old-snapshot-key KEY_ID:BASE64]... [--visibility-timeout-ms N] [--concurrency N] [--keep-raw-token] [--max-active-tasks-per-caller N]";
 
 impl RedisArgs {
     /// Takes `arg` (and its value from `rest`) when it is a Redis option.
@@ -154,6 +158,7 @@ impl RedisArgs {
     ) -> Result<bool, String> {
         let mut value = |name: &str| rest.next().ok_or(format!("{name} needs a value"));
         match arg {
+            "--keep-raw-token" => self.keep_raw_token = true,
             "--redis" => self.url = Some(value(arg)?),
             "--prefix" => self.prefix = Some(value(arg)?),
             "--snapshot-key" => self.key = Some(value(arg)?),
@@ -163,6 +168,13 @@ impl RedisArgs {
                     value(arg)?
                         .parse()
                         .map_err(|_| "bad --visibility-timeout-ms")?,
+                )
+            }
+            "--max-active-tasks-per-caller" => {
+                self.max_active_per_caller = Some(
+                    value(arg)?
+                        .parse()
+                        .map_err(|_| "bad --max-active-tasks-per-caller")?,
                 )
             }
             "--concurrency" => {
@@ -175,9 +187,17 @@ impl RedisArgs {
 
     /// The task options these arguments ask for.
     pub fn options(&self) -> TaskOptions {
-        TaskOptions::default()
+        let mut options = TaskOptions::default()
             .concurrency(self.concurrency.unwrap_or(4))
-            .shutdown_grace(Duration::from_secs(10))
+            .shutdown_grace(Duration::from_secs(10));
+        if let Some(n) = self.max_active_per_caller {
+            options = options.max_active_tasks_per_caller(n);
+        }
+        if self.keep_raw_token {
+            options.keep_raw_token()
+        } else {
+            options
+        }
     }
 
     /// The Redis backend, when `--redis` was given.
@@ -217,9 +237,10 @@ impl RedisArgs {
             .or_else(|| std::env::var("FERRYMCP_SNAPSHOT_KEY").ok());
         match key {
             Some(key) => config = config.snapshot_key_text(&key, true)?,
-            None => tracing::warn!(
-                "task snapshots are stored in Redis unencrypted, with the caller's raw token; set --snapshot-key (or FERRYMCP_SNAPSHOT_KEY) or drop the raw token"
+            None if self.keep_raw_token => tracing::warn!(
+                "task snapshots are stored in Redis unencrypted, with the caller's raw token (--keep-raw-token); set --snapshot-key (or FERRYMCP_SNAPSHOT_KEY)"
             ),
+            None => tracing::info!("task snapshots are stored in Redis unencrypted (without the caller's raw token)"),
         }
         Ok(Some(config))
     }

@@ -358,6 +358,7 @@ impl Server {
                         return Err(unknown_task(id));
                     };
                     if record.status().is_terminal() {
+                        engine.saw(&record);
                         return Ok(record);
                     }
                     let Some(pending) = &pending else { continue };

@@ -11,8 +11,14 @@
 //!   queues the job, or fails; the engine answers `CreateTaskResult` only
 //!   after it returned `Ok`. A full queue is [`BackendError::QueueFull`].
 //! * [`get`](TaskBackend::get) and [`list`](TaskBackend::list) never return a
-//!   task past its TTL ([`TaskRecord::is_expired_at`]); such tasks may be
-//!   purged at any time.
+//!   task past its retention ([`TaskRecord::is_expired_at`]); such tasks may
+//!   be purged at any time. A task is kept until
+//!   [`TaskRecord::retained_until_ms`], which a transition may move: a task
+//!   a worker runs ([`Transition::Start`]) has no end of retention until it
+//!   ends, and must not be purged before. A store that expires entries by
+//!   itself must follow the record's retention after every transition.
+//! * [`list`](TaskBackend::list) looks at the owner's tasks, not at every
+//!   task.
 //! * [`transition`](TaskBackend::transition) applies
 //!   [`TaskRecord::apply`] atomically: read, apply, write as one step
 //!   (a lock, or compare-and-set on [`TaskRecord::version`] with retry, or a

@@ -5,7 +5,9 @@
 use super::backend::{
     BackendError, Claimed, NewTask, TaskBackend, TaskJob, TaskUpdates, UpdateError,
 };
+use super::links::Links;
 use super::model::{now_ms, InputAnswer, TaskId, TaskRecord, Transition};
+use super::quota::{self, Quotas};
 use super::snapshot::Snapshot;
 use super::wire;
 use crate::inject::LogLevelFilter;
@@ -36,7 +38,10 @@ use tracing::Instrument;
 ///     .poll_interval(Duration::from_millis(250))
 ///     .concurrency(8)
 ///     .shutdown_grace(Duration::from_secs(10))
-///     .drop_raw_token();
+///     .max_run_time(Duration::from_secs(600))
+///     .max_active_tasks_per_caller(20)
+///     .max_result_bytes_per_caller(8 * 1024 * 1024)
+///     .keep_raw_token();
 /// ```
 #[derive(Debug, Clone)]
 pub struct TaskOptions {
@@ -48,6 +53,9 @@ pub struct TaskOptions {
     keep_raw_token: bool,
     run_workers: bool,
     page_size: usize,
+    max_run_time: Option<Duration>,
+    max_active_tasks_per_caller: usize,
+    max_result_bytes_per_caller: u64,
 }
 
 impl Default for TaskOptions {
@@ -58,9 +66,12 @@ impl Default for TaskOptions {
             poll_interval: Duration::from_millis(500),
             concurrency: 16,
             shutdown_grace: Duration::from_secs(30),
-            keep_raw_token: true,
+            keep_raw_token: false,
             run_workers: true,
             page_size: 50,
+            max_run_time: None,
+            max_active_tasks_per_caller: 100,
+            max_result_bytes_per_caller: 64 * 1024 * 1024,
         }
     }
 }
@@ -68,7 +79,9 @@ impl Default for TaskOptions {
 impl TaskOptions {
     /// How long a task is kept when the client asks for no TTL (default five
     /// minutes: short, because without authorization the task id is the only
-    /// protection).
+    /// protection). The TTL counts from the task's creation; a task still
+    /// running when it runs out is kept until it ends, then for its TTL from
+    /// its end (see [`max_run_time`](Self::max_run_time) to stop it instead).
     pub fn default_ttl(mut self, ttl: Duration) -> Self {
         self.default_ttl = ttl;
         self
@@ -102,7 +115,8 @@ impl TaskOptions {
         self
     }
 
-    /// Leaves the raw access token out of task snapshots: a task still sees
+    /// Leaves the raw access token out of task snapshots (the default; this
+    /// undoes [`keep_raw_token`](Self::keep_raw_token)): a task still sees
     /// the token's claims, scopes and expiry, but `AccessToken::raw` is
     /// `None` in the worker, and nothing usable as a credential is stored.
     pub fn drop_raw_token(mut self) -> Self {
@@ -120,6 +134,52 @@ impl TaskOptions {
     /// How many tasks one `tasks/list` page holds (default 50).
     pub fn page_size(mut self, n: usize) -> Self {
         self.page_size = n.max(1);
+        self
+    }
+
+    /// Keeps the raw access token in task snapshots, so that
+    /// `AccessToken::raw` is `Some` in the worker, for a tool that passes the
+    /// caller's token on (default: left out). Anyone who can read the task
+    /// store can then replay the token: with the Redis backend, set a
+    /// snapshot key too.
+    pub fn keep_raw_token(mut self) -> Self {
+        self.keep_raw_token = true;
+        self
+    }
+
+    /// The longest a task may run (default: no limit). A task still running
+    /// this long after its worker started it (each delivery counts from its
+    /// own start) is stopped (its future dropped, its cancellation token
+    /// cancelled) and ends `failed`, with a message that says the limit was
+    /// reached. Without a limit, a task runs until it ends, and its record
+    /// is kept while it runs, even past its TTL.
+    pub fn max_run_time(mut self, limit: Duration) -> Self {
+        self.max_run_time = Some(limit);
+        self
+    }
+
+    /// How many tasks one caller may have queued or running at once
+    /// (default 100); one more is not created: the caller gets a JSON-RPC
+    /// error (-32603) whose `data` names the limit (`limit`) and says when
+    /// to retry (`retryAfterSeconds`). A caller is the identity of its
+    /// verified token; without one, its 2025-11-25 session; without either,
+    /// all anonymous callers share one count. Counted per process (per
+    /// node, with a shared backend).
+    pub fn max_active_tasks_per_caller(mut self, n: usize) -> Self {
+        self.max_active_tasks_per_caller = n.max(1);
+        self
+    }
+
+    /// How many bytes of task results (their compact JSON) one caller may
+    /// have stored at once (default 64 MiB). A result that would go over it
+    /// is not stored: its task fails with a message that says so. While a
+    /// caller's stored results fill the budget, its new tasks are refused
+    /// like those over
+    /// [`max_active_tasks_per_caller`](Self::max_active_tasks_per_caller),
+    /// until some expire. Counted per process, for the results its workers
+    /// stored.
+    pub fn max_result_bytes_per_caller(mut self, bytes: u64) -> Self {
+        self.max_result_bytes_per_caller = bytes.max(1);
         self
     }
 
@@ -209,7 +269,8 @@ pub struct TaskEngine {
     backend: Arc<dyn TaskBackend>,
     options: TaskOptions,
     executor: Arc<dyn Execute>,
-    links: Mutex<HashMap<TaskId, Link>>,
+    links: Links,
+    quotas: Quotas,
     running: Mutex<HashMap<TaskId, ()>>,
     running_count: watch::Sender<usize>,
     permits: Arc<Semaphore>,
@@ -218,6 +279,7 @@ pub struct TaskEngine {
     /// running tasks are released to another worker, not failed.
     abandon: CancellationToken,
     started: AtomicBool,
+    housekeeping: AtomicBool,
     shut_down: AtomicBool,
 }
 
@@ -247,14 +309,20 @@ impl TaskEngine {
         TaskEngine {
             backend,
             permits: Arc::new(Semaphore::new(options.concurrency)),
+            quotas: Quotas::new(
+                options.max_active_tasks_per_caller,
+                options.max_result_bytes_per_caller,
+            ),
             options,
             executor,
-            links: Mutex::new(HashMap::new()),
+            links: Links::default(),
+
             running: Mutex::new(HashMap::new()),
             running_count: watch::channel(0).0,
             stop: CancellationToken::new(),
             abandon: CancellationToken::new(),
             started: AtomicBool::new(false),
+            housekeeping: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
         }
     }
@@ -267,6 +335,13 @@ impl TaskEngine {
     /// How many tasks run in this process now.
     pub fn running(&self) -> usize {
         *self.running_count.borrow()
+    }
+
+    /// How many tasks this engine holds a client link for (where a task's
+    /// status notifications go); for tests of leaks.
+    #[doc(hidden)]
+    pub fn link_count(&self) -> usize {
+        self.links.len()
     }
 
     /// Starts the worker pool, once (tasks start it when the first is created).
@@ -283,6 +358,13 @@ impl TaskEngine {
             return;
         }
         tokio::spawn(dispatch(Arc::downgrade(self), self.stop.clone()));
+    }
+
+    /// Starts the housekeeping round, once (the first task starts it).
+    fn start_housekeeping(self: &Arc<Self>) {
+        if !self.housekeeping.swap(true, Ordering::SeqCst) {
+            tokio::spawn(housekeeping(Arc::downgrade(self), self.stop.clone()));
+        }
     }
 
     /// Resolves once the engine stopped taking work (shutdown, or the server
@@ -320,8 +402,13 @@ impl TaskEngine {
         )
         .with_input_answers(answers);
         let id = record.id().clone();
-        if let Some(link) = link {
-            self.lock_links().insert(id.clone(), link);
+        let owner = record.owner().map(str::to_owned);
+        self.admit(owner.as_deref(), &id, record.expires_at_ms())
+            .await?;
+        self.start_housekeeping();
+        // Only a worker of this process sends a task's notifications.
+        if let Some(link) = link.filter(|_| self.started.load(Ordering::SeqCst)) {
+            self.links.insert(id.clone(), link, record.expires_at_ms());
         }
         let job = TaskJob {
             tool: tool.into(),
@@ -336,11 +423,65 @@ impl TaskEngine {
             })
             .await;
         if let Err(e) = created {
-            self.lock_links().remove(&id);
+            self.links.remove(&id);
+            self.quotas.ended(owner.as_deref(), &id);
             return Err(backend_error(e));
         }
         tracing::debug!(task_id = %id, tool, "task created");
         Ok(record)
+    }
+
+    /// Counts a new task against its caller's limits, or answers the error
+    /// that names the limit it is over. At its limit of active tasks, the
+    /// caller's tasks are looked up first, oldest first, a few at a time,
+    /// until one has ended where this engine did not see it.
+    async fn admit(
+        &self,
+        owner: Option<&str>,
+        id: &TaskId,
+        ttl_end: u64,
+    ) -> Result<(), ErrorObject> {
+        let poll_ms = self.options.poll_interval.as_millis() as u64;
+        let mut over = match self.quotas.admit(owner, id, ttl_end, now_ms()) {
+            Ok(()) => return Ok(()),
+            Err(over) => over,
+        };
+        if !matches!(over, quota::Over::ActiveTasks { .. }) {
+            return Err(over.error(poll_ms));
+        }
+        let mut looked_up = 0;
+        while looked_up < self.options.max_active_tasks_per_caller {
+            let batch = self.quotas.to_recount(owner, RECOUNT_BATCH, now_ms());
+            if batch.is_empty() {
+                break;
+            }
+            let mut freed = false;
+            for counted in batch {
+                looked_up += 1;
+                match self.backend.get(counted.clone()).await {
+                    Ok(Some(r)) if !r.status().is_terminal() => {}
+                    Ok(_) => {
+                        self.quotas.ended(owner, &counted);
+                        freed = true;
+                    }
+                    Err(e) => {
+                        tracing::debug!("cannot look up a caller's tasks: {e}");
+                        return Err(over.error(poll_ms));
+                    }
+                }
+            }
+            if freed {
+                match self.quotas.admit(owner, id, ttl_end, now_ms()) {
+                    Ok(()) => return Ok(()),
+                    Err(again @ quota::Over::ActiveTasks { .. }) => over = again,
+                    Err(again) => return Err(again.error(poll_ms)),
+                }
+            }
+        }
+        if looked_up >= self.options.max_active_tasks_per_caller {
+            self.quotas.recounted_in_vain(owner, now_ms());
+        }
+        Err(over.error(poll_ms))
     }
 
     /// The task, when `owner` may see it.
@@ -355,8 +496,20 @@ impl TaskEngine {
             .await
             .map_err(backend_error)?;
         match record {
-            Some(r) if r.owner() == owner => Ok(r),
+            Some(r) if r.owner() == owner => {
+                self.saw(&r);
+                Ok(r)
+            }
             _ => Err(unknown_task(id)),
+        }
+    }
+
+    /// Notes a version of a task's record read from the backend: a task seen
+    /// ended no longer counts against its caller's limit (it may have ended
+    /// on another process).
+    pub(crate) fn saw(&self, record: &TaskRecord) {
+        if record.status().is_terminal() {
+            self.quotas.ended(record.owner(), record.id());
         }
     }
 
@@ -433,13 +586,11 @@ impl TaskEngine {
             .backend
             .transition(id.clone(), transition, now_ms())
             .await?;
-        let link = {
-            let mut links = self.lock_links();
-            if record.status().is_terminal() {
-                links.remove(&id)
-            } else {
-                links.get(&id).cloned()
-            }
+        let link = if record.status().is_terminal() {
+            self.quotas.ended(record.owner(), &id);
+            self.links.remove(&id)
+        } else {
+            self.links.get(&id)
         };
         if let Some(link) = link {
             link.outbound.send(notification(
@@ -493,10 +644,6 @@ impl TaskEngine {
         }
     }
 
-    fn lock_links(&self) -> std::sync::MutexGuard<'_, HashMap<TaskId, Link>> {
-        self.links.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn lock_running(&self) -> std::sync::MutexGuard<'_, HashMap<TaskId, ()>> {
         self.running.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -534,6 +681,41 @@ impl Drop for Running {
         let mut running = self.engine.lock_running();
         running.remove(&self.id);
         self.engine.running_count.send_replace(running.len());
+    }
+}
+
+/// How many of a caller's tasks are looked up at a time when it is at its
+/// limit of active tasks.
+const RECOUNT_BATCH: usize = 8;
+
+/// How often the engine looks after what the backend does not tell it.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);
+
+/// Once a second: lets go of the links of tasks that expired before a
+/// worker here took them, frees the result bytes of expired results, and
+/// looks up the tasks counted as active whose TTL ran out (they may have
+/// ended where this engine did not see it).
+async fn housekeeping(engine: Weak<TaskEngine>, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
+        }
+        let Some(engine) = engine.upgrade() else {
+            return;
+        };
+        let now = now_ms();
+        engine.links.sweep_at(now);
+        for (owner, id) in engine.quotas.housekeeping(now) {
+            match engine.backend.get(id.clone()).await {
+                Ok(Some(record)) if !record.status().is_terminal() => {}
+                Ok(_) => engine.quotas.ended(owner.as_deref(), &id),
+                Err(e) => {
+                    tracing::debug!("housekeeping cannot look tasks up: {e}");
+                    break;
+                }
+            }
+        }
     }
 }
 
@@ -575,22 +757,34 @@ async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
         };
         let running = Running::register(&engine, &claimed.id);
         tokio::spawn(async move {
-            run(engine, claimed).await;
+            let id = claimed.id.clone();
+            run(Arc::clone(&engine), claimed).await;
+            engine.links.remove(&id);
             drop(running);
             drop(permit);
         });
     }
 }
 
+/// How long before a running task's TTL runs out its worker marks it
+/// started at the latest (half its TTL when that is shorter), so that its
+/// record is kept until it ends. A task that ends before then costs no
+/// extra write.
+const KEEP_MARGIN_MS: u64 = 5_000;
+
 /// Runs one task until it ends or becomes terminal from elsewhere
-/// (cancelled, failed by shutdown); then acknowledges it.
+/// (cancelled, failed by shutdown, over its run-time limit); then
+/// acknowledges it.
 async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
     let Claimed { id, job, attempt } = claimed;
+    let owner = job.snapshot.owner().map(str::to_owned);
+    let owner = owner.as_deref();
     let backend = Arc::clone(&engine.backend);
-    let updates = match backend.subscribe(id.clone()).await {
+    let mut updates = match backend.subscribe(id.clone()).await {
         Ok(Some(updates)) => updates,
         Ok(None) => {
             // Expired while queued: nothing to run.
+            engine.quotas.ended(owner, &id);
             let _ = backend.ack(id).await;
             return;
         }
@@ -600,18 +794,34 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
             return;
         }
     };
-    let mut updates = updates;
-    let mut first = true;
+    let Some(current) = updates.next().await else {
+        engine.quotas.ended(owner, &id);
+        let _ = backend.ack(id).await;
+        return;
+    };
+    if current.status().is_terminal() {
+        tracing::debug!(task_id = %id, "task was terminal before it started; skipped");
+        engine.quotas.ended(owner, &id);
+        let _ = backend.ack(id).await;
+        return;
+    }
     let ended_elsewhere = async move {
         while let Some(record) = updates.next().await {
             if record.status().is_terminal() {
-                return first;
+                return true;
             }
-            first = false;
         }
         false
     };
-    let link = engine.lock_links().get(&id).cloned();
+    let keep = keep_while_running(&engine, &current);
+    let run_limit = engine.options.max_run_time;
+    let over_limit = async move {
+        match run_limit {
+            Some(limit) => tokio::time::sleep(limit).await,
+            None => std::future::pending().await,
+        }
+    };
+    let link = engine.links.take_for_run(&id);
     let cancellation = CancellationToken::new();
     let handle = TaskHandle {
         id: id.clone(),
@@ -632,27 +842,119 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
             }
             return;
         }
-        before_start = ended_elsewhere => {
+        still_there = ended_elsewhere => {
             cancellation.cancel();
-            if before_start {
-                tracing::debug!(task_id = %id, "task was terminal before it started; skipped");
-            } else {
+            engine.quotas.ended(owner, &id);
+            if still_there {
                 tracing::info!(task_id = %id, "task ended elsewhere (cancelled); its future is dropped");
+            } else {
+                tracing::warn!(task_id = %id, "task record vanished while it ran; its future is dropped");
+            }
+        }
+        () = over_limit => {
+            cancellation.cancel();
+            let limit = run_limit.unwrap_or_default();
+            match engine.apply(id.clone(), Transition::Fail(run_time_limit_reached(limit))).await {
+                Ok(_) => tracing::warn!(task_id = %id, "task stopped: it reached its run-time limit of {limit:?}"),
+                Err(e) => tracing::debug!(task_id = %id, "task over its run-time limit ended meanwhile: {e}"),
             }
         }
         outcome = work => {
+            let mut reserved = false;
             let transition = match outcome {
-                Ok(Ok(result)) => Transition::Complete(result),
+                Ok(Ok(result)) => {
+                    let bytes = quota::json_size(&result);
+                    match engine.quotas.reserve_result(owner, &id, bytes, now_ms()) {
+                        Ok(()) => {
+                            reserved = true;
+                            Transition::Complete(result)
+                        }
+                        Err((used, max)) => {
+                            tracing::warn!(task_id = %id, bytes, "task result not stored: over its caller's budget");
+                            Transition::Fail(quota::result_over_budget(bytes, used, max))
+                        }
+                    }
+                }
                 Ok(Err(error)) => Transition::Fail(error),
                 Err(_) => Transition::Fail(ErrorObject::internal("the tool panicked while running the task")),
             };
-            match engine.apply(id.clone(), transition).await {
+            let applied = engine.apply(id.clone(), transition).await;
+            if reserved {
+                let until = applied.as_ref().ok().and_then(TaskRecord::retained_until_ms);
+                engine.quotas.settle_result(owner, &id, until);
+            }
+            match applied {
                 Ok(record) => tracing::debug!(task_id = %id, status = %record.status(), "task finished"),
                 Err(e) => tracing::debug!(task_id = %id, "task result discarded: {e}"),
             }
         }
+        () = keep => {}
     }
     if let Err(e) = backend.ack(id.clone()).await {
         tracing::warn!(task_id = %id, "acknowledging the task failed: {e}");
+    }
+}
+
+/// Marks a running task started before its TTL runs out (never resolves):
+/// from then on its record is kept until it ends.
+async fn keep_while_running(engine: &TaskEngine, record: &TaskRecord) {
+    if record.started_at_ms().is_none() {
+        let margin = (record.ttl_ms() / 2).min(KEEP_MARGIN_MS);
+        let mark_at = record.expires_at_ms().saturating_sub(margin);
+        let wait = mark_at.saturating_sub(now_ms());
+        if wait > 0 {
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+        }
+        let id = record.id().clone();
+        match engine
+            .backend
+            .transition(id.clone(), Transition::Start, now_ms())
+            .await
+        {
+            // Refused: it ended meanwhile (the run sees that).
+            Ok(_) | Err(UpdateError::Refused { .. }) => {}
+            Err(e) => tracing::warn!(
+                task_id = %id,
+                "cannot keep the record of the running task past its TTL: {e}"
+            ),
+        }
+    }
+    std::future::pending().await
+}
+
+/// The error of a task stopped by [`TaskOptions::max_run_time`].
+fn run_time_limit_reached(limit: Duration) -> ErrorObject {
+    ErrorObject::internal(format!(
+        "the task reached its run-time limit of {} (TaskOptions::max_run_time) and was stopped",
+        human_duration(limit)
+    ))
+    .with_data(serde_json::json!({
+        "limit": "max_run_time",
+        "maxRunTimeMs": limit.as_millis() as u64,
+    }))
+}
+
+/// `1.5 s`, `250 ms`, `2 h 5 min`: a duration for a message.
+fn human_duration(d: Duration) -> String {
+    let ms = d.as_millis() as u64;
+    match ms {
+        0..=999 => format!("{ms} ms"),
+        1_000..=59_999 if ms % 1000 == 0 => format!("{} s", ms / 1000),
+        1_000..=59_999 => format!("{:.1} s", ms as f64 / 1000.0),
+        _ => {
+            let secs = ms / 1000;
+            let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+            let mut parts = Vec::new();
+            if h > 0 {
+                parts.push(format!("{h} h"));
+            }
+            if m > 0 {
+                parts.push(format!("{m} min"));
+            }
+            if s > 0 {
+                parts.push(format!("{s} s"));
+            }
+            parts.join(" ")
+        }
     }
 }

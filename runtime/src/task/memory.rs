@@ -14,10 +14,12 @@ use std::sync::Mutex;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
-/// How often at most the store is swept for expired tasks.
-const SWEEP_EVERY_MS: u64 = 1000;
-
 /// Tasks in memory, with a bounded queue.
+///
+/// Every operation holds the store's lock briefly: `list` walks the caller's
+/// own tasks only (an index by owner), and expired tasks are purged from the
+/// front of an index ordered by the end of their retention, so neither ever
+/// walks every task.
 pub struct MemoryBackend {
     state: Mutex<State>,
     queue: mpsc::Sender<TaskId>,
@@ -28,13 +30,22 @@ pub struct MemoryBackend {
 #[derive(Default)]
 struct State {
     tasks: HashMap<TaskId, Entry>,
-    order: BTreeMap<u64, TaskId>,
+    /// Each owner's tasks by creation order (the key of `None`: anonymous).
+    by_owner: HashMap<Option<String>, BTreeMap<u64, TaskId>>,
+    /// Tasks whose record has an end of retention, by that end (then by
+    /// creation order); running tasks are not in it.
+    by_expiry: BTreeMap<(u64, u64), TaskId>,
     next_seq: u64,
-    last_sweep_ms: u64,
+    /// How many records `list` and the purge looked at (tests of their cost).
+    #[cfg(test)]
+    examined: u64,
 }
 
 struct Entry {
     seq: u64,
+    owner: Option<String>,
+    /// The key of the task in `by_expiry`, when it is there.
+    retained_until: Option<u64>,
     job: Option<TaskJob>,
     updates: watch::Sender<TaskRecord>,
 }
@@ -83,37 +94,81 @@ impl std::fmt::Debug for MemoryBackend {
 }
 
 impl State {
-    fn sweep(&mut self, now: u64, force: bool) {
-        if !force && now.saturating_sub(self.last_sweep_ms) < SWEEP_EVERY_MS {
-            return;
-        }
-        self.last_sweep_ms = now;
-        let expired: Vec<TaskId> = self
-            .tasks
-            .iter()
-            .filter(|(_, e)| e.updates.borrow().is_expired_at(now))
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in expired {
+    /// Purges the tasks whose retention ended by `now`: only those are
+    /// looked at.
+    fn purge(&mut self, now: u64) {
+        while let Some(entry) = self.by_expiry.first_entry() {
+            if entry.key().0 > now {
+                return;
+            }
+            let id = entry.remove();
+            #[cfg(test)]
+            {
+                self.examined += 1;
+            }
             self.remove(&id);
-        }
-    }
-
-    fn remove(&mut self, id: &TaskId) {
-        if let Some(entry) = self.tasks.remove(id) {
-            self.order.remove(&entry.seq);
             tracing::debug!(task_id = %id, "task expired and was purged");
         }
     }
 
-    /// The live entry, purging it when it has expired.
-    fn live(&mut self, id: &TaskId, now: u64) -> Option<&Entry> {
-        let expired = self.tasks.get(id)?.updates.borrow().is_expired_at(now);
-        if expired {
-            self.remove(id);
-            return None;
+    fn insert(&mut self, record: TaskRecord, job: TaskJob) {
+        let id = record.id().clone();
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let owner = record.owner().map(str::to_owned);
+        let retained_until = record.retained_until_ms();
+        if let Some(until) = retained_until {
+            self.by_expiry.insert((until, seq), id.clone());
         }
-        self.tasks.get(id)
+        self.by_owner
+            .entry(owner.clone())
+            .or_default()
+            .insert(seq, id.clone());
+        let (updates, _) = watch::channel(record);
+        self.tasks.insert(
+            id,
+            Entry {
+                seq,
+                owner,
+                retained_until,
+                job: Some(job),
+                updates,
+            },
+        );
+    }
+
+    /// Drops a task from the store and its indexes; its followers' streams end.
+    fn remove(&mut self, id: &TaskId) {
+        let Some(entry) = self.tasks.remove(id) else {
+            return;
+        };
+        if let Some(until) = entry.retained_until {
+            self.by_expiry.remove(&(until, entry.seq));
+        }
+        if let Some(tasks) = self.by_owner.get_mut(&entry.owner) {
+            tasks.remove(&entry.seq);
+            if tasks.is_empty() {
+                self.by_owner.remove(&entry.owner);
+            }
+        }
+    }
+
+    /// Files the task under its new end of retention after its record changed.
+    fn reindex(&mut self, id: &TaskId) {
+        let Some(entry) = self.tasks.get_mut(id) else {
+            return;
+        };
+        let until = entry.updates.borrow().retained_until_ms();
+        if until == entry.retained_until {
+            return;
+        }
+        if let Some(old) = entry.retained_until.take() {
+            self.by_expiry.remove(&(old, entry.seq));
+        }
+        if let Some(new) = until {
+            self.by_expiry.insert((new, entry.seq), id.clone());
+        }
+        entry.retained_until = until;
     }
 }
 
@@ -127,23 +182,12 @@ impl TaskBackend for MemoryBackend {
             }
             let id = task.record.id().clone();
             let mut state = self.lock();
-            state.sweep(now_ms(), false);
+            state.purge(now_ms());
             let permit = self.queue.try_reserve().map_err(|e| match e {
                 mpsc::error::TrySendError::Full(()) => BackendError::QueueFull,
                 mpsc::error::TrySendError::Closed(()) => BackendError::Closed,
             })?;
-            let seq = state.next_seq;
-            state.next_seq += 1;
-            let (updates, _) = watch::channel(task.record);
-            state.order.insert(seq, id.clone());
-            state.tasks.insert(
-                id.clone(),
-                Entry {
-                    seq,
-                    job: Some(task.job),
-                    updates,
-                },
-            );
+            state.insert(task.record, task.job);
             permit.send(id);
             Ok(())
         })();
@@ -151,10 +195,9 @@ impl TaskBackend for MemoryBackend {
     }
 
     fn get(&self, id: TaskId) -> BoxFuture<'_, Result<Option<TaskRecord>, BackendError>> {
-        let now = now_ms();
         let mut state = self.lock();
-        state.sweep(now, false);
-        let record = state.live(&id, now).map(Entry::record);
+        state.purge(now_ms());
+        let record = state.tasks.get(&id).map(Entry::record);
         futures::future::ready(Ok(record)).boxed()
     }
 
@@ -172,23 +215,25 @@ impl TaskBackend for MemoryBackend {
                     .and_then(|n| n.parse::<u64>().ok())
                     .ok_or(BackendError::BadCursor(c))?,
             };
-            let now = now_ms();
             let mut state = self.lock();
-            state.sweep(now, true);
+            state.purge(now_ms());
+            let state = &mut *state;
             let mut page = TaskPage::default();
-            for (&seq, id) in state.order.range(start..) {
-                let Some(entry) = state.tasks.get(id) else {
-                    continue;
-                };
-                let record = entry.record();
-                if record.owner() != owner.as_deref() {
-                    continue;
+            let Some(mine) = state.by_owner.get(&owner) else {
+                return Ok(page);
+            };
+            for (&seq, id) in mine.range(start..) {
+                #[cfg(test)]
+                {
+                    state.examined += 1;
                 }
                 if page.tasks.len() == limit.max(1) {
                     page.next_cursor = Some(format!("{CURSOR_PREFIX}{seq}"));
                     break;
                 }
-                page.tasks.push(record);
+                if let Some(entry) = state.tasks.get(id) {
+                    page.tasks.push(entry.record());
+                }
             }
             Ok(page)
         })();
@@ -202,7 +247,8 @@ impl TaskBackend for MemoryBackend {
         now_ms: u64,
     ) -> BoxFuture<'_, Result<TaskRecord, UpdateError>> {
         let mut state = self.lock();
-        let result = match state.live(&id, now_ms) {
+        state.purge(now_ms);
+        let result = match state.tasks.get(&id) {
             None => Err(UpdateError::NotFound),
             Some(entry) => {
                 let mut outcome = Ok(());
@@ -222,13 +268,16 @@ impl TaskBackend for MemoryBackend {
                 outcome.map(|()| entry.record())
             }
         };
+        if result.is_ok() {
+            state.reindex(&id);
+        }
         futures::future::ready(result).boxed()
     }
 
     fn subscribe(&self, id: TaskId) -> BoxFuture<'_, Result<Option<TaskUpdates>, BackendError>> {
-        let now = now_ms();
         let mut state = self.lock();
-        let updates = state.live(&id, now).map(|entry| {
+        state.purge(now_ms());
+        let updates = state.tasks.get(&id).map(|entry| {
             let rx = entry.updates.subscribe();
             futures::stream::unfold((rx, true), |(mut rx, first)| async move {
                 if !first && rx.changed().await.is_err() {
@@ -280,7 +329,8 @@ impl TaskBackend for MemoryBackend {
     fn close(&self, reason: String) -> BoxFuture<'_, Result<(), BackendError>> {
         self.closed.cancel();
         let now = now_ms();
-        let state = self.lock();
+        let mut state = self.lock();
+        let mut failed = Vec::new();
         for (id, entry) in &state.tasks {
             let error = ErrorObject::internal(reason.clone());
             let changed = entry.updates.send_if_modified(|record| {
@@ -288,8 +338,89 @@ impl TaskBackend for MemoryBackend {
             });
             if changed {
                 tracing::warn!(task_id = %id, "{reason}");
+                failed.push(id.clone());
             }
         }
+        for id in failed {
+            state.reindex(&id);
+        }
         futures::future::ready(Ok(())).boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inject::ClientInfo;
+    use crate::protocol::ProtocolVersion;
+    use crate::task::snapshot::{Carried, Owner, Snapshot};
+    use serde_json::{Map, Value};
+
+    fn new_task(owner: &str, ttl_ms: u64, now: u64) -> NewTask {
+        let client = ClientInfo {
+            protocol_version: ProtocolVersion::V2025_11_25,
+            implementation: None,
+            capabilities: Value::Object(Map::new()),
+        };
+        let snapshot = Snapshot::take(
+            &http::Extensions::new(),
+            &Owner::Anonymous,
+            None,
+            None,
+            &client,
+            &Carried::default(),
+            false,
+        );
+        NewTask {
+            record: TaskRecord::new(TaskId::random(), Some(owner.into()), "t", ttl_ms, 100, now),
+            job: TaskJob {
+                tool: "t".into(),
+                arguments: Map::new(),
+                snapshot,
+            },
+        }
+    }
+
+    fn examined(backend: &MemoryBackend) -> u64 {
+        std::mem::take(&mut backend.lock().examined)
+    }
+
+    /// `tasks/list` looks at the caller's tasks only, and purging expired
+    /// tasks looks at the expired ones only: neither walks every task.
+    #[tokio::test]
+    async fn list_and_purge_do_not_walk_every_task() {
+        let backend = MemoryBackend::with_queue_capacity(10_000);
+        let now = now_ms();
+        for _ in 0..2_000 {
+            backend
+                .create(new_task("others", 600_000, now))
+                .await
+                .unwrap();
+        }
+        for _ in 0..3 {
+            backend.create(new_task("me", 600_000, now)).await.unwrap();
+        }
+        for _ in 0..5 {
+            backend.create(new_task("brief", 1, now)).await.unwrap();
+        }
+        examined(&backend);
+        let page = backend.list(Some("me".into()), None, 50).await.unwrap();
+        assert_eq!(page.tasks.len(), 3);
+        assert!(page.tasks.iter().all(|t| t.owner() == Some("me")));
+        let looked_at = examined(&backend);
+        assert!(
+            looked_at <= 3 + 5,
+            "listing 3 tasks looked at {looked_at} records"
+        );
+        // The brief tasks expired; a later list purged them.
+        assert!(backend.lock().tasks.len() <= 2_003);
+        for _ in 0..10 {
+            backend.list(Some("me".into()), None, 50).await.unwrap();
+        }
+        let looked_at = examined(&backend);
+        assert!(
+            looked_at <= 10 * 3,
+            "ten lists looked at {looked_at} records"
+        );
     }
 }

@@ -12,14 +12,21 @@
 //! The pieces, one per file:
 //!
 //! * [`model`]: [`TaskRecord`] and the status state machine
-//!   ([`TaskRecord::apply`] is the only way a status changes);
+//!   ([`TaskRecord::apply`] is the only way a status changes), and how long a
+//!   record is kept ([`TaskRecord::retained_until_ms`]: a running task until
+//!   it ends, even past its TTL);
 //! * [`snapshot`]: what a task keeps of its request ([`Snapshot`], [`Owner`]);
 //! * [`backend`]: the [`TaskBackend`] trait and its contract;
-//! * [`memory`]: [`MemoryBackend`], the default;
+//! * [`memory`]: [`MemoryBackend`], the default (indexed by owner and by end
+//!   of retention);
 //! * `redis` (feature `redis`): `RedisBackend`, the distributed engine:
 //!   many HTTP nodes and worker processes share one Redis;
 //! * [`engine`]: [`TaskEngine`] (create, get, wait, list, cancel), the worker
-//!   pool and shutdown, configured by [`TaskOptions`];
+//!   pool (with the run-time limit), the housekeeping round and shutdown,
+//!   configured by [`TaskOptions`];
+//! * `links`: where a running task's status notifications go (the session
+//!   that created it), kept only while the task may run in this process;
+//! * `quota`: per-caller limits on active tasks and stored result bytes;
 //! * [`wire`]: the `Task` object of each protocol revision.
 //!
 //! Tasks are bound to the caller: the identity of its verified token
@@ -27,12 +34,16 @@
 //! the 2025-11-25 session that created it; without either (2026-07-28 with
 //! no authorization), nobody, and the unguessable task id (128 random bits)
 //! is the only protection. Keep TTLs short on servers without authorization
-//! (the default TTL is five minutes).
+//! (the default TTL is five minutes). The same caller is what the per-caller
+//! limits count (100 active tasks and 64 MiB of stored results by default;
+//! anonymous callers share one count).
 
 pub mod backend;
 pub mod engine;
+mod links;
 pub mod memory;
 pub mod model;
+mod quota;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod snapshot;

@@ -5,6 +5,12 @@
 //! `input_required` and back; it ends `completed`, `failed` or `cancelled`;
 //! and a terminal status never changes again. Backends store records and
 //! apply transitions atomically, but never set a status themselves.
+//!
+//! How long a record is kept is decided here too
+//! ([`TaskRecord::retained_until_ms`]): a queued task until its TTL from its
+//! creation runs out; a running one until it ends, whatever its TTL; an
+//! ended one until its TTL from its creation, or, when it ended after that,
+//! for its TTL from its end.
 
 use crate::protocol::ErrorObject;
 use serde::{Deserialize, Serialize};
@@ -118,6 +124,10 @@ pub enum InputAnswer {
 /// A change to a task. Apply it with [`TaskRecord::apply`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Transition {
+    /// A worker runs the task (the status stays as it is): from now on its
+    /// record is kept until it ends, even past its TTL. A task delivered
+    /// again keeps its first start.
+    Start,
     /// A new status message (progress) for a task that is not terminal; the
     /// status stays as it is.
     Message(String),
@@ -145,7 +155,7 @@ impl Transition {
     /// The status this transition leads to from `from` (when it is allowed).
     pub fn target(&self, from: TaskStatus) -> TaskStatus {
         match self {
-            Transition::Message(_) => from,
+            Transition::Start | Transition::Message(_) => from,
             Transition::NeedInput { .. } => TaskStatus::InputRequired,
             Transition::Answer(_) => TaskStatus::Working,
             Transition::Complete(_) => TaskStatus::Completed,
@@ -156,6 +166,7 @@ impl Transition {
 
     fn name(&self) -> &'static str {
         match self {
+            Transition::Start => "start",
             Transition::Message(_) => "message",
             Transition::NeedInput { .. } => "need-input",
             Transition::Answer(_) => "answer",
@@ -196,6 +207,9 @@ pub struct TaskRecord {
     poll_interval_ms: u64,
     outcome: Option<TaskOutcome>,
     version: u64,
+    /// When a worker first ran the task (Unix milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    started_at_ms: Option<u64>,
     /// Open questions to the client, by key.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     input_requests: Map<String, Value>,
@@ -229,6 +243,7 @@ impl TaskRecord {
             poll_interval_ms,
             outcome: None,
             version: 0,
+            started_at_ms: None,
             input_requests: Map::new(),
             input_answers: BTreeMap::new(),
         }
@@ -264,6 +279,9 @@ impl TaskRecord {
         }
         self.status = transition.target(from);
         match transition {
+            Transition::Start => {
+                self.started_at_ms.get_or_insert(now_ms);
+            }
             Transition::Message(message) => self.status_message = Some(message),
             Transition::NeedInput { message, requests } => {
                 self.status_message = message;
@@ -366,14 +384,45 @@ impl TaskRecord {
         self.version
     }
 
-    /// When the task expires (Unix milliseconds).
+    /// When a worker first ran the task (Unix milliseconds); `None` while
+    /// it is queued.
+    pub fn started_at_ms(&self) -> Option<u64> {
+        self.started_at_ms
+    }
+
+    /// When the task's TTL, counted from its creation, runs out (Unix
+    /// milliseconds). A task that runs then is kept longer: see
+    /// [`retained_until_ms`](Self::retained_until_ms).
     pub fn expires_at_ms(&self) -> u64 {
         self.created_at_ms.saturating_add(self.ttl_ms)
     }
 
-    /// Whether the task has outlived its TTL at `now_ms`.
+    /// Until when the record is kept (Unix milliseconds); `None` while a
+    /// worker runs the task (it is kept until it ends, whatever its TTL).
+    /// A queued task is kept until its TTL from its creation runs out; an
+    /// ended one too, unless it ended after that: then for its TTL from its
+    /// end.
+    pub fn retained_until_ms(&self) -> Option<u64> {
+        let ttl_end = self.expires_at_ms();
+        if self.status.is_terminal() {
+            // A terminal record never changes: its last update is its end.
+            let ended = self.updated_at_ms;
+            if self.started_at_ms.is_some() && ended > ttl_end {
+                return Some(ended.saturating_add(self.ttl_ms));
+            }
+            return Some(ttl_end);
+        }
+        match self.started_at_ms {
+            Some(_) => None,
+            None => Some(ttl_end),
+        }
+    }
+
+    /// Whether the record is past its retention at `now_ms` (see
+    /// [`retained_until_ms`](Self::retained_until_ms)): such a task is gone.
     pub fn is_expired_at(&self, now_ms: u64) -> bool {
-        now_ms >= self.expires_at_ms()
+        self.retained_until_ms()
+            .is_some_and(|until| now_ms >= until)
     }
 }
 
@@ -413,6 +462,7 @@ mod tests {
 
     fn transitions() -> Vec<Transition> {
         vec![
+            Transition::Start,
             Transition::Message("p".into()),
             Transition::NeedInput {
                 message: None,
@@ -525,6 +575,54 @@ mod tests {
             Err(TransitionError::Terminal(TaskStatus::Cancelled))
         );
         assert_eq!(r.updated_at_ms(), 10);
+    }
+
+    #[test]
+    fn a_running_task_is_kept_until_it_ends_then_for_its_ttl_from_its_end() {
+        // Created at 1000 with a TTL of 100.
+        let mut queued = TaskRecord::new(TaskId::random(), None, "t", 100, 10, 1000);
+        assert_eq!(queued.retained_until_ms(), Some(1100));
+        assert!(!queued.is_expired_at(1099));
+        assert!(
+            queued.is_expired_at(1100),
+            "a queued task expires at its TTL"
+        );
+
+        let mut running = queued.clone();
+        running.apply(Transition::Start, 1050).unwrap();
+        assert_eq!(running.started_at_ms(), Some(1050));
+        assert_eq!(running.status(), TaskStatus::Working);
+        assert_eq!(running.retained_until_ms(), None);
+        assert!(
+            !running.is_expired_at(u64::MAX),
+            "a running task never expires"
+        );
+        running.apply(Transition::Start, 1060).unwrap();
+        assert_eq!(
+            running.started_at_ms(),
+            Some(1050),
+            "the first start is kept"
+        );
+
+        // Ends after its TTL: kept for its TTL from its end.
+        let mut late = running.clone();
+        late.apply(Transition::Complete(Value::Null), 5000).unwrap();
+        assert_eq!(late.retained_until_ms(), Some(5100));
+        assert!(!late.is_expired_at(5099));
+        assert!(late.is_expired_at(5100));
+        // Ends within its TTL: kept until its TTL from its creation.
+        running
+            .apply(Transition::Complete(Value::Null), 1070)
+            .unwrap();
+        assert_eq!(running.retained_until_ms(), Some(1100));
+        // Cancelled while queued: as usual.
+        queued.apply(Transition::Cancel(None), 3000).unwrap();
+        assert_eq!(queued.retained_until_ms(), Some(1100));
+        // Records stored before the field existed read as never started.
+        let mut old = serde_json::to_value(&late).unwrap();
+        old.as_object_mut().unwrap().remove("started_at_ms");
+        let old: TaskRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(old.started_at_ms(), None);
     }
 
     #[test]

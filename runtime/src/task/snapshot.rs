@@ -3,7 +3,7 @@
 //!
 //! It is taken in the foreground, when the task is created, and stored with
 //! the task before `CreateTaskResult` is sent. It holds the verified access
-//! token (optionally without its raw form), the key of the caller the task is
+//! token (without its raw form unless the app keeps it), the key of the caller the task is
 //! bound to, the request id and `_meta` (progress token, trace context), the
 //! client's revision, info and capabilities, and the values the app declared
 //! with [`ServerBuilder::carry`](crate::ServerBuilder::carry). It never holds

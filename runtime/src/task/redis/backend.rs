@@ -632,6 +632,8 @@ impl Inner {
             let mut conn = self.conn().await?;
             let written: i64 = scripts::TRANSITION
                 .key(self.keys.task(id))
+                .key(self.keys.owner(record.owner()))
+                .key(self.keys.owner_expiry(record.owner()))
                 .arg(&version)
                 .arg(record.version())
                 .arg(&json)
@@ -643,6 +645,12 @@ impl Inner {
                 })
                 .arg(&tag)
                 .arg(&message)
+                .arg(
+                    record
+                        .retained_until_ms()
+                        .map_or_else(String::new, |until| until.to_string()),
+                )
+                .arg(id.as_str())
                 .invoke_async(&mut conn)
                 .await
                 .map_err(|e| storage("update", &e))?;

@@ -76,9 +76,9 @@
 //!
 //! # Snapshots at rest
 //!
-//! The snapshot holds the caller's verified token, with its raw form unless
-//! the app drops it
-//! ([`TaskOptions::drop_raw_token`](crate::task::TaskOptions::drop_raw_token)).
+//! The snapshot holds the caller's verified token, without its raw form
+//! unless the app keeps it
+//! ([`TaskOptions::keep_raw_token`](crate::task::TaskOptions::keep_raw_token)).
 //! Without a key ([`RedisConfig::snapshot_key`]) it is stored in Redis as
 //! plain JSON: anyone who can read Redis can replay the token, and the
 //! backend says so with a warning when it is created. Set a key:

@@ -35,12 +35,20 @@ if #gone > 0 then
   redis.call('ZREM', KEYS[3], unpack(gone))
   redis.call('ZREM', KEYS[5], unpack(gone))
 end
+-- The owner indexes expire with their latest member; a member held open by
+-- a task running past its TTL (score +inf) keeps them.
 local last = redis.call('ZRANGE', KEYS[5], -1, -1, 'WITHSCORES')
 if #last == 2 then
-  local left = math.max(tonumber(last[2]) - now, 1)
-  redis.call('PEXPIRE', KEYS[5], left)
-  local pttl = redis.call('PTTL', KEYS[3])
-  if pttl == -1 or (pttl >= 0 and pttl < left) then redis.call('PEXPIRE', KEYS[3], left) end
+  local score = tonumber(last[2])
+  if last[2] == 'inf' or score == nil or score == math.huge then
+    redis.call('PERSIST', KEYS[5])
+    redis.call('PERSIST', KEYS[3])
+  else
+    local left = math.max(score - now, 1)
+    redis.call('PEXPIRE', KEYS[5], left)
+    local pttl = redis.call('PTTL', KEYS[3])
+    if pttl == -1 or (pttl >= 0 and pttl < left) then redis.call('PEXPIRE', KEYS[3], left) end
+  end
 end
 redis.call('XADD', KEYS[2], '*', 'id', ARGV[4])
 return seq
@@ -49,11 +57,17 @@ return seq
 });
 
 /// Writes a new version of a record if the stored version is still the one
-/// it was computed from (compare-and-set), and publishes it.
+/// it was computed from (compare-and-set), publishes it, and makes Redis
+/// keep it as long as the record's retention says: while a worker runs the
+/// task, without expiry (the owner index too); else until the end of its
+/// retention (the owner index at least as long, once no longer held open
+/// by this task).
 ///
-/// KEYS: task hash. ARGV: expected version, new version, record JSON,
-/// events channel, whether the new status is terminal (`1`: the job, which
-/// holds the snapshot, is deleted), record tag, the message to publish.
+/// KEYS: task hash, owner set, owner expiry index. ARGV: expected version,
+/// new version, record JSON, events channel, whether the new status is
+/// terminal (`1`: the job, which holds the snapshot, is deleted), record tag,
+/// the message to publish, end of retention in Unix ms (empty: kept until
+/// the task ends), task id.
 /// Returns `1` written, `0` version changed meanwhile, `-1` no such task.
 pub(crate) static TRANSITION: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -63,6 +77,22 @@ if not v then return -1 end
 if v ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'record', ARGV[3], 'version', ARGV[2], 'tag', ARGV[6])
 if ARGV[5] == '1' then redis.call('HDEL', KEYS[1], 'job') end
+if ARGV[8] == '' then
+  redis.call('PERSIST', KEYS[1])
+  redis.call('PERSIST', KEYS[2])
+  redis.call('ZADD', KEYS[3], 'XX', '+inf', ARGV[9])
+  redis.call('PERSIST', KEYS[3])
+else
+  local held = redis.call('PTTL', KEYS[1]) == -1
+  redis.call('PEXPIREAT', KEYS[1], ARGV[8])
+  redis.call('ZADD', KEYS[3], 'XX', ARGV[8], ARGV[9])
+  local t = redis.call('TIME')
+  local left = math.max(tonumber(ARGV[8]) - (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)), 1)
+  for _, k in ipairs({KEYS[2], KEYS[3]}) do
+    local pttl = redis.call('PTTL', k)
+    if (pttl == -1 and held) or (pttl >= 0 and pttl < left) then redis.call('PEXPIRE', k, left) end
+  end
+end
 redis.call('PUBLISH', ARGV[4], ARGV[7])
 return 1
 "#,
