@@ -50,6 +50,33 @@
 //! notifications ([`ResponseMode`]). Every request is checked for DNS
 //! rebinding (`Host`, `Origin`: 403) and body size (413); see [`HttpOptions`].
 //!
+//! # DNS rebinding protection
+//!
+//! A page on `evil.example` whose name is re-pointed at this server is, for
+//! the browser, same-origin with it. A rebinding attack always goes through
+//! a DNS name, so the defaults accept IP literals of this server and
+//! loopback names, and any other name only when listed, wherever the server
+//! listens and wherever the client is (loopback, LAN, a container's
+//! forwarded port):
+//!
+//! | `Host` of the request | accepted |
+//! |---|---|
+//! | a loopback name: `localhost`, a 127.0.0.0/8 address, `[::1]` (any port) | always |
+//! | the IP literal of the local address the connection reached ([`Connection::local`], any port) | always |
+//! | a name listed in [`HttpOptions::allowed_hosts`] | always |
+//! | any other name or IP literal, or no `Host` | 403, unless [`HttpOptions::allow_any_host`] |
+//!
+//! | `Origin` of the request | accepted |
+//! |---|---|
+//! | none (not a browser, or a browser's same-origin GET) | always |
+//! | a loopback origin while `Host` is a loopback name | always |
+//! | listed in [`HttpOptions::allowed_origins`] | always |
+//! | any other, the endpoint's own non-loopback origin and `null` included | 403, unless [`HttpOptions::allow_any_origin`] |
+//!
+//! The local address is known when the router is served by [`serve`] (or an
+//! app inserts a [`Connection`] itself); without it, loopback and listed
+//! names only.
+//!
 //! # Authorization
 //!
 //! When the server was built with [`ServerBuilder::auth`](crate::ServerBuilder::auth),
@@ -120,7 +147,6 @@ pub use serve::serve;
 pub use well_known::MetadataPaths;
 
 use crate::server::Server;
-use std::net::SocketAddr;
 
 impl Server {
     /// The streamable HTTP endpoint with the default [`HttpOptions`], as a
@@ -168,18 +194,37 @@ impl Server {
     }
 
     /// Serves the endpoint at `/mcp` on `addr` (`TCP_NODELAY` set) until the
-    /// process ends, with the protected-resource metadata at the root when the
-    /// server has authorization ([`well_known_router`](Self::well_known_router);
-    /// its resource URL should then end in `/mcp`). When `addr` is not a
-    /// loopback address the `Host` check is off (the server is public on
-    /// purpose; authenticate its clients).
+    /// process ends, with the default [`HttpOptions`] and the
+    /// protected-resource metadata at the root when the server has
+    /// authorization ([`well_known_router`](Self::well_known_router); its
+    /// resource URL should then end in `/mcp`).
+    ///
+    /// Bound to every interface (`0.0.0.0:8000`), the endpoint answers
+    /// requests that name it by a loopback name or by the IP address they
+    /// reached; a DNS name needs [`serve_with`](Self::serve_with) and
+    /// [`HttpOptions::allowed_hosts`] ([DNS rebinding
+    /// protection](self#dns-rebinding-protection)).
     pub async fn serve(&self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
+        self.serve_with(addr, HttpOptions::default()).await
+    }
+
+    /// [`serve`](Self::serve) with these options:
+    ///
+    /// ```no_run
+    /// # use ferrymcp::prelude::*;
+    /// # use ferrymcp::transport::http::HttpOptions;
+    /// # async fn run(server: Server) -> std::io::Result<()> {
+    /// server
+    ///     .serve_with("0.0.0.0:8000", HttpOptions::new().allowed_hosts(["mcp.example.com"]))
+    ///     .await
+    /// # }
+    /// ```
+    pub async fn serve_with(
+        &self,
+        addr: impl tokio::net::ToSocketAddrs,
+        options: HttpOptions,
+    ) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        let local: SocketAddr = listener.local_addr()?;
-        let mut options = HttpOptions::default();
-        if !local.ip().is_loopback() {
-            options = options.allow_any_host();
-        }
         if let Some(auth) = self.auth() {
             let ends_in_mcp = http::Uri::try_from(auth.resource())
                 .is_ok_and(|u| u.path().trim_end_matches('/') == "/mcp");

@@ -19,10 +19,12 @@ pub enum ResponseMode {
 
 /// Settings of the streamable HTTP endpoint ([`Server::router_with`](crate::Server::router_with)).
 ///
-/// The defaults are safe for a server on the developer's machine: Host and
-/// Origin are checked against loopback names (DNS rebinding protection),
-/// bodies are limited to 4 MiB, a session ends after 30 idle minutes and at
-/// most 10,000 sessions are open at once.
+/// The defaults are safe wherever the server listens: `Host` must be a
+/// loopback name or the IP address the connection reached, and `Origin` a
+/// loopback page calling a loopback endpoint (DNS rebinding protection; the
+/// rules are tabled in [the module](super#dns-rebinding-protection)), bodies
+/// are limited to 4 MiB, a session ends after 30 idle minutes and at most
+/// 10,000 sessions are open at once.
 ///
 /// ```
 /// use ferrymcp::transport::http::{HttpOptions, ResponseMode};
@@ -115,7 +117,9 @@ impl HttpOptions {
 
     /// Host names (with or without port: `mcp.example.com`,
     /// `mcp.example.com:8443`) accepted in the `Host` header besides the
-    /// loopback names. Needed behind a reverse proxy or for a public name.
+    /// loopback names and the IP address the connection reached. Needed for
+    /// every DNS name clients use: a public name, a LAN name, the name a
+    /// reverse proxy forwards.
     pub fn allowed_hosts<I, S>(mut self, hosts: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -126,16 +130,19 @@ impl HttpOptions {
         self
     }
 
-    /// Accepts any `Host` header: no DNS rebinding protection by host name.
-    /// For a server that authenticates every request.
+    /// Accepts any `Host` header: no DNS rebinding protection by host name
+    /// (the `Origin` check still applies). For a server that authenticates
+    /// every request.
     pub fn allow_any_host(mut self) -> Self {
         self.any_host = true;
         self
     }
 
     /// Origins (`https://app.example.com`) whose browser pages may call the
-    /// endpoint, besides same-origin pages and loopback pages calling a
-    /// loopback endpoint. Any other `Origin` gets 403.
+    /// endpoint, besides loopback pages calling a loopback endpoint. Any
+    /// other `Origin` gets 403, the endpoint's own origin included when it is
+    /// not loopback: a rebound page's origin is the name it reached the
+    /// server by, so no origin is implied by `Host`.
     pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
     where
         I: IntoIterator<Item = S>,
