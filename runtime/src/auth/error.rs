@@ -54,9 +54,12 @@ pub enum AuthError {
     },
     /// The token could not be checked right now (for example the JWKS document
     /// could not be fetched and no key is cached). Not the client's fault.
+    /// The string is for the server's log: the client gets a generic
+    /// description ([`body`](AuthError::body)).
     Unavailable(String),
     /// The server's authorization is set up wrongly (for example a JWT verifier
-    /// without an audience). Not the client's fault.
+    /// without an audience). Not the client's fault. The string is for the
+    /// server's log, as with [`Unavailable`](AuthError::Unavailable).
     Misconfigured(String),
 }
 
@@ -253,6 +256,21 @@ impl AuthError {
     }
 
     /// The JSON body to send with the status: `{"error": ..., "error_description": ...}`.
+    ///
+    /// Server-side failures ([`Unavailable`](AuthError::Unavailable),
+    /// [`Misconfigured`](AuthError::Misconfigured)) get a generic
+    /// description: their details (a JWKS URL, a connection error, why a key
+    /// set could not be read) are for the server's log, not for a client that
+    /// has not even been authenticated. Log the error's `Display` instead.
+    ///
+    /// ```
+    /// use ferrymcp::auth::AuthError;
+    ///
+    /// let err = AuthError::Unavailable("cannot fetch http://10.0.0.5/jwks: os error 111".into());
+    /// let body = err.body().to_string();
+    /// assert!(!body.contains("10.0.0.5") && !body.contains("os error"));
+    /// assert!(err.to_string().contains("10.0.0.5"), "the Display keeps the detail for logs");
+    /// ```
     pub fn body(&self) -> serde_json::Value {
         let mut body = serde_json::Map::new();
         body.insert(
@@ -265,7 +283,16 @@ impl AuthError {
                 })
                 .into(),
         );
-        body.insert("error_description".into(), self.to_string().into());
+        let description = match self {
+            AuthError::Unavailable(_) => {
+                "the access token cannot be checked now; try again later".to_owned()
+            }
+            AuthError::Misconfigured(_) => {
+                "the server cannot check access tokens; its operator has been told".to_owned()
+            }
+            other => other.to_string(),
+        };
+        body.insert("error_description".into(), description.into());
         serde_json::Value::Object(body)
     }
 
@@ -354,6 +381,10 @@ mod tests {
         let response = err.to_response(URL);
         assert!(response.headers().get("www-authenticate").is_none());
         assert!(response.body().contains("temporarily_unavailable"));
+        assert!(!response.body().contains("jwks down"));
+        let err = AuthError::Misconfigured("no audience at /etc/secret".into());
+        assert_eq!(err.status(), 500);
+        assert!(!err.to_response(URL).body().contains("/etc/secret"));
     }
 
     #[test]

@@ -90,7 +90,7 @@
 //! | expired, wrongly signed, wrong audience or issuer, unknown key | 401, `Bearer error="invalid_token", error_description="…", resource_metadata="…"` |
 //! | `access_token` in the query string | 400, `Bearer error="invalid_request", …` |
 //! | `tools/call` of a tool whose `scopes` the token lacks | 403, `Bearer error="insufficient_scope", scope="a b", resource_metadata="…"` |
-//! | the verifier cannot check now (JWKS down) | 503 |
+//! | the verifier cannot check now (JWKS down) | 503, a generic `error_description`; the details (URL, error) go to the log only |
 //!
 //! The verified [`AccessToken`](crate::AccessToken) reaches tools that ask for
 //! it. A legacy session belongs to the identity that opened it: anyone else
