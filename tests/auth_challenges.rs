@@ -12,7 +12,7 @@ use auth_support::*;
 use ferrymcp::auth::{AuthConfig, JwtVerifier};
 use ferrymcp::prelude::*;
 use http_support::{read, spawn, Reply};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// Says who is calling.
 #[tool(read_only)]
@@ -40,7 +40,7 @@ async fn start(auth: AuthConfig) -> String {
 }
 
 fn stateless_call(tool: &str) -> Value {
-    serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
     "name": tool, "arguments": {},
     "_meta": {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -142,4 +142,133 @@ async fn an_unreadable_key_set_is_not_described_to_the_client() {
         assert!(!seen.contains(secret), "{secret:?} leaked: {seen}");
     }
     assert_eq!(jwks.hits(), 1, "the key set was fetched");
+}
+
+fn required_scope_config() -> AuthConfig {
+    AuthConfig::builder(JwtVerifier::hs256(SECRET).audience(AUDIENCE).issuer(ISSUER))
+        .resource(AUDIENCE)
+        .authorization_server(ISSUER)
+        .scopes_supported(["mcp", "repo:read", "repo:write"])
+        .required_scopes(["mcp"])
+        .build()
+        .expect("the configuration is valid")
+}
+
+#[tokio::test]
+async fn challenges_name_the_scopes_every_request_needs() {
+    let url = start(required_scope_config()).await;
+    let metadata =
+        "resource_metadata=\"https://mcp.example.com/.well-known/oauth-protected-resource/mcp\"";
+
+    let none = call(&url, None, "whoami").await;
+    assert_eq!(none.status, 401, "{none:?}");
+    assert_eq!(
+        none.header("www-authenticate"),
+        Some(format!("Bearer scope=\"mcp\", {metadata}").as_str())
+    );
+
+    let expired = {
+        let mut c = claims();
+        c["exp"] = json!(now() - 3600);
+        hs256(&c)
+    };
+    let stale = call(&url, Some(&expired), "whoami").await;
+    assert_eq!(stale.status, 401, "{stale:?}");
+    let challenge = stale.header("www-authenticate").unwrap_or_default();
+    assert!(
+        challenge.starts_with("Bearer error=\"invalid_token\"")
+            && challenge.contains("scope=\"mcp\""),
+        "{challenge}"
+    );
+
+    // A valid token without the required scope: 403, naming it.
+    let without = {
+        let mut c = claims();
+        c["scope"] = json!("repo:read repo:write");
+        hs256(&c)
+    };
+    let refused = call(&url, Some(&without), "whoami").await;
+    assert_eq!(refused.status, 403, "{refused:?}");
+    assert_eq!(
+        refused.header("www-authenticate"),
+        Some(format!("Bearer error=\"insufficient_scope\", scope=\"mcp\", {metadata}").as_str())
+    );
+
+    // A tool's own scopes come with the required ones, so that a client
+    // asking for them keeps access to everything else.
+    let reader = {
+        let mut c = claims();
+        c["scope"] = json!("mcp repo:read");
+        hs256(&c)
+    };
+    let push = call(&url, Some(&reader), "push").await;
+    assert_eq!(push.status, 403, "{push:?}");
+    assert_eq!(
+        push.header("www-authenticate"),
+        Some(
+            format!("Bearer error=\"insufficient_scope\", scope=\"mcp repo:write\", {metadata}")
+                .as_str()
+        )
+    );
+    let ok = call(&url, Some(&reader), "whoami").await;
+    assert_eq!(ok.status, 200, "{ok:?}");
+}
+
+#[tokio::test]
+async fn without_required_scopes_the_challenge_names_none() {
+    let config = AuthConfig::builder(JwtVerifier::hs256(SECRET).audience(AUDIENCE))
+        .resource(AUDIENCE)
+        .authorization_server(ISSUER)
+        .scopes_supported(["repo:read"])
+        .build()
+        .expect("the configuration is valid");
+    let url = start(config).await;
+    let none = call(&url, None, "whoami").await;
+    assert_eq!(none.status, 401);
+    assert_eq!(
+        none.header("www-authenticate"),
+        Some("Bearer resource_metadata=\"https://mcp.example.com/.well-known/oauth-protected-resource/mcp\"")
+    );
+}
+
+#[tokio::test]
+async fn the_audience_check_is_off_only_by_its_loud_name() {
+    // A token minted for another service.
+    let mut other = claims();
+    other["aud"] = json!("https://another-service.example.com");
+    let token = hs256(&other);
+
+    let checked = start(
+        AuthConfig::builder(JwtVerifier::hs256(SECRET).audience(AUDIENCE))
+            .resource(AUDIENCE)
+            .authorization_server(ISSUER)
+            .build()
+            .unwrap(),
+    )
+    .await;
+    let refused = call(&checked, Some(&token), "whoami").await;
+    assert_eq!(refused.status, 401, "{refused:?}");
+
+    let unchecked = start(
+        AuthConfig::builder(JwtVerifier::hs256(SECRET).dangerously_disable_audience_validation())
+            .resource(AUDIENCE)
+            .authorization_server(ISSUER)
+            .build()
+            .unwrap(),
+    )
+    .await;
+    let accepted = call(&unchecked, Some(&token), "whoami").await;
+    assert_eq!(accepted.status, 200, "{accepted:?}");
+
+    // Without an audience and without the option, the server does not build.
+    let error = AuthConfig::builder(JwtVerifier::hs256(SECRET))
+        .resource(AUDIENCE)
+        .authorization_server(ISSUER)
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains(".audience(") && error.contains("dangerously_disable_audience_validation"),
+        "{error}"
+    );
 }

@@ -19,6 +19,11 @@ use std::fmt;
 /// | [`Unavailable`](AuthError::Unavailable) | 503 | none |
 /// | [`Misconfigured`](AuthError::Misconfigured) | 500 | none |
 ///
+/// [`AuthConfig::error_response`](super::AuthConfig::error_response) adds
+/// `scope="…"` with the scopes every request needs
+/// ([`AuthConfigBuilder::required_scopes`](super::AuthConfigBuilder::required_scopes)),
+/// when there are some, to the challenges that name no scope of their own.
+///
 /// A malformed `Authorization` header gets 401 rather than RFC 6750's 400,
 /// because the MCP spec asks for 401 on any unusable token, and a 401 is what
 /// makes an MCP client (re)start its authorization flow.
@@ -228,6 +233,14 @@ impl AuthError {
     /// );
     /// ```
     pub fn www_authenticate(&self, resource_metadata: &str) -> Option<String> {
+        self.challenge(resource_metadata, &[])
+    }
+
+    /// [`www_authenticate`](Self::www_authenticate), with `scope="…"` naming
+    /// `scopes` in a challenge that names none of its own (all but
+    /// [`InsufficientScope`](AuthError::InsufficientScope)); nothing is added
+    /// when `scopes` is empty.
+    pub(crate) fn challenge(&self, resource_metadata: &str, scopes: &[String]) -> Option<String> {
         let code = match self {
             AuthError::Unavailable(_) | AuthError::Misconfigured(_) => return None,
             other => other.error_code(),
@@ -239,8 +252,12 @@ impl AuthError {
         if let Some(description) = self.description() {
             push_param(&mut out, "error_description", &description);
         }
-        if let AuthError::InsufficientScope { required } = self {
-            let scopes: Vec<String> = required.iter().map(|s| scope_token(s)).collect();
+        let scopes = match self {
+            AuthError::InsufficientScope { required } => required.as_slice(),
+            _ => scopes,
+        };
+        if !scopes.is_empty() || matches!(self, AuthError::InsufficientScope { .. }) {
+            let scopes: Vec<String> = scopes.iter().map(|s| scope_token(s)).collect();
             push_param(&mut out, "scope", &scopes.join(" "));
         }
         push_param(&mut out, "resource_metadata", resource_metadata);
@@ -299,6 +316,16 @@ impl AuthError {
     /// A complete HTTP response for this error: status, `WWW-Authenticate`
     /// (when there is one), and the JSON [`body`](Self::body).
     pub fn to_response(&self, resource_metadata: &str) -> http::Response<String> {
+        self.response_with_scopes(resource_metadata, &[])
+    }
+
+    /// [`to_response`](Self::to_response) whose challenge names `scopes`
+    /// (see [`challenge`](Self::challenge)).
+    pub(crate) fn response_with_scopes(
+        &self,
+        resource_metadata: &str,
+        scopes: &[String],
+    ) -> http::Response<String> {
         let mut response = http::Response::new(self.body().to_string());
         *response.status_mut() = self.status();
         let headers = response.headers_mut();
@@ -306,7 +333,11 @@ impl AuthError {
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if let Some(value) = self.www_authenticate_value(resource_metadata) {
+        if let Some(text) = self.challenge(resource_metadata, scopes) {
+            // Sanitized to visible ASCII, so this cannot fail; fall back to
+            // the bare scheme rather than panic if it ever did.
+            let value =
+                HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
             headers.insert(http::header::WWW_AUTHENTICATE, value);
         }
         response

@@ -89,8 +89,14 @@
 //! | malformed `Authorization` header | 401, `Bearer error="invalid_request", error_description="…", resource_metadata="…"` |
 //! | expired, wrongly signed, wrong audience or issuer, unknown key | 401, `Bearer error="invalid_token", error_description="…", resource_metadata="…"` |
 //! | `access_token` in the query string | 400, `Bearer error="invalid_request", …` |
-//! | `tools/call` of a tool whose `scopes` the token lacks | 403, `Bearer error="insufficient_scope", scope="a b", resource_metadata="…"` |
+//! | a token without the [`required_scopes`](crate::auth::AuthConfigBuilder::required_scopes) | 403, `Bearer error="insufficient_scope", scope="…", resource_metadata="…"` |
+//! | `tools/call` of a tool whose `scopes` the token lacks | 403, `Bearer error="insufficient_scope", scope="a b", resource_metadata="…"` (the required scopes and the tool's) |
 //! | the verifier cannot check now (JWKS down) | 503, a generic `error_description`; the details (URL, error) go to the log only |
+//!
+//! When the configuration has
+//! [`required_scopes`](crate::auth::AuthConfigBuilder::required_scopes), every
+//! 401 and 400 challenge also names them (`scope="…"`), so that clients ask for
+//! those rather than for every scope the metadata lists.
 //!
 //! The verified [`AccessToken`](crate::AccessToken) reaches tools that ask for
 //! it. A legacy session belongs to the identity that opened it: anyone else
