@@ -24,8 +24,8 @@
 //! | any other, including the endpoint's own non-loopback origin and `null` | 403, unless [`HttpOptions::allow_any_origin`] |
 //!
 //! The local address is known when the router is served by
-//! [`serve`](super::serve) (or by an app that inserts a
-//! [`Connection`](super::Connection) itself); without it only the loopback
+//! [`serve`](super::serve()) (or by an app that inserts a
+//! [`Connection`] itself); without it only the loopback
 //! names and the listed ones are accepted. Failures are 403 with a JSON-RPC
 //! error that says what to configure.
 

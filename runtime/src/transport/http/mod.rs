@@ -73,9 +73,23 @@
 //! | listed in [`HttpOptions::allowed_origins`] | always |
 //! | any other, the endpoint's own non-loopback origin and `null` included | 403, unless [`HttpOptions::allow_any_origin`] |
 //!
-//! The local address is known when the router is served by [`serve`] (or an
+//! The local address is known when the router is served by [`serve()`] (or an
 //! app inserts a [`Connection`] itself); without it, loopback and listed
 //! names only.
+//!
+//! # Limits per caller
+//!
+//! One caller may have at most 100 legacy sessions, 32 GET streams and 16
+//! `subscriptions/listen` streams open at once
+//! ([`HttpOptions::max_sessions_per_caller`] and its siblings); beyond, the
+//! request gets 429 with `Retry-After` and a JSON-RPC error naming the limit.
+//! A caller is its token's identity; without a token, its client address:
+//! the peer's, or the one a listed reverse proxy forwards
+//! ([`HttpOptions::trusted_proxies`]; forwarded headers of other peers are
+//! ignored). Loopback clients, and a trusted proxy's requests that name no
+//! client, are not limited by address, so a proxy is never throttled for all
+//! its clients; [`HttpOptions::limit_by_peer_address`] turns address limits
+//! off. The endpoint-wide [`HttpOptions::max_sessions`] (503) still applies.
 //!
 //! # Authorization
 //!
@@ -133,9 +147,11 @@
 
 mod auth;
 mod connection;
+mod forwarded;
 mod guard;
 mod headers;
 mod legacy;
+mod limits;
 mod modern;
 mod options;
 mod response;
