@@ -37,6 +37,7 @@ struct Inner {
     metadata: ProtectedResourceMetadata,
     well_known: WellKnownUrls,
     hide_unauthorized_tools: bool,
+    required_scopes: Vec<String>,
 }
 
 /// Why an [`AuthConfig`] could not be built.
@@ -62,6 +63,7 @@ impl AuthConfig {
             resource_name: None,
             resource_documentation: None,
             hide_unauthorized_tools: false,
+            required_scopes: Vec::new(),
         }
     }
 
@@ -96,8 +98,16 @@ impl AuthConfig {
         self.0.hide_unauthorized_tools
     }
 
+    /// The scopes every request's token must grant
+    /// ([`AuthConfigBuilder::required_scopes`]).
+    pub fn required_scopes(&self) -> &[String] {
+        &self.0.required_scopes
+    }
+
     /// Authenticates one HTTP request: refuses a token in the query string,
-    /// reads the `Authorization: Bearer` header, and verifies the token.
+    /// reads the `Authorization: Bearer` header, verifies the token, and
+    /// checks that it grants the [`required_scopes`](Self::required_scopes)
+    /// (403 `insufficient_scope` otherwise).
     pub async fn authenticate(
         &self,
         uri: &Uri,
@@ -105,12 +115,47 @@ impl AuthConfig {
     ) -> Result<AccessToken, AuthError> {
         reject_query_token(uri)?;
         let token = bearer_token(headers)?;
-        self.0.verifier.verify(token).await
+        let token = self.0.verifier.verify(token).await?;
+        token.require_scopes(&self.0.required_scopes)?;
+        Ok(token)
     }
 
     /// The HTTP response for `error`, with this server's `resource_metadata`.
+    ///
+    /// Its challenge names the scopes the resource needs (RFC 6750 §3,
+    /// which the MCP authorization spec asks for): the
+    /// [`required_scopes`](Self::required_scopes) in a 401 (or 400), and
+    /// those plus the operation's own in a 403 `insufficient_scope`, so that
+    /// a client asking for more keeps what it had.
+    ///
+    /// ```
+    /// use ferrymcp::auth::{AccessToken, AuthConfig, AuthError, StaticTokenVerifier};
+    ///
+    /// let auth = AuthConfig::builder(StaticTokenVerifier::new().token("t", AccessToken::builder()))
+    ///     .resource("https://h/mcp")
+    ///     .authorization_server("https://as")
+    ///     .required_scopes(["mcp"])
+    ///     .build()
+    ///     .unwrap();
+    /// let r = auth.error_response(&AuthError::MissingToken);
+    /// assert_eq!(
+    ///     r.headers()["www-authenticate"],
+    ///     r#"Bearer scope="mcp", resource_metadata="https://h/.well-known/oauth-protected-resource/mcp""#,
+    /// );
+    /// let r = auth.error_response(&AuthError::InsufficientScope { required: vec!["repo:write".into()] });
+    /// assert!(r.headers()["www-authenticate"].to_str().unwrap().contains(r#"scope="mcp repo:write""#));
+    /// ```
     pub fn error_response(&self, error: &AuthError) -> http::Response<String> {
-        error.to_response(self.resource_metadata_url())
+        let url = self.resource_metadata_url();
+        let required = &self.0.required_scopes;
+        match error {
+            AuthError::InsufficientScope { required: own } if !required.is_empty() => {
+                let mut all = required.clone();
+                all.extend(own.iter().filter(|s| !required.contains(s)).cloned());
+                AuthError::InsufficientScope { required: all }.response_with_scopes(url, &[])
+            }
+            other => other.response_with_scopes(url, required),
+        }
     }
 }
 
@@ -125,6 +170,7 @@ pub struct AuthConfigBuilder {
     resource_name: Option<String>,
     resource_documentation: Option<String>,
     hide_unauthorized_tools: bool,
+    required_scopes: Vec<String>,
 }
 
 impl AuthConfigBuilder {
@@ -170,6 +216,20 @@ impl AuthConfigBuilder {
         self
     }
 
+    /// Scopes every request's token must grant, whatever it calls: a token
+    /// without them gets 403 `insufficient_scope`. The 401 challenges name
+    /// them (`WWW-Authenticate: Bearer scope="…"`), so that clients ask for
+    /// just these rather than every scope in `scopes_supported` (default:
+    /// none; the challenges then name no scope).
+    pub fn required_scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.required_scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Checks the URLs and the verifier and builds the configuration.
     pub fn build(self) -> Result<AuthConfig, AuthConfigError> {
         let resource = self.resource.ok_or(MetadataError::MissingResource)?;
@@ -190,6 +250,7 @@ impl AuthConfigBuilder {
             metadata,
             well_known,
             hide_unauthorized_tools: self.hide_unauthorized_tools,
+            required_scopes: self.required_scopes,
         })))
     }
 }

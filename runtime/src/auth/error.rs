@@ -19,6 +19,11 @@ use std::fmt;
 /// | [`Unavailable`](AuthError::Unavailable) | 503 | none |
 /// | [`Misconfigured`](AuthError::Misconfigured) | 500 | none |
 ///
+/// [`AuthConfig::error_response`](super::AuthConfig::error_response) adds
+/// `scope="…"` with the scopes every request needs
+/// ([`AuthConfigBuilder::required_scopes`](super::AuthConfigBuilder::required_scopes)),
+/// when there are some, to the challenges that name no scope of their own.
+///
 /// A malformed `Authorization` header gets 401 rather than RFC 6750's 400,
 /// because the MCP spec asks for 401 on any unusable token, and a 401 is what
 /// makes an MCP client (re)start its authorization flow.
@@ -54,9 +59,12 @@ pub enum AuthError {
     },
     /// The token could not be checked right now (for example the JWKS document
     /// could not be fetched and no key is cached). Not the client's fault.
+    /// The string is for the server's log: the client gets a generic
+    /// description ([`body`](AuthError::body)).
     Unavailable(String),
     /// The server's authorization is set up wrongly (for example a JWT verifier
-    /// without an audience). Not the client's fault.
+    /// without an audience). Not the client's fault. The string is for the
+    /// server's log, as with [`Unavailable`](AuthError::Unavailable).
     Misconfigured(String),
 }
 
@@ -225,6 +233,14 @@ impl AuthError {
     /// );
     /// ```
     pub fn www_authenticate(&self, resource_metadata: &str) -> Option<String> {
+        self.challenge(resource_metadata, &[])
+    }
+
+    /// [`www_authenticate`](Self::www_authenticate), with `scope="…"` naming
+    /// `scopes` in a challenge that names none of its own (all but
+    /// [`InsufficientScope`](AuthError::InsufficientScope)); nothing is added
+    /// when `scopes` is empty.
+    pub(crate) fn challenge(&self, resource_metadata: &str, scopes: &[String]) -> Option<String> {
         let code = match self {
             AuthError::Unavailable(_) | AuthError::Misconfigured(_) => return None,
             other => other.error_code(),
@@ -236,8 +252,12 @@ impl AuthError {
         if let Some(description) = self.description() {
             push_param(&mut out, "error_description", &description);
         }
-        if let AuthError::InsufficientScope { required } = self {
-            let scopes: Vec<String> = required.iter().map(|s| scope_token(s)).collect();
+        let scopes = match self {
+            AuthError::InsufficientScope { required } => required.as_slice(),
+            _ => scopes,
+        };
+        if !scopes.is_empty() || matches!(self, AuthError::InsufficientScope { .. }) {
+            let scopes: Vec<String> = scopes.iter().map(|s| scope_token(s)).collect();
             push_param(&mut out, "scope", &scopes.join(" "));
         }
         push_param(&mut out, "resource_metadata", resource_metadata);
@@ -253,6 +273,21 @@ impl AuthError {
     }
 
     /// The JSON body to send with the status: `{"error": ..., "error_description": ...}`.
+    ///
+    /// Server-side failures ([`Unavailable`](AuthError::Unavailable),
+    /// [`Misconfigured`](AuthError::Misconfigured)) get a generic
+    /// description: their details (a JWKS URL, a connection error, why a key
+    /// set could not be read) are for the server's log, not for a client that
+    /// has not even been authenticated. Log the error's `Display` instead.
+    ///
+    /// ```
+    /// use ferrymcp::auth::AuthError;
+    ///
+    /// let err = AuthError::Unavailable("cannot fetch http://10.0.0.5/jwks: os error 111".into());
+    /// let body = err.body().to_string();
+    /// assert!(!body.contains("10.0.0.5") && !body.contains("os error"));
+    /// assert!(err.to_string().contains("10.0.0.5"), "the Display keeps the detail for logs");
+    /// ```
     pub fn body(&self) -> serde_json::Value {
         let mut body = serde_json::Map::new();
         body.insert(
@@ -265,13 +300,32 @@ impl AuthError {
                 })
                 .into(),
         );
-        body.insert("error_description".into(), self.to_string().into());
+        let description = match self {
+            AuthError::Unavailable(_) => {
+                "the access token cannot be checked now; try again later".to_owned()
+            }
+            AuthError::Misconfigured(_) => {
+                "the server cannot check access tokens; its operator has been told".to_owned()
+            }
+            other => other.to_string(),
+        };
+        body.insert("error_description".into(), description.into());
         serde_json::Value::Object(body)
     }
 
     /// A complete HTTP response for this error: status, `WWW-Authenticate`
     /// (when there is one), and the JSON [`body`](Self::body).
     pub fn to_response(&self, resource_metadata: &str) -> http::Response<String> {
+        self.response_with_scopes(resource_metadata, &[])
+    }
+
+    /// [`to_response`](Self::to_response) whose challenge names `scopes`
+    /// (see [`challenge`](Self::challenge)).
+    pub(crate) fn response_with_scopes(
+        &self,
+        resource_metadata: &str,
+        scopes: &[String],
+    ) -> http::Response<String> {
         let mut response = http::Response::new(self.body().to_string());
         *response.status_mut() = self.status();
         let headers = response.headers_mut();
@@ -279,7 +333,11 @@ impl AuthError {
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        if let Some(value) = self.www_authenticate_value(resource_metadata) {
+        if let Some(text) = self.challenge(resource_metadata, scopes) {
+            // Sanitized to visible ASCII, so this cannot fail; fall back to
+            // the bare scheme rather than panic if it ever did.
+            let value =
+                HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("Bearer"));
             headers.insert(http::header::WWW_AUTHENTICATE, value);
         }
         response
@@ -354,6 +412,10 @@ mod tests {
         let response = err.to_response(URL);
         assert!(response.headers().get("www-authenticate").is_none());
         assert!(response.body().contains("temporarily_unavailable"));
+        assert!(!response.body().contains("jwks down"));
+        let err = AuthError::Misconfigured("no audience at /etc/secret".into());
+        assert_eq!(err.status(), 500);
+        assert!(!err.to_response(URL).body().contains("/etc/secret"));
     }
 
     #[test]

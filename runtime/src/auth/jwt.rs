@@ -22,7 +22,8 @@ const MAX_LEEWAY: Duration = Duration::from_secs(24 * 3600);
 /// `iss`, with a leeway for clock skew (default 60 s).
 ///
 /// The audience is required: a verifier that checks none is refused when the
-/// server is built (see [`allow_any_audience`](Self::allow_any_audience)).
+/// server is built; turning the check off takes
+/// [`dangerously_disable_audience_validation`](Self::dangerously_disable_audience_validation).
 ///
 /// ```
 /// use ferrymcp::auth::JwtVerifier;
@@ -159,9 +160,17 @@ impl JwtVerifier {
         self
     }
 
-    /// Skips the audience check. Dangerous: any token of the issuer, minted for
-    /// any service, is accepted. Only for authorization servers that set no `aud`.
-    pub fn allow_any_audience(mut self) -> Self {
+    /// Turns the audience (`aud`) check off: any token the key verifies,
+    /// minted for any service of the issuer, is accepted here, so a token a
+    /// user gave some other service can be replayed against this one. Only
+    /// for an authorization server that cannot put an audience in its
+    /// tokens; the server logs a warning when the verifier is configured.
+    ///
+    /// Was `allow_any_audience()`.
+    pub fn dangerously_disable_audience_validation(mut self) -> Self {
+        tracing::warn!(
+            "JwtVerifier: audience validation is DISABLED; tokens minted for any service of the issuer are accepted"
+        );
         self.any_audience = true;
         self
     }
@@ -372,7 +381,7 @@ impl std::fmt::Debug for JwtVerifier {
         f.debug_struct("JwtVerifier")
             .field("algorithms", &self.algorithms)
             .field("audience", &self.audience)
-            .field("any_audience", &self.any_audience)
+            .field("audience_validation_disabled", &self.any_audience)
             .field("issuers", &self.issuers)
             .field("leeway", &self.leeway)
             .finish_non_exhaustive()
@@ -380,7 +389,7 @@ impl std::fmt::Debug for JwtVerifier {
 }
 
 fn no_audience() -> String {
-    "the JwtVerifier checks no audience: call `.audience(<this server's resource URL>)`, or `.allow_any_audience()` if the authorization server sets no `aud`".into()
+    "the JwtVerifier checks no audience: call `.audience(<this server's resource URL>)` (or, only if the authorization server cannot set `aud`, `.dangerously_disable_audience_validation()`)".into()
 }
 
 /// Reads `alg` and `kid` from the token's header without trusting it, so that

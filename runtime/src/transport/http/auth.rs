@@ -42,8 +42,13 @@ pub(crate) async fn authenticate(server: &Server, parts: &mut Parts) -> Result<(
             Ok(())
         }
         Err(error) => {
+            // The details of a server-side failure go to the log only; the
+            // client gets a generic description (`AuthError::body`).
             match &error {
-                AuthError::Unavailable(_) | AuthError::Misconfigured(_) => {
+                AuthError::Unavailable(_) => {
+                    tracing::warn!("cannot authenticate a request now: {error}")
+                }
+                AuthError::Misconfigured(_) => {
                     tracing::error!("cannot authenticate a request: {error}")
                 }
                 _ => tracing::debug!("unauthenticated request refused: {error}"),

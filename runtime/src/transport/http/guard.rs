@@ -1,23 +1,38 @@
 //! DNS rebinding protection: `Host` and `Origin` checks.
 //!
-//! A browser page on `evil.example` whose name resolves to 127.0.0.1 can reach
-//! a server on the developer's machine; its requests then carry
-//! `Host: evil.example` (and an `Origin` of that page). So by default:
+//! A browser page on `evil.example` whose name an attacker re-points at this
+//! machine (or at the LAN address of a server the browser can reach) is
+//! same-origin with the MCP endpoint as far as the browser knows: its
+//! requests carry `Host: evil.example` and `Origin: http://evil.example`. A
+//! rebinding attack always goes through a DNS name (the browser must be made
+//! to send its own origin's requests to this server), so IP literals are
+//! safe and names are not. The rules, which hold whether the client is on
+//! this machine, on the LAN or behind a container's port forwarding:
 //!
-//! * `Host` must name a loopback address (`localhost`, `127.0.0.1`, `[::1]`,
-//!   any port) or one of [`HttpOptions::allowed_hosts`]. When the server knows
-//!   the peer is not on this machine (axum's `ConnectInfo<SocketAddr>`, which
-//!   [`serve`](super::serve) provides) the check is skipped: the server was
-//!   bound to a public interface on purpose, and rebinding is a local attack.
-//! * `Origin`, when present, must be the request's own origin, a loopback page
-//!   calling a loopback endpoint, or one of [`HttpOptions::allowed_origins`].
+//! | `Host` of the request | accepted |
+//! |---|---|
+//! | a loopback name: `localhost`, a 127.0.0.0/8 address, `[::1]` (any port) | always |
+//! | the IP literal of the local address the connection reached ([`Connection::local`](super::Connection), any port) | always |
+//! | a name (with or without port) listed in [`HttpOptions::allowed_hosts`] | always |
+//! | any other name or IP literal, or no `Host` at all | 403, unless [`HttpOptions::allow_any_host`] |
 //!
-//! Failures are 403 with a JSON-RPC error that says what to configure.
+//! | `Origin` of the request | accepted |
+//! |---|---|
+//! | none (not a browser, or a browser's same-origin GET) | always |
+//! | a loopback origin (`http://localhost:6274`) while `Host` is a loopback name | always |
+//! | listed in [`HttpOptions::allowed_origins`] | always |
+//! | any other, including the endpoint's own non-loopback origin and `null` | 403, unless [`HttpOptions::allow_any_origin`] |
+//!
+//! The local address is known when the router is served by
+//! [`serve`](super::serve()) (or by an app that inserts a
+//! [`Connection`] itself); without it only the loopback
+//! names and the listed ones are accepted. Failures are 403 with a JSON-RPC
+//! error that says what to configure.
 
+use super::connection::Connection;
 use super::options::HttpOptions;
-use axum::extract::ConnectInfo;
 use http::request::Parts;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 /// Why a request was refused.
 pub(crate) struct Forbidden(pub(crate) String);
@@ -25,14 +40,15 @@ pub(crate) struct Forbidden(pub(crate) String);
 /// Checks `Host` and `Origin` of a request.
 pub(crate) fn check(options: &HttpOptions, parts: &Parts) -> Result<(), Forbidden> {
     let host = request_host(parts);
-    if !options.any_host && !peer_is_remote(parts) {
+    if !options.any_host {
+        let local = parts.extensions.get::<Connection>().map(|c| c.local.ip());
         match &host {
             None => {
                 return Err(Forbidden(
                     "Forbidden: the request has no Host header".into(),
                 ))
             }
-            Some(h) if host_allowed(options, h) => {}
+            Some(h) if host_allowed(options, h, local) => {}
             Some(h) => {
                 return Err(Forbidden(format!(
                     "Forbidden: Host {h:?} is not allowed (DNS rebinding protection); list it with HttpOptions::allowed_hosts, or use HttpOptions::allow_any_host"
@@ -58,12 +74,12 @@ pub(crate) fn check(options: &HttpOptions, parts: &Parts) -> Result<(), Forbidde
         .map(|(_, a)| a)
         .filter(|a| !a.is_empty() && !a.contains('/'));
     if let (Some(authority), Some(host)) = (authority, &host) {
-        if authority == host || (is_loopback(authority) && is_loopback(host)) {
+        if is_loopback(authority) && is_loopback(host) {
             return Ok(());
         }
     }
     Err(Forbidden(format!(
-        "Forbidden: Origin {origin:?} may not call this endpoint; list it with HttpOptions::allowed_origins"
+        "Forbidden: Origin {origin:?} may not call this endpoint (only loopback pages calling a loopback endpoint are implied); list it with HttpOptions::allowed_origins"
     )))
 }
 
@@ -84,13 +100,6 @@ fn request_host(parts: &Parts) -> Option<std::borrow::Cow<'_, str>> {
         })
 }
 
-fn peer_is_remote(parts: &Parts) -> bool {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|ConnectInfo(peer)| !canonical(peer.ip()).is_loopback())
-}
-
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
@@ -98,12 +107,22 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-fn host_allowed(options: &HttpOptions, host: &str) -> bool {
+fn host_allowed(options: &HttpOptions, host: &str, local: Option<IpAddr>) -> bool {
     is_loopback(host)
+        || local.is_some_and(|local| is_ip(host, local))
         || options
             .allowed_hosts
             .iter()
             .any(|h| h == host || h == host_name(host))
+}
+
+/// Whether `name[:port]` is the IP literal of `ip`.
+fn is_ip(authority: &str, ip: IpAddr) -> bool {
+    let name = host_name(authority);
+    let literal = name.trim_start_matches('[').trim_end_matches(']');
+    literal
+        .parse::<IpAddr>()
+        .is_ok_and(|literal| canonical(literal) == canonical(ip))
 }
 
 /// The name part of `name[:port]` or `[v6]:port`.
@@ -161,7 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn origins_must_be_same_loopback_or_listed() {
+    fn origins_must_be_loopback_to_loopback_or_listed() {
         let o = HttpOptions::default();
         assert!(check(&o, &parts("127.0.0.1:8000", Some("http://127.0.0.1:8000"))).is_ok());
         assert!(check(&o, &parts("127.0.0.1:8000", Some("http://localhost:6274"))).is_ok());
@@ -173,5 +192,30 @@ mod tests {
         assert!(check(&o, &parts("127.0.0.1:8000", Some("null"))).is_err());
         let o = HttpOptions::default().allowed_origins(["https://app.example.com/"]);
         assert!(check(&o, &parts("localhost", Some("https://app.example.com"))).is_ok());
+        // The rebound page's Origin equals its Host: never enough.
+        let o = HttpOptions::default().allow_any_host();
+        assert!(check(&o, &parts("evil.example", Some("http://evil.example"))).is_err());
+    }
+
+    fn reached_at(host: &str, local: &str) -> Parts {
+        let mut p = parts(host, None);
+        let local: std::net::SocketAddr = local.parse().unwrap();
+        p.extensions.insert(Connection {
+            peer: "192.0.2.77:5000".parse().unwrap(),
+            local,
+        });
+        p
+    }
+
+    #[test]
+    fn the_address_the_connection_reached_is_allowed_by_its_ip_only() {
+        let o = HttpOptions::default();
+        assert!(check(&o, &reached_at("192.0.2.2:8000", "192.0.2.2:8000")).is_ok());
+        assert!(check(&o, &reached_at("192.0.2.2:80", "192.0.2.2:8000")).is_ok());
+        assert!(check(&o, &reached_at("192.0.2.3:8000", "192.0.2.2:8000")).is_err());
+        assert!(check(&o, &reached_at("[fd00::2]:8000", "[fd00::2]:8000")).is_ok());
+        assert!(check(&o, &reached_at("192.0.2.2", "[::ffff:192.0.2.2]:8000")).is_ok());
+        assert!(check(&o, &reached_at("evil.example", "192.0.2.2:8000")).is_err());
+        assert!(check(&o, &reached_at("localhost:8080", "172.17.0.2:8000")).is_ok());
     }
 }

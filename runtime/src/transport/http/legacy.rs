@@ -7,6 +7,7 @@
 //! session, so a session id is no use to anyone else and reveals nothing.
 
 use super::auth::scope_challenge;
+use super::limits::Limit;
 use super::modern::effective_mode;
 use super::options::ResponseMode;
 use super::response::{self, Accept};
@@ -184,7 +185,13 @@ async fn initialize(
     if !ep.sessions.has_room() {
         return full();
     }
-    let session = HttpSession::new(&ep.server, Owner::of(parts.extensions.get::<AccessToken>()));
+    let caller = ep.limits.caller(&ep.options, &parts);
+    let permit = match ep.limits.acquire(Limit::Sessions, caller.as_ref()) {
+        Ok(permit) => permit,
+        Err(over) => return over.response(Some(&request.id)),
+    };
+    let owner = Owner::of(parts.extensions.get::<AccessToken>());
+    let session = HttpSession::new(&ep.server, owner, permit);
     let id = request.id.clone();
     let mut extensions = parts.extensions;
     extensions.insert(Headers::from_owned(parts.headers));
@@ -247,6 +254,11 @@ pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
         Ok(s) => s,
         Err(no) => return no.response(None),
     };
+    let caller = ep.limits.caller(&ep.options, &parts);
+    let permit = match ep.limits.acquire(Limit::GetStreams, caller.as_ref()) {
+        Ok(permit) => permit,
+        Err(over) => return over.response(None),
+    };
     let stream_no = session.next_stream();
     let Some(mut messages) = session.standalone.open(stream_no, ep.options.sse_buffer) else {
         return response::refuse(
@@ -262,6 +274,7 @@ pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
     let (frames, rx) = mpsc::channel::<Bytes>(16);
     tokio::spawn(async move {
         let _active = active;
+        let _permit = permit;
         let mut keep_alive = KeepAlive::new(keep_alive);
         let mut connected = match priming {
             Some(id) => frames.send(sse::priming(&id)).await.is_ok(),

@@ -50,6 +50,47 @@
 //! notifications ([`ResponseMode`]). Every request is checked for DNS
 //! rebinding (`Host`, `Origin`: 403) and body size (413); see [`HttpOptions`].
 //!
+//! # DNS rebinding protection
+//!
+//! A page on `evil.example` whose name is re-pointed at this server is, for
+//! the browser, same-origin with it. A rebinding attack always goes through
+//! a DNS name, so the defaults accept IP literals of this server and
+//! loopback names, and any other name only when listed, wherever the server
+//! listens and wherever the client is (loopback, LAN, a container's
+//! forwarded port):
+//!
+//! | `Host` of the request | accepted |
+//! |---|---|
+//! | a loopback name: `localhost`, a 127.0.0.0/8 address, `[::1]` (any port) | always |
+//! | the IP literal of the local address the connection reached ([`Connection::local`], any port) | always |
+//! | a name listed in [`HttpOptions::allowed_hosts`] | always |
+//! | any other name or IP literal, or no `Host` | 403, unless [`HttpOptions::allow_any_host`] |
+//!
+//! | `Origin` of the request | accepted |
+//! |---|---|
+//! | none (not a browser, or a browser's same-origin GET) | always |
+//! | a loopback origin while `Host` is a loopback name | always |
+//! | listed in [`HttpOptions::allowed_origins`] | always |
+//! | any other, the endpoint's own non-loopback origin and `null` included | 403, unless [`HttpOptions::allow_any_origin`] |
+//!
+//! The local address is known when the router is served by [`serve()`] (or an
+//! app inserts a [`Connection`] itself); without it, loopback and listed
+//! names only.
+//!
+//! # Limits per caller
+//!
+//! One caller may have at most 100 legacy sessions, 32 GET streams and 16
+//! `subscriptions/listen` streams open at once
+//! ([`HttpOptions::max_sessions_per_caller`] and its siblings); beyond, the
+//! request gets 429 with `Retry-After` and a JSON-RPC error naming the limit.
+//! A caller is its token's identity; without a token, its client address:
+//! the peer's, or the one a listed reverse proxy forwards
+//! ([`HttpOptions::trusted_proxies`]; forwarded headers of other peers are
+//! ignored). Loopback clients, and a trusted proxy's requests that name no
+//! client, are not limited by address, so a proxy is never throttled for all
+//! its clients; [`HttpOptions::limit_by_peer_address`] turns address limits
+//! off. The endpoint-wide [`HttpOptions::max_sessions`] (503) still applies.
+//!
 //! # Authorization
 //!
 //! When the server was built with [`ServerBuilder::auth`](crate::ServerBuilder::auth),
@@ -62,8 +103,14 @@
 //! | malformed `Authorization` header | 401, `Bearer error="invalid_request", error_description="…", resource_metadata="…"` |
 //! | expired, wrongly signed, wrong audience or issuer, unknown key | 401, `Bearer error="invalid_token", error_description="…", resource_metadata="…"` |
 //! | `access_token` in the query string | 400, `Bearer error="invalid_request", …` |
-//! | `tools/call` of a tool whose `scopes` the token lacks | 403, `Bearer error="insufficient_scope", scope="a b", resource_metadata="…"` |
-//! | the verifier cannot check now (JWKS down) | 503 |
+//! | a token without the [`required_scopes`](crate::auth::AuthConfigBuilder::required_scopes) | 403, `Bearer error="insufficient_scope", scope="…", resource_metadata="…"` |
+//! | `tools/call` of a tool whose `scopes` the token lacks | 403, `Bearer error="insufficient_scope", scope="a b", resource_metadata="…"` (the required scopes and the tool's) |
+//! | the verifier cannot check now (JWKS down) | 503, a generic `error_description`; the details (URL, error) go to the log only |
+//!
+//! When the configuration has
+//! [`required_scopes`](crate::auth::AuthConfigBuilder::required_scopes), every
+//! 401 and 400 challenge also names them (`scope="…"`), so that clients ask for
+//! those rather than for every scope the metadata lists.
 //!
 //! The verified [`AccessToken`](crate::AccessToken) reaches tools that ask for
 //! it. A legacy session belongs to the identity that opened it: anyone else
@@ -100,9 +147,11 @@
 
 mod auth;
 mod connection;
+mod forwarded;
 mod guard;
 mod headers;
 mod legacy;
+mod limits;
 mod modern;
 mod options;
 mod response;
@@ -120,7 +169,6 @@ pub use serve::serve;
 pub use well_known::MetadataPaths;
 
 use crate::server::Server;
-use std::net::SocketAddr;
 
 impl Server {
     /// The streamable HTTP endpoint with the default [`HttpOptions`], as a
@@ -168,18 +216,37 @@ impl Server {
     }
 
     /// Serves the endpoint at `/mcp` on `addr` (`TCP_NODELAY` set) until the
-    /// process ends, with the protected-resource metadata at the root when the
-    /// server has authorization ([`well_known_router`](Self::well_known_router);
-    /// its resource URL should then end in `/mcp`). When `addr` is not a
-    /// loopback address the `Host` check is off (the server is public on
-    /// purpose; authenticate its clients).
+    /// process ends, with the default [`HttpOptions`] and the
+    /// protected-resource metadata at the root when the server has
+    /// authorization ([`well_known_router`](Self::well_known_router); its
+    /// resource URL should then end in `/mcp`).
+    ///
+    /// Bound to every interface (`0.0.0.0:8000`), the endpoint answers
+    /// requests that name it by a loopback name or by the IP address they
+    /// reached; a DNS name needs [`serve_with`](Self::serve_with) and
+    /// [`HttpOptions::allowed_hosts`] ([DNS rebinding
+    /// protection](self#dns-rebinding-protection)).
     pub async fn serve(&self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
+        self.serve_with(addr, HttpOptions::default()).await
+    }
+
+    /// [`serve`](Self::serve) with these options:
+    ///
+    /// ```no_run
+    /// # use ferrymcp::prelude::*;
+    /// # use ferrymcp::transport::http::HttpOptions;
+    /// # async fn run(server: Server) -> std::io::Result<()> {
+    /// server
+    ///     .serve_with("0.0.0.0:8000", HttpOptions::new().allowed_hosts(["mcp.example.com"]))
+    ///     .await
+    /// # }
+    /// ```
+    pub async fn serve_with(
+        &self,
+        addr: impl tokio::net::ToSocketAddrs,
+        options: HttpOptions,
+    ) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        let local: SocketAddr = listener.local_addr()?;
-        let mut options = HttpOptions::default();
-        if !local.ip().is_loopback() {
-            options = options.allow_any_host();
-        }
         if let Some(auth) = self.auth() {
             let ends_in_mcp = http::Uri::try_from(auth.resource())
                 .is_ok_and(|u| u.path().trim_end_matches('/') == "/mcp");

@@ -3,6 +3,7 @@
 //! error with the status the spec gives it.
 
 use super::headers;
+use super::limits::Limit;
 use super::options::ResponseMode;
 use super::response::{self, stateless_response_status, stateless_status, Accept};
 use super::router::Endpoint;
@@ -45,9 +46,20 @@ pub(crate) async fn post(
         return response::error(StatusCode::BAD_REQUEST, Some(&request.id), &error);
     }
     let id = request.id.clone();
+    let listens = request.method == "subscriptions/listen";
     let call = match ep.server.prepare_stateless(request) {
         Ok(call) => call,
         Err(error) => return response::error(stateless_status(error.code), Some(&id), &error),
+    };
+    // A listen stream is counted for its caller while it is open.
+    let permit = if listens {
+        let caller = ep.limits.caller(&ep.options, &parts);
+        match ep.limits.acquire(Limit::ListenStreams, caller.as_ref()) {
+            Ok(permit) => Some(permit),
+            Err(over) => return over.response(Some(&id)),
+        }
+    } else {
+        None
     };
     let mut extensions = parts.extensions;
     extensions.insert(Headers::from_owned(parts.headers));
@@ -67,10 +79,15 @@ pub(crate) async fn post(
     };
     let token = CancellationToken::new();
     // `NoOutbound` and the call's stream both drop log messages as needed.
-    let run = call
-        .run_written(outbound, true, extensions, token.clone())
-        .map(Some)
-        .boxed();
+    let run = call.run_written(outbound, true, extensions, token.clone());
+    let run = match permit {
+        None => run.map(Some).boxed(),
+        Some(permit) => async move {
+            let _permit = permit;
+            Some(run.await)
+        }
+        .boxed(),
+    };
     reply(
         run,
         messages,

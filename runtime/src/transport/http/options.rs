@@ -1,5 +1,6 @@
 //! `HttpOptions`: how the streamable HTTP endpoint behaves.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// How a request's response is sent.
@@ -19,10 +20,14 @@ pub enum ResponseMode {
 
 /// Settings of the streamable HTTP endpoint ([`Server::router_with`](crate::Server::router_with)).
 ///
-/// The defaults are safe for a server on the developer's machine: Host and
-/// Origin are checked against loopback names (DNS rebinding protection),
-/// bodies are limited to 4 MiB, a session ends after 30 idle minutes and at
-/// most 10,000 sessions are open at once.
+/// The defaults are safe wherever the server listens: `Host` must be a
+/// loopback name or the IP address the connection reached, and `Origin` a
+/// loopback page calling a loopback endpoint (DNS rebinding protection; the
+/// rules are tabled in [the module](super#dns-rebinding-protection)), bodies
+/// are limited to 4 MiB, a session ends after 30 idle minutes, at most
+/// 10,000 sessions are open at once, and one caller (a token identity, or a
+/// client address other than loopback) may have at most 100 sessions, 32 GET
+/// streams and 16 `subscriptions/listen` streams open (429 beyond).
 ///
 /// ```
 /// use ferrymcp::transport::http::{HttpOptions, ResponseMode};
@@ -47,6 +52,12 @@ pub struct HttpOptions {
     pub(crate) any_host: bool,
     pub(crate) allowed_origins: Vec<String>,
     pub(crate) any_origin: bool,
+    // Per-caller limits (`limits.rs`).
+    pub(crate) max_sessions_per_caller: usize,
+    pub(crate) max_get_streams_per_caller: usize,
+    pub(crate) max_listen_streams_per_caller: usize,
+    pub(crate) trusted_proxies: Vec<IpAddr>,
+    pub(crate) limit_by_peer_address: bool,
 }
 
 impl Default for HttpOptions {
@@ -62,6 +73,12 @@ impl Default for HttpOptions {
             any_host: false,
             allowed_origins: Vec::new(),
             any_origin: false,
+            // Per-caller limits.
+            max_sessions_per_caller: 100,
+            max_get_streams_per_caller: 32,
+            max_listen_streams_per_caller: 16,
+            trusted_proxies: Vec::new(),
+            limit_by_peer_address: true,
         }
     }
 }
@@ -115,7 +132,9 @@ impl HttpOptions {
 
     /// Host names (with or without port: `mcp.example.com`,
     /// `mcp.example.com:8443`) accepted in the `Host` header besides the
-    /// loopback names. Needed behind a reverse proxy or for a public name.
+    /// loopback names and the IP address the connection reached. Needed for
+    /// every DNS name clients use: a public name, a LAN name, the name a
+    /// reverse proxy forwards.
     pub fn allowed_hosts<I, S>(mut self, hosts: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -126,16 +145,19 @@ impl HttpOptions {
         self
     }
 
-    /// Accepts any `Host` header: no DNS rebinding protection by host name.
-    /// For a server that authenticates every request.
+    /// Accepts any `Host` header: no DNS rebinding protection by host name
+    /// (the `Origin` check still applies). For a server that authenticates
+    /// every request.
     pub fn allow_any_host(mut self) -> Self {
         self.any_host = true;
         self
     }
 
     /// Origins (`https://app.example.com`) whose browser pages may call the
-    /// endpoint, besides same-origin pages and loopback pages calling a
-    /// loopback endpoint. Any other `Origin` gets 403.
+    /// endpoint, besides loopback pages calling a loopback endpoint. Any
+    /// other `Origin` gets 403, the endpoint's own origin included when it is
+    /// not loopback: a rebound page's origin is the name it reached the
+    /// server by, so no origin is implied by `Host`.
     pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -152,6 +174,68 @@ impl HttpOptions {
     /// Accepts any `Origin` header.
     pub fn allow_any_origin(mut self) -> Self {
         self.any_origin = true;
+        self
+    }
+
+    // Per-caller limits.
+
+    /// How many legacy sessions one caller may have open at once (default
+    /// 100); `initialize` beyond that gets 429 with `Retry-After`. A caller is
+    /// the identity of its token, else its client address (see
+    /// [`trusted_proxies`](Self::trusted_proxies)); loopback clients are not
+    /// limited by address.
+    pub fn max_sessions_per_caller(mut self, max: usize) -> Self {
+        self.max_sessions_per_caller = max.max(1);
+        self
+    }
+
+    /// How many GET streams (one per legacy session) one caller may have
+    /// open at once (default 32); more get 429.
+    pub fn max_get_streams_per_caller(mut self, max: usize) -> Self {
+        self.max_get_streams_per_caller = max.max(1);
+        self
+    }
+
+    /// How many 2026-07-28 `subscriptions/listen` streams one caller may have
+    /// open at once (default 16); more get 429.
+    pub fn max_listen_streams_per_caller(mut self, max: usize) -> Self {
+        self.max_listen_streams_per_caller = max.max(1);
+        self
+    }
+
+    /// The addresses of your reverse proxies (default none). A request from
+    /// one of them is counted for the client it forwards (`Forwarded`, else
+    /// `X-Forwarded-For`, read from the right past the listed proxies); one
+    /// that names no client is not limited by address. Forwarded headers
+    /// from any other peer are ignored: it is counted by its own address.
+    ///
+    /// ```
+    /// use ferrymcp::transport::http::HttpOptions;
+    /// use std::net::{IpAddr, Ipv4Addr};
+    ///
+    /// let options = HttpOptions::new()
+    ///     .trusted_proxies([IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2))])
+    ///     .allowed_hosts(["mcp.example.com"]);
+    /// ```
+    pub fn trusted_proxies<I>(mut self, proxies: I) -> Self
+    where
+        I: IntoIterator<Item = IpAddr>,
+    {
+        self.trusted_proxies
+            .extend(proxies.into_iter().map(|ip| match ip {
+                IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+                v4 => v4,
+            }));
+        self
+    }
+
+    /// Whether callers without a token identity are limited by their client
+    /// address (default `true`). Turn it off when the server cannot tell
+    /// clients apart (behind a proxy whose addresses change, and whose
+    /// forwarded headers cannot be trusted); the limits per token identity
+    /// and the global [`max_sessions`](Self::max_sessions) still apply.
+    pub fn limit_by_peer_address(mut self, on: bool) -> Self {
+        self.limit_by_peer_address = on;
         self
     }
 }

@@ -9,11 +9,13 @@
 //! authorization, the access token (401, or 400 for a token in the query
 //! string; see [`auth`](super::auth)), then the method, the body and the
 //! revision. A `tools/call` the token's scopes do not allow gets 403 before it
-//! runs.
+//! runs. Opening a session, a GET stream or a `subscriptions/listen` stream
+//! beyond the caller's limit gets 429 ([`limits`](super::limits)).
 
 use super::auth;
 use super::guard;
 use super::legacy;
+use super::limits::CallerLimits;
 use super::modern;
 use super::options::HttpOptions;
 use super::response::{self, Accept};
@@ -37,6 +39,8 @@ pub(crate) struct Endpoint {
     pub(crate) server: Server,
     pub(crate) options: HttpOptions,
     pub(crate) sessions: SessionStore,
+    /// What each caller has open.
+    pub(crate) limits: CallerLimits,
 }
 
 /// The router serving `server` at `/` of wherever it is mounted.
@@ -49,6 +53,7 @@ pub(crate) fn router_at(server: &Server, path: &str, options: HttpOptions) -> Ro
     let endpoint = Endpoint {
         server: server.clone(),
         sessions: SessionStore::new(options.session_idle_timeout, options.max_sessions),
+        limits: CallerLimits::new(&options),
         options,
     };
     Router::new()

@@ -9,6 +9,7 @@
 //! created (and found expired on lookup), so the store needs nothing started
 //! and works in whatever runtime serves the router.
 
+use super::limits::Permit;
 use crate::auth::{AccessToken, CallerIdentity};
 use crate::protocol::ProtocolVersion;
 use crate::server::{Server, Session};
@@ -176,11 +177,14 @@ pub(crate) struct HttpSession {
     /// Requests running and streams open.
     active: AtomicUsize,
     next_stream: AtomicU64,
+    /// Counts the session for its caller until it ends.
+    permit: Mutex<Option<Permit>>,
 }
 
 impl HttpSession {
-    /// A new session of `owner` with a fresh id (128 random bits).
-    pub(crate) fn new(server: &Server, owner: Owner) -> Arc<Self> {
+    /// A new session of `owner` with a fresh id (128 random bits), counted
+    /// for its caller by `permit` until it ends.
+    pub(crate) fn new(server: &Server, owner: Owner, permit: Permit) -> Arc<Self> {
         let standalone = Arc::new(Standalone::default());
         let id: Arc<str> = format!("{:032x}", rand::random::<u128>()).into();
         Arc::new(HttpSession {
@@ -194,6 +198,7 @@ impl HttpSession {
             last_seen: AtomicU64::new(0),
             active: AtomicUsize::new(0),
             next_stream: AtomicU64::new(1),
+            permit: Mutex::new(Some(permit)),
         })
     }
 
@@ -215,6 +220,7 @@ impl HttpSession {
     fn end(&self) {
         self.ended.store(true, Ordering::Release);
         self.closed.cancel();
+        drop(self.permit.lock().unwrap_or_else(|e| e.into_inner()).take());
     }
 
     /// A new stream number, unique in the session.
