@@ -62,6 +62,7 @@ impl ValueRefused {
     }
 
     /// Why its value was refused.
+    #[cfg(test)]
     pub(crate) fn why(&self) -> Refusal {
         self.why
     }
