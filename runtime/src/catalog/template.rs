@@ -211,12 +211,15 @@ impl UriTemplate {
     }
 }
 
+/// The placeholder values of a matched URI, by name, in template order.
+pub(crate) type Values = Vec<(String, String)>;
+
 /// The first of `templates` that `uri` matches, with its values; or, when
 /// none accepts it, why the first that has its shape refused it.
 pub(crate) fn first_match<'a, T>(
     templates: impl IntoIterator<Item = (&'a UriTemplate, T)>,
     uri: &str,
-) -> Result<Option<(T, Vec<(String, String)>)>, ValueRefused> {
+) -> Result<Option<(T, Values)>, ValueRefused> {
     let mut refused = None;
     for (template, item) in templates {
         match template.matches(uri) {
@@ -352,7 +355,7 @@ mod tests {
         UriTemplate::parse(s).unwrap().unwrap()
     }
 
-    fn vals(v: &[(&str, &str)]) -> Option<Result<Vec<(String, String)>, ValueRefused>> {
+    fn vals(v: &[(&str, &str)]) -> Option<Result<Values, ValueRefused>> {
         Some(Ok(v
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
