@@ -43,6 +43,10 @@ pub fn tools(input: TokenStream) -> TokenStream {
 /// placeholder is a parameter of the function (any `FromStr` type; rename with
 /// `#[arg(rename = "name")]`) and every other parameter is injected (`Ctx`,
 /// `Lifespan<T>`, `Extension<T>`, `Headers`, `AccessToken`, `#[inject]`).
+/// A `{name}` value is one path segment: a read whose decoded value holds
+/// `/`, `\`, NUL or is `..` is refused (-32602). A template that takes a path
+/// writes `{+name}` (RFC 6570 reserved expansion): its value may hold `/`,
+/// but no `..` segment, no NUL, and it is never absolute.
 /// Return `String`, `Blob`, `Vec<u8>`, `ResourceContents`,
 /// `Vec<ResourceContents>`, or `Result<_, E>` of one of them.
 #[proc_macro_attribute]

@@ -1,5 +1,7 @@
-//! The `uri` of `#[resource]`: a URI with a scheme, and for a template, simple
-//! `{name}` placeholders (RFC 6570 level 1), as the runtime matches them.
+//! The `uri` of `#[resource]`: a URI with a scheme, and for a template,
+//! `{name}` placeholders (RFC 6570 simple expansion: one path segment) and
+//! `{+name}` placeholders (reserved expansion: a relative path that may hold
+//! `/`), as the runtime matches them.
 
 use syn::LitStr;
 
@@ -50,7 +52,9 @@ pub fn parse(lit: &LitStr) -> syn::Result<Uri> {
         let Some(end) = after.find('}') else {
             return Err(err("`{` without `}` in the URI template".into()));
         };
-        let name = &after[..end];
+        let inner = &after[..end];
+        // `{+name}`: reserved expansion, the one operator supported.
+        let name = inner.strip_prefix('+').unwrap_or(inner);
         if matches!(
             name.chars().next(),
             Some('+' | '#' | '.' | '/' | ';' | '?' | '&')
@@ -58,7 +62,7 @@ pub fn parse(lit: &LitStr) -> syn::Result<Uri> {
             || name.contains(',')
         {
             return Err(err(format!(
-                "`{{{name}}}`: only simple `{{name}}` placeholders are supported (no RFC 6570 operators, lists or explode modifiers)"
+                "`{{{inner}}}`: only `{{name}}` (one path segment) and `{{+name}}` (a path) placeholders are supported (no other RFC 6570 operators, lists or explode modifiers)"
             )));
         }
         let valid_name = name

@@ -261,18 +261,17 @@ impl Catalog {
                 r.meta,
                 super::ResourceRequest::new(uri, Vec::new()),
             )
-        } else if let Some((t, values)) = self
-            .templates
-            .iter()
-            .find_map(|t| t.template.matches(uri).map(|values| (t, values)))
-        {
-            (
-                Arc::clone(&t.resource),
-                t.meta,
-                super::ResourceRequest::new(uri, values),
-            )
         } else {
-            return Err(not_found(version, uri));
+            let templates = self.templates.iter().map(|t| (&t.template, t));
+            match super::template::first_match(templates, uri) {
+                Ok(Some((t, values))) => (
+                    Arc::clone(&t.resource),
+                    t.meta,
+                    super::ResourceRequest::new(uri, values),
+                ),
+                Ok(None) => return Err(not_found(version, uri)),
+                Err(refused) => return Err(refused.to_error(uri)),
+            }
         };
         let scope = parts.scope(resource_meta.name, meta);
         let contents = resource
@@ -304,8 +303,13 @@ impl Catalog {
     ) -> Result<Value, ErrorObject> {
         let empty = Map::new();
         let uri = req_str(params.unwrap_or(&empty), "uri", "resources/subscribe")?;
-        if !self.knows(uri) {
-            return Err(not_found(client.protocol_version, uri));
+        if !self.by_uri.contains_key(uri) {
+            let templates = self.templates.iter().map(|t| (&t.template, ()));
+            match super::template::first_match(templates, uri) {
+                Ok(Some(_)) => {}
+                Ok(None) => return Err(not_found(client.protocol_version, uri)),
+                Err(refused) => return Err(refused.to_error(uri)),
+            }
         }
         if !subscriptions.is_subscribed(uri) && subscriptions.is_full() {
             return Err(ErrorObject::invalid_params(format!(
@@ -330,13 +334,14 @@ impl Catalog {
         Ok(Value::Object(Map::new()))
     }
 
-    /// Whether `uri` names a resource or matches a template.
+    /// Whether `uri` names a resource or matches a template (with values
+    /// the template accepts).
     pub fn knows(&self, uri: &str) -> bool {
         self.by_uri.contains_key(uri)
             || self
                 .templates
                 .iter()
-                .any(|t| t.template.matches(uri).is_some())
+                .any(|t| matches!(t.template.matches(uri), Some(Ok(_))))
     }
 
     /// `prompts/get`: checks the arguments against the prompt's (all strings,

@@ -1,8 +1,16 @@
 //! URI templates: `test://template/{id}/data`, matched against a requested URI.
 //!
-//! ferrymcp supports the simple expansion of RFC 6570 (`{name}`): a
-//! placeholder matches one or more characters up to the next `/` (and up to the
-//! text that follows it in the template); its value is percent-decoded.
+//! ferrymcp supports two expansions of RFC 6570:
+//!
+//! * simple, `{name}`: the value is one path segment. It matches one or more
+//!   characters up to the next `/` (and up to the text that follows it in
+//!   the template), and once percent-decoded it may not contain `/`, `\`
+//!   or NUL, nor be `..`: `test://template/..%2F..%2Fetc/data` is refused.
+//! * reserved, `{+name}`: the value is a relative path. It may span `/`, but
+//!   once decoded it may not contain NUL, a `..` segment (between `/` or
+//!   `\`), nor be absolute (start with `/`, `\` or a drive like `C:`).
+//!
+//! A refused value is an invalid request (-32602): the resource never sees it.
 
 use std::fmt;
 
@@ -15,7 +23,85 @@ pub(crate) struct UriTemplate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Literal(String),
-    Var(String),
+    /// A placeholder; `reserved` for `{+name}` (a path).
+    Var {
+        name: String,
+        reserved: bool,
+    },
+}
+
+/// Why a placeholder's value was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// A `/` in the value of a `{name}` placeholder.
+    Slash,
+    /// A `\` in the value of a `{name}` placeholder.
+    Backslash,
+    /// A `..` segment.
+    DotDot,
+    /// A NUL character.
+    Nul,
+    /// A `{+name}` value that starts at the root or names a drive.
+    Absolute,
+}
+
+/// A URI that matches a template's shape, refused for the value of one of
+/// its placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ValueRefused {
+    placeholder: String,
+    reserved: bool,
+    why: Refusal,
+}
+
+impl ValueRefused {
+    /// The placeholder's name.
+    #[cfg(test)]
+    pub(crate) fn placeholder(&self) -> &str {
+        &self.placeholder
+    }
+
+    /// Why its value was refused.
+    #[cfg(test)]
+    pub(crate) fn why(&self) -> Refusal {
+        self.why
+    }
+}
+
+impl ValueRefused {
+    /// The -32602 error of a request for `uri` (with the URI in `data.uri`).
+    pub(crate) fn to_error(&self, uri: &str) -> crate::protocol::ErrorObject {
+        let mut data = serde_json::Map::with_capacity(1);
+        data.insert("uri".into(), serde_json::Value::String(uri.to_owned()));
+        crate::protocol::ErrorObject::invalid_params(format!(
+            "Invalid params: the URI {uri:?} is refused: {self}"
+        ))
+        .with_data(serde_json::Value::Object(data))
+    }
+}
+
+impl fmt::Display for ValueRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = &self.placeholder;
+        let var = if self.reserved {
+            format!("`{{+{name}}}`")
+        } else {
+            format!("`{{{name}}}`")
+        };
+        let hint = format!(
+            "(a `{{{name}}}` value is one path segment; a template that takes a path writes `{{+{name}}}`)"
+        );
+        match self.why {
+            Refusal::Slash => write!(f, "the value of {var} contains `/` {hint}"),
+            Refusal::Backslash => write!(f, "the value of {var} contains `\\` {hint}"),
+            Refusal::DotDot => write!(f, "the value of {var} has a `..` segment"),
+            Refusal::Nul => write!(f, "the value of {var} contains NUL (`%00`)"),
+            Refusal::Absolute => write!(
+                f,
+                "the value of {var} is an absolute path (it starts with `/`, `\\` or a drive); it must be relative"
+            ),
+        }
+    }
 }
 
 /// Why a URI template is not one ferrymcp can match.
@@ -29,7 +115,7 @@ impl fmt::Display for TemplateError {
 }
 
 impl UriTemplate {
-    /// Parses `{name}` placeholders; `None` for a URI without any.
+    /// Parses `{name}` and `{+name}` placeholders; `None` for a URI without any.
     pub(crate) fn parse(template: &str) -> Result<Option<UriTemplate>, TemplateError> {
         if !template.contains(['{', '}']) {
             return Ok(None);
@@ -57,23 +143,33 @@ impl UriTemplate {
                             "`{{` without `}}` in the URI template {template:?}"
                         ))
                     })?;
-                    let name = &after[..end];
+                    let inner = &after[..end];
+                    let (name, reserved) = match inner.strip_prefix('+') {
+                        Some(name) => (name, true),
+                        None => (inner, false),
+                    };
                     if !valid_var_name(name) {
                         return Err(TemplateError(format!(
-                            "`{{{name}}}` in the URI template {template:?} is not a placeholder: write `{{name}}` with a name of letters, digits and `_`"
+                            "`{{{inner}}}` in the URI template {template:?} is not a placeholder: write `{{name}}` (one path segment) or `{{+name}}` (a path) with a name of letters, digits and `_`"
                         )));
                     }
-                    if matches!(parts.last(), Some(Part::Var(_))) {
+                    if matches!(parts.last(), Some(Part::Var { .. })) {
                         return Err(TemplateError(format!(
                             "two placeholders follow each other in the URI template {template:?}: separate them with text"
                         )));
                     }
-                    if parts.iter().any(|p| matches!(p, Part::Var(v) if v == name)) {
+                    if parts
+                        .iter()
+                        .any(|p| matches!(p, Part::Var { name: v, .. } if v == name))
+                    {
                         return Err(TemplateError(format!(
                             "`{{{name}}}` appears twice in the URI template {template:?}"
                         )));
                     }
-                    parts.push(Part::Var(name.to_owned()));
+                    parts.push(Part::Var {
+                        name: name.to_owned(),
+                        reserved,
+                    });
                     rest = &after[end + 1..];
                 }
             }
@@ -81,24 +177,85 @@ impl UriTemplate {
         Ok(Some(UriTemplate { parts }))
     }
 
-    /// The placeholder names, in order.
+    /// The placeholder names (without `+`), in order.
     pub(crate) fn vars(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Var(v) => Some(v.as_str()),
+            Part::Var { name, .. } => Some(name.as_str()),
             Part::Literal(_) => None,
         })
     }
 
-    /// The placeholder values when `uri` matches the template.
-    pub(crate) fn matches(&self, uri: &str) -> Option<Vec<(String, String)>> {
+    /// Matches `uri`: `None` when it does not have the template's shape;
+    /// otherwise the percent-decoded placeholder values, or why one of them
+    /// is refused (see the [module docs](self)).
+    pub(crate) fn matches(&self, uri: &str) -> Option<Result<Vec<(String, String)>, ValueRefused>> {
         let mut values = Vec::new();
         let mut budget = MATCH_BUDGET;
-        if match_parts(&self.parts, uri, &mut values, &mut budget) {
-            Some(values)
-        } else {
-            None
+        if !match_parts(&self.parts, uri, &mut values, &mut budget) {
+            return None;
+        }
+        let reserved = self.parts.iter().filter_map(|p| match p {
+            Part::Var { reserved, .. } => Some(*reserved),
+            Part::Literal(_) => None,
+        });
+        for ((name, value), reserved) in values.iter().zip(reserved) {
+            if let Some(why) = refusal(value, reserved) {
+                return Some(Err(ValueRefused {
+                    placeholder: name.clone(),
+                    reserved,
+                    why,
+                }));
+            }
+        }
+        Some(Ok(values))
+    }
+}
+
+/// The placeholder values of a matched URI, by name, in template order.
+pub(crate) type Values = Vec<(String, String)>;
+
+/// The first of `templates` that `uri` matches, with its values; or, when
+/// none accepts it, why the first that has its shape refused it.
+pub(crate) fn first_match<'a, T>(
+    templates: impl IntoIterator<Item = (&'a UriTemplate, T)>,
+    uri: &str,
+) -> Result<Option<(T, Values)>, ValueRefused> {
+    let mut refused = None;
+    for (template, item) in templates {
+        match template.matches(uri) {
+            Some(Ok(values)) => return Ok(Some((item, values))),
+            Some(Err(why)) => {
+                refused.get_or_insert(why);
+            }
+            None => {}
         }
     }
+    refused.map_or(Ok(None), Err)
+}
+
+/// Why a decoded value may not stand for its placeholder, if it may not.
+fn refusal(value: &str, reserved: bool) -> Option<Refusal> {
+    if value.contains('\0') {
+        return Some(Refusal::Nul);
+    }
+    if !reserved {
+        if value.contains('/') {
+            return Some(Refusal::Slash);
+        }
+        if value.contains('\\') {
+            return Some(Refusal::Backslash);
+        }
+        return (value == "..").then_some(Refusal::DotDot);
+    }
+    let bytes = value.as_bytes();
+    let drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
+    if value.starts_with(['/', '\\']) || drive {
+        return Some(Refusal::Absolute);
+    }
+    value
+        .split(['/', '\\'])
+        .any(|segment| segment == "..")
+        .then_some(Refusal::DotDot)
 }
 
 fn valid_var_name(name: &str) -> bool {
@@ -128,9 +285,12 @@ fn match_parts(
         Some((Part::Literal(lit), rest)) => {
             uri.starts_with(lit.as_str()) && match_parts(rest, &uri[lit.len()..], values, budget)
         }
-        Some((Part::Var(name), rest)) => {
-            // A value is never empty and never crosses a `/`.
-            let limit = uri.find('/').unwrap_or(uri.len());
+        Some((Part::Var { name, reserved }, rest)) => {
+            // A value is never empty; a `{name}` value never crosses a `/`.
+            let limit = match reserved {
+                true => uri.len(),
+                false => uri.find('/').unwrap_or(uri.len()),
+            };
             let ends = uri[..limit]
                 .char_indices()
                 .map(|(i, _)| i)
@@ -145,7 +305,7 @@ fn match_parts(
                 let fits = match rest.first() {
                     None => end == uri.len(),
                     Some(Part::Literal(lit)) => uri[end..].starts_with(lit.as_str()),
-                    Some(Part::Var(_)) => false,
+                    Some(Part::Var { .. }) => false,
                 };
                 if !fits {
                     continue;
@@ -195,12 +355,19 @@ mod tests {
         UriTemplate::parse(s).unwrap().unwrap()
     }
 
-    fn vals(v: &[(&str, &str)]) -> Option<Vec<(String, String)>> {
-        Some(
-            v.iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect(),
-        )
+    fn vals(v: &[(&str, &str)]) -> Option<Result<Values, ValueRefused>> {
+        Some(Ok(v
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()))
+    }
+
+    /// Why `uri` was refused by `template`, when it has its shape.
+    fn why(template: &str, uri: &str) -> Option<Refusal> {
+        match t(template).matches(uri) {
+            Some(Err(refused)) => Some(refused.why()),
+            _ => None,
+        }
     }
 
     #[test]
@@ -241,11 +408,91 @@ mod tests {
             "x://id}",
             "x://{}",
             "x://{1a}",
-            "x://{+a}",
+            "x://{+}",
+            "x://{++a}",
+            "x://{#a}",
+            "x://{a*}",
             "x://{a}{b}",
+            "x://{a}{+b}",
+            "x://{a}/{+a}",
             "x://{a}/{a}",
         ] {
             assert!(UriTemplate::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_segment_value_never_holds_a_separator_a_climb_or_nul() {
+        let tpl = "test://template/{id}/data";
+        for (uri, refusal) in [
+            ("test://template/..%2F..%2Fetc/data", Refusal::Slash),
+            ("test://template/a%2fb/data", Refusal::Slash),
+            ("test://template/..%5Cetc/data", Refusal::Backslash),
+            ("test://template/a\\b/data", Refusal::Backslash),
+            ("test://template/../data", Refusal::DotDot),
+            ("test://template/%2e%2E/data", Refusal::DotDot),
+            ("test://template/a%00/data", Refusal::Nul),
+        ] {
+            assert_eq!(why(tpl, uri), Some(refusal), "{uri}");
+        }
+        for fine in [
+            "test://template/.../data",
+            "test://template/a..b/data",
+            "test://template/./data",
+        ] {
+            assert!(matches!(t(tpl).matches(fine), Some(Ok(_))), "{fine}");
+        }
+        let refused = t(tpl)
+            .matches("test://template/a%2Fb/data")
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(refused.placeholder(), "id");
+        assert!(refused.to_string().contains("`{+id}`"), "{refused}");
+    }
+
+    #[test]
+    fn a_reserved_value_is_a_relative_path_that_never_climbs() {
+        let tpl = t("file:///{+path}");
+        assert_eq!(tpl.vars().collect::<Vec<_>>(), ["path"]);
+        assert_eq!(
+            tpl.matches("file:///src/lib.rs"),
+            vals(&[("path", "src/lib.rs")])
+        );
+        assert_eq!(
+            tpl.matches("file:///a%2Fb/c..d"),
+            vals(&[("path", "a/b/c..d")])
+        );
+        assert_eq!(tpl.matches("file:///"), None, "never empty");
+        assert_eq!(
+            t("x://{+dir}/meta.{ext}").matches("x://a/b/meta.json"),
+            vals(&[("dir", "a/b"), ("ext", "json")])
+        );
+        for (uri, refusal) in [
+            ("file:///..", Refusal::DotDot),
+            ("file:///a/../../b", Refusal::DotDot),
+            ("file:///a/%2E%2E/b", Refusal::DotDot),
+            ("file:///a\\..\\b", Refusal::DotDot),
+            ("file:///a/..", Refusal::DotDot),
+            ("file:////etc/passwd", Refusal::Absolute),
+            ("file:///%5Cserver", Refusal::Absolute),
+            ("file:///C:/Windows", Refusal::Absolute),
+            ("file:///a%00", Refusal::Nul),
+        ] {
+            assert_eq!(why("file:///{+path}", uri), Some(refusal), "{uri}");
+        }
+    }
+
+    #[test]
+    fn the_first_template_that_accepts_wins() {
+        let segment = t("x://{id}");
+        let path = t("x://{+path}");
+        let both = [(&segment, "segment"), (&path, "path")];
+        assert_eq!(first_match(both, "x://a").unwrap().unwrap().0, "segment");
+        assert_eq!(first_match(both, "x://a%2Fb").unwrap().unwrap().0, "path");
+        let refused = first_match([(&segment, "segment")], "x://a%2Fb").unwrap_err();
+        assert_eq!(refused.why(), Refusal::Slash);
+        assert!(first_match([(&segment, "segment")], "y://a")
+            .unwrap()
+            .is_none());
     }
 }

@@ -32,7 +32,7 @@ mod task;
 pub use elicit::{elicitation_schema, ElicitAction, Elicitation};
 pub use question::Question;
 pub use sample::{Root, SamplingMessage, SamplingRequest, SamplingResponse};
-pub use state::RequestStateKey;
+pub use state::{RequestStateKey, RequestStateKeyError, MIN_SECRET_BYTES};
 
 pub(crate) use channel::InputSource;
 pub(crate) use mrtr::{run_with_input, Gate, MrtrInput};

@@ -25,11 +25,19 @@ pub(crate) const INPUT_REQUIRED: &str = "input_required";
 /// Built for every request that may ask (most ask nothing), so it costs
 /// little until a question is asked: no answers, no questions and the
 /// request's [`StateBinding`] made only when a `requestState` is opened.
+///
+/// `inputResponses` may only answer the questions the request's
+/// `requestState` says its round asked: an answer to any other key is
+/// refused (-32602) rather than ignored, so that a client never answers a
+/// question its user did not see, and a client that mixed up its keys hears
+/// so at once instead of being asked the same questions again and again.
 pub(crate) struct MrtrInput {
     /// Answers from `requestState` and `inputResponses`, by key.
     answers: Map<String, Value>,
     /// Questions asked this round that no answer covers, in order.
     asked: Mutex<Vec<(String, InputRequest)>>,
+    /// The keys of the answers this run's questions used, in order.
+    used: Mutex<Vec<String>>,
     next: AtomicU32,
     /// The binding the request's `requestState` was checked against.
     binding: Option<StateBinding>,
@@ -42,8 +50,9 @@ const INPUT_RESPONSES: &str = "inputResponses";
 impl MrtrInput {
     /// Reads `inputResponses` and `requestState` out of a request's params
     /// (removing both), checking the state's seal against the request's
-    /// binding, which `binding` makes from the params only when there is a
-    /// state to check.
+    /// binding, which `binding` makes from the params (without the two)
+    /// only when there is a state to check, and checking that every answer
+    /// in `inputResponses` answers a question the state's round asked.
     pub(crate) fn from_params(
         params: Option<&mut JsonObject>,
         key: &RequestStateKey,
@@ -56,45 +65,54 @@ impl MrtrInput {
         let params =
             params.filter(|p| p.contains_key(REQUEST_STATE) || p.contains_key(INPUT_RESPONSES));
         if let Some(params) = params {
-            match params.remove(REQUEST_STATE) {
+            let sealed = params.remove(REQUEST_STATE);
+            let responses = params.remove(INPUT_RESPONSES);
+            let responses = match responses {
+                None => Map::new(),
+                Some(Value::Object(responses)) => {
+                    if let Some((key, bad)) = responses.iter().find(|(_, v)| !v.is_object()) {
+                        return Err(invalid(format!(
+                            "`inputResponses.{key}` must be an object (the client's result for that request), got {}",
+                            json_type_name(bad)
+                        )));
+                    }
+                    responses
+                }
+                Some(other) => {
+                    return Err(invalid(format!(
+                        "`inputResponses` must be an object, got {}",
+                        json_type_name(&other)
+                    )))
+                }
+            };
+            let mut asked = Vec::new();
+            match sealed {
                 None | Some(Value::Null) => {}
                 Some(Value::String(sealed)) => {
                     let binding = binding(params);
                     let state = key
                         .open(&sealed, &binding, now_ms)
-                        .map_err(|e| ErrorObject::invalid_params(format!("Invalid params: {e}")))?;
+                        .map_err(|e| invalid(e.to_string()))?;
                     answers = state.responses;
+                    asked = state.asked;
                     checked = Some(binding);
                 }
                 Some(other) => {
-                    return Err(ErrorObject::invalid_params(format!(
-                        "Invalid params: `requestState` must be a string, got {}",
+                    return Err(invalid(format!(
+                        "`requestState` must be a string, got {}",
                         json_type_name(&other)
                     )))
                 }
             }
-            match params.remove(INPUT_RESPONSES) {
-                None => {}
-                Some(Value::Object(responses)) => {
-                    if let Some((key, bad)) = responses.iter().find(|(_, v)| !v.is_object()) {
-                        return Err(ErrorObject::invalid_params(format!(
-                            "Invalid params: `inputResponses.{key}` must be an object (the client's result for that request), got {}",
-                            json_type_name(bad)
-                        )));
-                    }
-                    answers.extend(responses)
-                }
-                Some(other) => {
-                    return Err(ErrorObject::invalid_params(format!(
-                        "Invalid params: `inputResponses` must be an object, got {}",
-                        json_type_name(&other)
-                    )))
-                }
+            if let Some(stray) = responses.keys().find(|k| !asked.contains(k)) {
+                return Err(invalid(never_asked(stray, &asked, checked.is_some())));
             }
+            answers.extend(responses);
         }
         Ok(MrtrInput {
             answers,
             asked: Mutex::new(Vec::new()),
+            used: Mutex::new(Vec::new()),
             next: AtomicU32::new(0),
             binding: checked,
         })
@@ -104,9 +122,14 @@ impl MrtrInput {
         std::mem::take(&mut *self.asked.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// The answers this request carries (from `requestState` and `inputResponses`).
-    pub(crate) fn answers(&self) -> &Map<String, Value> {
-        &self.answers
+    /// The answers this run's questions used (from `requestState` and
+    /// `inputResponses`), by key: what a `#[tool(ask_first)]` tool hands
+    /// its task.
+    pub(crate) fn answered(&self) -> Vec<(String, Value)> {
+        let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        used.iter()
+            .filter_map(|k| Some((k.clone(), self.answers.get(k)?.clone())))
+            .collect()
     }
 
     /// Whether a question of this round is unanswered.
@@ -133,7 +156,8 @@ impl MrtrInput {
             .map(|(k, request)| (k, request.to_value()))
             .collect();
         let binding = self.binding.clone().unwrap_or_else(binding);
-        let state = RequestState::new(binding, self.answers.clone(), now_ms);
+        let keys = requests.keys().cloned().collect();
+        let state = RequestState::new(binding, self.answers.clone(), keys, now_ms);
         let mut result = Map::with_capacity(3);
         result.insert("resultType".into(), Value::String(INPUT_REQUIRED.into()));
         result.insert("inputRequests".into(), Value::Object(requests));
@@ -151,7 +175,12 @@ impl MrtrInput {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let key = question_key(key, &request, n);
         if let Some(answer) = self.answers.get(&key) {
-            return futures::future::ready(Ok(answer.clone())).boxed();
+            let answer = answer.clone();
+            self.used
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(key);
+            return futures::future::ready(Ok(answer)).boxed();
         }
         self.asked
             .lock()
@@ -161,6 +190,33 @@ impl MrtrInput {
         // polling; the answer comes with the next request.
         futures::future::pending().boxed()
     }
+}
+
+fn invalid(message: String) -> ErrorObject {
+    ErrorObject::invalid_params(format!("Invalid params: {message}"))
+}
+
+/// Why an answer in `inputResponses` was refused: its question was never
+/// asked (by the round of the request's state, or at all without a state).
+fn never_asked(key: &str, asked: &[String], has_state: bool) -> String {
+    if !has_state {
+        return format!(
+            "`inputResponses.{key}` answers a question that was never asked: send `inputResponses` with the `requestState` of the result that asked"
+        );
+    }
+    if asked.is_empty() {
+        return format!(
+            "`inputResponses.{key}` answers no question of the previous round (it asked none)"
+        );
+    }
+    let open = asked
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "`inputResponses.{key}` answers no question of the previous round (it asked {open}); answer only the questions of the latest `inputRequests`"
+    )
 }
 
 /// How a handler run with [`run_with_input`] ended.
@@ -200,11 +256,7 @@ mod tests {
     }
 
     fn binding() -> StateBinding {
-        StateBinding {
-            method: "tools/call".into(),
-            name: "t".into(),
-            owner: None,
-        }
+        StateBinding::new("tools/call", "t".into(), None, None)
     }
 
     fn elicit(message: &str) -> InputRequest {
@@ -266,6 +318,76 @@ mod tests {
         assert_eq!(
             input.ask(None, elicit("b")).await.unwrap()["action"],
             "cancel"
+        );
+    }
+
+    /// The params of a retry: `state`'s `requestState` and `responses`.
+    fn retry(state: &Value, responses: Value) -> JsonObject {
+        let mut params = Map::new();
+        params.insert("requestState".into(), state["requestState"].clone());
+        params.insert("inputResponses".into(), responses);
+        JsonObject::from(params)
+    }
+
+    #[tokio::test]
+    async fn only_the_questions_of_the_last_round_may_be_answered() {
+        let key = RequestStateKey::random();
+        let input = MrtrInput::from_params(None, &key, binding_of, 0).unwrap();
+        let Gate::NeedInput(asked) =
+            run_with_input(pin!(input.ask(Some("a"), elicit("a"))), Some(&input)).await
+        else {
+            panic!("expected a question");
+        };
+        let state = input.input_required(asked, &key, binding, 0);
+        let mut params = retry(
+            &state,
+            json!({"a": {"action": "decline"}, "b": {"action": "accept"}}),
+        );
+        let err = MrtrInput::from_params(Some(&mut params), &key, binding_of, 1)
+            .err()
+            .unwrap();
+        assert!(
+            err.message.contains(
+                "`inputResponses.b` answers no question of the previous round (it asked `a`)"
+            ),
+            "{}",
+            err.message
+        );
+
+        let mut params = JsonObject::from(Map::from_iter([(
+            "inputResponses".to_owned(),
+            json!({"a": {"action": "decline"}}),
+        )]));
+        let err = MrtrInput::from_params(Some(&mut params), &key, binding_of, 1)
+            .err()
+            .unwrap();
+        assert!(err.message.contains("never asked"), "{}", err.message);
+    }
+
+    #[tokio::test]
+    async fn answered_holds_only_the_answers_this_run_used() {
+        let key = RequestStateKey::random();
+        let input = MrtrInput::from_params(None, &key, binding_of, 0).unwrap();
+        let work = async {
+            futures::join!(
+                input.ask(Some("a"), elicit("a")),
+                input.ask(Some("b"), elicit("b"))
+            )
+        };
+        let Gate::NeedInput(asked) = run_with_input(pin!(work), Some(&input)).await else {
+            panic!("expected questions");
+        };
+        let state = input.input_required(asked, &key, binding, 0);
+        let mut params = retry(
+            &state,
+            json!({"a": {"action": "decline"}, "b": {"action": "cancel"}}),
+        );
+        let input = MrtrInput::from_params(Some(&mut params), &key, binding_of, 1).unwrap();
+        assert!(input.answered().is_empty());
+        input.ask(Some("b"), elicit("b")).await.unwrap();
+        assert_eq!(
+            input.answered(),
+            [("b".to_owned(), json!({"action": "cancel"}))]
         );
     }
 

@@ -276,10 +276,12 @@ impl Server {
                 // Real work: the task runs the tool again, from the start,
                 // with the answers gathered so far.
                 Poll::Pending => {
+                    // Only the answers to its own questions: nothing the
+                    // client sent may answer a question the task asks later.
                     answers = mrtr
-                        .answers()
-                        .iter()
-                        .map(|(k, v)| (k.clone(), InputAnswer::Result(v.clone())))
+                        .answered()
+                        .into_iter()
+                        .map(|(k, v)| (k, InputAnswer::Result(v)))
                         .collect();
                 }
             }

@@ -290,12 +290,9 @@ impl StatelessCall {
                 } else {
                     // The binding of a `requestState`, made only when one is
                     // opened or sealed (from the params the call left).
-                    let binding =
-                        |params: Option<&JsonObject>, ctx: &RequestContext| StateBinding {
-                            method: method.to_owned(),
-                            name: target_name(params),
-                            owner: owner_of(ctx).key(),
-                        };
+                    let binding = |params: Option<&JsonObject>, ctx: &RequestContext| {
+                        StateBinding::new(method, target_name(params), owner_of(ctx).key(), params)
+                    };
                     let key = &server.inner.request_state_key;
                     let opened = MrtrInput::from_params(
                         params.as_mut(),

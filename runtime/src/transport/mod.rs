@@ -11,4 +11,4 @@ mod stdio;
 
 pub use memory::{Client, RequestHandler};
 pub use outbound::{ChannelOutbound, NoOutbound, Outbound};
-pub use stdio::serve_io;
+pub use stdio::{serve_io, MAX_CONCURRENT_REQUESTS};

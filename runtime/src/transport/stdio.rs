@@ -1,11 +1,27 @@
 //! stdio: newline-delimited JSON-RPC on a reader and a writer.
+//!
+//! One loop reads the client's messages, and nothing a request waits for may
+//! stop it: a request that may wait (a tool, a prompt, a read or a completion
+//! that asks the client, `tasks/result` waiting for its task, storage) runs
+//! beside the reader, so that the client's answers, `ping` and
+//! `notifications/cancelled` are read while it waits. Only requests that
+//! answer at once from memory and whose order matters (`initialize`,
+//! `logging/setLevel`, subscriptions, the lists) are answered in the loop, in
+//! the order they arrived.
+//!
+//! At most [`MAX_CONCURRENT_REQUESTS`] requests run beside the reader; one
+//! more, or a request whose id is already in use by a running one, is refused
+//! at once (-32600) rather than left unread. Each request's messages
+//! (progress, logs, questions) and then its one response leave in order on
+//! the one writer.
 
 use super::ChannelOutbound;
 use crate::protocol::jsonrpc::{error_response, parse_message};
-use crate::protocol::{ErrorObject, Incoming};
+use crate::protocol::{ErrorObject, Incoming, RequestId};
 use crate::server::Server;
 use serde_json::Value;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -13,11 +29,17 @@ use tokio::task::JoinSet;
 /// The longest line accepted; longer ones are answered with -32600 and skipped.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
+/// How many requests of one stdio connection may run beside the reader at
+/// once. One more is refused (-32600) instead of waiting for room: the room
+/// could only come from an answer the reader would have to read first.
+pub const MAX_CONCURRENT_REQUESTS: usize = 128;
+
 /// Serves one session on a reader and a writer (stdin and stdout for a real
 /// stdio server) until the reader closes, then waits for the calls in flight.
 ///
-/// Tool calls run concurrently, so `notifications/cancelled` can stop a slow
-/// one; every other request is answered in the order it arrived.
+/// Requests that may wait run concurrently, so that the client's answers,
+/// `ping` and `notifications/cancelled` are read meanwhile; the others are
+/// answered in the order they arrived (see the [module docs](self)).
 pub async fn serve_io<R, W>(server: &Server, reader: R, writer: W) -> std::io::Result<()>
 where
     R: AsyncRead + Unpin,
@@ -27,6 +49,7 @@ where
     let writer_task = tokio::spawn(write_lines(writer, rx));
     let session = server.session(Arc::new(ChannelOutbound(tx.clone())));
     let mut reader = BufReader::new(reader);
+    let running = Running::default();
     let mut calls = JoinSet::new();
     let mut line = Vec::new();
     loop {
@@ -49,28 +72,40 @@ where
             Err(rejected) => {
                 let _ = tx.send(rejected.to_response()).await;
             }
-            Ok(Incoming::Request(request)) if !runs_long(&request.method) => {
-                // Handled in order: `initialize` must finish before what follows it.
+            Ok(Incoming::Request(request)) if answers_at_once(&request.method) => {
+                if let Err(error) = running.check(&request.id) {
+                    let _ = tx.send(error_response(Some(&request.id), &error)).await;
+                    continue;
+                }
+                // In order: `initialize` must finish before what follows it.
                 if let Some(response) = session.handle(Incoming::Request(request)).await {
                     let _ = tx.send(response).await;
                 }
             }
             Ok(Incoming::Request(request)) => {
+                let slot = match running.claim(&request.id) {
+                    Ok(slot) => slot,
+                    Err(error) => {
+                        let _ = tx.send(error_response(Some(&request.id), &error)).await;
+                        continue;
+                    }
+                };
                 let session = session.clone();
                 let tx = tx.clone();
                 calls.spawn(async move {
                     let outbound = Arc::new(ChannelOutbound(tx.clone()));
-                    if let Some(response) = session
+                    let response = session
                         .handle_request(request, outbound, http::Extensions::new())
-                        .await
-                    {
+                        .await;
+                    // The id is free before the client can see its response.
+                    drop(slot);
+                    if let Some(response) = response {
                         let _ = tx.send(response).await;
                     }
                 });
             }
-            Ok(other) => {
-                session.handle(other).await;
-            }
+            Ok(Incoming::Response(response)) => session.handle_response(response),
+            Ok(Incoming::Notification(notification)) => session.handle_notification(notification),
         }
         while calls.try_join_next().is_some() {}
     }
@@ -82,10 +117,80 @@ where
         .map_err(|e| std::io::Error::other(format!("stdio writer failed: {e}")))?
 }
 
-/// Requests that may take long run concurrently, so that later messages (such as
-/// `notifications/cancelled`) are read while they run; the rest are answered in order.
-fn runs_long(method: &str) -> bool {
-    matches!(method, "tools/call")
+/// Requests answered in the reading loop: they answer at once from memory
+/// (no user code, no storage, nothing asked of the client), and their order
+/// matters to what follows (`initialize` first, a log level or a
+/// subscription before the calls that use it). Every other request, known or
+/// not, runs beside the reader.
+fn answers_at_once(method: &str) -> bool {
+    matches!(
+        method,
+        "initialize"
+            | "ping"
+            | "logging/setLevel"
+            | "resources/subscribe"
+            | "resources/unsubscribe"
+            | "tools/list"
+            | "prompts/list"
+            | "resources/list"
+            | "resources/templates/list"
+    )
+}
+
+/// The ids of the requests running beside the reader.
+#[derive(Clone, Default)]
+struct Running(Arc<Mutex<HashSet<RequestId>>>);
+
+impl Running {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<RequestId>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Refuses an id a running request uses (its response would be
+    /// ambiguous, and its cancellation would reach the wrong request).
+    fn check(&self, id: &RequestId) -> Result<(), ErrorObject> {
+        match self.lock().contains(id) {
+            true => Err(id_in_use(id)),
+            false => Ok(()),
+        }
+    }
+
+    /// Records `id` as running, when it is free and there is room.
+    fn claim(&self, id: &RequestId) -> Result<Slot, ErrorObject> {
+        let mut running = self.lock();
+        if running.contains(id) {
+            return Err(id_in_use(id));
+        }
+        if running.len() >= MAX_CONCURRENT_REQUESTS {
+            return Err(ErrorObject::invalid_request(format!(
+                "Invalid request: {MAX_CONCURRENT_REQUESTS} requests of this connection are already running; wait for a response before sending more"
+            )));
+        }
+        running.insert(id.clone());
+        Ok(Slot {
+            running: self.clone(),
+            id: id.clone(),
+        })
+    }
+}
+
+fn id_in_use(id: &RequestId) -> ErrorObject {
+    ErrorObject::invalid_request(format!(
+        "Invalid request: the request id {id} is already in use by a request that is still running; use a fresh id"
+    ))
+}
+
+/// A running request's id, freed however the request ends (even if its
+/// handler panics).
+struct Slot {
+    running: Running,
+    id: RequestId,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.running.lock().remove(&self.id);
+    }
 }
 
 enum LineRead {
