@@ -116,7 +116,7 @@ mod well_known;
 pub use axum::Router;
 pub use connection::Connection;
 pub use options::{HttpOptions, ResponseMode};
-pub use serve::serve;
+pub use serve::{serve, serve_with, InvalidIpRange, IpRange, ServeOptions};
 pub use well_known::MetadataPaths;
 
 use crate::server::Server;

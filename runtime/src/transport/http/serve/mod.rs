@@ -1,5 +1,9 @@
 //! Serving a router on a socket, with `TCP_NODELAY` on every connection.
 
+mod options;
+
+pub use options::{InvalidIpRange, IpRange, ServeOptions};
+
 use super::connection::Connection;
 use axum::extract::ConnectInfo;
 use axum::serve::{IncomingStream, Listener, ListenerExt};
@@ -32,6 +36,12 @@ pub async fn serve(listener: TcpListener, app: Router) -> std::io::Result<()> {
         }
     });
     axum::serve(listener, WithConnection(app)).await
+}
+
+/// [`serve`] with these options (not applied yet).
+pub async fn serve_with(listener: TcpListener, app: Router, options: ServeOptions) -> std::io::Result<()> {
+    let _ = options;
+    serve(listener, app).await
 }
 
 /// Makes one service per connection: the app, with the connection's
