@@ -277,7 +277,7 @@ impl Client {
     /// returns how many bytes came first.
     pub async fn until_closed(&mut self) -> usize {
         let mut total = std::mem::take(&mut self.buffer).len();
-        let mut chunk = vec![0u8; 64 * 1024];
+        let mut chunk = [0u8; 8192];
         loop {
             match self.stream.read(&mut chunk).await {
                 Ok(0) | Err(_) => return total,
@@ -356,9 +356,9 @@ pub fn allow_open_files(needed: u64) {
     );
 }
 
-/// This process's resident memory, in bytes.
-pub fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
+/// A process's resident memory, in bytes.
+pub fn rss_bytes_of(pid: u32) -> u64 {
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).expect("/proc/PID/statm");
     let pages: u64 = statm
         .split_whitespace()
         .nth(1)
@@ -368,9 +368,9 @@ pub fn rss_bytes() -> u64 {
     pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64
 }
 
-/// How many files this process has open.
-pub fn open_files() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("/proc/self/fd")
+/// How many files a process has open.
+pub fn open_files_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("/proc/PID/fd")
         .count()
 }

@@ -76,6 +76,14 @@ impl Default for ServeOptions {
 /// The shortest timeout: a zero one would close every connection at once.
 const SHORTEST: Duration = Duration::from_millis(1);
 
+/// The longest timeout (a year): longer ones are as good as none, and
+/// deadlines stay representable.
+const LONGEST: Duration = Duration::from_secs(365 * 24 * 3600);
+
+fn timeout_between(timeout: Duration) -> Duration {
+    timeout.clamp(SHORTEST, LONGEST)
+}
+
 impl ServeOptions {
     /// The defaults.
     pub fn new() -> Self {
@@ -87,14 +95,14 @@ impl ServeOptions {
     /// first byte for later ones; then the connection is closed (default
     /// 10 s, at least 1 ms). This is what ends "slowloris" connections.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
-        self.header_read_timeout = timeout.max(SHORTEST);
+        self.header_read_timeout = timeout_between(timeout);
         self
     }
 
     /// The longest wait for more bytes of a request body; then the request
     /// gets 408 and the connection is closed (default 10 s, at least 1 ms).
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
-        self.body_read_timeout = timeout.max(SHORTEST);
+        self.body_read_timeout = timeout_between(timeout);
         self
     }
 
@@ -112,7 +120,7 @@ impl ServeOptions {
     /// How long a body may arrive at any rate before
     /// [`min_body_rate`](Self::min_body_rate) applies (default 5 s).
     pub fn body_rate_grace(mut self, grace: Duration) -> Self {
-        self.body_rate_grace = grace;
+        self.body_rate_grace = grace.min(LONGEST);
         self
     }
 
@@ -120,7 +128,7 @@ impl ServeOptions {
     /// it is closed (default 75 s, longer than the 60 s most load balancers
     /// keep an idle connection to a backend; at least 1 ms).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.idle_timeout = timeout.max(SHORTEST);
+        self.idle_timeout = timeout_between(timeout);
         self
     }
 
@@ -129,7 +137,7 @@ impl ServeOptions {
     /// connection is closed and the response dropped (default 30 s, at least
     /// 1 ms). Responses are otherwise not limited in time.
     pub fn write_timeout(mut self, timeout: Duration) -> Self {
-        self.write_timeout = timeout.max(SHORTEST);
+        self.write_timeout = timeout_between(timeout);
         self
     }
 
@@ -173,11 +181,6 @@ impl ServeOptions {
     pub fn max_header_bytes(mut self, bytes: usize) -> Self {
         self.max_header_bytes = bytes.max(1);
         self
-    }
-
-    /// Whether `ip` is a trusted proxy.
-    pub(crate) fn is_trusted_proxy(&self, ip: IpAddr) -> bool {
-        self.trusted_proxies.iter().any(|range| range.contains(ip))
     }
 }
 
