@@ -129,7 +129,10 @@ async fn behind_a_trusted_proxy_each_forwarded_client_is_capped() {
     }
     let deadline = Instant::now() + SAFETY;
     while probes.waiting.load(Ordering::SeqCst) < 2 {
-        assert!(Instant::now() < deadline, "the waiting requests never arrived");
+        assert!(
+            Instant::now() < deadline,
+            "the waiting requests never arrived"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // A third request of A, even with a made-up address in front, is refused;
@@ -187,5 +190,9 @@ async fn forwarded_addresses_from_untrusted_peers_are_ignored() {
         .expect("sent");
     let answer = spoofing.response().await.expect("a response");
     assert_eq!(answer.status, 200);
-    assert!(answer.text().starts_with("peer=127.0.0.2:"), "{}", answer.text());
+    assert!(
+        answer.text().starts_with("peer=127.0.0.2:"),
+        "{}",
+        answer.text()
+    );
 }

@@ -173,12 +173,12 @@ pub fn add_head(length: usize) -> String {
 /// The body of a `tools/call add(a, b)` request.
 pub fn add_body(id: u64, a: i64, b: i64) -> String {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
-        "name": "add", "arguments": {"a": a, "b": b},
-        "_meta": {
-            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": {},
-            "io.modelcontextprotocol/clientInfo": {"name": "slow-clients", "version": "0.0.1"}
-        }}})
+    "name": "add", "arguments": {"a": a, "b": b},
+    "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "slow-clients", "version": "0.0.1"}
+    }}})
     .to_string()
 }
 
@@ -192,7 +192,12 @@ pub fn sum_of(response: &Response) -> Option<i64> {
     let message: Value = serde_json::from_slice(&response.body).ok()?;
     message["result"]["structuredContent"]["result"]
         .as_i64()
-        .or_else(|| message["result"]["content"][0]["text"].as_str()?.parse().ok())
+        .or_else(|| {
+            message["result"]["content"][0]["text"]
+                .as_str()?
+                .parse()
+                .ok()
+        })
 }
 
 /// One response read off a connection.

@@ -73,7 +73,8 @@ fn peek<'b>(socket: &SockRef<'_>, buffer: &'b mut [MaybeUninit<u8>]) -> io::Resu
 /// head, with or without carriage returns.
 fn has_blank_line(bytes: &[u8]) -> bool {
     bytes.windows(2).enumerate().any(|(i, pair)| {
-        pair[0] == b'\n' && (pair[1] == b'\n' || (pair[1] == b'\r' && bytes.get(i + 2) == Some(&b'\n')))
+        pair[0] == b'\n'
+            && (pair[1] == b'\n' || (pair[1] == b'\r' && bytes.get(i + 2) == Some(&b'\n')))
     })
 }
 

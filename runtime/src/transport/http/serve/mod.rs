@@ -194,6 +194,21 @@ async fn serve_connection(
             return;
         }
     }
+    // hyper's state goes on the heap only now, so that a task waiting for
+    // its first head stays small.
+    let http = Box::pin(serve_http(server, stream, peer, from_proxy, head_due, slot));
+    http.await
+}
+
+/// Serves the requests of a connection whose first head has arrived.
+async fn serve_http(
+    server: Arc<Serving>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    from_proxy: bool,
+    head_due: Instant,
+    slot: ConnectionSlot,
+) {
     if let Err(e) = stream.set_nodelay(true) {
         tracing::debug!("could not set TCP_NODELAY: {e}");
     }
@@ -243,12 +258,14 @@ fn refuse(stream: TcpStream, over: Over) {
 }
 
 /// The answer to a connection over `max_connections`.
-const OVER_TOTAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\nconnection: close\r\n\
+const OVER_TOTAL: &[u8] =
+    b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\nconnection: close\r\n\
 content-type: text/plain; charset=utf-8\r\ncontent-length: 60\r\n\r\n\
 Service Unavailable: too many open connections; retry later\n";
 
 /// The answer to a connection over `max_connections_per_peer`.
-const OVER_PER_PEER: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\nconnection: close\r\n\
+const OVER_PER_PEER: &[u8] =
+    b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\nconnection: close\r\n\
 content-type: text/plain; charset=utf-8\r\ncontent-length: 73\r\n\r\n\
 Service Unavailable: too many connections from this address; retry later\n";
 

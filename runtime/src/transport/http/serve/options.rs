@@ -306,9 +306,7 @@ fn prefix_matches(a: u128, b: u128, width: u32, prefix: u8) -> bool {
 /// An IPv4-mapped IPv6 address as the IPv4 address it is.
 pub(crate) fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
     }
 }
@@ -341,7 +339,10 @@ mod tests {
     #[test]
     fn bad_ranges_say_why() {
         let e = "10.0.0.0/33".parse::<IpRange>().unwrap_err();
-        assert_eq!(e.to_string(), "the prefix /33 is longer than the 32 bits of 10.0.0.0");
+        assert_eq!(
+            e.to_string(),
+            "the prefix /33 is longer than the 32 bits of 10.0.0.0"
+        );
         let e = "proxy.local".parse::<IpRange>().unwrap_err();
         assert!(e.to_string().contains("is not an IP address"), "{e}");
         let e = "10.0.0.0/x".parse::<IpRange>().unwrap_err();

@@ -120,7 +120,10 @@ impl TimedBody {
             wait.received_then = received;
             wait.progress = now;
         }
-        let mut deadline = (wait.progress + self.limits.read_timeout, BodyTimeout::Stalled);
+        let mut deadline = (
+            wait.progress + self.limits.read_timeout,
+            BodyTimeout::Stalled,
+        );
         if self.limits.min_rate > 0 {
             let allowed = u128::from(received) * 1_000_000_000 / u128::from(self.limits.min_rate);
             let allowed = Duration::from_nanos(u64::try_from(allowed).unwrap_or(u64::MAX));

@@ -181,10 +181,7 @@ impl Future for ServeFuture {
             None => this.ready.take().unwrap_or_else(over_cap),
         };
         let tracker = this.tracker.take();
-        let response = match tracker
-            .as_ref()
-            .and_then(|t| t.state.take_body_timeout())
-        {
+        let response = match tracker.as_ref().and_then(|t| t.state.take_body_timeout()) {
             Some(kind) => request_timeout(kind),
             None => response,
         };
@@ -256,9 +253,7 @@ fn over_cap() -> Response {
 /// closed after it.
 fn request_timeout(kind: BodyTimeout) -> Response {
     let text = match kind {
-        BodyTimeout::Stalled => {
-            "Request Timeout: no byte of the request body came for too long\n"
-        }
+        BodyTimeout::Stalled => "Request Timeout: no byte of the request body came for too long\n",
         BodyTimeout::TooSlow => "Request Timeout: the request body arrived too slowly\n",
     };
     let mut response = Response::new(AxumBody::from(text));
