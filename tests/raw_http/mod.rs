@@ -344,15 +344,15 @@ pub fn allow_open_files(needed: u64) {
         0,
         "getrlimit(RLIMIT_NOFILE)"
     );
-    if limit.rlim_cur as u64 >= needed {
+    if limit.rlim_cur >= needed {
         return;
     }
     assert!(
-        limit.rlim_max as u64 >= needed,
+        limit.rlim_max >= needed,
         "this test needs {needed} open files but the hard limit is {}; raise it (ulimit -Hn)",
         limit.rlim_max
     );
-    limit.rlim_cur = needed as libc::rlim_t;
+    limit.rlim_cur = needed;
     // SAFETY: setrlimit reads the struct we pass.
     assert_eq!(
         unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) },

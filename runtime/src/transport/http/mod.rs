@@ -172,8 +172,28 @@ impl Server {
     /// server has authorization ([`well_known_router`](Self::well_known_router);
     /// its resource URL should then end in `/mcp`). When `addr` is not a
     /// loopback address the `Host` check is off (the server is public on
-    /// purpose; authenticate its clients).
+    /// purpose; authenticate its clients). Connections get the default
+    /// [`ServeOptions`] (timeouts and caps, see [`serve_with`](Self::serve_with)).
     pub async fn serve(&self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
+        self.serve_with(addr, ServeOptions::default()).await
+    }
+
+    /// [`serve`](Self::serve) with these connection timeouts and caps.
+    ///
+    /// ```no_run
+    /// # use ferrymcp::prelude::*;
+    /// use ferrymcp::transport::http::{IpRange, ServeOptions};
+    /// # async fn run(server: Server) -> Result<(), Box<dyn std::error::Error>> {
+    /// // Behind a load balancer on 10.0.0.0/8.
+    /// let options = ServeOptions::new().trusted_proxies(["10.0.0.0/8".parse::<IpRange>()?]);
+    /// server.serve_with("0.0.0.0:8000", options).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn serve_with(
+        &self,
+        addr: impl tokio::net::ToSocketAddrs,
+        connections: ServeOptions,
+    ) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local: SocketAddr = listener.local_addr()?;
         let mut options = HttpOptions::default();
@@ -193,6 +213,6 @@ impl Server {
         let app = self
             .router_at_with("/mcp", options)
             .merge(self.well_known_router());
-        serve(listener, app).await
+        serve_with(listener, app, connections).await
     }
 }

@@ -170,7 +170,9 @@ mod tests {
             limits.admit_connection(ip("2001:db8::2"), true).err(),
             Some(Over::PerPeer)
         );
-        assert!(limits.admit_connection(ip("2001:db8:0:1::1"), true).is_ok());
+        let _other_network = limits
+            .admit_connection(ip("2001:db8:0:1::1"), true)
+            .expect("another /64 is another peer");
         let _p = limits.admit_connection(ip("10.0.0.9"), false).unwrap();
         let _q = limits.admit_connection(ip("10.0.0.9"), false).unwrap();
         let r = limits.admit_request(ip("192.0.2.1")).unwrap();
