@@ -15,9 +15,9 @@
 //! hyper drops it.
 //!
 //! On the way of a request this costs two relaxed atomic loads per read and
-//! one clock reading per request; a timer is reset only when a read must
-//! wait, which for a keep-alive connection is once per request, and moving a
-//! tokio timer later is a compare-and-swap.
+//! two clock readings per request; the timer is moved only when a read must
+//! wait, which for a keep-alive connection is once per request (to the next
+//! idle deadline, later than the last: a compare-and-swap).
 
 use super::limits::ConnectionSlot;
 use super::service::ConnectionState;
@@ -58,7 +58,12 @@ pub(crate) struct TimedIo {
     phase: Phase,
     /// `finished` of the connection's state when last looked at.
     seen_finished: u32,
-    /// The read deadline (of `Idle` or `Head`), and its timer.
+    /// The read deadline of `Idle` or `Head`.
+    read_deadline: Instant,
+    /// Set to `read_deadline` only when a read waits: a head that arrives
+    /// whole never moves the timer, and moving it later (to the next idle
+    /// deadline) is a compare-and-swap where moving it earlier takes the
+    /// timer driver's lock.
     read_timer: Pin<Box<Sleep>>,
     /// When writes started to wait, while they do.
     write_stalled_since: Option<Instant>,
@@ -83,6 +88,7 @@ impl TimedIo {
             timeouts,
             phase: Phase::Head,
             seen_finished: 0,
+            read_deadline: head_due,
             read_timer: Box::pin(tokio::time::sleep_until(head_due)),
             write_stalled_since: None,
             write_timer: None,
@@ -104,12 +110,18 @@ impl TimedIo {
     }
 
     fn set_read_deadline(&mut self, deadline: Instant) {
-        self.read_timer.as_mut().reset(deadline);
+        self.read_deadline = deadline;
     }
 
     /// A read had to wait: fails once the phase's deadline has passed.
     fn poll_read_deadline(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.phase == Phase::Busy || self.read_timer.as_mut().poll(cx).is_pending() {
+        if self.phase == Phase::Busy {
+            return Poll::Pending;
+        }
+        if self.read_timer.deadline() != self.read_deadline {
+            self.read_timer.as_mut().reset(self.read_deadline);
+        }
+        if self.read_timer.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
         let what = match self.phase {
