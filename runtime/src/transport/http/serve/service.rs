@@ -28,7 +28,7 @@ use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use tower_service::Service as _;
@@ -42,6 +42,9 @@ pub(crate) struct ConnectionState {
     finished: AtomicU32,
     /// The [`BodyTimeout`] of the request in progress, if any (0: none).
     body_timeout: AtomicU8,
+    /// Whether a response switched protocols (101): the socket then
+    /// carries another protocol, whose silences are its own business.
+    upgraded: AtomicBool,
 }
 
 impl ConnectionState {
@@ -51,6 +54,11 @@ impl ConnectionState {
             self.begun.load(Ordering::Relaxed),
             self.finished.load(Ordering::Relaxed),
         )
+    }
+
+    /// Whether the connection switched protocols.
+    pub(crate) fn upgraded(&self) -> bool {
+        self.upgraded.load(Ordering::Relaxed)
     }
 
     pub(crate) fn record_body_timeout(&self, kind: BodyTimeout) {
@@ -181,6 +189,11 @@ impl Future for ServeFuture {
             None => this.ready.take().unwrap_or_else(over_cap),
         };
         let tracker = this.tracker.take();
+        if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+            if let Some(tracker) = &tracker {
+                tracker.state.upgraded.store(true, Ordering::Relaxed);
+            }
+        }
         let response = match tracker.as_ref().and_then(|t| t.state.take_body_timeout()) {
             Some(kind) => request_timeout(kind),
             None => response,

@@ -6,7 +6,8 @@
 //!   first request's head is timed from the connection's opening);
 //! * while a request is in progress nothing is timed on the read side: the
 //!   body has its own limits ([`request_body`](super::request_body)) and the
-//!   app may take as long as it needs;
+//!   app may take as long as it needs; nor after a response switched
+//!   protocols (101, such as a WebSocket upgrade);
 //! * a write that cannot make progress for `write_timeout` (the client does
 //!   not read) fails, which closes the connection and drops the response.
 //!
@@ -100,7 +101,7 @@ impl TimedIo {
     /// one finishes.
     fn follow_requests(&mut self) {
         let (begun, finished) = self.state.counts();
-        if begun != finished {
+        if begun != finished || self.state.upgraded() {
             self.phase = Phase::Busy;
         } else if self.phase == Phase::Busy || finished != self.seen_finished {
             self.phase = Phase::Idle;
