@@ -5,12 +5,13 @@ use std::net::SocketAddr;
 
 /// The two ends of the TCP connection a request came on.
 ///
-/// [`serve`](super::serve) puts it in every request's extensions (beside
-/// axum's `ConnectInfo<SocketAddr>` of the peer). Checks that depend on
-/// addresses read it: the `Host` check allows the address the client
-/// connected to, and per-peer limits key on `peer`. An app that serves the
-/// router some other way may insert it itself; without it those checks fall
-/// back to their address-free rules.
+/// [`serve`](super::serve) and [`serve_with`](super::serve_with) put it in
+/// every request's extensions (beside axum's `ConnectInfo<SocketAddr>` of the
+/// peer). Checks that depend on addresses read it: the `Host` check allows
+/// the address the client connected to. (The connection caps of
+/// [`ServeOptions`](super::ServeOptions) are kept by `serve` itself, by the
+/// peer's address.) An app that serves the router some other way may insert
+/// it itself; without it those checks fall back to their address-free rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Connection {
     /// The client's address (for a reverse proxy: the proxy's).

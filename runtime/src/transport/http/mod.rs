@@ -165,7 +165,7 @@ mod well_known;
 pub use axum::Router;
 pub use connection::Connection;
 pub use options::{HttpOptions, ResponseMode};
-pub use serve::serve;
+pub use serve::{serve, serve_with, InvalidIpRange, IpRange, ServeOptions};
 pub use well_known::MetadataPaths;
 
 use crate::server::Server;
@@ -216,10 +216,11 @@ impl Server {
     }
 
     /// Serves the endpoint at `/mcp` on `addr` (`TCP_NODELAY` set) until the
-    /// process ends, with the default [`HttpOptions`] and the
-    /// protected-resource metadata at the root when the server has
-    /// authorization ([`well_known_router`](Self::well_known_router); its
-    /// resource URL should then end in `/mcp`).
+    /// process ends, with the default [`HttpOptions`] and [`ServeOptions`]
+    /// (connection timeouts and caps) and the protected-resource metadata at
+    /// the root when the server has authorization
+    /// ([`well_known_router`](Self::well_known_router); its resource URL
+    /// should then end in `/mcp`).
     ///
     /// Bound to every interface (`0.0.0.0:8000`), the endpoint answers
     /// requests that name it by a loopback name or by the IP address they
@@ -227,24 +228,28 @@ impl Server {
     /// [`HttpOptions::allowed_hosts`] ([DNS rebinding
     /// protection](self#dns-rebinding-protection)).
     pub async fn serve(&self, addr: impl tokio::net::ToSocketAddrs) -> std::io::Result<()> {
-        self.serve_with(addr, HttpOptions::default()).await
+        self.serve_with(addr, HttpOptions::default(), ServeOptions::default())
+            .await
     }
 
-    /// [`serve`](Self::serve) with these options:
+    /// [`serve`](Self::serve) with these endpoint options and connection
+    /// timeouts and caps:
     ///
     /// ```no_run
     /// # use ferrymcp::prelude::*;
-    /// # use ferrymcp::transport::http::HttpOptions;
-    /// # async fn run(server: Server) -> std::io::Result<()> {
-    /// server
-    ///     .serve_with("0.0.0.0:8000", HttpOptions::new().allowed_hosts(["mcp.example.com"]))
-    ///     .await
-    /// # }
+    /// use ferrymcp::transport::http::{HttpOptions, IpRange, ServeOptions};
+    /// # async fn run(server: Server) -> Result<(), Box<dyn std::error::Error>> {
+    /// // Behind a load balancer on 10.0.0.0/8, reached as mcp.example.com.
+    /// let options = HttpOptions::new().allowed_hosts(["mcp.example.com"]);
+    /// let connections = ServeOptions::new().trusted_proxies(["10.0.0.0/8".parse::<IpRange>()?]);
+    /// server.serve_with("0.0.0.0:8000", options, connections).await?;
+    /// # Ok(()) }
     /// ```
     pub async fn serve_with(
         &self,
         addr: impl tokio::net::ToSocketAddrs,
         options: HttpOptions,
+        connections: ServeOptions,
     ) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         if let Some(auth) = self.auth() {
@@ -260,6 +265,6 @@ impl Server {
         let app = self
             .router_at_with("/mcp", options)
             .merge(self.well_known_router());
-        serve(listener, app).await
+        serve_with(listener, app, connections).await
     }
 }
