@@ -355,9 +355,9 @@ async fn text_again(load: &Load, c: &Creation) -> String {
 /// Then: every refusal is -32603 and says the task was not created; every
 /// acknowledged task completed, and its result (read on the other node, and
 /// again on its own) names its own id and its own unique `duration`; some
-/// task was taken over from the killed worker (attempt 2 or more); every
-/// worker records each run's end at most once per task, the run the result
-/// names, and never a task that was not acknowledged; `tasks/list` holds
+/// task was taken over from the killed worker (attempt 2 or more); the
+/// workers record one stored end per task, in the worker process the result
+/// names, and none for a task that was not acknowledged; `tasks/list` holds
 /// exactly the acknowledged tasks, each once, completed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_tasks_survive_a_killed_worker_and_a_killed_redis() {
