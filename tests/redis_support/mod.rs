@@ -290,6 +290,19 @@ fn rand_u64() -> u64 {
     h.finish()
 }
 
+/// The path of an example's binary, built once per test process (a test
+/// that starts several processes of one example runs `cargo build` once).
+fn built(package: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, path)) = built.iter().find(|(p, _)| p == package) {
+        return path.clone();
+    }
+    let path = example_binary(package);
+    built.push((package.to_owned(), path.clone()));
+    path
+}
+
 /// An example process, killed (SIGKILL) when dropped; its stderr is kept.
 pub struct Process {
     child: Child,
@@ -300,9 +313,14 @@ pub struct Process {
 
 impl Process {
     fn start(package: &str, args: &[String]) -> Process {
-        let mut child = Command::new(example_binary(package))
+        Process::start_logging(package, args, "info")
+    }
+
+    /// Starts `package` with `RUST_LOG=rust_log`.
+    fn start_logging(package: &str, args: &[String], rust_log: &str) -> Process {
+        let mut child = Command::new(built(package))
             .args(args)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -366,6 +384,22 @@ impl Process {
     /// The node's MCP URL.
     pub fn url(&self) -> &str {
         &self.first_line
+    }
+
+    /// A worker whose stderr also records each run's end (the task engine
+    /// at debug level: `task finished task_id=.. status=..` in the span
+    /// `mcp.task{task_id=.. tool=.. attempt=..}`).
+    pub fn worker_traced(redis: &str, extra: &[&str]) -> Process {
+        let mut args = vec!["--redis".to_string(), redis.to_string()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let p = Process::start_logging("worker", &args, "info,ferrymcp::task=debug");
+        assert_eq!(p.first_line, "worker ready");
+        p
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Kills it with SIGKILL.
@@ -605,4 +639,68 @@ fn ensure_redis_installed() {
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status();
     });
+}
+
+/// 2026-07-28 requests to one node (no session), with the bearer token,
+/// opted into the tasks extension in every request's `_meta`.
+pub struct Stateless {
+    http: reqwest::Client,
+    url: String,
+    next: std::sync::atomic::AtomicI64,
+}
+
+impl Stateless {
+    /// Requests to the node at `url`.
+    pub fn new(url: &str) -> Stateless {
+        Stateless {
+            http: reqwest::Client::new(),
+            url: url.into(),
+            next: 1.into(),
+        }
+    }
+
+    /// Sends a request with the `_meta` and headers of 2026-07-28
+    /// (`Mcp-Name` mirrors `params.name` or `params.taskId`); returns its
+    /// response (`result` or `error`).
+    pub async fn call(&self, method: &str, mut params: Value) -> Value {
+        params["_meta"] = json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities":
+                {"extensions": {"io.modelcontextprotocol/tasks": {}}},
+        });
+        let name = params["name"]
+            .as_str()
+            .or(params["taskId"].as_str())
+            .map(str::to_owned);
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut req = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", method);
+        if let Some(name) = name {
+            req = req.header("mcp-name", name);
+        }
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        let res = tokio::time::timeout(LIMIT, req.body(body.to_string()).send())
+            .await
+            .expect("the node answered within the safety limit")
+            .expect("the request is sent");
+        let status = res.status();
+        let ct = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let text = res.text().await.expect("the body is read");
+        assert!(status.is_success(), "{method}: HTTP {status}: {text}");
+        messages(&ct, &text)
+            .into_iter()
+            .find(|m| m["id"] == json!(id))
+            .unwrap_or_else(|| panic!("no response to {method}: {text}"))
+    }
 }
