@@ -101,15 +101,15 @@
 mod auth;
 mod connection;
 mod guard;
-mod headers;
+pub(crate) mod headers;
 mod legacy;
 mod modern;
 mod options;
-mod response;
+pub(crate) mod response;
 mod router;
 mod serve;
 mod sessions;
-mod sse;
+pub(crate) mod sse;
 mod well_known;
 
 /// The router type [`Server::router`] returns (axum's).
