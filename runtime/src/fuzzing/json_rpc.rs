@@ -16,7 +16,35 @@ use serde_json::{Map, Value};
 
 /// The check.
 pub fn check(data: &[u8]) {
+    check_with(data, false);
+}
+
+/// [`check`], passing over the divergence fuzzing found that is reported
+/// and not fixed yet, so that a fuzzing run looks for others (the corpus
+/// replay still runs [`check`]): with serde_json's `raw_value` feature, an
+/// object whose first name is `$serde_json::private::RawValue` reads as a
+/// raw value. The scan reads a member's object as written, while the
+/// general path (`parse_value`, then `JsonObject::from_map`) writes it back
+/// with that name sorted first: `{"b":1,"$serde_json::private::RawValue":"2"}`
+/// then reads as `2`.
+///
+/// (The fuzz build turns serde_json's `float_roundtrip` on, as the
+/// workspace's tests do: without it serde_json refuses numbers the scan
+/// accepts, `1.7976931348623158e308`, and its `Value`s do not read back as
+/// written, `1799313158e292`: reported too.)
+pub fn check_while_fuzzing(data: &[u8]) {
+    check_with(data, true);
+}
+
+fn check_with(data: &[u8], pass_known: bool) {
     let serde = serde_json::from_slice::<Value>(data);
+    let known = pass_known && serde.as_ref().is_ok_and(super::has_serde_token_key);
+    if known {
+        // Still read every way: nothing may panic.
+        let _ = JsonObject::parse(Bytes::copy_from_slice(data)).map(|o| o.to_map());
+        let _ = parse_message(data);
+        return;
+    }
     check_object(data, serde.as_ref().ok().and_then(Value::as_object));
     check_message(data, serde);
 }

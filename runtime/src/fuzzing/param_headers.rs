@@ -21,6 +21,21 @@ use serde_json::{Map, Value};
 
 /// The check.
 pub fn check(data: &[u8]) {
+    check_with(data, false);
+}
+
+/// [`check`], passing over the divergence fuzzing found in
+/// `transport/http/headers.rs` that is reported and not fixed yet, so that a
+/// fuzzing run looks for others (the corpus replay still runs [`check`]):
+/// `same_number` compares an integer argument with a header that is not an
+/// integer of the argument's own type through `f64`, so
+/// `Mcp-Param-A: 9223372036854775808` passes for `9223372036854775807`, and
+/// `9007199254740992.0` for `9007199254740993`.
+pub fn check_while_fuzzing(data: &[u8]) {
+    check_with(data, true);
+}
+
+fn check_with(data: &[u8], pass_known: bool) {
     let mut lines = lines(data);
     let method = String::from_utf8_lossy(lines.next().unwrap_or_default()).into_owned();
     let params = lines
@@ -57,11 +72,17 @@ pub fn check(data: &[u8]) {
         _ => Map::new(),
     };
     let params_checked = check_params(&headers, &declared, &arguments);
-    assert_eq!(
-        params_checked.as_ref().map(drop).map_err(|e| e.code),
-        expected_params(&given, &declared, &arguments).map_err(|()| code::HEADER_MISMATCH),
-        "parameter headers {given:?} of {arguments:?}"
-    );
+    let expected = expected_params(&given, &declared, &arguments, Integers::Exactly);
+    let known = pass_known
+        && params_checked.is_ok()
+        && expected_params(&given, &declared, &arguments, Integers::AsF64).is_ok();
+    if !known {
+        assert_eq!(
+            params_checked.as_ref().map(drop).map_err(|e| e.code),
+            expected.map_err(|()| code::HEADER_MISMATCH),
+            "parameter headers {given:?} of {arguments:?}"
+        );
+    }
     check_mirrored(&request, &body, &declared, &arguments);
 }
 
@@ -176,12 +197,25 @@ fn expected_routing(
     Ok(())
 }
 
+/// How a header is compared with an integer argument.
+#[derive(Clone, Copy)]
+enum Integers {
+    /// As the decimal number it writes, exactly (`42`, `42.0`, `4.2e1`).
+    Exactly,
+    /// As an `f64` when it is not an integer of the argument's type (what
+    /// `same_number` does: the known divergence).
+    AsF64,
+}
+
 /// The parameter rules: each declared argument in the body (and not
-/// `null`) has its header, standing for the same value.
+/// `null`) has its header, standing for the same value: a string as it is,
+/// a boolean as `true`/`false`, an integer exactly, another number as the
+/// same `f64`.
 fn expected_params(
     given: &[(HeaderName, HeaderValue)],
     declared: &[HeaderParam],
     arguments: &Map<String, Value>,
+    integers: Integers,
 ) -> Result<(), ()> {
     for param in declared {
         let body = match arguments.get(&*param.argument) {
@@ -194,17 +228,21 @@ fn expected_params(
             Value::String(s) => &text == s,
             Value::Bool(b) => text == b.to_string(),
             Value::Number(n) => {
-                let exact = n.as_i64().map(i128::from).or(n.as_u64().map(i128::from));
-                match (exact, text.parse::<i128>()) {
-                    // An integer written as one: compared exactly.
-                    (Some(body), Ok(header))
-                        if i64::try_from(header).is_ok() || u64::try_from(header).is_ok() =>
-                    {
-                        body == header
+                let as_f64 = || {
+                    text.parse::<f64>()
+                        .is_ok_and(|h| h.is_finite() && Some(h) == n.as_f64())
+                };
+                let integer = n.as_i64().map(i128::from).or(n.as_u64().map(i128::from));
+                match (integer, integers) {
+                    (None, _) => as_f64(),
+                    (Some(body), Integers::Exactly) => decimal_integer(&text) == Some(body),
+                    (Some(body), Integers::AsF64) => {
+                        let own_type = match n.as_i64() {
+                            Some(_) => text.parse::<i64>().map(i128::from).ok(),
+                            None => text.parse::<u64>().map(i128::from).ok(),
+                        };
+                        own_type.map_or_else(as_f64, |header| header == body)
                     }
-                    _ => text
-                        .parse::<f64>()
-                        .is_ok_and(|h| h.is_finite() && Some(h) == n.as_f64()),
                 }
             }
             _ => false,
@@ -214,6 +252,53 @@ fn expected_params(
         }
     }
     Ok(())
+}
+
+/// The integer a decimal number (as `str::parse::<f64>` reads them:
+/// sign, digits, fraction, exponent) writes exactly; `None` for one with a
+/// fraction, one beyond `i128`, or text that is no number.
+fn decimal_integer(text: &str) -> Option<i128> {
+    let (negative, unsigned) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], exponent_of(&unsigned[at + 1..])?),
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() + fraction.len() == 0 || !all_digits(whole) || !all_digits(fraction) {
+        return None;
+    }
+    // The significant digits, and how many places the point is after them.
+    let digits = format!("{whole}{fraction}");
+    let significant = digits.trim_start_matches('0').trim_end_matches('0');
+    if significant.is_empty() {
+        return Some(0);
+    }
+    let trailing = digits.len() - digits.trim_end_matches('0').len();
+    let zeros = exponent - i64::try_from(fraction.len()).ok()? + i64::try_from(trailing).ok()?;
+    if !(0..=40).contains(&zeros) {
+        return None;
+    }
+    let mut value = significant.parse::<i128>().ok()?;
+    for _ in 0..zeros {
+        value = value.checked_mul(10)?;
+    }
+    Some(if negative { -value } else { value })
+}
+
+/// An exponent's value (`[+-]digits`), held at a million either way.
+fn exponent_of(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let limit = 1_000_000;
+    let value = digits.parse::<i64>().unwrap_or(limit).min(limit);
+    Some(if text.starts_with('-') { -value } else { value })
 }
 
 /// The header a client sends for a text: as it is when a header can carry
@@ -245,9 +330,10 @@ fn check_mirrored(
     // The version and the method are compared as they are (no Base64).
     let sendable = |t: &str| visible_ascii(t.as_bytes()) && trim_spaces(t) == t;
     if sendable(method) && sendable(version) {
+        let as_sent = |t: &str| HeaderValue::from_str(t).expect("visible ASCII");
         let mut headers = HeaderMap::new();
-        headers.insert("mcp-protocol-version", mirror(version));
-        headers.insert("mcp-method", mirror(method));
+        headers.insert("mcp-protocol-version", as_sent(version));
+        headers.insert("mcp-method", as_sent(method));
         let name = name_field(method).and_then(|field| body.get(field)?.as_str());
         if let Some(name) = name {
             headers.insert("mcp-name", mirror(name));

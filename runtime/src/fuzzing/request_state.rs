@@ -32,13 +32,29 @@ fn binding() -> StateBinding {
 
 /// The check.
 pub fn check(data: &[u8]) {
+    check_with(data, false);
+}
+
+/// [`check`], passing over the divergence fuzzing found in `input/state.rs`
+/// that is reported and not fixed yet, so that a fuzzing run looks for
+/// others (the corpus replay still runs [`check`]): a state whose answers
+/// hold an object with the name `$serde_json::private::RawValue` (not
+/// first, as the client wrote it) opens, but sealed again by the server,
+/// which writes a map's names sorted, it is `Malformed`: with serde_json's
+/// `raw_value` feature an object whose first name is that one reads as a
+/// raw value.
+pub fn check_while_fuzzing(data: &[u8]) {
+    check_with(data, true);
+}
+
+fn check_with(data: &[u8], pass_known: bool) {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
     let key = RequestStateKey::from_secret(SECRET);
     match mode % 3 {
         0 => open_sent(&key, rest),
-        1 => open_sealed(&key, rest),
+        1 => open_sealed(&key, rest, pass_known),
         _ => open_changed(&key, rest),
     }
 }
@@ -76,7 +92,7 @@ fn open_sent(key: &RequestStateKey, rest: &[u8]) {
     }
 }
 
-fn open_sealed(key: &RequestStateKey, payload: &[u8]) {
+fn open_sealed(key: &RequestStateKey, payload: &[u8], pass_known: bool) {
     let opened = key.open(&seal_bytes(payload), &binding(), NOW_MS);
     let expected = match serde_json::from_slice::<RequestState>(payload) {
         Err(_) => Err(StateError::Malformed),
@@ -87,6 +103,10 @@ fn open_sealed(key: &RequestStateKey, payload: &[u8]) {
     assert_eq!(opened, expected, "{:?}", String::from_utf8_lossy(payload));
     if let Ok(state) = opened {
         assert_opens_as_read(&state, payload);
+        let answers = serde_json::Value::Object(state.responses.clone());
+        if pass_known && super::has_serde_token_key(&answers) {
+            return;
+        }
         // Sealed again by the server, it opens again.
         let resealed = key.seal(&state);
         let again = key

@@ -151,7 +151,11 @@ fn reference_match(
     steps: &mut u32,
     stop_at_bad_escape: bool,
 ) -> Option<Vec<(String, String)>> {
+    // Past the budget nothing is compared: stop there.
     *steps += 1;
+    if *steps > MATCH_BUDGET {
+        return None;
+    }
     match parts.split_first() {
         None => uri.is_empty().then(Vec::new),
         Some((Part::Literal(text), rest)) => reference_match(
@@ -164,6 +168,9 @@ fn reference_match(
             let segment = uri.split('/').next().unwrap_or_default();
             for (end, c) in segment.char_indices() {
                 *steps += 1;
+                if *steps > MATCH_BUDGET {
+                    return None;
+                }
                 let end = end + c.len_utf8();
                 let fits = match rest.first() {
                     None => end == uri.len(),
