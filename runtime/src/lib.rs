@@ -97,3 +97,9 @@ pub mod __private {
 pub mod catalog;
 pub use catalog::{Blob, Catalog, CatalogError, PromptMessage, ResourceContents};
 pub use ferrymcp_macros::{prompt, prompts, resource, resources};
+
+/// The checks of the fuzz targets in `fuzz/`. Not public API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzzing/mod.rs"]
+pub mod __fuzz;

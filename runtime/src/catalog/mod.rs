@@ -67,7 +67,7 @@ mod handlers;
 mod prompt;
 mod resource;
 mod subscriptions;
-mod template;
+pub(crate) mod template;
 
 pub use completion::{
     CompleteFn, Completion, CompletionContext, IntoCompletion, MAX_COMPLETION_VALUES,

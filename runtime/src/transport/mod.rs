@@ -7,7 +7,7 @@
 pub mod http;
 mod memory;
 mod outbound;
-mod stdio;
+pub(crate) mod stdio;
 
 pub use memory::{Client, RequestHandler};
 pub use outbound::{ChannelOutbound, NoOutbound, Outbound};

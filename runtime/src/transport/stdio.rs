@@ -193,7 +193,7 @@ impl Drop for Slot {
     }
 }
 
-enum LineRead {
+pub(crate) enum LineRead {
     Line,
     TooLong,
     Eof,
@@ -201,7 +201,7 @@ enum LineRead {
 
 /// Reads up to a newline into `line`, refusing lines over [`MAX_LINE_BYTES`]
 /// without buffering them.
-async fn read_line<R: AsyncRead + Unpin>(
+pub(crate) async fn read_line<R: AsyncRead + Unpin>(
     reader: &mut BufReader<R>,
     line: &mut Vec<u8>,
 ) -> std::io::Result<LineRead> {

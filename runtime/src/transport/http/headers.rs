@@ -91,7 +91,7 @@ fn header<'a>(
 
 /// The text a header value stands for: the strictly decoded payload of
 /// `=?base64?...?=`, or the value itself.
-fn decode<'a>(value: &'a str, display: &str) -> Result<Cow<'a, str>, ErrorObject> {
+pub(crate) fn decode<'a>(value: &'a str, display: &str) -> Result<Cow<'a, str>, ErrorObject> {
     let Some(encoded) = value
         .strip_prefix("=?base64?")
         .and_then(|v| v.strip_suffix("?="))
@@ -118,7 +118,7 @@ const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
 
 /// `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` must be present and
 /// agree with the body.
-fn check_routing(headers: &HeaderMap, request: &Request) -> Result<(), ErrorObject> {
+pub(crate) fn check_routing(headers: &HeaderMap, request: &Request) -> Result<(), ErrorObject> {
     let body_version =
         crate::server::stateless::declared_version(request.params.as_ref()).and_then(as_str);
     match header(headers, MCP_PROTOCOL_VERSION, "MCP-Protocol-Version")? {
@@ -174,7 +174,7 @@ fn check_routing(headers: &HeaderMap, request: &Request) -> Result<(), ErrorObje
 /// Every declared header parameter present in `arguments` (and not `null`)
 /// must come with its `Mcp-Param-*` header, of the same value. A header whose
 /// argument is absent is not expected, and not checked.
-fn check_params(
+pub(crate) fn check_params(
     headers: &HeaderMap,
     declared: &[HeaderParam],
     arguments: &Map<String, Value>,

@@ -149,16 +149,16 @@ mod auth;
 mod connection;
 mod forwarded;
 mod guard;
-mod headers;
+pub(crate) mod headers;
 mod legacy;
 mod limits;
 mod modern;
 mod options;
-mod response;
+pub(crate) mod response;
 mod router;
 mod serve;
 mod sessions;
-mod sse;
+pub(crate) mod sse;
 mod well_known;
 
 /// The router type [`Server::router`] returns (axum's).

@@ -50,7 +50,7 @@ pub(crate) fn event(message: &Value) -> Bytes {
 const EVENT_START: &[u8] = b"event: message\ndata: ";
 
 /// One message already written as JSON, as an SSE event.
-fn event_bytes(json: &[u8]) -> Bytes {
+pub(crate) fn event_bytes(json: &[u8]) -> Bytes {
     let mut buf = Vec::with_capacity(EVENT_START.len() + json.len() + 2);
     buf.extend_from_slice(EVENT_START);
     buf.extend_from_slice(json);
