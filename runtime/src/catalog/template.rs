@@ -189,11 +189,7 @@ impl UriTemplate {
     /// otherwise the percent-decoded placeholder values, or why one of them
     /// is refused (see the [module docs](self)).
     pub(crate) fn matches(&self, uri: &str) -> Option<Result<Vec<(String, String)>, ValueRefused>> {
-        let mut values = Vec::new();
-        let mut budget = MATCH_BUDGET;
-        if !match_parts(&self.parts, uri, &mut values, &mut budget) {
-            return None;
-        }
+        let values = self.match_values(uri)?;
         let reserved = self.parts.iter().filter_map(|p| match p {
             Part::Var { reserved, .. } => Some(*reserved),
             Part::Literal(_) => None,
@@ -208,6 +204,16 @@ impl UriTemplate {
             }
         }
         Some(Ok(values))
+    }
+}
+
+impl UriTemplate {
+    /// The percent-decoded placeholder values of `uri`, before any is
+    /// checked; `None` when `uri` does not have the template's shape.
+    pub(crate) fn match_values(&self, uri: &str) -> Option<Vec<(String, String)>> {
+        let mut values = Vec::new();
+        let mut budget = MATCH_BUDGET;
+        match_parts(&self.parts, uri, &mut values, &mut budget).then_some(values)
     }
 }
 

@@ -23,11 +23,7 @@ const NOW_MS: u64 = 1_800_000_000_000;
 
 /// The request the states are opened for.
 fn binding() -> StateBinding {
-    StateBinding {
-        method: "tools/call".into(),
-        name: "ask".into(),
-        owner: None,
-    }
+    StateBinding::new("tools/call", "ask".into(), None, None)
 }
 
 /// The check.
@@ -51,7 +47,7 @@ fn check_with(data: &[u8], pass_known: bool) {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let key = RequestStateKey::from_secret(SECRET);
+    let key = RequestStateKey::from_secret(SECRET).expect("a secret of 32 bytes or more");
     match mode % 3 {
         0 => open_sent(&key, rest),
         1 => open_sealed(&key, rest, pass_known),
@@ -97,7 +93,18 @@ fn open_sealed(key: &RequestStateKey, payload: &[u8], pass_known: bool) {
     let expected = match serde_json::from_slice::<RequestState>(payload) {
         Err(_) => Err(StateError::Malformed),
         Ok(state) if state.expires_ms < NOW_MS => Err(StateError::Expired),
-        Ok(state) if state.binding != binding() => Err(StateError::OtherRequest),
+        Ok(state)
+            if (
+                &state.binding.method,
+                &state.binding.name,
+                &state.binding.owner,
+            ) != (&binding().method, &binding().name, &binding().owner) =>
+        {
+            Err(StateError::OtherRequest)
+        }
+        Ok(state) if state.binding.arguments != binding().arguments => {
+            Err(StateError::OtherArguments)
+        }
         Ok(state) => Ok(state),
     };
     assert_eq!(opened, expected, "{:?}", String::from_utf8_lossy(payload));

@@ -36,6 +36,10 @@ fn check_with(data: &[u8], pass_known: bool) {
         return;
     };
     let (template, uri) = text.split_once('\n').unwrap_or((text, ""));
+    if template.contains("{+") {
+        // Reserved expansion (`{+name}`) is outside this reference's rules.
+        return;
+    }
     let parsed = UriTemplate::parse(template);
     let expected = reference_parse(template);
     let template = match (parsed, expected) {
@@ -48,7 +52,7 @@ fn check_with(data: &[u8], pass_known: bool) {
         (parsed, expected) => panic!("{template:?}: parsed {parsed:?}, expected {expected:?}"),
     };
     let (parsed, parts) = template;
-    let found = parsed.matches(uri);
+    let found = parsed.match_values(uri);
     let mut steps = 0;
     let expected = reference_match(&parts, uri, &mut steps, false);
     let known =

@@ -117,8 +117,9 @@ impl Server {
 
     /// Shuts down: ends `subscriptions/listen` streams with their final
     /// result, stops taking tasks, lets running tasks finish within the
-    /// grace period ([`TaskOptions::shutdown_grace`]) and marks the others
-    /// failed with a message, then runs the shutdown hook (once). The
+    /// grace period ([`TaskOptions::shutdown_grace`]), then hands the others
+    /// to another worker when the backend is durable (Redis) or marks them
+    /// failed with a message (in memory), then runs the shutdown hook (once). The
     /// lifespan value is dropped with the last clone of the server.
     ///
     /// [`TaskOptions::shutdown_grace`]: crate::task::TaskOptions::shutdown_grace
