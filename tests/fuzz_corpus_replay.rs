@@ -17,10 +17,6 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
         "protocol/object.rs, JsonObject::from_map (the general path of parse_value): an object holding the name `$serde_json::private::RawValue` is written back with it first, which serde_json (raw_value) then reads as a raw value",
     ),
     (
-        "request_state/raw_value_name_in_answers",
-        "input/state.rs, RequestStateKey::seal: answers holding the name `$serde_json::private::RawValue` are written sorted, and the state no longer opens (Malformed)",
-    ),
-    (
         "uri_template/hex_literal",
         "catalog/template.rs, match_parts: a value that does not decode ends the match instead of trying a longer one",
     ),
