@@ -316,11 +316,12 @@ fn match_parts(
                 if !fits {
                     continue;
                 }
+                // A value whose escapes do not decode is no value: try a longer one.
+                let Some(value) = percent_decode(&uri[..end]) else {
+                    continue;
+                };
                 let before = values.len();
                 if match_parts(rest, &uri[end..], values, budget) {
-                    let Some(value) = percent_decode(&uri[..end]) else {
-                        return false;
-                    };
                     values.insert(before, (name.clone(), value));
                     return true;
                 }
@@ -342,6 +343,9 @@ fn percent_decode(s: &str) -> Option<String> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = bytes.get(i + 1..i + 3)?;
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None; // `u8::from_str_radix` would take a sign
+            }
             let hex = std::str::from_utf8(hex).ok()?;
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;

@@ -218,15 +218,15 @@ fn same_value(text: &str, body: &Value) -> bool {
     }
 }
 
+/// Whether a header's text names the body's number: an integer exactly (as
+/// written, never through `f64`), a float as the same `f64`.
 fn same_number(text: &str, n: &Number) -> bool {
-    if let Some(body) = n.as_i64() {
-        if let Ok(header) = text.parse::<i64>() {
-            return header == body;
-        }
-    } else if let Some(body) = n.as_u64() {
-        if let Ok(header) = text.parse::<u64>() {
-            return header == body;
-        }
+    let integer = n
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from));
+    if let Some(body) = integer {
+        return text.parse::<i128>().is_ok_and(|header| header == body);
     }
     match (text.parse::<f64>(), n.as_f64()) {
         (Ok(header), Some(body)) => header.is_finite() && header == body,
