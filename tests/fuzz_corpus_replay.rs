@@ -16,26 +16,6 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
         "json_rpc/raw_value_name_through_general_path",
         "protocol/object.rs, JsonObject::from_map (the general path of parse_value): an object holding the name `$serde_json::private::RawValue` is written back with it first, which serde_json (raw_value) then reads as a raw value",
     ),
-    (
-        "uri_template/hex_literal",
-        "catalog/template.rs, match_parts: a value that does not decode ends the match instead of trying a longer one",
-    ),
-    (
-        "param_headers/integer_beyond_i64",
-        "transport/http/headers.rs, same_number: `9223372036854775808` passes for the integer argument 9223372036854775807 (compared as f64)",
-    ),
-    (
-        "param_headers/integer_beyond_u64",
-        "transport/http/headers.rs, same_number: `18446744073709551655` passes for the integer argument 18446744073709551615 (compared as f64)",
-    ),
-    (
-        "param_headers/integer_as_rounded_decimal",
-        "transport/http/headers.rs, same_number: `9007199254740992.0` passes for the integer argument 9007199254740993 (compared as f64)",
-    ),
-    (
-        "uri_template/plus_sign_escape",
-        "catalog/template.rs, percent_decode: `%+F` decodes (u8::from_str_radix takes a sign)",
-    ),
 ];
 
 fn corpus() -> PathBuf {

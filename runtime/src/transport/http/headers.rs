@@ -218,20 +218,71 @@ fn same_value(text: &str, body: &Value) -> bool {
     }
 }
 
-/// Whether a header's text names the body's number: an integer exactly (as
-/// written, never through `f64`), a float as the same `f64`.
+/// Whether a header's text names the body's number: an integer exactly, as
+/// the decimal number the text writes (`42`, `42.0`, `4.2e1`; never through
+/// `f64`), a float as the same `f64`.
 fn same_number(text: &str, n: &Number) -> bool {
     let integer = n
         .as_i64()
         .map(i128::from)
         .or_else(|| n.as_u64().map(i128::from));
-    if let Some(body) = integer {
-        return text.parse::<i128>().is_ok_and(|header| header == body);
+    match integer {
+        Some(body) => text
+            .parse::<i128>()
+            .map_or_else(|_| decimal_is(text, body), |header| header == body),
+        None => match (text.parse::<f64>(), n.as_f64()) {
+            (Ok(header), Some(body)) => header.is_finite() && header == body,
+            _ => false,
+        },
     }
-    match (text.parse::<f64>(), n.as_f64()) {
-        (Ok(header), Some(body)) => header.is_finite() && header == body,
-        _ => false,
+}
+
+/// Whether the decimal number `text` (`[+-]digits[.digits][e[+-]digits]`)
+/// is exactly the integer `body`.
+fn decimal_is(text: &str, body: i128) -> bool {
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => {
+            let digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return false;
+            }
+            let value = digits
+                .parse::<i64>()
+                .unwrap_or(i64::MAX / 4)
+                .min(i64::MAX / 4);
+            (
+                mantissa,
+                if exponent.starts_with('-') {
+                    -value
+                } else {
+                    value
+                },
+            )
+        }
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits_only = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() + fraction.len() == 0 || !digits_only(whole) || !digits_only(fraction) {
+        return false;
     }
+    // The value is 0.DIGITS × 10^point.
+    let digits = format!("{whole}{fraction}");
+    let significant = digits.trim_start_matches('0');
+    let point = whole.len() as i64 - (digits.len() - significant.len()) as i64 + exponent;
+    let significant = significant.trim_end_matches('0');
+    if significant.is_empty() {
+        return body == 0;
+    }
+    let body_digits = body.unsigned_abs().to_string();
+    negative == (body < 0)
+        && point == body_digits.len() as i64
+        && body_digits.trim_end_matches('0') == significant
 }
 
 #[cfg(test)]
