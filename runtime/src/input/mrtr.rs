@@ -28,9 +28,10 @@ pub(crate) const INPUT_REQUIRED: &str = "input_required";
 ///
 /// `inputResponses` may only answer the questions the request's
 /// `requestState` says its round asked: an answer to any other key is
-/// refused (-32602) rather than ignored, so that a client never answers a
-/// question its user did not see, and a client that mixed up its keys hears
-/// so at once instead of being asked the same questions again and again.
+/// dropped before the tool runs (SEP-2322: servers ignore what they did not
+/// ask for, and ask again for what is missing), so a tool never reads an
+/// answer to a question its user did not see, and an answer sealed in an
+/// earlier round cannot be replaced.
 pub(crate) struct MrtrInput {
     /// Answers from `requestState` and `inputResponses`, by key.
     answers: Map<String, Value>,
@@ -51,8 +52,8 @@ impl MrtrInput {
     /// Reads `inputResponses` and `requestState` out of a request's params
     /// (removing both), checking the state's seal against the request's
     /// binding, which `binding` makes from the params (without the two)
-    /// only when there is a state to check, and checking that every answer
-    /// in `inputResponses` answers a question the state's round asked.
+    /// only when there is a state to check, and keeping of `inputResponses`
+    /// only the answers to questions the state's round asked.
     pub(crate) fn from_params(
         params: Option<&mut JsonObject>,
         key: &RequestStateKey,
@@ -104,10 +105,15 @@ impl MrtrInput {
                     )))
                 }
             }
-            if let Some(stray) = responses.keys().find(|k| !asked.contains(k)) {
-                return Err(invalid(never_asked(stray, &asked, checked.is_some())));
+            for (key, answer) in responses {
+                if asked.contains(&key) {
+                    answers.insert(key, answer);
+                } else {
+                    tracing::debug!(
+                        "`inputResponses.{key}` answers no question of the previous round; ignored"
+                    );
+                }
             }
-            answers.extend(responses);
         }
         Ok(MrtrInput {
             answers,
@@ -194,29 +200,6 @@ impl MrtrInput {
 
 fn invalid(message: String) -> ErrorObject {
     ErrorObject::invalid_params(format!("Invalid params: {message}"))
-}
-
-/// Why an answer in `inputResponses` was refused: its question was never
-/// asked (by the round of the request's state, or at all without a state).
-fn never_asked(key: &str, asked: &[String], has_state: bool) -> String {
-    if !has_state {
-        return format!(
-            "`inputResponses.{key}` answers a question that was never asked: send `inputResponses` with the `requestState` of the result that asked"
-        );
-    }
-    if asked.is_empty() {
-        return format!(
-            "`inputResponses.{key}` answers no question of the previous round (it asked none)"
-        );
-    }
-    let open = asked
-        .iter()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "`inputResponses.{key}` answers no question of the previous round (it asked {open}); answer only the questions of the latest `inputRequests`"
-    )
 }
 
 /// How a handler run with [`run_with_input`] ended.
@@ -330,7 +313,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn only_the_questions_of_the_last_round_may_be_answered() {
+    async fn answers_to_questions_of_no_round_are_dropped() {
         let key = RequestStateKey::random();
         let input = MrtrInput::from_params(None, &key, binding_of, 0).unwrap();
         let Gate::NeedInput(asked) =
@@ -343,25 +326,30 @@ mod tests {
             &state,
             json!({"a": {"action": "decline"}, "b": {"action": "accept"}}),
         );
-        let err = MrtrInput::from_params(Some(&mut params), &key, binding_of, 1)
-            .err()
-            .unwrap();
-        assert!(
-            err.message.contains(
-                "`inputResponses.b` answers no question of the previous round (it asked `a`)"
-            ),
-            "{}",
-            err.message
+        let input = MrtrInput::from_params(Some(&mut params), &key, binding_of, 1).unwrap();
+        assert_eq!(
+            input.ask(Some("a"), elicit("a")).await.unwrap()["action"],
+            "decline"
         );
+        // `b` was never asked: its answer is gone, so asking it is a question.
+        let Gate::NeedInput(asked) =
+            run_with_input(pin!(input.ask(Some("b"), elicit("b"))), Some(&input)).await
+        else {
+            panic!("`b` was answered from an answer nobody asked for");
+        };
+        assert_eq!(asked.len(), 1);
 
+        // Without a state, nothing was asked: every answer is dropped.
         let mut params = JsonObject::from(Map::from_iter([(
             "inputResponses".to_owned(),
             json!({"a": {"action": "decline"}}),
         )]));
-        let err = MrtrInput::from_params(Some(&mut params), &key, binding_of, 1)
-            .err()
-            .unwrap();
-        assert!(err.message.contains("never asked"), "{}", err.message);
+        let input = MrtrInput::from_params(Some(&mut params), &key, binding_of, 1).unwrap();
+        let Gate::NeedInput(_) =
+            run_with_input(pin!(input.ask(Some("a"), elicit("a"))), Some(&input)).await
+        else {
+            panic!("`a` was answered without the state that asked it");
+        };
     }
 
     #[tokio::test]
