@@ -7,9 +7,9 @@ mod auth_support;
 
 use auth_support::*;
 use ferrymcp::auth::{require_scopes, AccessToken, AuthError, JwtVerifier, TokenVerifier};
+use ferrymcp::call::NoOutbound;
 use ferrymcp::prelude::*;
 use ferrymcp::protocol::jsonrpc::{Request, RequestId};
-use ferrymcp::transport::NoOutbound;
 use ferrymcp::{CallScope, Client, Inject, InjectError};
 use serde_json::{json, Value};
 use std::sync::Arc;

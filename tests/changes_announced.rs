@@ -5,8 +5,8 @@
 
 mod http_support;
 
+use ferrymcp::call::Change;
 use ferrymcp::prelude::*;
-use ferrymcp::server::Change;
 use ferrymcp::{resource, resources, Client};
 use http_support::{spawn, sse_messages};
 use serde_json::{json, Value};

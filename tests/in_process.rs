@@ -535,7 +535,7 @@ async fn raw_messages_that_are_not_json_rpc_get_the_right_codes() {
 #[tokio::test]
 async fn requests_before_initialize_are_refused_but_ping_answers() {
     let server = server().await;
-    let session = server.session(Arc::new(ferrymcp::transport::NoOutbound));
+    let session = server.session(Arc::new(ferrymcp::call::NoOutbound));
     let r = session
         .handle_bytes(br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)
         .await
@@ -581,7 +581,7 @@ async fn a_missing_extension_is_a_clear_tool_error() {
 #[tokio::test]
 async fn extensions_attached_by_the_transport_reach_the_tool() {
     let server = server().await;
-    let session = server.session(Arc::new(ferrymcp::transport::NoOutbound));
+    let session = server.session(Arc::new(ferrymcp::call::NoOutbound));
     session
         .handle_bytes(br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}}"#)
         .await;
@@ -596,11 +596,7 @@ async fn extensions_attached_by_the_transport_reach_the_tool() {
             .map(Into::into),
     };
     let r = session
-        .handle_request(
-            request,
-            Arc::new(ferrymcp::transport::NoOutbound),
-            extensions,
-        )
+        .handle_request(request, Arc::new(ferrymcp::call::NoOutbound), extensions)
         .await
         .unwrap();
     assert_eq!(r["result"]["content"][0]["text"], "acme");

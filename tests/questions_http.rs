@@ -5,7 +5,7 @@
 
 mod http_support;
 
-use ferrymcp::input::SamplingRequest;
+use ferrymcp::ask::SamplingRequest;
 use ferrymcp::prelude::*;
 use http_support::{post, spawn, sse_messages, stateless};
 use serde_json::{json, Value};

@@ -2,7 +2,7 @@
 //! through the in-process client: typed answers, every action, the client's
 //! errors, malformed answers, and clients without the capability.
 
-use ferrymcp::input::{Root, SamplingRequest};
+use ferrymcp::ask::{Root, SamplingRequest};
 use ferrymcp::prelude::*;
 use ferrymcp::protocol::ErrorObject;
 use ferrymcp::Client;

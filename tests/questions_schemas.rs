@@ -4,11 +4,11 @@
 //! task's `inputRequests` in `tasks/get`, the `tasks/update` ack, and the
 //! messages of a `subscriptions/listen` stream.
 
-use ferrymcp::input::SamplingRequest;
+use ferrymcp::ask::SamplingRequest;
+use ferrymcp::call::Change;
+use ferrymcp::call::ChannelOutbound;
 use ferrymcp::prelude::*;
 use ferrymcp::protocol::{Request, RequestId};
-use ferrymcp::server::Change;
-use ferrymcp::transport::ChannelOutbound;
 use ferrymcp::Client;
 use ferrymcp_tests::spec::Spec;
 use serde_json::{json, Map, Value};

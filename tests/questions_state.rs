@@ -6,7 +6,7 @@
 
 mod http_support;
 
-use ferrymcp::input::{RequestStateKey, RequestStateKeyError};
+use ferrymcp::ask::{RequestStateKey, RequestStateKeyError};
 use ferrymcp::prelude::*;
 use http_support::{spawn, stateless, Reply};
 use serde_json::{json, Value};

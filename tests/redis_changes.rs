@@ -5,8 +5,8 @@
 #[path = "redis_support/mod.rs"]
 mod redis_support;
 
+use ferrymcp::call::Change;
 use ferrymcp::prelude::*;
-use ferrymcp::server::Change;
 use ferrymcp::task::redis::{RedisChangeRelay, RedisConfig};
 use ferrymcp::{resource, resources, Client};
 use redis_support::{serial, Redis, LIMIT};

@@ -4,9 +4,9 @@
 //! callers see.)
 
 use ferrymcp::auth::{AccessToken, AuthConfig, StaticTokenVerifier};
+use ferrymcp::call::NoOutbound;
 use ferrymcp::prelude::*;
 use ferrymcp::protocol::{Request, RequestId};
-use ferrymcp::transport::NoOutbound;
 use ferrymcp::Session;
 use serde_json::{json, Value};
 use std::sync::Arc;

@@ -4,8 +4,8 @@
 
 mod tasks_support;
 
+use ferrymcp::call::NoOutbound;
 use ferrymcp::protocol::{Request, RequestId};
-use ferrymcp::transport::NoOutbound;
 use ferrymcp::{Client, TaskOptions};
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;

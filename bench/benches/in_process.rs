@@ -10,10 +10,10 @@
 //!   (`tools_list_http`: bytes written from the definitions serialized once).
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use ferrymcp::call::{NoOutbound, Outbound};
 use ferrymcp::prelude::*;
 use ferrymcp::protocol::jsonrpc::parse_message;
 use ferrymcp::protocol::Incoming;
-use ferrymcp::transport::{NoOutbound, Outbound};
 use ferrymcp::Session;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -80,7 +80,7 @@ impl fmt::Display for ToolError {
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for ToolError {
     fn from(e: E) -> Self {
         // A question the client could not answer has a protocol meaning.
-        if let Some(input) = (&e as &dyn std::any::Any).downcast_ref::<crate::input::InputError>() {
+        if let Some(input) = (&e as &dyn std::any::Any).downcast_ref::<crate::ask::InputError>() {
             return ToolError::from_input(input);
         }
         ToolError::new(e.to_string())
@@ -88,12 +88,12 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for ToolError {
 }
 
 impl ToolError {
-    /// The error a call ends with when `?` meets an [`InputError`](crate::input::InputError):
+    /// The error a call ends with when `?` meets an [`InputError`](crate::ask::InputError):
     /// a client that lacks the capability gets -32021 naming it (as
     /// `requiredCapabilities`), a malformed answer -32602; the rest are tool
     /// errors the model can read.
-    fn from_input(error: &crate::input::InputError) -> Self {
-        use crate::input::InputError;
+    fn from_input(error: &crate::ask::InputError) -> Self {
+        use crate::call::InputError;
         use crate::protocol::jsonrpc::code;
         match error {
             InputError::Unsupported { capability } => ToolError {
@@ -126,11 +126,29 @@ pub enum BuildError {
     Lifespan(#[source] BoxError),
     /// A resource or prompt is registered twice, or a template is invalid.
     #[error(transparent)]
-    Catalog(#[from] crate::catalog::CatalogBuildError),
+    Catalog(#[from] CatalogBuildError),
     /// Two tools share a name.
     #[error("two tools are named `{0}`; tool names must be unique")]
     DuplicateTool(String),
     /// A tool name breaks the naming rules.
     #[error("invalid tool name `{0}`: use 1 to 128 characters of A-Z, a-z, 0-9, `_`, `-` and `.`")]
     InvalidToolName(String),
+}
+
+/// Why resources and prompts could not be put together in a [`Catalog`](crate::catalog::Catalog).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogBuildError {
+    /// Two resources have the same URI.
+    #[error("two resources have the URI `{0}`; resource URIs must be unique")]
+    DuplicateResource(String),
+    /// Two resource templates have the same URI template.
+    #[error("two resource templates are `{0}`; URI templates must be unique")]
+    DuplicateTemplate(String),
+    /// Two prompts have the same name.
+    #[error("two prompts are named `{0}`; prompt names must be unique")]
+    DuplicatePrompt(String),
+    /// A URI template ferrymcp cannot match.
+    #[error("invalid URI template: {0}")]
+    InvalidTemplate(String),
 }

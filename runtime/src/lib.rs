@@ -34,22 +34,25 @@
 
 extern crate self as ferrymcp;
 
+// The layers, lowest first; each imports only from the ones above it in this
+// list (`runtime/tests/layers.rs` checks it). See README "How it fits together".
+pub mod ask;
 pub mod auth;
+pub mod call;
+pub mod catalog;
 pub mod error;
 pub mod inject;
-pub mod input;
 pub mod protocol;
 pub mod server;
 pub mod task;
 pub mod tool;
 pub mod transport;
 
+pub use ask::{Elicitation, SamplingRequest};
 pub use auth::AccessToken;
+pub use call::{CallScope, ClientInfo, InputError};
 pub use error::{BoxError, BuildError, ToolError};
-pub use inject::{
-    CallScope, ClientInfo, Ctx, Extension, FromLifespan, Headers, Inject, InjectError, Lifespan,
-};
-pub use input::{Elicitation, InputError, SamplingRequest};
+pub use inject::{Ctx, Extension, FromLifespan, Headers, Inject, InjectError, Lifespan};
 pub use protocol::{CallToolResult, Content, LogLevel, ProtocolVersion, TaskSupport};
 pub use server::{Server, ServerBuilder, Session};
 pub use task::{MemoryBackend, TaskBackend, TaskOptions};
@@ -74,8 +77,9 @@ pub mod prelude {
 /// What the macros expand to. Not public API: no stability guarantees.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::call::CallScope;
     pub use crate::error::ToolError;
-    pub use crate::inject::{CallScope, Inject};
+    pub use crate::inject::Inject;
     pub use crate::protocol::{TaskSupport, ToolAnnotations};
     pub use crate::tool::args::{no_unknown, optional, required, with_default, ToolArgument};
     pub use crate::tool::output::route;
@@ -94,7 +98,6 @@ pub mod __private {
     }
 }
 
-pub mod catalog;
 pub use catalog::{Blob, Catalog, CatalogError, PromptMessage, ResourceContents};
 pub use ferrymcp_macros::{prompt, prompts, resource, resources};
 

@@ -3,7 +3,7 @@
 //! stream) and 2026-07-28 stateless requests (`InputRequiredResult`, retried
 //! with `inputResponses`).
 
-use ferrymcp::input::SamplingRequest;
+use ferrymcp::ask::SamplingRequest;
 use ferrymcp::prelude::*;
 use ferrymcp::{prompt, InputError, PromptMessage};
 use serde::Deserialize;

@@ -14,9 +14,9 @@ mod asking;
 mod headers;
 
 use asking::*;
+use ferrymcp::call::Change;
 use ferrymcp::catalog::{Blob, Completion, InvalidBase64, PromptMessage, ResourceContents};
 use ferrymcp::prelude::*;
-use ferrymcp::server::Change;
 use ferrymcp::{prompt, prompts, resource, resources};
 use serde_json::json;
 use std::time::Duration;

@@ -35,10 +35,10 @@ mod config;
 mod error;
 mod header;
 mod identity;
-mod inject;
 mod jwks;
 mod jwt;
 mod metadata;
+mod scopes;
 mod static_token;
 mod token;
 mod verifier;
@@ -47,11 +47,11 @@ pub use config::{AuthConfig, AuthConfigBuilder, AuthConfigError};
 pub use error::{AuthError, TokenRejection};
 pub use header::{bearer_token, parse_authorization, reject_query_token, MAX_TOKEN_LEN};
 pub use identity::{CallerIdentity, IdentityKind};
-pub use inject::{access_token, require_scopes, scopes_satisfied};
 pub use jwt::{Algorithm, JwtVerifier, KeyError};
 pub use metadata::{
     well_known_urls, MetadataError, ProtectedResourceMetadata, WellKnownUrls, WELL_KNOWN_SUFFIX,
 };
+pub use scopes::{access_token, require_scopes, scopes_satisfied};
 pub use static_token::StaticTokenVerifier;
-pub use token::{AccessToken, AccessTokenBuilder, ClaimError};
+pub use token::{AccessToken, AccessTokenBuilder, ClaimError, TokenExpired, TOKEN_EXPIRED};
 pub use verifier::{SharedVerifier, TokenVerifier};

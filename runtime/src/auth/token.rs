@@ -380,6 +380,17 @@ impl fmt::Debug for AccessTokenBuilder {
     }
 }
 
+/// Marks a restored scope whose access token expired before the task ran: the
+/// scope carries no `AccessToken`, so `Option<AccessToken>` is `None`, and a
+/// tool that requires one fails with [`TOKEN_EXPIRED`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenExpired;
+
+/// The message of a task whose tool requires an `AccessToken` that expired
+/// before the task ran.
+pub const TOKEN_EXPIRED: &str =
+    "the caller's access token expired before the task ran; start the task again with a fresh token";
+
 #[cfg(test)]
 mod tests {
     use super::*;

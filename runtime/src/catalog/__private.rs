@@ -14,7 +14,8 @@ pub use super::resource::{
     IntoResourceContents, ReadOutput, ResourceFn, ResourceMeta, ResourceRequest,
 };
 pub use super::{PromptList, ResourceList};
-pub use crate::inject::{CallScope, InjectError};
+pub use crate::call::CallScope;
+pub use crate::inject::InjectError;
 pub use std::boxed::Box;
 pub use std::option::Option::{self, None, Some};
 pub use std::result::Result::{self, Err, Ok};

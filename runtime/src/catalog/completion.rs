@@ -3,7 +3,7 @@
 //! Attach an async function to an argument with `complete(..)` in the
 //! attribute; `completion/complete` calls it with what the user typed so far.
 
-use crate::inject::CallScope;
+use crate::call::CallScope;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 use std::collections::HashMap;

@@ -128,21 +128,3 @@ impl From<InjectError> for CatalogError {
         Self::internal(error.message())
     }
 }
-
-/// Why resources and prompts could not be put together in a [`Catalog`](super::Catalog).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CatalogBuildError {
-    /// Two resources have the same URI.
-    #[error("two resources have the URI `{0}`; resource URIs must be unique")]
-    DuplicateResource(String),
-    /// Two resource templates have the same URI template.
-    #[error("two resource templates are `{0}`; URI templates must be unique")]
-    DuplicateTemplate(String),
-    /// Two prompts have the same name.
-    #[error("two prompts are named `{0}`; prompt names must be unique")]
-    DuplicatePrompt(String),
-    /// A URI template ferrymcp cannot match.
-    #[error("invalid URI template: {0}")]
-    InvalidTemplate(String),
-}

@@ -6,12 +6,12 @@ use super::completion::{Completion, CompletionContext};
 use super::error::not_found;
 use super::subscriptions::Subscriptions;
 use super::Catalog;
-use crate::inject::{CallMeta, CallScope, ClientInfo, LogLevelFilter};
+use crate::call::{CallMeta, CallScope, ClientInfo, LogLevelFilter};
+use crate::call::{NoOutbound, Outbound};
 use crate::protocol::jsonrpc::json_type_name;
 use crate::protocol::params::{opt_str, req_str};
+use crate::protocol::stateless::LIST_TTL_MS;
 use crate::protocol::{ErrorObject, ProtocolVersion, RequestId};
-use crate::server::stateless::LIST_TTL_MS;
-use crate::transport::{NoOutbound, Outbound};
 use serde_json::{Map, Value};
 use std::any::Any;
 use std::collections::HashMap;
@@ -47,8 +47,8 @@ pub struct CallParts {
     pub(crate) outbound: Arc<dyn Outbound>,
     pub(crate) log_filter: Arc<LogLevelFilter>,
     pub(crate) cancellation: CancellationToken,
-    pub(crate) input: crate::input::InputSource,
-    pub(crate) notifier: crate::server::Notifier,
+    pub(crate) input: crate::call::Questions,
+    pub(crate) notifier: crate::call::Notifier,
 }
 
 impl CallParts {
@@ -64,8 +64,8 @@ impl CallParts {
             outbound: Arc::new(NoOutbound),
             log_filter: Arc::new(LogLevelFilter::new()),
             cancellation: CancellationToken::new(),
-            input: crate::input::InputSource::None("this call has no client to ask"),
-            notifier: crate::server::Notifier::new(),
+            input: crate::call::Questions::Unavailable("this call has no client to ask"),
+            notifier: crate::call::Notifier::new(),
         }
     }
 
@@ -101,13 +101,13 @@ impl CallParts {
     }
 
     /// How the call's questions reach the client.
-    pub(crate) fn with_input(mut self, input: crate::input::InputSource) -> Self {
+    pub(crate) fn with_input(mut self, input: crate::call::Questions) -> Self {
         self.input = input;
         self
     }
 
     /// Where the call announces changes.
-    pub(crate) fn with_notifier(mut self, notifier: crate::server::Notifier) -> Self {
+    pub(crate) fn with_notifier(mut self, notifier: crate::call::Notifier) -> Self {
         self.notifier = notifier;
         self
     }

@@ -69,15 +69,17 @@ mod resource;
 mod subscriptions;
 pub(crate) mod template;
 
+pub use crate::error::CatalogBuildError;
+pub use crate::protocol::Role;
 pub use completion::{
     CompleteFn, Completion, CompletionContext, IntoCompletion, MAX_COMPLETION_VALUES,
 };
 pub use content::{encode_base64, Blob, InvalidBase64, ResourceContents};
-pub use error::{CatalogBuildError, CatalogError};
+pub use error::CatalogError;
 pub use handlers::CallParts;
 pub use prompt::{
     GetPromptResult, IntoPromptResult, PromptArgumentMeta, PromptArguments, PromptFn, PromptList,
-    PromptMessage, PromptMeta, PromptOutput, Role,
+    PromptMessage, PromptMeta, PromptOutput,
 };
 pub use resource::{
     IntoResourceContents, ReadOutput, ResourceFn, ResourceList, ResourceMeta, ResourceRequest,

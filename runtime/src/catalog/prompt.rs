@@ -2,24 +2,14 @@
 
 use super::completion::{Completion, CompletionContext};
 use super::error::CatalogError;
-use crate::inject::CallScope;
-use crate::protocol::Content;
+use crate::call::CallScope;
+use crate::protocol::{Content, Role};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
-
-/// Who a prompt message is from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// The user.
-    User,
-    /// The assistant (the model).
-    Assistant,
-}
 
 /// One message of a prompt (`PromptMessage`): a role and one content item
 /// (text, image, audio or an embedded resource).

@@ -3,7 +3,7 @@
 use super::completion::{Completion, CompletionContext};
 use super::content::{Blob, ResourceContents};
 use super::error::CatalogError;
-use crate::inject::CallScope;
+use crate::call::CallScope;
 use futures::future::BoxFuture;
 use std::marker::PhantomData;
 use std::sync::Arc;

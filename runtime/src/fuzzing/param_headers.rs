@@ -10,8 +10,8 @@
 
 use super::{base64_strict, lines, trim_spaces, visible_ascii};
 use crate::protocol::jsonrpc::code;
+use crate::protocol::meta::META_PROTOCOL_VERSION;
 use crate::protocol::{JsonObject, Request, RequestId};
-use crate::server::stateless::META_PROTOCOL_VERSION;
 use crate::tool::registry::HeaderParam;
 use crate::transport::http::headers::{check_params, check_routing, decode};
 use base64::Engine;

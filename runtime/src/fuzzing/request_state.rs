@@ -10,7 +10,7 @@
 //!   payload sealed, then that one character changed. A changed state never
 //!   opens.
 
-use crate::input::state::{RequestState, RequestStateKey, StateBinding, StateError};
+use crate::ask::state::{RequestState, RequestStateKey, StateBinding, StateError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};

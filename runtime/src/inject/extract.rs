@@ -1,6 +1,6 @@
 //! The injection trait: how a tool parameter is resolved from the call scope.
 
-use super::CallScope;
+use crate::call::CallScope;
 use std::fmt;
 
 /// A tool parameter that the framework supplies instead of the client.

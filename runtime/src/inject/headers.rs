@@ -1,6 +1,8 @@
 //! `Headers`: the HTTP request's headers, minus the credentials.
 
-use super::{CallScope, Inject, InjectError};
+use super::{Inject, InjectError};
+
+use crate::call::CallScope;
 use http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION};
 use http::{HeaderMap, HeaderName};
 

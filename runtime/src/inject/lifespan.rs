@@ -1,6 +1,8 @@
 //! `Lifespan<T>`: the server's lifespan value (or a part of it) as a parameter.
 
-use super::{CallScope, Inject, InjectError};
+use super::{Inject, InjectError};
+
+use crate::call::CallScope;
 use std::ops::Deref;
 use std::sync::Arc;
 

@@ -6,15 +6,13 @@
 //! [`Extension<T>`] for values the transport attached, and any type of yours that
 //! implements [`Inject`].
 
+mod access_token;
 mod ctx;
 mod extract;
 mod lifespan;
-mod scope;
 
 pub use ctx::Ctx;
 pub use extract::{Extension, Inject, InjectError};
 pub use lifespan::{FromLifespan, Lifespan};
-pub(crate) use scope::CallMeta;
-pub use scope::{CallScope, ClientInfo, LogLevelFilter};
 mod headers;
 pub use headers::Headers;

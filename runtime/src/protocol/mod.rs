@@ -1,21 +1,29 @@
 //! The wire: JSON-RPC framing, MCP types and protocol revisions.
 //!
 //! Nothing above this module needs to know which revision a client speaks; the
-//! server maps each revision's messages onto one internal model.
+//! server maps each revision's messages onto one internal model. What a
+//! revision adds lives in one file: [`version`] says which revisions exist and
+//! what each supports, [`stateless`] holds what 2026-07-28 adds, [`meta`] the
+//! `_meta` keys of every revision.
 
+mod input_request;
 pub mod jsonrpc;
+pub mod meta;
 mod object;
 pub(crate) mod params;
 mod scan;
+pub mod stateless;
 pub mod types;
 pub mod version;
 
+pub use input_request::InputRequest;
 pub use jsonrpc::{
     ErrorObject, Incoming, Notification, PeerResponse, Rejected, Request, RequestId,
 };
 pub use object::JsonObject;
 pub(crate) use object::{as_str, json_text_type, without_position};
 pub use types::{
-    CallToolResult, Content, Implementation, LogLevel, TaskSupport, ToolAnnotations, ToolDefinition,
+    CallToolResult, Content, Implementation, LogLevel, Role, TaskSupport, ToolAnnotations,
+    ToolDefinition,
 };
 pub use version::ProtocolVersion;

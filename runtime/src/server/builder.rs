@@ -2,10 +2,10 @@
 
 use super::tasks::ServerExecutor;
 use super::{Server, ServerInner, ShutdownHook};
+use crate::ask::RequestStateKey;
 use crate::auth::AuthConfig;
 use crate::catalog::{Catalog, DynPrompt, DynResource, PromptList, ResourceList};
 use crate::error::{BoxError, BuildError};
-use crate::input::RequestStateKey;
 use crate::protocol::Implementation;
 use crate::task::{Carried, MemoryBackend, TaskBackend, TaskEngine, TaskOptions};
 use crate::tool::registry::ToolRegistry;
@@ -54,7 +54,7 @@ pub struct ServerBuilder<L = ()> {
     task_options: TaskOptions,
     carried: Carried,
     request_state_key: Option<RequestStateKey>,
-    change_relay: Option<Arc<dyn super::ChangeRelay>>,
+    change_relay: Option<Arc<dyn crate::call::ChangeRelay>>,
 }
 
 impl ServerBuilder<()> {
@@ -108,7 +108,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
     }
 
     /// The key that seals `requestState` of the 2026-07-28 multi round-trip
-    /// pattern (see [`input`](crate::input)). The default is random per
+    /// pattern (see [`input`](crate::ask)). The default is random per
     /// process; servers behind one load balancer need the same key.
     pub fn request_state_key(mut self, key: RequestStateKey) -> Self {
         self.request_state_key = Some(key);
@@ -118,7 +118,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
     /// Carries change announcements ([`Server::notifier`]) to and from the
     /// other processes of a deployment (with Redis:
     /// `ferrymcp::task::redis::RedisChangeRelay`).
-    pub fn change_relay(mut self, relay: impl super::ChangeRelay) -> Self {
+    pub fn change_relay(mut self, relay: impl crate::call::ChangeRelay) -> Self {
         self.change_relay = Some(Arc::new(relay));
         self
     }

@@ -3,21 +3,21 @@
 use super::tasks::{TaskDialect, TaskStart};
 use super::tool_page::ToolPage;
 use super::Server;
+use crate::ask::{InputSource, MrtrInput};
 use crate::auth::{scopes_satisfied, AccessToken};
+use crate::call::Outbound;
+use crate::call::{CallMeta, CallScope, ClientInfo, LogLevelFilter};
 use crate::catalog::CallParts;
-use crate::inject::{CallMeta, CallScope, ClientInfo, LogLevelFilter};
-use crate::input::{InputSource, MrtrInput};
 pub(crate) use crate::protocol::params::{opt_str, req_str, req_str_in};
+use crate::protocol::stateless::TASKS_EXTENSION;
 use crate::protocol::types::ToolReply;
 use crate::protocol::{json_text_type, JsonObject};
 use crate::protocol::{
     CallToolResult, ErrorObject, LogLevel, ProtocolVersion, RequestId, TaskSupport,
 };
-use crate::task::wire::TASKS_EXTENSION;
 use crate::task::InputAnswer;
 use crate::tool::registry::RegisteredTool;
 use crate::tool::ToolOutput;
-use crate::transport::Outbound;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -231,7 +231,7 @@ impl Server {
                 log_filter,
                 cancellation,
                 tool_name: tool.name.clone(),
-                input,
+                input: input.questions(),
                 notifier: self.inner.notifier.clone(),
             };
             let output = tool.tool.call(scope, args).await;
@@ -248,7 +248,7 @@ impl Server {
             log_filter: Arc::clone(&ctx.log_filter),
             cancellation: ctx.cancellation.clone(),
             tool_name: tool.name.clone(),
-            input: ctx.input.clone(),
+            input: ctx.input.questions(),
             notifier: self.inner.notifier.clone(),
         };
         // A task's arguments are checked now: the caller hears of a bad one
@@ -347,7 +347,7 @@ impl Server {
                 .with_outbound(Arc::clone(&ctx.outbound))
                 .with_log_filter(Arc::clone(&ctx.log_filter))
                 .with_cancellation(ctx.cancellation.clone())
-                .with_input(ctx.input.clone())
+                .with_input(ctx.input.questions())
                 .with_notifier(self.inner.notifier.clone())
         };
         // A method of a capability the server does not declare is unknown.

@@ -5,15 +5,14 @@
 //! connection negotiated (revision, log level, in-flight calls).
 
 mod builder;
-mod changes;
 mod methods;
 mod session;
 pub mod stateless;
 mod tasks;
 mod tool_page;
 
+use crate::call::Notifier;
 pub use builder::ServerBuilder;
-pub use changes::{Change, ChangeRelay, Notifier};
 pub use session::Session;
 pub use stateless::StatelessCall;
 
@@ -46,7 +45,7 @@ pub(crate) struct ServerInner {
     /// Announces list and resource changes to sessions and listen streams.
     pub(crate) notifier: Notifier,
     /// Seals `requestState` (2026-07-28 multi round-trip).
-    pub(crate) request_state_key: crate::input::RequestStateKey,
+    pub(crate) request_state_key: crate::ask::RequestStateKey,
 }
 
 impl Drop for ServerInner {
@@ -88,14 +87,8 @@ impl Server {
     }
 
     /// Opens a session whose server-initiated messages go to `outbound`.
-    pub fn session(&self, outbound: Arc<dyn crate::transport::Outbound>) -> Session {
+    pub fn session(&self, outbound: Arc<dyn crate::call::Outbound>) -> Session {
         Session::new(self.clone(), outbound)
-    }
-
-    /// Serves one client over stdin and stdout (newline-delimited JSON) until
-    /// stdin closes. Log with `tracing` to stderr: stdout carries only messages.
-    pub async fn serve_stdio(&self) -> std::io::Result<()> {
-        crate::transport::serve_io(self, tokio::io::stdin(), tokio::io::stdout()).await
     }
 
     /// The background task engine.

@@ -1,19 +1,19 @@
 //! A session of a session-based revision (2025-03-26 to 2025-11-25): the
 //! `initialize` handshake, then requests answered in the negotiated revision.
 
-use super::changes::Change;
 use super::methods::{req_str, Answer, CallContext, RequestContext};
 use super::tasks::TaskDialect;
 use super::Server;
+use crate::ask::{InputSource, PendingRequests};
+use crate::call::Change;
+use crate::call::Outbound;
+use crate::call::{ClientInfo, LogLevelFilter};
 use crate::catalog::Subscriptions;
-use crate::inject::{ClientInfo, LogLevelFilter};
-use crate::input::{InputSource, PendingRequests};
 use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message, Written};
 use crate::protocol::{
     ErrorObject, Implementation, Incoming, JsonObject, Notification, PeerResponse, ProtocolVersion,
     Request, RequestId,
 };
-use crate::transport::Outbound;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::future::Future;

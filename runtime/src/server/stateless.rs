@@ -8,44 +8,30 @@
 //! [`StatelessCall`]. Every result gets `resultType: "complete"` and the server
 //! info in `_meta`; list and discovery results also carry the caching fields.
 
-use super::changes::Filter;
 use super::methods::{Answer, CallContext, RequestContext};
 use super::tasks::{declares_tasks_extension, owner_of, TaskDialect};
 use super::Server;
-use crate::inject::{ClientInfo, LogLevelFilter};
-use crate::input::state::StateBinding;
-use crate::input::{run_with_input, Gate, InputSource, MrtrInput};
-use crate::protocol::jsonrpc::{self, code, json_type_name, Written};
+use crate::ask::state::StateBinding;
+use crate::ask::{run_with_input, Gate, InputSource, MrtrInput};
+use crate::call::Filter;
+use crate::call::Outbound;
+use crate::call::{ClientInfo, LogLevelFilter};
+use crate::protocol::jsonrpc::{self, json_type_name, Written};
+use crate::protocol::meta::{
+    META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_LOG_LEVEL, META_PROTOCOL_VERSION,
+    META_SERVER_INFO, META_SUBSCRIPTION_ID,
+};
+use crate::protocol::stateless::{stateless_versions, unsupported_version, LIST_TTL_MS};
 use crate::protocol::types::Completion;
 use crate::protocol::{
     as_str, json_text_type, without_position, ErrorObject, Implementation, JsonObject, LogLevel,
     ProtocolVersion, Request, RequestId,
 };
 use crate::task::model::now_ms;
-use crate::transport::Outbound;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
-
-/// `_meta` key: the protocol version of the request.
-pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
-/// `_meta` key: the client's capabilities for this request.
-pub const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
-/// `_meta` key: the client's name and version.
-pub const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
-/// `_meta` key: the log level the client wants for this request.
-pub const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
-/// `_meta` key of every message of a `subscriptions/listen` stream: the id
-/// of the listen request.
-pub const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
-/// Result `_meta` key: the server's name and version.
-pub const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
-
-/// How long clients may cache `tools/list` and `server/discover` results: the
-/// tools are fixed when the server is built, so they stay valid for the life
-/// of the process; five minutes bounds the staleness across a redeploy.
-pub const LIST_TTL_MS: u64 = 300_000;
 
 /// The methods of the stateless revision this server implements.
 /// `tasks/result` and `tasks/list` do not exist in this revision (the tasks
@@ -65,23 +51,6 @@ const METHODS: [&str; 13] = [
     "prompts/get",
     "completion/complete",
 ];
-
-/// The revisions this server serves statelessly, newest first.
-pub fn stateless_versions() -> Vec<&'static str> {
-    ProtocolVersion::ALL
-        .iter()
-        .rev()
-        .filter(|v| v.is_stateless())
-        .map(|v| v.as_str())
-        .collect()
-}
-
-/// The protocol version a request declares in `params._meta`, if it declares
-/// one: the sign of a stateless (2026-07-28 or later) request.
-/// Its JSON text: a string, unless the request is malformed.
-pub fn declared_version(params: Option<&JsonObject>) -> Option<&str> {
-    params?.object_ref("_meta")?.get_json(META_PROTOCOL_VERSION)
-}
 
 /// A stateless request whose `_meta` and method were checked; run it with
 /// [`StatelessCall::run`].
@@ -528,20 +497,6 @@ fn present<'a>(object: &'a JsonObject, key: &str) -> Option<&'a str> {
     object.get_json(key).filter(|json| *json != "null")
 }
 
-/// -32022 for a protocol version this server does not serve statelessly, with
-/// the versions it does.
-pub fn unsupported_version(requested: &str) -> ErrorObject {
-    let supported = stateless_versions();
-    ErrorObject::new(
-        code::UNSUPPORTED_PROTOCOL_VERSION,
-        format!(
-            "Unsupported protocol version {requested:?}; this endpoint serves {} statelessly",
-            supported.join(", ")
-        ),
-    )
-    .with_data(serde_json::json!({ "supported": supported, "requested": requested }))
-}
-
 /// Adds the caching hints of a list or discovery result.
 /// Who may reuse a cached list result.
 #[derive(Clone, Copy)]
@@ -637,6 +592,7 @@ impl Outbound for NoLogMessages {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::jsonrpc::code;
     use serde_json::json;
 
     /// A tool for lists: only its definition matters.

@@ -4,18 +4,23 @@
 
 use super::methods::{opt_str, req_str, RequestContext};
 use super::{Server, ServerInner};
+use crate::ask::{InputSource, SessionInput};
 use crate::auth::AccessToken;
-use crate::inject::{CallScope, LogLevelFilter};
-use crate::input::{InputError, InputRequest, InputSource, SessionInput, TaskInput};
+use crate::call::InputError;
+use crate::call::Questions;
+use crate::call::{CallScope, LogLevelFilter};
+use crate::call::{NoOutbound, Outbound};
 use crate::protocol::jsonrpc::{code, json_type_name};
+use crate::protocol::stateless::TASKS_EXTENSION;
+use crate::protocol::InputRequest;
 use crate::protocol::{ErrorObject, JsonObject, RequestId, TaskSupport};
 use crate::task::engine::{unknown_task, Execute, Link};
-use crate::task::wire::{self, TASKS_EXTENSION};
+use crate::task::wire;
+use crate::task::TaskInput;
 use crate::task::{
     InputAnswer, Owner, Snapshot, TaskHandle, TaskJob, TaskOutcome, TaskRecord, TaskStatus,
 };
 use crate::tool::registry::RegisteredTool;
-use crate::transport::{NoOutbound, Outbound};
 use futures::future::BoxFuture;
 use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
@@ -367,7 +372,7 @@ impl Server {
                             continue;
                         }
                         let input = SessionInput {
-                            pending: Arc::clone(pending),
+                            pending,
                             outbound: Arc::clone(&ctx.outbound),
                             cancellation: ctx.cancellation.clone(),
                             related_task: Some(id.to_owned()),
@@ -377,7 +382,8 @@ impl Server {
                             params: request.get("params").cloned().unwrap_or_else(|| Value::Object(Map::new())),
                         };
                         let key = key.clone();
-                        answers.push(async move { (key, input.ask(request).await) });
+                        let answer = input.ask(request);
+                        answers.push(async move { (key, answer.await) });
                     }
                 }
                 Some((key, answer)) = answers.next() => {
@@ -424,7 +430,7 @@ impl Execute for ServerExecutor {
             })?;
             let mut restored = snapshot.restore(&server.inner.carried, SystemTime::now());
             let cancellation = handle.cancellation().clone();
-            let input = InputSource::Task(Arc::new(TaskInput::new(handle.clone())));
+            let input = Questions::Channel(Arc::new(TaskInput::new(handle.clone())));
             restored.extensions.insert(handle);
             let (outbound, log_filter) = match link {
                 Some(link) => (link.outbound, link.log_filter),

@@ -10,10 +10,10 @@ use super::model::{now_ms, InputAnswer, TaskId, TaskRecord, Transition};
 use super::quota::{self, Quotas};
 use super::snapshot::Snapshot;
 use super::wire;
-use crate::inject::LogLevelFilter;
+use crate::call::LogLevelFilter;
+use crate::call::Outbound;
 use crate::protocol::jsonrpc::notification;
 use crate::protocol::ErrorObject;
-use crate::transport::Outbound;
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
@@ -252,6 +252,15 @@ impl TaskHandle {
                 .apply(self.id.clone(), Transition::Message(message))
                 .await;
         }
+    }
+}
+
+impl crate::call::CallScope {
+    /// The background task this call runs as; `None` when it runs inline.
+    /// (A worker puts the task's handle in the restored scope's extensions;
+    /// only the engine can make one.)
+    pub fn task(&self) -> Option<&TaskHandle> {
+        self.extensions().get::<TaskHandle>()
     }
 }
 

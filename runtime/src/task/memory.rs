@@ -351,7 +351,7 @@ impl TaskBackend for MemoryBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inject::ClientInfo;
+    use crate::call::ClientInfo;
     use crate::protocol::ProtocolVersion;
     use crate::task::snapshot::{Carried, Owner, Snapshot};
     use serde_json::{Map, Value};

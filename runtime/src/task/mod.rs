@@ -43,6 +43,7 @@ pub mod engine;
 mod links;
 pub mod memory;
 pub mod model;
+mod questions;
 mod quota;
 #[cfg(feature = "redis")]
 pub mod redis;
@@ -57,4 +58,5 @@ pub use memory::MemoryBackend;
 pub use model::{
     InputAnswer, TaskId, TaskOutcome, TaskRecord, TaskStatus, Transition, TransitionError,
 };
-pub use snapshot::{Carried, Owner, Snapshot, TokenExpired, TOKEN_EXPIRED};
+pub(crate) use questions::TaskInput;
+pub use snapshot::{Carried, Owner, Snapshot};

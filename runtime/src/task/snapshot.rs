@@ -13,8 +13,9 @@
 //!
 //! [`Headers`]: crate::Headers
 
+use crate::auth::TokenExpired;
 use crate::auth::{AccessToken, CallerIdentity};
-use crate::inject::{CallMeta, ClientInfo};
+use crate::call::{CallMeta, ClientInfo};
 use crate::protocol::{Implementation, ProtocolVersion, RequestId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -49,17 +50,6 @@ impl Owner {
         }
     }
 }
-
-/// Marks a restored scope whose access token expired before the task ran: the
-/// scope carries no `AccessToken`, so `Option<AccessToken>` is `None`, and a
-/// tool that requires one fails with [`TOKEN_EXPIRED`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TokenExpired;
-
-/// The message of a task whose tool requires an `AccessToken` that expired
-/// before the task ran.
-pub const TOKEN_EXPIRED: &str =
-    "the caller's access token expired before the task ran; start the task again with a fresh token";
 
 /// What a task takes from the request that created it (see the module docs).
 #[derive(Debug, Clone, Serialize, Deserialize)]

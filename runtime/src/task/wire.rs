@@ -5,13 +5,8 @@
 //! inlines `result` / `error` in `tasks/get`.
 
 use super::model::{iso8601, TaskOutcome, TaskRecord, TaskStatus};
+use crate::protocol::meta::META_RELATED_TASK;
 use serde_json::{Map, Value};
-
-/// `_meta` key that ties a message to a task (2025-11-25).
-pub const META_RELATED_TASK: &str = "io.modelcontextprotocol/related-task";
-
-/// The tasks extension id (2026-07-28).
-pub const TASKS_EXTENSION: &str = "io.modelcontextprotocol/tasks";
 
 fn common(record: &TaskRecord) -> Map<String, Value> {
     let mut m = Map::with_capacity(8);

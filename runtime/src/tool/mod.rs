@@ -37,7 +37,7 @@ pub use args::{ArgError, ArgMap, ToolArgument};
 pub use output::{IntoToolOutput, ToolOutput};
 pub use schema::{assert_header_argument, HeaderArgument, InputSchema, OutputSchema, ParamHeader};
 
-use crate::inject::CallScope;
+use crate::call::CallScope;
 use crate::protocol::{TaskSupport, ToolAnnotations};
 use futures::future::BoxFuture;
 use std::marker::PhantomData;

@@ -78,7 +78,8 @@ impl IntoToolOutput for () {
 #[doc(hidden)]
 pub mod route {
     use super::*;
-    use crate::inject::{CallScope, Inject, InjectError};
+    use crate::call::CallScope;
+    use crate::inject::{Inject, InjectError};
 
     /// Names a return type so a route can be picked for it.
     pub struct ReturnTag<T>(PhantomData<T>);

@@ -1,6 +1,6 @@
 //! An in-process client: talk to a server without any I/O (for tests).
 
-use super::{ChannelOutbound, Outbound};
+use crate::call::{ChannelOutbound, Outbound};
 use crate::protocol::jsonrpc::parse_value;
 use crate::protocol::{
     CallToolResult, ErrorObject, Incoming, JsonObject, PeerResponse, ProtocolVersion, Request,

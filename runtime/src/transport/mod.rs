@@ -6,9 +6,7 @@
 
 pub mod http;
 mod memory;
-mod outbound;
 pub(crate) mod stdio;
 
 pub use memory::{Client, RequestHandler};
-pub use outbound::{ChannelOutbound, NoOutbound, Outbound};
 pub use stdio::{serve_io, MAX_CONCURRENT_REQUESTS};

@@ -15,7 +15,7 @@
 //! (progress, logs, questions) and then its one response leave in order on
 //! the one writer.
 
-use super::ChannelOutbound;
+use crate::call::ChannelOutbound;
 use crate::protocol::jsonrpc::{error_response, parse_message};
 use crate::protocol::{ErrorObject, Incoming, RequestId};
 use crate::server::Server;
@@ -254,4 +254,12 @@ async fn write_lines<W: AsyncWrite + Unpin>(
         writer.flush().await?;
     }
     Ok(())
+}
+
+impl Server {
+    /// Serves one client over stdin and stdout (newline-delimited JSON) until
+    /// stdin closes. Log with `tracing` to stderr: stdout carries only messages.
+    pub async fn serve_stdio(&self) -> std::io::Result<()> {
+        serve_io(self, tokio::io::stdin(), tokio::io::stdout()).await
+    }
 }

@@ -1,10 +1,10 @@
 //! Change announcements across processes over Redis pub/sub: what one HTTP
-//! node or worker announces ([`Notifier`](crate::server::Notifier)), every
+//! node or worker announces ([`Notifier`](crate::call::Notifier)), every
 //! other process of the same prefix announces to its own clients.
 
 use super::keys::Keys;
 use super::RedisConfig;
-use crate::server::{Change, ChangeRelay};
+use crate::call::{Change, ChangeRelay};
 use futures::StreamExt;
 use redis::aio::ConnectionManager;
 use redis::RedisError;

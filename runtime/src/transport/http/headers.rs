@@ -120,7 +120,7 @@ const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
 /// agree with the body.
 pub(crate) fn check_routing(headers: &HeaderMap, request: &Request) -> Result<(), ErrorObject> {
     let body_version =
-        crate::server::stateless::declared_version(request.params.as_ref()).and_then(as_str);
+        crate::protocol::stateless::declared_version(request.params.as_ref()).and_then(as_str);
     match header(headers, MCP_PROTOCOL_VERSION, "MCP-Protocol-Version")? {
         None => {
             return Err(mismatch(
@@ -288,8 +288,8 @@ fn decimal_is(text: &str, body: i128) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::meta::META_PROTOCOL_VERSION;
     use crate::protocol::RequestId;
-    use crate::server::stateless::META_PROTOCOL_VERSION;
     use http::HeaderName;
     use serde_json::json;
 

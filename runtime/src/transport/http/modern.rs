@@ -8,9 +8,9 @@ use super::options::ResponseMode;
 use super::response::{self, stateless_response_status, stateless_status, Accept};
 use super::router::Endpoint;
 use super::sse::{reply, CallMessages, Reply};
+use crate::call::{NoOutbound, Outbound};
 use crate::inject::Headers;
 use crate::protocol::Incoming;
-use crate::transport::{NoOutbound, Outbound};
 use axum::response::Response;
 use futures::FutureExt;
 use http::request::Parts;
@@ -113,7 +113,7 @@ pub(crate) fn declares_version(body: &Result<Incoming, crate::protocol::Rejected
         Ok(Incoming::Notification(n)) => n.params.as_ref(),
         _ => None,
     };
-    crate::server::stateless::declared_version(params).is_some()
+    crate::protocol::stateless::declared_version(params).is_some()
 }
 
 /// The effective response mode for a client that accepts `accept`.

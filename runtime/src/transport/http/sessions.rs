@@ -11,9 +11,9 @@
 
 use super::limits::Permit;
 use crate::auth::{AccessToken, CallerIdentity};
+use crate::call::Outbound;
 use crate::protocol::ProtocolVersion;
 use crate::server::{Server, Session};
-use crate::transport::Outbound;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

@@ -11,8 +11,8 @@
 use super::options::ResponseMode;
 use super::response::{empty, json_bytes};
 use super::sessions::Active;
+use crate::call::Outbound;
 use crate::protocol::jsonrpc::Written;
-use crate::transport::Outbound;
 use axum::body::{Body, Bytes};
 use axum::response::Response;
 use futures::future::BoxFuture;

@@ -1,11 +1,11 @@
 //! Server-to-client requests of a session: each gets a fresh id, goes out on
 //! the call's stream, and waits for the response with that id.
 
-use super::{InputError, InputRequest};
+use super::InputError;
+use crate::call::Outbound;
 use crate::protocol::jsonrpc;
-use crate::protocol::{ErrorObject, PeerResponse, RequestId};
-use crate::task::wire::META_RELATED_TASK;
-use crate::transport::Outbound;
+use crate::protocol::meta::META_RELATED_TASK;
+use crate::protocol::{ErrorObject, InputRequest, PeerResponse, RequestId};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{Map, Value};
@@ -21,8 +21,10 @@ type Answer = Result<Value, ErrorObject>;
 #[derive(Default)]
 pub(crate) struct PendingRequests {
     next: AtomicU64,
-    waiting: Mutex<HashMap<RequestId, oneshot::Sender<Answer>>>,
+    waiting: Arc<Mutex<Table>>,
 }
+
+type Table = HashMap<RequestId, oneshot::Sender<Answer>>;
 
 impl PendingRequests {
     /// An empty table.
@@ -46,47 +48,51 @@ impl PendingRequests {
         self.lock().len()
     }
 
-    fn register(self: &Arc<Self>) -> (Waiting, oneshot::Receiver<Answer>) {
+    fn register(&self) -> (Waiting, oneshot::Receiver<Answer>) {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let id = RequestId::String(format!("ferry-{n}"));
         let (tx, rx) = oneshot::channel();
         self.lock().insert(id.clone(), tx);
         (
             Waiting {
-                table: Arc::clone(self),
+                table: Arc::clone(&self.waiting),
                 id,
             },
             rx,
         )
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, oneshot::Sender<Answer>>> {
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
+        lock(&self.waiting)
     }
+}
+
+fn lock(table: &Mutex<Table>) -> std::sync::MutexGuard<'_, Table> {
+    table.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Takes a request out of the table however its wait ends.
 struct Waiting {
-    table: Arc<PendingRequests>,
+    table: Arc<Mutex<Table>>,
     id: RequestId,
 }
 
 impl Drop for Waiting {
     fn drop(&mut self) {
-        self.table.lock().remove(&self.id);
+        lock(&self.table).remove(&self.id);
     }
 }
 
 /// Questions of one session call, sent on `outbound` (the call's stream).
-pub(crate) struct SessionInput {
-    pub(crate) pending: Arc<PendingRequests>,
+pub(crate) struct SessionInput<'a> {
+    pub(crate) pending: &'a PendingRequests,
     pub(crate) outbound: Arc<dyn Outbound>,
     pub(crate) cancellation: CancellationToken,
     /// Ties the requests to a task (`_meta` related-task), when they are a task's.
     pub(crate) related_task: Option<String>,
 }
 
-impl SessionInput {
+impl SessionInput<'_> {
     /// Sends `request` and resolves with the client's result.
     pub(crate) fn ask(
         &self,
@@ -138,7 +144,7 @@ impl SessionInput {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::ChannelOutbound;
+    use crate::call::ChannelOutbound;
     use serde_json::json;
     use tokio::sync::mpsc;
 
@@ -147,7 +153,7 @@ mod tests {
         let pending = Arc::new(PendingRequests::new());
         let (tx, mut rx) = mpsc::channel(4);
         let input = SessionInput {
-            pending: Arc::clone(&pending),
+            pending: &pending,
             outbound: Arc::new(ChannelOutbound(tx)),
             cancellation: CancellationToken::new(),
             related_task: Some("t1".into()),
@@ -178,7 +184,7 @@ mod tests {
         let cancellation = CancellationToken::new();
         let (tx, _rx) = mpsc::channel(4);
         let input = SessionInput {
-            pending: Arc::clone(&pending),
+            pending: &pending,
             outbound: Arc::new(ChannelOutbound(tx)),
             cancellation: cancellation.clone(),
             related_task: None,
@@ -197,8 +203,8 @@ mod tests {
     async fn a_question_with_no_way_to_the_client_fails_at_once() {
         let pending = Arc::new(PendingRequests::new());
         let input = SessionInput {
-            pending: Arc::clone(&pending),
-            outbound: Arc::new(crate::transport::NoOutbound),
+            pending: &pending,
+            outbound: Arc::new(crate::call::NoOutbound),
             cancellation: CancellationToken::new(),
             related_task: None,
         };

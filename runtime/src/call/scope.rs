@@ -1,9 +1,7 @@
 //! The call scope: everything one tool call may ask for, in one explicit value.
 
-use crate::input::InputSource;
+use super::{Notifier, Outbound, Questions};
 use crate::protocol::{Implementation, JsonObject, LogLevel, ProtocolVersion, RequestId};
-use crate::server::Notifier;
-use crate::transport::Outbound;
 use serde_json::{Map, Value};
 use std::any::Any;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -65,7 +63,7 @@ pub struct CallScope {
     pub(crate) cancellation: CancellationToken,
     pub(crate) tool_name: Arc<str>,
     /// Where the call's questions to the client go (elicitation, sampling).
-    pub(crate) input: InputSource,
+    pub(crate) input: Questions,
     /// Announces changes to clients.
     pub(crate) notifier: Notifier,
 }
@@ -137,13 +135,6 @@ impl CallScope {
     pub fn tool_name(&self) -> &str {
         &self.tool_name
     }
-
-    /// The background task this call runs as; `None` when it runs inline.
-    /// (A worker puts the task's handle in the restored scope's extensions;
-    /// only the engine can make one.)
-    pub fn task(&self) -> Option<&crate::task::TaskHandle> {
-        self.extensions.get::<crate::task::TaskHandle>()
-    }
 }
 
 impl std::fmt::Debug for CallScope {
@@ -152,7 +143,6 @@ impl std::fmt::Debug for CallScope {
             .field("request_id", &self.request_id)
             .field("tool_name", &self.tool_name)
             .field("client", &self.client)
-            .field("task", &self.task())
             .finish_non_exhaustive()
     }
 }

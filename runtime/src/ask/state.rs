@@ -33,11 +33,11 @@ pub const MIN_SECRET_BYTES: usize = 32;
 /// or a retry that reaches another node is refused.
 ///
 /// ```
-/// use ferrymcp::input::RequestStateKey;
+/// use ferrymcp::ask::RequestStateKey;
 /// let key = RequestStateKey::from_secret(b"a secret of at least 32 bytes, from config")?;
 /// let _same = key.clone();
 /// assert!(RequestStateKey::from_secret(b"too short").is_err());
-/// # Ok::<(), ferrymcp::input::RequestStateKeyError>(())
+/// # Ok::<(), ferrymcp::ask::RequestStateKeyError>(())
 /// ```
 #[derive(Clone)]
 pub struct RequestStateKey(Arc<[u8]>);

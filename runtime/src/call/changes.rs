@@ -51,7 +51,11 @@ impl Change {
                 "notifications/resources/list_changed",
                 Value::Object(Map::new()),
             ),
-            Change::ResourceUpdated(uri) => crate::catalog::resource_updated(uri),
+            Change::ResourceUpdated(uri) => {
+                let mut params = Map::with_capacity(1);
+                params.insert("uri".into(), Value::String(uri.clone()));
+                notification("notifications/resources/updated", Value::Object(params))
+            }
         }
     }
 }
@@ -60,7 +64,7 @@ impl Change {
 ///
 /// ```
 /// # async fn demo() -> Result<(), ferrymcp::BuildError> {
-/// use ferrymcp::server::Change;
+/// use ferrymcp::call::Change;
 /// let server = ferrymcp::Server::builder("demo").build().await?;
 /// let notifier = server.notifier();
 /// notifier.announce(Change::ResourceUpdated("file:///notes.txt".into()));

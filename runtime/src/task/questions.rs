@@ -4,15 +4,17 @@
 //! task's record, so they survive across nodes and a re-delivered task finds
 //! them.
 
-use super::channel::question_key;
-use super::{InputError, InputRequest};
-use crate::task::engine::TaskEngine;
-use crate::task::{InputAnswer, TaskHandle, TaskId, Transition};
+use super::engine::TaskEngine;
+use super::{InputAnswer, TaskHandle, TaskId, Transition};
+use crate::ask::question_key;
+use crate::call::{InputError, Outbound, QuestionChannel};
+use crate::protocol::InputRequest;
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio_util::sync::CancellationToken;
 
 /// The question channel of one run of a task.
 pub(crate) struct TaskInput {
@@ -34,11 +36,13 @@ impl TaskInput {
     }
 }
 
-impl TaskInput {
+impl QuestionChannel for TaskInput {
     /// Stores `request` with the task (`input_required`) and resolves with
     /// the client's answer.
-    pub(crate) fn ask(
+    fn ask(
         &self,
+        _outbound: &Arc<dyn Outbound>,
+        _cancellation: &CancellationToken,
         key: Option<&str>,
         request: InputRequest,
     ) -> BoxFuture<'static, Result<Value, InputError>> {

@@ -85,7 +85,7 @@ pub(crate) fn parse_answer<T: DeserializeOwned>(
 /// become `enum`, and documented variants become titled `oneOf` options).
 ///
 /// ```
-/// use ferrymcp::input::elicitation_schema;
+/// use ferrymcp::ask::elicitation_schema;
 ///
 /// #[derive(schemars::JsonSchema, serde::Deserialize)]
 /// struct Contact {

@@ -1,8 +1,8 @@
 //! Sampling (`sampling/createMessage`: ask the client's model) and roots
 //! (`roots/list`): the requests and the typed answers.
 
-use crate::catalog::Role;
 use crate::protocol::Content;
+use crate::protocol::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -18,7 +18,7 @@ pub struct SamplingMessage {
 /// A `sampling/createMessage` request, built step by step:
 ///
 /// ```
-/// use ferrymcp::input::SamplingRequest;
+/// use ferrymcp::ask::SamplingRequest;
 ///
 /// let request = SamplingRequest::new(100)
 ///     .system_prompt("You are terse.")
