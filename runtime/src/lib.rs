@@ -34,18 +34,24 @@
 
 extern crate self as ferrymcp;
 
-// The layers, lowest first; each imports only from the ones above it in this
-// list (`runtime/tests/layers.rs` checks it). See README "How it fits together".
+// The layers, lowest first, a blank line between layers. A module imports
+// only from its own layer or the ones above it in this list, without cycles
+// (`runtime/tests/layers.rs` checks it). See README "How it fits together".
+pub mod protocol;
+
+pub mod call;
+
 pub mod ask;
 pub mod auth;
-pub mod call;
-pub mod catalog;
 pub mod error;
 pub mod inject;
-pub mod protocol;
-pub mod server;
+
+pub mod catalog;
 pub mod task;
 pub mod tool;
+
+pub mod server;
+
 pub mod transport;
 
 pub use ask::{Elicitation, SamplingRequest};
@@ -69,8 +75,9 @@ pub struct ReadmeDoctests;
 /// The names a server file needs: `use ferrymcp::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        tool, tools, AccessToken, CallToolResult, Content, Ctx, Elicitation, Extension,
-        FromLifespan, Headers, Lifespan, SamplingRequest, Server, ToolError,
+        prompt, prompts, resource, resources, tool, tools, AccessToken, CallToolResult, Content,
+        Ctx, Elicitation, Extension, FromLifespan, Headers, Lifespan, PromptMessage,
+        ResourceContents, SamplingRequest, Server, ToolError,
     };
 }
 

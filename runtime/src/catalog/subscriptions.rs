@@ -79,8 +79,5 @@ impl Subscriptions {
 
 /// The `notifications/resources/updated` message for `uri`.
 pub fn resource_updated(uri: &str) -> Value {
-    crate::protocol::jsonrpc::notification(
-        "notifications/resources/updated",
-        serde_json::json!({ "uri": uri }),
-    )
+    crate::call::Change::ResourceUpdated(uri.to_owned()).to_notification()
 }
