@@ -9,6 +9,7 @@
 mod input_request;
 pub mod jsonrpc;
 pub mod meta;
+pub mod method;
 mod object;
 pub(crate) mod params;
 mod scan;
@@ -20,6 +21,7 @@ pub use input_request::InputRequest;
 pub use jsonrpc::{
     ErrorObject, Incoming, Notification, PeerResponse, Rejected, Request, RequestId,
 };
+pub use method::Method;
 pub use object::JsonObject;
 pub(crate) use object::{as_str, json_text_type, without_position};
 pub use types::{

@@ -8,6 +8,7 @@ use crate::auth::{scopes_satisfied, AccessToken};
 use crate::call::Outbound;
 use crate::call::{CallMeta, CallScope, ClientInfo, LogLevelFilter};
 use crate::catalog::CallParts;
+use crate::protocol::method::{Capability, Method};
 pub(crate) use crate::protocol::params::{opt_str, req_str, req_str_in};
 use crate::protocol::stateless::TASKS_EXTENSION;
 use crate::protocol::types::ToolReply;
@@ -329,16 +330,29 @@ impl Server {
         !catalog.resources.is_empty() || !catalog.templates.is_empty()
     }
 
+    /// Whether the server declares `capability`; a method of one it does
+    /// not declare is unknown to its clients.
+    pub(crate) fn offers(&self, capability: Capability) -> bool {
+        let catalog = &self.inner.catalog;
+        match capability {
+            Capability::Resources => self.offers_resources(),
+            Capability::Prompts => !catalog.prompts.is_empty(),
+            Capability::Completions => !catalog.prompts.is_empty() || !catalog.templates.is_empty(),
+            Capability::Always | Capability::Tasks => true,
+        }
+    }
+
     /// The catalog's methods (resources, templates, prompts, completion), the
-    /// same for sessions and stateless requests; `None` for any other method.
+    /// same for sessions and stateless requests; the caller checked that the
+    /// server [`offers`](Self::offers) the method's capability.
     /// (Subscriptions need a session and are answered by it.)
     pub(crate) async fn catalog_call(
         &self,
-        method: &str,
+        method: Method,
         id: &RequestId,
         params: Option<&Map<String, Value>>,
         ctx: &RequestContext,
-    ) -> Option<Result<Value, ErrorObject>> {
+    ) -> Result<Value, ErrorObject> {
         let catalog = &self.inner.catalog;
         let parts = || {
             CallParts::new(Arc::clone(&ctx.client), Arc::clone(&self.inner.lifespan))
@@ -350,27 +364,15 @@ impl Server {
                 .with_input(ctx.input.questions())
                 .with_notifier(self.inner.notifier.clone())
         };
-        // A method of a capability the server does not declare is unknown.
-        let offers_resources = self.offers_resources();
-        let offers_prompts = !catalog.prompts.is_empty();
-        let offered = match method {
-            "resources/list" | "resources/templates/list" | "resources/read" => offers_resources,
-            "prompts/list" | "prompts/get" => offers_prompts,
-            "completion/complete" => offers_prompts || !catalog.templates.is_empty(),
-            _ => return None,
-        };
-        if !offered {
-            return Some(Err(ErrorObject::method_not_found(method)));
+        match method {
+            Method::ResourcesList => catalog.list_resources(params, &ctx.client),
+            Method::ResourcesTemplatesList => catalog.list_templates(params, &ctx.client),
+            Method::PromptsList => catalog.list_prompts(params, &ctx.client),
+            Method::ResourcesRead => catalog.read_resource(params, &parts()).await,
+            Method::PromptsGet => catalog.get_prompt(params, &parts()).await,
+            Method::CompletionComplete => catalog.complete(params, &parts()).await,
+            other => Err(ErrorObject::method_not_found(other.as_str())),
         }
-        Some(match method {
-            "resources/list" => catalog.list_resources(params, &ctx.client),
-            "resources/templates/list" => catalog.list_templates(params, &ctx.client),
-            "prompts/list" => catalog.list_prompts(params, &ctx.client),
-            "resources/read" => catalog.read_resource(params, &parts()).await,
-            "prompts/get" => catalog.get_prompt(params, &parts()).await,
-            "completion/complete" => catalog.complete(params, &parts()).await,
-            _ => return None,
-        })
     }
 
     /// `logging/setLevel`.

@@ -10,6 +10,7 @@ use crate::call::Outbound;
 use crate::call::{ClientInfo, LogLevelFilter};
 use crate::catalog::Subscriptions;
 use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message, Written};
+use crate::protocol::Method;
 use crate::protocol::{
     ErrorObject, Implementation, Incoming, JsonObject, Notification, PeerResponse, ProtocolVersion,
     Request, RequestId,
@@ -278,30 +279,37 @@ impl Session {
     async fn dispatch(
         &self,
         id: &RequestId,
-        method: &str,
+        name: &str,
         params: Option<JsonObject>,
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
         cancellation: CancellationToken,
     ) -> Result<Answer, ErrorObject> {
+        let known = Method::parse(name);
         // `tools/call` reads its parameters as received; every other
         // method as a map.
-        let map = match method {
-            "tools/call" => None,
+        let map = match known {
+            Some(Method::ToolsCall) => None,
             _ => params.as_ref().map(JsonObject::to_map),
         };
-        if method == "initialize" {
-            return self.initialize(map.as_ref()).map(Answer::Value);
-        }
-        if method == "ping" {
-            return Ok(Answer::Value(Value::Object(Map::new())));
+        match known {
+            Some(Method::Initialize) => return self.initialize(map.as_ref()).map(Answer::Value),
+            Some(Method::Ping) => return Ok(Answer::Value(Value::Object(Map::new()))),
+            _ => {}
         }
         let Some(client) = self.state.client.get() else {
             return Err(ErrorObject::invalid_request(format!(
-                "Invalid request: {method} before initialize; send `initialize` first"
+                "Invalid request: {name} before initialize; send `initialize` first"
             )));
         };
         let server = &self.server;
+        // A method of another revision, or of a capability the server does
+        // not declare, is unknown.
+        let Some(method) = known
+            .filter(|m| m.allowed_in(client.protocol_version) && server.offers(m.capability()))
+        else {
+            return Err(ErrorObject::method_not_found(name));
+        };
         let context = |outbound, extensions| RequestContext {
             client: Arc::clone(client),
             log_filter: Arc::clone(&self.state.log_filter),
@@ -318,7 +326,7 @@ impl Session {
             input: InputSource::Session(Arc::clone(&self.state.pending)),
         };
         let outcome = match method {
-            "tools/list" => {
+            Method::ToolsList => {
                 return server
                     .list_tools(
                         map.as_ref(),
@@ -327,41 +335,44 @@ impl Session {
                     )
                     .map(Answer::Tools)
             }
-            "tools/call" => {
+            Method::ToolsCall => {
                 let ctx = context(outbound, extensions);
                 return server
                     .call_tool(id, params.as_ref(), CallContext::Given(ctx))
                     .await;
             }
-            "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel"
-                if client.protocol_version.has_core_tasks() =>
-            {
+            Method::TasksGet | Method::TasksResult | Method::TasksList | Method::TasksCancel => {
                 let ctx = context(outbound, extensions);
                 // Boxed here and below: the future of every `tools/call`
                 // holds this one, so it stays only as large as that needs.
                 Box::pin(server.tasks_core(method, map.as_ref(), &ctx)).await
             }
-            "logging/setLevel" => server.set_log_level(map.as_ref(), &self.state.log_filter),
-            "resources/subscribe" | "resources/unsubscribe" if !server.offers_resources() => {
-                Err(ErrorObject::method_not_found(method))
-            }
-            "resources/subscribe" => {
+            Method::LoggingSetLevel => server.set_log_level(map.as_ref(), &self.state.log_filter),
+            Method::ResourcesSubscribe => {
                 server
                     .inner
                     .catalog
                     .subscribe(map.as_ref(), client, &self.state.subscriptions)
             }
-            "resources/unsubscribe" => server
+            Method::ResourcesUnsubscribe => server
                 .inner
                 .catalog
                 .unsubscribe(map.as_ref(), &self.state.subscriptions),
-            _ => {
+            Method::ResourcesList
+            | Method::ResourcesTemplatesList
+            | Method::ResourcesRead
+            | Method::PromptsList
+            | Method::PromptsGet
+            | Method::CompletionComplete => {
                 let ctx = context(outbound, extensions);
-                match Box::pin(server.catalog_call(method, id, map.as_ref(), &ctx)).await {
-                    Some(outcome) => outcome,
-                    None => Err(ErrorObject::method_not_found(method)),
-                }
+                Box::pin(server.catalog_call(method, id, map.as_ref(), &ctx)).await
             }
+            // Answered above, or not of a session revision (`allowed_in`).
+            Method::Initialize
+            | Method::Ping
+            | Method::ServerDiscover
+            | Method::SubscriptionsListen
+            | Method::TasksUpdate => Err(ErrorObject::method_not_found(name)),
         };
         outcome.map(Answer::Value)
     }

@@ -25,7 +25,7 @@ use crate::protocol::stateless::{stateless_versions, unsupported_version, LIST_T
 use crate::protocol::types::Completion;
 use crate::protocol::{
     as_str, json_text_type, without_position, ErrorObject, Implementation, JsonObject, LogLevel,
-    ProtocolVersion, Request, RequestId,
+    Method, ProtocolVersion, Request, RequestId,
 };
 use crate::task::model::now_ms;
 use serde_json::{Map, Value};
@@ -33,29 +33,11 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-/// The methods of the stateless revision this server implements.
-/// `tasks/result` and `tasks/list` do not exist in this revision (the tasks
-/// extension removed them): -32601.
-const METHODS: [&str; 13] = [
-    "server/discover",
-    "subscriptions/listen",
-    "tools/list",
-    "tools/call",
-    "tasks/get",
-    "tasks/update",
-    "tasks/cancel",
-    "resources/list",
-    "resources/templates/list",
-    "resources/read",
-    "prompts/list",
-    "prompts/get",
-    "completion/complete",
-];
-
 /// A stateless request whose `_meta` and method were checked; run it with
 /// [`StatelessCall::run`].
 pub struct StatelessCall {
     server: Server,
+    method: Method,
     request: Request,
     client: Arc<ClientInfo>,
     log_level: Option<LogLevel>,
@@ -74,14 +56,19 @@ impl Server {
     /// Checks a stateless request before it runs: `_meta` must carry the
     /// protocol version and client capabilities (-32602), the version must be
     /// one this server serves statelessly (-32022, listing the supported ones),
-    /// and the method must exist in this revision (-32601).
+    /// and the method must exist in this revision, in a capability the server
+    /// declares (-32601). `tasks/result` and `tasks/list` do not exist in this
+    /// revision (the tasks extension removed them).
     pub fn prepare_stateless(&self, request: Request) -> Result<StatelessCall, ErrorObject> {
         let meta = read_meta(request.params.as_ref())?;
-        if !METHODS.contains(&request.method.as_str()) {
+        let Some(method) = Method::parse(&request.method)
+            .filter(|m| m.is_stateless() && self.offers(m.capability()))
+        else {
             return Err(ErrorObject::method_not_found(&request.method));
-        }
+        };
         Ok(StatelessCall {
             server: self.clone(),
+            method,
             client: Arc::new(ClientInfo {
                 protocol_version: meta.version,
                 implementation: meta.client_info,
@@ -194,6 +181,7 @@ impl StatelessCall {
     ) -> (RequestId, Result<Answer, ErrorObject>) {
         let StatelessCall {
             server,
+            method,
             request,
             client,
             log_level,
@@ -209,12 +197,12 @@ impl StatelessCall {
             None if drops_log_messages => (no_level(), outbound),
             None => (no_level(), Arc::new(NoLogMessages(outbound))),
         };
-        let outcome = match request.method.as_str() {
-            "server/discover" => Ok(Answer::Value(cacheable(
+        let outcome = match method {
+            Method::ServerDiscover => Ok(Answer::Value(cacheable(
                 server.discover(),
                 CacheScope::Public,
             ))),
-            "subscriptions/listen" => {
+            Method::SubscriptionsListen => {
                 // Boxed: a stream that lives long, and rarely.
                 Box::pin(listen(
                     &server,
@@ -227,7 +215,7 @@ impl StatelessCall {
                 .await
                 .map(Answer::Value)
             }
-            "tools/list" => server
+            Method::ToolsList => server
                 .list_tools(
                     request.params.map(|p| p.to_map()).as_ref(),
                     &client,
@@ -252,7 +240,7 @@ impl StatelessCall {
                     input: InputSource::None("a stateless request can only ask through its result"),
                 };
                 let mut params = request.params;
-                if !asks_through_result(method) {
+                if !method.asks_the_client() {
                     dispatch(&server, method, &request.id, params.as_ref(), &ctx)
                         .instrument(span)
                         .await
@@ -260,7 +248,12 @@ impl StatelessCall {
                     // The binding of a `requestState`, made only when one is
                     // opened or sealed (from the params the call left).
                     let binding = |params: Option<&JsonObject>, ctx: &RequestContext| {
-                        StateBinding::new(method, target_name(params), owner_of(ctx).key(), params)
+                        StateBinding::new(
+                            method.as_str(),
+                            target_name(params),
+                            owner_of(ctx).key(),
+                            params,
+                        )
                     };
                     let key = &server.inner.request_state_key;
                     let opened = MrtrInput::from_params(
@@ -367,14 +360,6 @@ async fn listen(
     Ok(Value::Object(result))
 }
 
-/// Whether handlers of `method` may ask the client (multi round-trip).
-fn asks_through_result(method: &str) -> bool {
-    matches!(
-        method,
-        "tools/call" | "prompts/get" | "resources/read" | "completion/complete"
-    )
-}
-
 /// The tool or prompt (`name`) or resource (`uri`) a request is about.
 fn target_name(params: Option<&JsonObject>) -> String {
     let field = |k: &str| params.and_then(|p| p.get_str(k));
@@ -384,31 +369,46 @@ fn target_name(params: Option<&JsonObject>) -> String {
         .into_owned()
 }
 
-/// Runs a method other than discovery and `tools/list`.
+/// Runs a method other than discovery, listening and `tools/list`.
 async fn dispatch(
     server: &Server,
-    method: &str,
+    method: Method,
     id: &RequestId,
     params: Option<&JsonObject>,
     ctx: &RequestContext,
 ) -> Result<Answer, ErrorObject> {
     match method {
-        "tools/call" => server.call_tool(id, params, CallContext::Lent(ctx)).await,
+        Method::ToolsCall => server.call_tool(id, params, CallContext::Lent(ctx)).await,
         // Boxed here and below: the future of every `tools/call` holds
         // these, so it stays only as large as that needs.
-        "tasks/get" | "tasks/update" | "tasks/cancel" => {
+        Method::TasksGet | Method::TasksUpdate | Method::TasksCancel => {
             let params = params.map(JsonObject::to_map);
             Box::pin(server.tasks_extension(method, params.as_ref(), ctx))
                 .await
                 .map(Answer::Value)
         }
-        // `prepare_stateless` let only METHODS through.
-        _ => {
+        Method::ResourcesList
+        | Method::ResourcesTemplatesList
+        | Method::ResourcesRead
+        | Method::PromptsList
+        | Method::PromptsGet
+        | Method::CompletionComplete => {
             Box::pin(server.catalog_call(method, id, params.map(JsonObject::to_map).as_ref(), ctx))
                 .await
-                .unwrap_or_else(|| Err(ErrorObject::method_not_found(method)))
                 .map(Answer::Value)
         }
+        // Answered by the caller, or not of this revision
+        // (`prepare_stateless` let only its methods through).
+        Method::ServerDiscover
+        | Method::SubscriptionsListen
+        | Method::ToolsList
+        | Method::Initialize
+        | Method::Ping
+        | Method::LoggingSetLevel
+        | Method::TasksResult
+        | Method::TasksList
+        | Method::ResourcesSubscribe
+        | Method::ResourcesUnsubscribe => Err(ErrorObject::method_not_found(method.as_str())),
     }
 }
 

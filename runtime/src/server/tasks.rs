@@ -13,7 +13,7 @@ use crate::call::{NoOutbound, Outbound};
 use crate::protocol::jsonrpc::{code, json_type_name};
 use crate::protocol::stateless::TASKS_EXTENSION;
 use crate::protocol::InputRequest;
-use crate::protocol::{ErrorObject, JsonObject, RequestId, TaskSupport};
+use crate::protocol::{ErrorObject, JsonObject, Method, RequestId, TaskSupport};
 use crate::task::engine::{unknown_task, Execute, Link};
 use crate::task::wire;
 use crate::task::TaskInput;
@@ -217,7 +217,7 @@ impl Server {
     /// `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel` of 2025-11-25.
     pub(crate) async fn tasks_core(
         &self,
-        method: &str,
+        method: Method,
         params: Option<&Map<String, Value>>,
         ctx: &RequestContext,
     ) -> Result<Value, ErrorObject> {
@@ -227,12 +227,12 @@ impl Server {
         let owner = owner.as_deref();
         let engine = &self.inner.tasks;
         match method {
-            "tasks/get" => {
-                let id = req_str(params, "taskId", method)?;
+            Method::TasksGet => {
+                let id = req_str(params, "taskId", method.as_str())?;
                 Ok(wire::task_core(&engine.get(id, owner).await?))
             }
-            "tasks/result" => {
-                let id = req_str(params, "taskId", method)?;
+            Method::TasksResult => {
+                let id = req_str(params, "taskId", method.as_str())?;
                 let record = self.wait_asking_client(id, owner, ctx).await?;
                 match (record.status(), record.outcome()) {
                     (TaskStatus::Completed, Some(TaskOutcome::Result(result))) => {
@@ -246,8 +246,8 @@ impl Server {
                     .with_data(serde_json::json!({ "taskId": id, "status": status.as_str() }))),
                 }
             }
-            "tasks/list" => {
-                let cursor = opt_str(params, "cursor", method)?;
+            Method::TasksList => {
+                let cursor = opt_str(params, "cursor", method.as_str())?;
                 let (tasks, next) = engine.list(owner, cursor).await?;
                 let mut result = Map::with_capacity(2);
                 result.insert(
@@ -259,8 +259,8 @@ impl Server {
                 }
                 Ok(Value::Object(result))
             }
-            "tasks/cancel" => {
-                let id = req_str(params, "taskId", method)?;
+            Method::TasksCancel => {
+                let id = req_str(params, "taskId", method.as_str())?;
                 match engine.cancel(id, owner).await? {
                     Ok(record) => Ok(wire::task_core(&record)),
                     Err(record) => Err(ErrorObject::invalid_params(format!(
@@ -269,32 +269,32 @@ impl Server {
                     ))),
                 }
             }
-            other => Err(ErrorObject::method_not_found(other)),
+            other => Err(ErrorObject::method_not_found(other.as_str())),
         }
     }
 
     /// `tasks/get`, `tasks/update`, `tasks/cancel` of the 2026-07-28 extension.
     pub(crate) async fn tasks_extension(
         &self,
-        method: &str,
+        method: Method,
         params: Option<&Map<String, Value>>,
         ctx: &RequestContext,
     ) -> Result<Value, ErrorObject> {
         if !matches!(ctx.dialect, TaskDialect::Extension { opted_in: true }) {
-            return Err(extension_required(method));
+            return Err(extension_required(method.as_str()));
         }
         let empty = Map::new();
         let params = params.unwrap_or(&empty);
         let owner = owner_of(ctx).key();
         let owner = owner.as_deref();
         let engine = &self.inner.tasks;
-        let id = req_str(params, "taskId", method)?;
+        let id = req_str(params, "taskId", method.as_str())?;
         match method {
-            "tasks/get" => Ok(Value::Object(wire::task_extension(
+            Method::TasksGet => Ok(Value::Object(wire::task_extension(
                 &engine.get(id, owner).await?,
                 true,
             ))),
-            "tasks/update" => {
+            Method::TasksUpdate => {
                 match params.get("inputResponses") {
                     Some(Value::Object(_)) => {}
                     None | Some(Value::Null) => {
@@ -320,12 +320,12 @@ impl Server {
                 engine.answer(id, owner, answers).await?;
                 Ok(Value::Object(Map::new()))
             }
-            "tasks/cancel" => {
+            Method::TasksCancel => {
                 // Cancelling a terminal task is acknowledged the same way.
                 engine.cancel(id, owner).await?.ok();
                 Ok(Value::Object(Map::new()))
             }
-            other => Err(ErrorObject::method_not_found(other)),
+            other => Err(ErrorObject::method_not_found(other.as_str())),
         }
     }
 }

@@ -17,7 +17,7 @@
 
 use crate::call::ChannelOutbound;
 use crate::protocol::jsonrpc::{error_response, parse_message};
-use crate::protocol::{ErrorObject, Incoming, RequestId};
+use crate::protocol::{ErrorObject, Incoming, Method, RequestId};
 use crate::server::Server;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -117,24 +117,11 @@ where
         .map_err(|e| std::io::Error::other(format!("stdio writer failed: {e}")))?
 }
 
-/// Requests answered in the reading loop: they answer at once from memory
-/// (no user code, no storage, nothing asked of the client), and their order
-/// matters to what follows (`initialize` first, a log level or a
-/// subscription before the calls that use it). Every other request, known or
-/// not, runs beside the reader.
+/// Requests answered in the reading loop: those that answer at once from
+/// memory, in an order that matters ([`Method::answers_at_once`]). Every
+/// other request, known or not, runs beside the reader.
 fn answers_at_once(method: &str) -> bool {
-    matches!(
-        method,
-        "initialize"
-            | "ping"
-            | "logging/setLevel"
-            | "resources/subscribe"
-            | "resources/unsubscribe"
-            | "tools/list"
-            | "prompts/list"
-            | "resources/list"
-            | "resources/templates/list"
-    )
+    Method::parse(method).is_some_and(Method::answers_at_once)
 }
 
 /// The ids of the requests running beside the reader.

@@ -14,7 +14,7 @@
 //! UTF-8 text is compared as it is.
 
 use crate::protocol::jsonrpc::code;
-use crate::protocol::{as_str, ErrorObject, Request};
+use crate::protocol::{as_str, ErrorObject, Method, Request};
 use crate::tool::registry::{HeaderParam, ToolRegistry};
 use base64::Engine;
 use http::header::HeaderName;
@@ -46,16 +46,10 @@ pub(crate) fn check(
     Ok(())
 }
 
-/// The methods whose `Mcp-Name` header mirrors a body field: `params.name`,
-/// `params.uri` (SEP-2243), or `params.taskId` for the tasks extension's
-/// methods (SEP-2663).
+/// The body field a method's `Mcp-Name` header mirrors (see
+/// [`Method::name_field`]).
 fn name_field(method: &str) -> Option<&'static str> {
-    match method {
-        "tools/call" | "prompts/get" => Some("name"),
-        "resources/read" => Some("uri"),
-        "tasks/get" | "tasks/update" | "tasks/cancel" => Some("taskId"),
-        _ => None,
-    }
+    Method::parse(method).and_then(Method::name_field)
 }
 
 fn mismatch(message: String) -> ErrorObject {
