@@ -7,7 +7,8 @@
 //! that first gets a 401 whose `WWW-Authenticate` the script reads, follows
 //! to the protected-resource metadata, and retries with its Bearer token. A
 //! page on a disallowed origin (`http://evil.test`, resolved to 127.0.0.1) is
-//! refused: its script sees only network errors.
+//! refused: its script sees only network errors, while an endpoint that lists
+//! that origin answers the same page.
 //!
 //! Chromium is Debian's `chromium`: installed when missing and running as
 //! root, else the test fails saying so (it never skips).
@@ -18,6 +19,7 @@ mod http_support;
 use browser::{Browser, Pages};
 use ferrymcp::auth::{AccessToken, AuthConfig, StaticTokenVerifier};
 use ferrymcp::prelude::*;
+use ferrymcp::transport::http::HttpOptions;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -166,6 +168,7 @@ const AUTH_MCP = '__AUTH_MCP__';
 /// The page on the disallowed origin.
 const EVIL_JS: &str = r#"
 const MCP = '__MCP__';
+const LISTED_MCP = '__LISTED_MCP__';
 (async () => {
   const results = {origin: location.origin};
   await step(results, 'initialize', () => rpc(MCP, {jsonrpc: '2.0', id: 1, method: 'initialize', params: {
@@ -176,6 +179,9 @@ const MCP = '__MCP__';
       body: JSON.stringify({jsonrpc: '2.0', id: 2, method: 'tools/list'})});
     return {status: r.status, body: await r.text()};
   });
+  // The control: an endpoint that lists this origin.
+  await step(results, 'listed', () => rpc(LISTED_MCP, {jsonrpc: '2.0', id: 3, method: 'initialize',
+    params: {protocolVersion: '2025-11-25', capabilities: {}, clientInfo: {name: 'evil', version: '1'}}}));
   await report(results);
 })();
 "#;
@@ -186,13 +192,17 @@ fn page(script: &str) -> String {
 
 /// The endpoint the way the quickstart serves it: nested at `/mcp`, default options.
 async fn open_endpoint() -> String {
+    endpoint_with(HttpOptions::default()).await
+}
+
+async fn endpoint_with(options: HttpOptions) -> String {
     let server = Server::builder("browser")
         .tools(tools![add, chatty, square, route])
         .build()
         .await
         .expect("the server builds");
-    let base = http_support::spawn(axum::Router::new().nest("/mcp", server.router())).await;
-    format!("{base}/mcp")
+    let app = axum::Router::new().nest("/mcp", server.router_with(options));
+    format!("{}/mcp", http_support::spawn(app).await)
 }
 
 /// An endpoint with authorization and its metadata, as `Server::serve` mounts them.
@@ -319,8 +329,14 @@ async fn a_page_on_another_loopback_origin_speaks_mcp_through_cors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_on_a_disallowed_origin_is_refused() {
     let mcp = open_endpoint().await;
-    let script = EVIL_JS.replace("__MCP__", &mcp);
-    let mut pages = Pages::serve(vec![("evil", page(&script))]).await;
+    // The pages' port is known once they are served; the script asks for it.
+    let mut pages = Pages::serve_later().await;
+    let evil = format!("http://evil.test:{}", pages.port);
+    let listed = endpoint_with(HttpOptions::new().allowed_origins([evil.as_str()])).await;
+    let script = EVIL_JS
+        .replace("__MCP__", &mcp)
+        .replace("__LISTED_MCP__", &listed);
+    pages.add("evil", page(&script));
     let mut chromium = Browser::open(
         &format!("http://evil.test:{}/evil", pages.port),
         &["--host-resolver-rules=MAP evil.test 127.0.0.1"],
@@ -342,4 +358,8 @@ async fn a_page_on_a_disallowed_origin_is_refused() {
             "{step} must fail as a network error: {show}"
         );
     }
+    // The same page reaches an endpoint that lists its origin: the refusal
+    // above is the allow-list's.
+    assert_eq!(r["listed"]["status"], 200, "{show}");
+    assert!(r["listed"]["session"].is_string(), "{show}");
 }

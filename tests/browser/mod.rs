@@ -6,18 +6,21 @@
 //! the reports they POST back.
 #![allow(dead_code)]
 
+use axum::extract::Path;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Where Chromium is: `$CHROMIUM`, else Debian's `/usr/bin/chromium`,
 /// installed first when missing and this process may (root, apt-get).
-pub fn chromium() -> &'static Path {
+pub fn chromium() -> &'static std::path::Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
         if let Some(path) = std::env::var_os("CHROMIUM") {
@@ -29,7 +32,7 @@ pub fn chromium() -> &'static Path {
         }
         // SAFETY: geteuid has no preconditions and cannot fail.
         let root = unsafe { libc::geteuid() } == 0;
-        if root && Path::new("/usr/bin/apt-get").exists() {
+        if root && std::path::Path::new("/usr/bin/apt-get").exists() {
             eprintln!("installing chromium (apt-get) for the browser tests");
             let status = Command::new("sh")
                 .args([
@@ -127,37 +130,66 @@ impl Drop for Browser {
 /// takes what a page reports (JSON).
 pub struct Pages {
     pub port: u16,
+    pages: Arc<Mutex<HashMap<String, String>>>,
     reports: mpsc::UnboundedReceiver<Value>,
 }
 
 impl Pages {
     /// Serves `pages` (path without `/`, HTML) on 127.0.0.1, on a fresh port.
     pub async fn serve(pages: Vec<(&'static str, String)>) -> Pages {
-        let (tx, reports) = mpsc::unbounded_channel();
-        let mut app = axum::Router::new().route(
-            "/report",
-            post(move |body: String| {
-                let tx = tx.clone();
-                async move {
-                    let value = serde_json::from_str(&body)
-                        .unwrap_or_else(|e| Value::String(format!("unreadable report ({e}): {body}")));
-                    let _ = tx.send(value);
-                    "ok"
-                }
-            }),
-        );
+        let mut server = Pages::serve_later().await;
         for (name, html) in pages {
-            app = app.route(
-                &format!("/{name}"),
-                get(move || async move { axum::response::Html(html) }),
-            );
+            server.add(name, html);
         }
+        server
+    }
+
+    /// Serves no page yet (see [`add`](Self::add)), on a fresh port.
+    pub async fn serve_later() -> Pages {
+        let (tx, reports) = mpsc::unbounded_channel();
+        let pages: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+        let shown = Arc::clone(&pages);
+        let app = axum::Router::new()
+            .route(
+                "/report",
+                post(move |body: String| {
+                    let tx = tx.clone();
+                    async move {
+                        let value = serde_json::from_str(&body).unwrap_or_else(|e| {
+                            Value::String(format!("unreadable report ({e}): {body}"))
+                        });
+                        let _ = tx.send(value);
+                        "ok"
+                    }
+                }),
+            )
+            .route(
+                "/{name}",
+                get(move |Path(name): Path<String>| {
+                    let page = shown.lock().unwrap().get(&name).cloned();
+                    async move {
+                        match page {
+                            Some(html) => axum::response::Html(html).into_response(),
+                            None => http::StatusCode::NOT_FOUND.into_response(),
+                        }
+                    }
+                }),
+            );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
         let port = listener.local_addr().expect("local address").port();
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Pages { port, reports }
+        Pages {
+            port,
+            pages,
+            reports,
+        }
+    }
+
+    /// Serves `html` at `/{name}`.
+    pub fn add(&mut self, name: &str, html: String) {
+        self.pages.lock().unwrap().insert(name.to_owned(), html);
     }
 
     /// The next report of a page shown in `browser`; panics with Chromium's
