@@ -226,9 +226,7 @@ async fn protected_endpoint() -> String {
         .build()
         .await
         .expect("the server builds");
-    let app = server
-        .router_at("/mcp")
-        .merge(server.well_known_router());
+    let app = server.router_at("/mcp").merge(server.well_known_router());
     tokio::spawn(ferrymcp::transport::http::serve(listener, app));
     resource
 }
@@ -261,7 +259,10 @@ async fn a_page_on_another_loopback_origin_speaks_mcp_through_cors() {
     // 2025-11-25 session.
     let init = &r["initialize"];
     assert_eq!(init["status"], 200, "{show}");
-    assert_eq!(init["body"]["result"]["protocolVersion"], "2025-11-25", "{show}");
+    assert_eq!(
+        init["body"]["result"]["protocolVersion"], "2025-11-25",
+        "{show}"
+    );
     assert!(
         init["session"].as_str().is_some_and(|s| !s.is_empty()),
         "the script reads Mcp-Session-Id: {show}"
@@ -306,8 +307,7 @@ async fn a_page_on_another_loopback_origin_speaks_mcp_through_cors() {
     );
     assert_eq!(r["stateless_call"]["status"], 200, "{show}");
     assert_eq!(
-        r["stateless_call"]["body"]["result"]["resultType"],
-        "complete",
+        r["stateless_call"]["body"]["result"]["resultType"], "complete",
         "{show}"
     );
     assert_eq!(text(&r["stateless_call"]), "routed to eu-west", "{show}");

@@ -26,11 +26,8 @@ async fn route(
 const PAGE: &str = "http://localhost:5173";
 
 async fn endpoint(options: HttpOptions, auth: Option<AuthConfig>) -> String {
-    let mut builder = Server::builder("cors").tools(tools![
-        http_support::add,
-        http_support::chatty,
-        route
-    ]);
+    let mut builder =
+        Server::builder("cors").tools(tools![http_support::add, http_support::chatty, route]);
     if let Some(auth) = auth {
         builder = builder.auth(auth);
     }
@@ -81,7 +78,10 @@ async fn a_preflight_from_a_loopback_page_is_answered_before_authentication() {
     let r = preflight(&url, PAGE, &[]).await;
     assert_eq!(r.status, 204, "{r:?}");
     assert_eq!(r.header("access-control-allow-origin"), Some(PAGE));
-    assert_eq!(list(&r, "access-control-allow-methods"), ["post", "get", "delete"]);
+    assert_eq!(
+        list(&r, "access-control-allow-methods"),
+        ["post", "get", "delete"]
+    );
     let headers = list(&r, "access-control-allow-headers");
     for h in [
         "content-type",
@@ -99,14 +99,22 @@ async fn a_preflight_from_a_loopback_page_is_answered_before_authentication() {
     assert_eq!(r.header("access-control-max-age"), Some("7200"));
     assert_eq!(r.header("vary"), Some("Origin"));
     assert_eq!(r.header("access-control-allow-credentials"), None);
-    assert_eq!(r.header("www-authenticate"), None, "no challenge on a preflight");
+    assert_eq!(
+        r.header("www-authenticate"),
+        None,
+        "no challenge on a preflight"
+    );
     assert!(r.body.is_empty());
 }
 
 #[tokio::test]
 async fn a_disallowed_origin_gets_403_and_no_cors_header() {
     let url = endpoint(HttpOptions::default(), None).await;
-    for origin in ["http://evil.example", "null", "https://127.0.0.1.evil.example"] {
+    for origin in [
+        "http://evil.example",
+        "null",
+        "https://127.0.0.1.evil.example",
+    ] {
         let r = preflight(&url, origin, &[]).await;
         assert_eq!(r.status, 403, "{origin}: {r:?}");
         for (name, _) in r.headers.iter() {
@@ -140,7 +148,10 @@ async fn listed_origins_get_cors_and_private_network_access() {
     .await;
     assert_eq!(r.status, 204, "{r:?}");
     assert_eq!(r.header("access-control-allow-origin"), Some(app));
-    assert_eq!(r.header("access-control-allow-private-network"), Some("true"));
+    assert_eq!(
+        r.header("access-control-allow-private-network"),
+        Some("true")
+    );
     let r = preflight(&url, "https://other.example.com", &[]).await;
     assert_eq!(r.status, 403, "{r:?}");
     // Any origin, when allowed: still echoed, never `*`.

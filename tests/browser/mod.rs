@@ -64,10 +64,8 @@ impl Browser {
     pub fn open(url: &str, extra: &[&str]) -> Browser {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "ferrymcp-chromium-{}-{n}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("ferrymcp-chromium-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a temporary directory for Chromium");
         let log = std::fs::File::create(dir.join("chromium.log")).expect("Chromium's log file");

@@ -40,9 +40,8 @@ const MCP_REQUEST_HEADERS: &str = "Content-Type, Authorization, Accept, MCP-Prot
      Mcp-Session-Id, Last-Event-ID, Mcp-Method, Mcp-Name";
 
 /// The response headers a browser client must be able to read.
-const EXPOSED: HeaderValue = HeaderValue::from_static(
-    "Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate, Retry-After",
-);
+const EXPOSED: HeaderValue =
+    HeaderValue::from_static("Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate, Retry-After");
 
 /// The methods of the endpoint.
 const METHODS: HeaderValue = HeaderValue::from_static("POST, GET, DELETE");
@@ -147,7 +146,10 @@ mod tests {
             .preflight(&request("OPTIONS", &[("origin", "http://localhost:1")]))
             .is_none());
         assert!(c
-            .preflight(&request("OPTIONS", &[("access-control-request-method", "POST")]))
+            .preflight(&request(
+                "OPTIONS",
+                &[("access-control-request-method", "POST")]
+            ))
             .is_none());
         assert!(c
             .preflight(&request(
