@@ -6,7 +6,8 @@
 //! `params._meta`; otherwise it belongs to a session revision.
 //!
 //! Order of the checks: `Host`/`Origin` (403), then a CORS preflight is
-//! answered ([`cors`](super::cors)), then, when the server has authorization, the access token (401, or 400 for a token in the query
+//! answered ([`cors`](super::cors)), then, when the server has
+//! authorization, the access token (401, or 400 for a token in the query
 //! string; see [`auth`](super::auth)), then the method, the body and the
 //! revision. A `tools/call` the token's scopes do not allow gets 403 before it
 //! runs. Opening a session, a GET stream or a `subscriptions/listen` stream
