@@ -6,7 +6,9 @@
 //!
 //! Prints the MCP URL (`http://127.0.0.1:8000/mcp`) on stdout once it accepts
 //! connections; logs go to stderr. Clients of 2025-06-18, 2025-11-25 and
-//! 2026-07-28 all connect to the same URL.
+//! 2026-07-28 all connect to the same URL, and so does a browser page on any
+//! loopback origin (`http://localhost:5173`): CORS follows the default
+//! `Origin` rules, nothing to configure.
 
 use ferrymcp::prelude::*;
 use schemars::JsonSchema;

@@ -28,8 +28,9 @@
 //! Nothing has to be started or initialized besides: the server's lifespan
 //! value exists once [`build`](crate::ServerBuilder::build) returns, and the
 //! router carries its own session store, so a mounted router is ready the
-//! moment it is routed to. The parent app's layers (tracing, CORS, auth) apply
-//! as to any route, and whatever its middleware puts in the request's
+//! moment it is routed to. The parent app's layers (tracing, auth) apply
+//! as to any route (the endpoint answers CORS itself: [Browser
+//! clients](#browser-clients)), and whatever its middleware puts in the request's
 //! extensions reaches tools as [`Extension<T>`](crate::Extension); the headers
 //! reach them as [`Headers`](crate::Headers).
 //!
@@ -76,6 +77,32 @@
 //! The local address is known when the router is served by [`serve()`] (or an
 //! app inserts a [`Connection`] itself); without it, loopback and listed
 //! names only.
+//!
+//! # Browser clients
+//!
+//! CORS follows the `Origin` rules above, with no list of its own: a page
+//! whose origin may call the endpoint gets CORS headers, any other gets 403
+//! and none. With the defaults, a page on any loopback origin
+//! (`http://localhost:5173`) may call an endpoint reached by a loopback name;
+//! list other origins with [`HttpOptions::allowed_origins`].
+//!
+//! * A preflight (`OPTIONS`) is answered 204 after the `Host`/`Origin` check
+//!   and before authentication or any body: `Access-Control-Allow-Origin`
+//!   (the page's origin, never `*`), `Access-Control-Allow-Methods: POST, GET,
+//!   DELETE`, `Access-Control-Allow-Headers` (`Content-Type`,
+//!   `Authorization`, `Accept`, `MCP-Protocol-Version`, `Mcp-Session-Id`,
+//!   `Last-Event-ID`, `Mcp-Method`, `Mcp-Name` and every `Mcp-Param-*`
+//!   header the tools declare), `Access-Control-Max-Age: 7200`,
+//!   `Vary: Origin`, and `Access-Control-Allow-Private-Network: true` when
+//!   the browser asks for it.
+//! * Every response, JSON or SSE, 401 and 429 included, echoes the origin and
+//!   exposes `Mcp-Session-Id`, `MCP-Protocol-Version`, `WWW-Authenticate` and
+//!   `Retry-After` to the page's script.
+//! * `Access-Control-Allow-Credentials` is never sent: a page authenticates
+//!   with `Authorization: Bearer`, which it sets itself.
+//!
+//! The protected-resource metadata ([`Server::well_known_router`]) is a
+//! public document: it answers any origin with `Access-Control-Allow-Origin: *`.
 //!
 //! # Limits per caller
 //!
@@ -147,6 +174,7 @@
 
 mod auth;
 mod connection;
+mod cors;
 mod forwarded;
 mod guard;
 pub(crate) mod headers;

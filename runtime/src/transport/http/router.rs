@@ -5,7 +5,8 @@
 //! names a stateless revision or its body declares a protocol version in
 //! `params._meta`; otherwise it belongs to a session revision.
 //!
-//! Order of the checks: `Host`/`Origin` (403), then, when the server has
+//! Order of the checks: `Host`/`Origin` (403), then a CORS preflight is
+//! answered ([`cors`](super::cors)), then, when the server has
 //! authorization, the access token (401, or 400 for a token in the query
 //! string; see [`auth`](super::auth)), then the method, the body and the
 //! revision. A `tools/call` the token's scopes do not allow gets 403 before it
@@ -13,6 +14,7 @@
 //! beyond the caller's limit gets 429 ([`limits`](super::limits)).
 
 use super::auth;
+use super::cors::{self, Cors};
 use super::guard;
 use super::legacy;
 use super::limits::CallerLimits;
@@ -41,6 +43,8 @@ pub(crate) struct Endpoint {
     pub(crate) sessions: SessionStore,
     /// What each caller has open.
     pub(crate) limits: CallerLimits,
+    /// The answers to browser pages the guard lets in.
+    pub(crate) cors: Cors,
 }
 
 /// The router serving `server` at `/` of wherever it is mounted.
@@ -54,6 +58,7 @@ pub(crate) fn router_at(server: &Server, path: &str, options: HttpOptions) -> Ro
         server: server.clone(),
         sessions: SessionStore::new(options.session_idle_timeout, options.max_sessions),
         limits: CallerLimits::new(&options),
+        cors: Cors::new(&server.inner.tools),
         options,
     };
     Router::new()
@@ -62,12 +67,29 @@ pub(crate) fn router_at(server: &Server, path: &str, options: HttpOptions) -> Ro
 }
 
 async fn handle(State(ep): State<Arc<Endpoint>>, request: Request) -> Response {
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     if let Err(guard::Forbidden(message)) = guard::check(&ep.options, &parts) {
         tracing::warn!("{message}");
+        // No CORS header: the page may not read why.
         return response::refuse(StatusCode::FORBIDDEN, None, message);
     }
-    // CORS preflights never carry credentials; they get the 405 below.
+    // The origin passed the guard: a browser page that may call.
+    let origin = parts.headers.get(http::header::ORIGIN).cloned();
+    if origin.is_some() {
+        // A preflight carries no credentials and no body.
+        if let Some(preflight) = ep.cors.preflight(&parts) {
+            return preflight;
+        }
+    }
+    let mut response = answer(ep, parts, body).await;
+    cors::expose(origin, response.headers_mut());
+    response
+}
+
+/// The answer to a request that passed the guard.
+async fn answer(ep: Arc<Endpoint>, mut parts: http::request::Parts, body: Body) -> Response {
+    // An OPTIONS that is not a preflight carries no credentials either; it
+    // gets the 405 below.
     if parts.method != Method::OPTIONS {
         if let Err(refusal) = auth::authenticate(&ep.server, &mut parts).await {
             return refusal;
