@@ -120,6 +120,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a server could not be built.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     /// The lifespan function failed.
     #[error("the server's lifespan failed to start: {0}")]

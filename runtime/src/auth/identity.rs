@@ -33,6 +33,7 @@ pub struct CallerIdentity {
 /// What [`CallerIdentity::id`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum IdentityKind {
     /// The token's subject (`sub`).
     Subject,

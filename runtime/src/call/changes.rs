@@ -24,6 +24,7 @@ const BACKLOG: usize = 256;
 /// One change the server announces.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", content = "uri", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Change {
     /// The list of tools changed.
     ToolsListChanged,

@@ -54,6 +54,7 @@ impl Questions {
 
 /// Why a question to the client got no usable answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum InputError {
     /// The client did not declare the capability the question needs.
     #[error("the client does not support {capability} (it did not declare the `{capability}` capability)")]

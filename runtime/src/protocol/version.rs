@@ -4,6 +4,7 @@ use std::fmt;
 
 /// An MCP protocol revision this server can speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum ProtocolVersion {
     /// 2025-03-26 (accepted for older clients; served like 2025-06-18).
     V2025_03_26,

@@ -7,7 +7,7 @@
 mod builder;
 mod methods;
 mod session;
-pub mod stateless;
+mod stateless;
 mod tasks;
 mod tool_page;
 

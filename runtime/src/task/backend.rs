@@ -93,6 +93,7 @@ pub type TaskUpdates = BoxStream<'static, TaskRecord>;
 
 /// A backend failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BackendError {
     /// The queue is full; the task was not created.
     #[error("the task queue is full; try again later")]
@@ -110,6 +111,7 @@ pub enum BackendError {
 
 /// Why [`TaskBackend::transition`] changed nothing.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum UpdateError {
     /// No such task (never created, expired or purged).
     #[error("no such task")]

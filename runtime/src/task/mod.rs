@@ -11,23 +11,23 @@
 //!
 //! The pieces, one per file:
 //!
-//! * [`model`]: [`TaskRecord`] and the status state machine
+//! * `model`: [`TaskRecord`] and the status state machine
 //!   ([`TaskRecord::apply`] is the only way a status changes), and how long a
 //!   record is kept ([`TaskRecord::retained_until_ms`]: a running task until
 //!   it ends, even past its TTL);
-//! * [`snapshot`]: what a task keeps of its request ([`Snapshot`], [`Owner`]);
-//! * [`backend`]: the [`TaskBackend`] trait and its contract;
-//! * [`memory`]: [`MemoryBackend`], the default (indexed by owner and by end
+//! * `snapshot`: what a task keeps of its request ([`Snapshot`], [`Owner`]);
+//! * `backend`: the [`TaskBackend`] trait and its contract;
+//! * `memory`: [`MemoryBackend`], the default (indexed by owner and by end
 //!   of retention);
 //! * `redis` (feature `redis`): `RedisBackend`, the distributed engine:
 //!   many HTTP nodes and worker processes share one Redis;
-//! * [`engine`]: [`TaskEngine`] (create, get, wait, list, cancel), the worker
+//! * `engine`: [`TaskEngine`] (create, get, wait, list, cancel), the worker
 //!   pool (with the run-time limit), the housekeeping round and shutdown,
 //!   configured by [`TaskOptions`];
 //! * `links`: where a running task's status notifications go (the session
 //!   that created it), kept only while the task may run in this process;
 //! * `quota`: per-caller limits on active tasks and stored result bytes;
-//! * [`wire`]: the `Task` object of each protocol revision.
+//! * `wire`: the `Task` object of each protocol revision.
 //!
 //! Tasks are bound to the caller: the identity of its verified token
 //! ([`CallerIdentity`](crate::auth::CallerIdentity)); without authorization,
@@ -38,17 +38,17 @@
 //! limits count (100 active tasks and 64 MiB of stored results by default;
 //! anonymous callers share one count).
 
-pub mod backend;
-pub mod engine;
+pub(crate) mod backend;
+pub(crate) mod engine;
 mod links;
-pub mod memory;
-pub mod model;
+pub(crate) mod memory;
+pub(crate) mod model;
 mod questions;
 mod quota;
 #[cfg(feature = "redis")]
 pub mod redis;
-pub mod snapshot;
-pub mod wire;
+pub(crate) mod snapshot;
+pub(crate) mod wire;
 
 pub use backend::{
     BackendError, Claimed, NewTask, TaskBackend, TaskJob, TaskPage, TaskUpdates, UpdateError,

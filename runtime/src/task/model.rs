@@ -179,6 +179,7 @@ impl Transition {
 
 /// Why a transition was refused. The record is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TransitionError {
     /// The task is already `completed`, `failed` or `cancelled`.
     #[error("the task is already {0}; a terminal status never changes")]

@@ -66,6 +66,7 @@ impl fmt::Display for OpenError {
 
 /// A snapshot key that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeyError {
     /// A key id must be non-empty and must not contain `:`.
     #[error("a snapshot key id must be non-empty and must not contain ':' (got {0:?})")]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 /// How a request's response is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ResponseMode {
     /// One JSON object, unless the call sends notifications (progress, logs)
     /// before its result: then an SSE stream carrying them and the result.
