@@ -3,11 +3,11 @@
 //! arguments, injected parameters, completion, and every bad request.
 
 use ferrymcp::catalog::{
-    CallParts, Catalog, CatalogError, Completion, CompletionContext, GetPromptResult,
-    PromptMessage, ResourceContents, ResourceList, Role,
+    Catalog, CatalogError, Completion, CompletionContext, GetPromptResult, PromptMessage,
+    ResourceContents, ResourceList, Role,
 };
 use ferrymcp::protocol::ErrorObject;
-use ferrymcp::{prompt, prompts, ClientInfo, Content, Ctx, Lifespan, ProtocolVersion};
+use ferrymcp::{prompt, prompts, CallScope, ClientInfo, Content, Ctx, Lifespan, ProtocolVersion};
 use ferrymcp_tests::spec::Spec;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -140,11 +140,11 @@ fn client(version: ProtocolVersion) -> ClientInfo {
     }
 }
 
-fn parts(version: ProtocolVersion) -> CallParts {
+fn parts(version: ProtocolVersion) -> CallScope {
     let app = App {
         house_style: "plain words",
     };
-    CallParts::new(Arc::new(client(version)), Arc::new(app))
+    CallScope::new(Arc::new(client(version)), Arc::new(app))
 }
 
 fn params(v: Value) -> Map<String, Value> {

@@ -3,11 +3,12 @@
 //! placeholders and injected parameters, subscriptions, and every bad request.
 
 use ferrymcp::catalog::{
-    Blob, CallParts, Catalog, CatalogError, InvalidBase64, PromptList, ResourceContents,
-    Subscriptions,
+    Blob, Catalog, CatalogError, InvalidBase64, PromptList, ResourceContents, Subscriptions,
 };
 use ferrymcp::protocol::ErrorObject;
-use ferrymcp::{resource, resources, ClientInfo, Ctx, Extension, Lifespan, ProtocolVersion};
+use ferrymcp::{
+    resource, resources, CallScope, ClientInfo, Ctx, Extension, Lifespan, ProtocolVersion,
+};
 use ferrymcp_tests::spec::Spec;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -143,13 +144,13 @@ fn client(version: ProtocolVersion) -> ClientInfo {
     }
 }
 
-fn parts(version: ProtocolVersion) -> CallParts {
+fn parts(version: ProtocolVersion) -> CallScope {
     let app = App {
         greeting: "hello".into(),
     };
     let mut extensions = http::Extensions::new();
     extensions.insert(Tenant("acme"));
-    CallParts::new(Arc::new(client(version)), Arc::new(app)).with_extensions(Arc::new(extensions))
+    CallScope::new(Arc::new(client(version)), Arc::new(app)).with_extensions(Arc::new(extensions))
 }
 
 fn params(v: Value) -> Map<String, Value> {
@@ -381,7 +382,7 @@ async fn bad_requests_get_precise_errors() {
     assert_eq!(failed.code, -32603);
     assert_eq!(failed.message, "the disk is on fire");
     // Without the extension the resource asks for, the read fails, it does not panic.
-    let bare = CallParts::new(Arc::new(client(LEGACY)), Arc::new(()));
+    let bare = CallScope::new(Arc::new(client(LEGACY)), Arc::new(()));
     let no_tenant = catalog
         .read_resource(Some(&params(json!({ "uri": "tenant://current" }))), &bare)
         .await

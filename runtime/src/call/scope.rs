@@ -100,6 +100,98 @@ impl CallMeta {
 }
 
 impl CallScope {
+    /// The scope of a call by `client` on a server whose lifespan value is
+    /// `lifespan`: no request id, no extensions, messages to nowhere, every
+    /// log level let through, never cancelled until you say otherwise, no
+    /// client to ask. Transports and tests set the rest with the `with_*`
+    /// methods.
+    ///
+    /// ```
+    /// use ferrymcp::{CallScope, ClientInfo, ProtocolVersion};
+    /// use std::sync::Arc;
+    ///
+    /// let client = ClientInfo {
+    ///     protocol_version: ProtocolVersion::V2025_11_25,
+    ///     implementation: None,
+    ///     capabilities: serde_json::json!({}),
+    /// };
+    /// let scope = CallScope::new(Arc::new(client), Arc::new(()));
+    /// assert_eq!(scope.protocol_version(), ProtocolVersion::V2025_11_25);
+    /// ```
+    pub fn new(client: Arc<ClientInfo>, lifespan: Arc<dyn Any + Send + Sync>) -> Self {
+        CallScope {
+            request_id: None,
+            meta: None,
+            client,
+            lifespan,
+            extensions: Arc::new(http::Extensions::new()),
+            outbound: Arc::new(super::NoOutbound),
+            log_filter: Arc::new(LogLevelFilter::new()),
+            cancellation: CancellationToken::new(),
+            tool_name: Arc::from(""),
+            input: Questions::Unavailable("this call has no client to ask"),
+            notifier: Notifier::new(),
+        }
+    }
+
+    /// The id of the request.
+    pub fn with_request_id(mut self, id: RequestId) -> Self {
+        self.request_id = Some(id);
+        self
+    }
+
+    /// What the transport attached to the request (the HTTP request's
+    /// extensions, the verified `AccessToken`, `Headers`).
+    pub fn with_extensions(mut self, extensions: Arc<http::Extensions>) -> Self {
+        self.extensions = extensions;
+        self
+    }
+
+    /// Where the call's notifications (log messages, progress) go.
+    pub fn with_outbound(mut self, outbound: Arc<dyn Outbound>) -> Self {
+        self.outbound = outbound;
+        self
+    }
+
+    /// The session's log level.
+    pub fn with_log_filter(mut self, log_filter: Arc<LogLevelFilter>) -> Self {
+        self.log_filter = log_filter;
+        self
+    }
+
+    /// Cancelled when the client cancels the request.
+    pub fn with_cancellation(mut self, cancellation: CancellationToken) -> Self {
+        self.cancellation = cancellation;
+        self
+    }
+
+    /// How the call's questions reach the client.
+    pub(crate) fn with_input(mut self, input: Questions) -> Self {
+        self.input = input;
+        self
+    }
+
+    /// Where the call announces changes.
+    pub(crate) fn with_notifier(mut self, notifier: Notifier) -> Self {
+        self.notifier = notifier;
+        self
+    }
+
+    /// The same call, about the tool, resource, prompt or completion called
+    /// `name`, with the request's `_meta`.
+    pub(crate) fn for_target(&self, name: &str, meta: Option<Arc<CallMeta>>) -> CallScope {
+        CallScope {
+            tool_name: name.into(),
+            meta,
+            ..self.clone()
+        }
+    }
+
+    /// The revision the client speaks.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.client.protocol_version
+    }
+
     /// The id of the request that started this call.
     pub fn request_id(&self) -> Option<&RequestId> {
         self.request_id.as_ref()

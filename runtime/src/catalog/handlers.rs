@@ -6,143 +6,20 @@ use super::completion::{Completion, CompletionContext};
 use super::error::not_found;
 use super::subscriptions::Subscriptions;
 use super::Catalog;
-use crate::call::{CallMeta, CallScope, ClientInfo, LogLevelFilter};
-use crate::call::{NoOutbound, Outbound};
+use crate::call::{CallMeta, CallScope, ClientInfo};
 use crate::protocol::jsonrpc::json_type_name;
 use crate::protocol::params::{opt_str, req_str};
 use crate::protocol::stateless::LIST_TTL_MS;
-use crate::protocol::{ErrorObject, ProtocolVersion, RequestId};
+use crate::protocol::{ErrorObject, ProtocolVersion};
 use serde_json::{Map, Value};
-use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 
-/// What a call that runs user code (a resource read, a prompt, a completion)
-/// is made of: everything of its [`CallScope`] but the name and `_meta`,
-/// which the catalog fills in from the request.
-///
-/// A session builds one per request from its own state; so does the
-/// stateless dispatch. Tests can build one with [`CallParts::new`].
-///
-/// ```
-/// use ferrymcp::catalog::CallParts;
-/// use ferrymcp::{ClientInfo, ProtocolVersion};
-/// use std::sync::Arc;
-///
-/// let client = ClientInfo {
-///     protocol_version: ProtocolVersion::V2025_11_25,
-///     implementation: None,
-///     capabilities: serde_json::json!({}),
-/// };
-/// let parts = CallParts::new(Arc::new(client), Arc::new(()));
-/// assert_eq!(parts.protocol_version(), ProtocolVersion::V2025_11_25);
-/// ```
-#[derive(Clone)]
-pub struct CallParts {
-    pub(crate) request_id: Option<RequestId>,
-    pub(crate) client: Arc<ClientInfo>,
-    pub(crate) lifespan: Arc<dyn Any + Send + Sync>,
-    pub(crate) extensions: Arc<http::Extensions>,
-    pub(crate) outbound: Arc<dyn Outbound>,
-    pub(crate) log_filter: Arc<LogLevelFilter>,
-    pub(crate) cancellation: CancellationToken,
-    pub(crate) input: crate::call::Questions,
-    pub(crate) notifier: crate::call::Notifier,
-}
-
-impl CallParts {
-    /// The parts of a call by `client` on a server whose lifespan value is
-    /// `lifespan`; no request id, no extensions, messages to nowhere, every
-    /// log level let through, never cancelled until you say otherwise.
-    pub fn new(client: Arc<ClientInfo>, lifespan: Arc<dyn Any + Send + Sync>) -> Self {
-        CallParts {
-            request_id: None,
-            client,
-            lifespan,
-            extensions: Arc::new(http::Extensions::new()),
-            outbound: Arc::new(NoOutbound),
-            log_filter: Arc::new(LogLevelFilter::new()),
-            cancellation: CancellationToken::new(),
-            input: crate::call::Questions::Unavailable("this call has no client to ask"),
-            notifier: crate::call::Notifier::new(),
-        }
-    }
-
-    /// The id of the request.
-    pub fn with_request_id(mut self, id: RequestId) -> Self {
-        self.request_id = Some(id);
-        self
-    }
-
-    /// What the transport attached to the request (the HTTP request's
-    /// extensions, the verified `AccessToken`, `Headers`).
-    pub fn with_extensions(mut self, extensions: Arc<http::Extensions>) -> Self {
-        self.extensions = extensions;
-        self
-    }
-
-    /// Where the call's notifications (log messages, progress) go.
-    pub fn with_outbound(mut self, outbound: Arc<dyn Outbound>) -> Self {
-        self.outbound = outbound;
-        self
-    }
-
-    /// The session's log level.
-    pub fn with_log_filter(mut self, log_filter: Arc<LogLevelFilter>) -> Self {
-        self.log_filter = log_filter;
-        self
-    }
-
-    /// Cancelled when the client cancels the request.
-    pub fn with_cancellation(mut self, cancellation: CancellationToken) -> Self {
-        self.cancellation = cancellation;
-        self
-    }
-
-    /// How the call's questions reach the client.
-    pub(crate) fn with_input(mut self, input: crate::call::Questions) -> Self {
-        self.input = input;
-        self
-    }
-
-    /// Where the call announces changes.
-    pub(crate) fn with_notifier(mut self, notifier: crate::call::Notifier) -> Self {
-        self.notifier = notifier;
-        self
-    }
-
-    /// The revision the client speaks.
-    pub fn protocol_version(&self) -> ProtocolVersion {
-        self.client.protocol_version
-    }
-
-    /// The call scope of the resource, prompt or completion called `name`.
-    fn scope(&self, name: &str, meta: Option<Arc<CallMeta>>) -> CallScope {
-        CallScope {
-            request_id: self.request_id.clone(),
-            meta,
-            client: Arc::clone(&self.client),
-            lifespan: Arc::clone(&self.lifespan),
-            extensions: Arc::clone(&self.extensions),
-            outbound: Arc::clone(&self.outbound),
-            log_filter: Arc::clone(&self.log_filter),
-            cancellation: self.cancellation.clone(),
-            tool_name: name.into(),
-            input: self.input.clone(),
-            notifier: self.notifier.clone(),
-        }
-    }
-}
-
-impl std::fmt::Debug for CallParts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CallParts")
-            .field("request_id", &self.request_id)
-            .field("client", &self.client)
-            .finish_non_exhaustive()
-    }
-}
+/// The old name of the call a resource read, a prompt or a completion runs
+/// in: it is a [`CallScope`] now (the catalog fills in the name and `_meta`
+/// from the request).
+#[deprecated(note = "use `ferrymcp::CallScope` (`CallScope::new(client, lifespan)`)")]
+pub type CallParts = CallScope;
 
 impl Catalog {
     /// The capabilities this catalog adds to the server's: `resources` (with
@@ -247,7 +124,7 @@ impl Catalog {
     pub async fn read_resource(
         &self,
         params: Option<&Map<String, Value>>,
-        parts: &CallParts,
+        parts: &CallScope,
     ) -> Result<Value, ErrorObject> {
         let empty = Map::new();
         let params = params.unwrap_or(&empty);
@@ -273,7 +150,7 @@ impl Catalog {
                 Err(refused) => return Err(refused.to_error(uri)),
             }
         };
-        let scope = parts.scope(resource_meta.name, meta);
+        let scope = parts.for_target(resource_meta.name, meta);
         let contents = resource
             .read(scope, request)
             .await
@@ -349,7 +226,7 @@ impl Catalog {
     pub async fn get_prompt(
         &self,
         params: Option<&Map<String, Value>>,
-        parts: &CallParts,
+        parts: &CallScope,
     ) -> Result<Value, ErrorObject> {
         let empty = Map::new();
         let params = params.unwrap_or(&empty);
@@ -393,7 +270,7 @@ impl Catalog {
             )));
         }
         let version = parts.protocol_version();
-        let scope = parts.scope(prompt.meta.name, meta);
+        let scope = parts.for_target(prompt.meta.name, meta);
         let mut result = prompt
             .prompt
             .get(scope, arguments)
@@ -412,7 +289,7 @@ impl Catalog {
     pub async fn complete(
         &self,
         params: Option<&Map<String, Value>>,
-        parts: &CallParts,
+        parts: &CallScope,
     ) -> Result<Value, ErrorObject> {
         const METHOD: &str = "completion/complete";
         let empty = Map::new();
@@ -448,7 +325,7 @@ impl Catalog {
                         "Invalid params: prompt `{name}` has no argument `{arg_name}`"
                     )));
                 }
-                let context = CompletionContext::new(known, parts.scope(prompt.meta.name, meta));
+                let context = CompletionContext::new(known, parts.for_target(prompt.meta.name, meta));
                 prompt.prompt.complete(arg_name, value.to_owned(), context)
             }
             "ref/resource" => {
@@ -466,7 +343,7 @@ impl Catalog {
                         "Invalid params: resource template `{uri}` has no placeholder `{arg_name}`"
                     )));
                 }
-                let context = CompletionContext::new(known, parts.scope(t.meta.name, meta));
+                let context = CompletionContext::new(known, parts.for_target(t.meta.name, meta));
                 t.resource.complete(arg_name, value.to_owned(), context)
             }
             other => {

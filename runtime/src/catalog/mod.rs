@@ -76,6 +76,7 @@ pub use completion::{
 };
 pub use content::{encode_base64, Blob, InvalidBase64, ResourceContents};
 pub use error::CatalogError;
+#[allow(deprecated)]
 pub use handlers::CallParts;
 pub use prompt::{
     GetPromptResult, IntoPromptResult, PromptArgumentMeta, PromptArguments, PromptFn, PromptList,
@@ -123,7 +124,7 @@ pub(crate) struct RegisteredPrompt {
 ///
 /// Built once (definitions are serialized here) and shared by every session;
 /// the per-session state (subscriptions) lives in [`Subscriptions`], and each
-/// call that runs user code receives its [`CallParts`].
+/// call that runs user code receives its [`CallScope`](crate::CallScope).
 pub struct Catalog {
     pub(crate) resources: Vec<Arc<RegisteredResource>>,
     pub(crate) by_uri: HashMap<&'static str, usize>,

@@ -7,7 +7,6 @@ use crate::ask::{InputSource, MrtrInput};
 use crate::auth::{scopes_satisfied, AccessToken};
 use crate::call::Outbound;
 use crate::call::{CallMeta, CallScope, ClientInfo, LogLevelFilter};
-use crate::catalog::CallParts;
 use crate::protocol::method::{Capability, Method};
 pub(crate) use crate::protocol::params::{opt_str, req_str, req_str_in};
 use crate::protocol::stateless::TASKS_EXTENSION;
@@ -355,7 +354,7 @@ impl Server {
     ) -> Result<Value, ErrorObject> {
         let catalog = &self.inner.catalog;
         let parts = || {
-            CallParts::new(Arc::clone(&ctx.client), Arc::clone(&self.inner.lifespan))
+            CallScope::new(Arc::clone(&ctx.client), Arc::clone(&self.inner.lifespan))
                 .with_request_id(id.clone())
                 .with_extensions(Arc::clone(&ctx.extensions))
                 .with_outbound(Arc::clone(&ctx.outbound))
