@@ -53,6 +53,22 @@ pub(crate) fn client(headers: &HeaderMap, trusted: impl Fn(IpAddr) -> bool) -> O
     leftmost
 }
 
+/// The address of the client the trusted proxies forwarded the request for,
+/// IPv4-mapped IPv6 read as IPv4: `None` when there is no forwarded header,
+/// the client is `unknown`, unreadable or opaque, or every entry is a trusted
+/// proxy (then the peer itself is the client to count).
+pub(crate) fn client_ip(headers: &HeaderMap, trusted: impl Fn(IpAddr) -> bool) -> Option<IpAddr> {
+    let canonical = |ip: IpAddr| match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    };
+    let trusted = |ip: IpAddr| trusted(canonical(ip));
+    match client(headers, trusted)? {
+        Node::Ip(ip) if !trusted(ip) => Some(canonical(ip)),
+        _ => None,
+    }
+}
+
 /// The entries of every value of `name`, left to right (a comma outside
 /// quotes separates them), each mapped by `pick`.
 fn entries<'a>(
@@ -183,5 +199,54 @@ mod tests {
         }
         let h = headers(&[("x-forwarded-for", "203.0.113.7, garbage")]);
         assert_eq!(client(&h, proxies), None);
+    }
+
+    fn client_of(values: &[&str], trusted: &[&str]) -> Option<IpAddr> {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append(X_FORWARDED_FOR, v.parse().unwrap());
+        }
+        let trusted: Vec<crate::transport::http::IpRange> =
+            trusted.iter().map(|t| t.parse().unwrap()).collect();
+        client_ip(&headers, |ip| {
+            trusted.iter().any(|range| range.contains(ip))
+        })
+    }
+
+    fn addr(s: &str) -> Option<IpAddr> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn the_rightmost_untrusted_address_is_the_client() {
+        let client = client_of;
+        assert_eq!(
+            client(&["203.0.113.5"], &["10.0.0.0/8"]),
+            addr("203.0.113.5")
+        );
+        assert_eq!(
+            client(&["6.6.6.6, 203.0.113.5, 10.0.0.2"], &["10.0.0.0/8"]),
+            addr("203.0.113.5")
+        );
+        assert_eq!(
+            client(
+                &["6.6.6.6", "203.0.113.5:4711", "10.1.1.1"],
+                &["10.0.0.0/8"]
+            ),
+            addr("203.0.113.5")
+        );
+        assert_eq!(client(&["[2001:db8::7]:443"], &[]), addr("2001:db8::7"));
+        assert_eq!(client(&["[2001:db8::8]"], &[]), addr("2001:db8::8"));
+        assert_eq!(client(&["::ffff:192.0.2.9"], &[]), addr("192.0.2.9"));
+    }
+
+    #[test]
+    fn no_client_address_when_nothing_believable_names_one() {
+        let client = client_of;
+        assert_eq!(client(&[], &["10.0.0.0/8"]), None);
+        assert_eq!(client(&["10.0.0.1, 10.0.0.2"], &["10.0.0.0/8"]), None);
+        assert_eq!(client(&["203.0.113.5, unknown"], &["10.0.0.0/8"]), None);
+        assert_eq!(client(&[" , "], &[]), None);
+        assert_eq!(client(&["_hidden"], &[]), None);
     }
 }

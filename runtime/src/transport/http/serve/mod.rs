@@ -20,7 +20,6 @@
 
 mod fd_limit;
 mod first_head;
-mod forwarded;
 mod limits;
 mod options;
 mod request_body;

@@ -10,7 +10,7 @@
 //! Per request this costs two relaxed atomic additions and one `Arc` clone of
 //! the connection's own state; the app itself is not cloned.
 
-use super::forwarded::forwarded_client;
+use super::super::forwarded;
 use super::limits::{Limits, PeerSlot};
 use super::options::IpRange;
 use super::request_body::{BodyLimits, BodyTimeout, TimedBody};
@@ -131,7 +131,8 @@ impl hyper::service::Service<http::Request<Incoming>> for ConnectionService {
         };
         let (mut parts, body) = request.into_parts();
         if let Some(proxy) = &self.proxy {
-            let client = forwarded_client(&parts.headers, &proxy.trusted)
+            let trusted = |ip| proxy.trusted.iter().any(|range| range.contains(ip));
+            let client = forwarded::client_ip(&parts.headers, trusted)
                 .unwrap_or_else(|| self.connection.peer.ip());
             match proxy.limits.admit_request(client) {
                 Some(place) => tracker._client_place = Some(place),
