@@ -25,7 +25,10 @@ pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_tok
 /// subject token used: in a background task it is there only when the app
 /// keeps raw tokens in task snapshots
 /// ([`TaskOptions::keep_raw_token`](crate::task::TaskOptions::keep_raw_token);
-/// with Redis, set a snapshot key so that it is stored encrypted).
+/// with Redis, set a snapshot key so that it is stored encrypted). The
+/// exchange configuration itself is never stored with a task: the worker
+/// uses its own server's, so a worker process is built with the same
+/// `AuthConfig` as the HTTP nodes.
 ///
 /// ```
 /// use ferrymcp::auth::TokenExchange;
