@@ -249,3 +249,24 @@ async fn plain_http_is_for_loopback_only() {
         .to_string();
     assert!(err.contains("use https"), "{err}");
 }
+
+#[tokio::test]
+async fn redirects_are_reported_not_followed() {
+    let cert = TestCert::generate();
+    let idp = Idp::start_tls(&cert).await;
+    let err = ServerMetadata::discover_with(&format!("{}/moved", idp.url), &trusting(&cert))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("307 Temporary Redirect"), "{err}");
+    assert!(err.contains("redirects are not followed"), "{err}");
+    assert!(
+        err.contains("to `/.well-known/openid-configuration`"),
+        "{err}"
+    );
+    assert_eq!(
+        idp.count(&idp.state.discovery_hits),
+        0,
+        "the target was not fetched"
+    );
+}

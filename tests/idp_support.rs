@@ -200,6 +200,13 @@ fn router(state: Arc<IdpState>) -> axum::Router {
         .route("/jwks", get(keys))
         .route("/introspect", post(introspect))
         .route("/token", post(token))
+        // Metadata that has moved: a redirect, which clients must not follow.
+        .route(
+            "/moved/.well-known/openid-configuration",
+            get(|| async {
+                axum::response::Redirect::temporary("/.well-known/openid-configuration")
+            }),
+        )
         .with_state(state)
 }
 
