@@ -19,7 +19,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 /// The HTTP client of the verifiers and of [`TokenExchange`](super::TokenExchange).
 ///
 /// Cloning shares it. The default trusts the `webpki-roots` certificate
-/// authorities; add a private CA (a company PKI, or a test's own
+/// authorities (and, with the `native-roots` cargo feature, the operating
+/// system's certificate store too); add a private CA (a company PKI, or a test's own
 /// certificate) with [`HttpClientBuilder::add_root_certificate_pem`]:
 ///
 /// ```
@@ -255,8 +256,9 @@ impl HttpClientBuilder {
         self
     }
 
-    /// Whether the built-in `webpki-roots` authorities are trusted (default
-    /// `true`); `false` trusts only the roots added with
+    /// Whether the built-in `webpki-roots` authorities (and with the
+    /// `native-roots` feature the system's) are trusted (default `true`);
+    /// `false` trusts only the roots added with
     /// [`add_root_certificate_pem`](Self::add_root_certificate_pem).
     pub fn built_in_roots(mut self, trust: bool) -> Self {
         self.built_in_roots = trust;
@@ -293,6 +295,17 @@ fn tls_connector(
     let mut roots = rustls::RootCertStore::empty();
     if built_in {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        #[cfg(feature = "native-roots")]
+        {
+            // The system's store; certificates it holds that do not parse
+            // are skipped (and logged), as browsers do.
+            let native = rustls_native_certs::load_native_certs();
+            for e in &native.errors {
+                tracing::debug!("a system root certificate could not be read: {e}");
+            }
+            let (added, ignored) = roots.add_parsable_certificates(native.certs);
+            tracing::debug!(added, ignored, "system root certificates loaded");
+        }
     }
     for (i, pem) in extra.iter().enumerate() {
         let mut found = 0;
@@ -550,6 +563,14 @@ mod tests {
         );
         // RFC 6749 §2.3.1: the id and secret are form-encoded before base64.
         assert_eq!(basic_credentials("a b", "c:d"), "Basic YStiOmMlM0Fk");
+    }
+
+    #[test]
+    fn the_default_client_builds_with_every_root_source() {
+        // webpki roots, and the system's with `native-roots`.
+        let client = HttpClient::default();
+        assert_eq!(client.timeout(), Duration::from_secs(15));
+        assert!(HttpClient::builder().built_in_roots(false).build().is_ok());
     }
 
     #[test]
