@@ -5,6 +5,8 @@
 //! tool error that says why.
 
 mod idp_support;
+#[path = "redis_support/mod.rs"]
+mod redis_support;
 mod tasks_support;
 
 use ferrymcp::auth::{
@@ -64,6 +66,20 @@ impl Setup {
     /// A ferrymcp server over HTTP whose callers are `caller-alice` and
     /// `caller-bob` (a token the provider does not accept as a subject).
     async fn serve(&self, exchange: Option<TokenExchange>, options: TaskOptions) -> String {
+        let server = self.build(exchange, options, None).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+        let app = axum::Router::new().nest("/mcp", server.router());
+        tokio::spawn(ferrymcp::transport::http::serve(listener, app));
+        url
+    }
+
+    async fn build(
+        &self,
+        exchange: Option<TokenExchange>,
+        options: TaskOptions,
+        backend: Option<ferrymcp::task::redis::RedisBackend>,
+    ) -> Server {
         let verifier = StaticTokenVerifier::new()
             .token("caller-alice", AccessToken::builder().subject("alice"))
             .token("caller-bob", AccessToken::builder().subject("bob"));
@@ -73,18 +89,14 @@ impl Setup {
         if let Some(exchange) = exchange {
             auth = auth.token_exchange(exchange);
         }
-        let server = Server::builder("exchanger")
+        let mut builder = Server::builder("exchanger")
             .auth(auth.build().unwrap())
             .tools(tools![calendar, elsewhere])
-            .task_options(options)
-            .build()
-            .await
-            .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/mcp", listener.local_addr().unwrap());
-        let app = axum::Router::new().nest("/mcp", server.router());
-        tokio::spawn(ferrymcp::transport::http::serve(listener, app));
-        url
+            .task_options(options);
+        if let Some(backend) = backend {
+            builder = builder.tasks(backend);
+        }
+        builder.build().await.unwrap()
     }
 }
 
@@ -283,4 +295,59 @@ async fn the_client_reports_each_rfc_6749_error() {
     let gone = TokenExchange::new("http://127.0.0.1:9/token", CLIENT_ID, CLIENT_SECRET).unwrap();
     let err = gone.exchange("x", None, &[]).await.unwrap_err();
     assert!(matches!(err, ExchangeError::Failed(_)), "{err:?}");
+}
+
+/// On a distributed deployment: an HTTP node that runs no tasks and a
+/// worker (another server on the same Redis, as a worker process builds it)
+/// that exchanges the caller's token it finds in the task's snapshot, stored
+/// in Redis encrypted with the snapshot key (`redis_hardening` checks what
+/// is stored).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_on_another_node_exchanges_the_token_from_an_encrypted_snapshot() {
+    use ferrymcp::task::redis::{RedisBackend, RedisConfig};
+    let _serial = redis_support::serial().await;
+    let redis = redis_support::Redis::start(false);
+    let backend = || {
+        RedisBackend::new(
+            RedisConfig::new(redis.url())
+                .prefix("xchg")
+                .snapshot_key("k1", &[7u8; 32])
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let s = setup().await;
+    let node = s
+        .build(
+            Some(s.exchange(CLIENT_SECRET)),
+            TaskOptions::default().keep_raw_token().run_workers(false),
+            Some(backend()),
+        )
+        .await;
+    let worker = s
+        .build(
+            Some(s.exchange(CLIENT_SECRET)),
+            TaskOptions::default().keep_raw_token(),
+            Some(backend()),
+        )
+        .await;
+    let running = worker.clone();
+    let workers = tokio::spawn(async move { running.run_task_workers().await });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    tokio::spawn(ferrymcp::transport::http::serve(
+        listener,
+        axum::Router::new().nest("/mcp", node.router()),
+    ));
+
+    let alice = caller(&url, "caller-alice").await;
+    let result = as_task(&alice, "calendar").await;
+    assert_ne!(result["isError"], json!(true), "{result}");
+    assert_eq!(
+        text(&result),
+        "Bearer downstream-alice-1 300 background=true"
+    );
+
+    worker.shutdown().await;
+    workers.abort();
 }
