@@ -3,6 +3,7 @@
 //! tools over stdio, where there are no tokens and scoped tools say so.
 
 mod http_support;
+mod idp_support;
 
 use ferrymcp_tests::stdio::example_binary;
 use http_support::{read, Reply};
@@ -214,4 +215,98 @@ async fn over_stdio_without_auth_scoped_tools_give_a_clear_error() {
         .expect("the server exits when stdin closes")
         .unwrap();
     assert!(status.success());
+}
+
+/// Starts the example with `args` and returns it with the URL it printed.
+async fn serving(args: &[&str]) -> (Child, String) {
+    let mut server = start(args);
+    let mut stdout = BufReader::new(server.stdout.take().unwrap()).lines();
+    let url = tokio::time::timeout(LIMIT, stdout.next_line())
+        .await
+        .expect("the example printed its URL")
+        .unwrap()
+        .expect("a line");
+    (server, url)
+}
+
+/// The test identity provider's certificate, in a file for `--ca-cert`.
+fn ca_file(cert: &idp_support::TestCert, name: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("ferrymcp-{}-{name}.pem", std::process::id()));
+    std::fs::write(&path, &cert.pem).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn issuer_flag_verifies_a_providers_jwts_over_tls() {
+    use idp_support::auth_support::{claims, TestKey};
+    let cert = idp_support::TestCert::generate();
+    let idp = idp_support::Idp::start_tls(&cert).await;
+    let ca = ca_file(&cert, "issuer");
+    let (_server, url) = serving(&[
+        "--bind",
+        "127.0.0.1:0",
+        "--issuer",
+        &idp.url,
+        "--ca-cert",
+        ca.to_str().unwrap(),
+    ])
+    .await;
+    let mut c = claims();
+    c["iss"] = json!(idp.url);
+    c["aud"] = json!(url);
+    let reply = call(&url, Some(&TestKey::RsaA.mint(&c)), "whoami", json!({})).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(
+        reply.json()["result"]["structuredContent"]["subject"],
+        "alice"
+    );
+    // The metadata names the provider as the authorization server.
+    let metadata_url = url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp");
+    let doc: Value = serde_json::from_str(
+        &reqwest::get(&metadata_url)
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(doc["authorization_servers"], json!([idp.url]));
+    let _ = std::fs::remove_file(ca);
+}
+
+#[tokio::test]
+async fn introspect_flag_accepts_opaque_tokens() {
+    let cert = idp_support::TestCert::generate();
+    let idp = idp_support::Idp::start_tls(&cert).await;
+    idp.issue_opaque(
+        "opaque-1",
+        json!({"sub": "bob", "scope": "notes:write", "exp": idp_support::auth_support::now() + 600}),
+    );
+    let ca = ca_file(&cert, "introspect");
+    let endpoint = format!("{}/introspect", idp.url);
+    let (_server, url) = serving(&[
+        "--bind",
+        "127.0.0.1:0",
+        "--introspect",
+        &endpoint,
+        "--authorization-server",
+        &idp.url,
+        "--client-id",
+        idp_support::CLIENT_ID,
+        "--client-secret",
+        idp_support::CLIENT_SECRET,
+        "--ca-cert",
+        ca.to_str().unwrap(),
+    ])
+    .await;
+    let reply = call(&url, Some("opaque-1"), "add_note", json!({"text": "hi"})).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(
+        reply.json()["result"]["content"][0]["text"],
+        "note 1 added by bob"
+    );
+    let reply = call(&url, Some("opaque-unknown"), "whoami", json!({})).await;
+    assert_eq!(reply.status, 401);
+    let _ = std::fs::remove_file(ca);
 }

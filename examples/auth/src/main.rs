@@ -11,7 +11,20 @@
 //!
 //! # the same tools over stdio, where there are no tokens: auth is off
 //! cargo run -p auth -- --stdio
+//!
+//! # JWTs of a real identity provider, found by its issuer URL (OpenID
+//! # Connect discovery / RFC 8414, keys fetched over HTTPS)
+//! cargo run -p auth -- --issuer https://idp.example --resource https://mcp.example.com/mcp
+//!
+//! # opaque tokens, checked at the provider's RFC 7662 introspection endpoint
+//! # (this server's client id and secret from --client-id / --client-secret or
+//! # FERRYMCP_CLIENT_ID / FERRYMCP_CLIENT_SECRET)
+//! cargo run -p auth -- --introspect https://idp.example/oauth2/introspect \
+//!     --authorization-server https://idp.example --client-id mcp --client-secret ...
 //! ```
+//!
+//! `--ca-cert FILE` trusts a private certificate authority (PEM) for the
+//! provider's HTTPS endpoints besides the public ones.
 //!
 //! The signing secret comes from `--secret` or `FERRYMCP_AUTH_SECRET` (a
 //! development default otherwise). Tokens must name the server's resource URL
@@ -24,7 +37,7 @@
 //! `/.well-known/oauth-protected-resource/mcp` and
 //! `/.well-known/oauth-protected-resource`.
 
-use ferrymcp::auth::{AuthConfig, JwtVerifier};
+use ferrymcp::auth::{AuthConfig, HttpClient, IntrospectionVerifier, JwtVerifier, TokenVerifier};
 use ferrymcp::prelude::*;
 use ferrymcp::ToolList;
 use schemars::JsonSchema;
@@ -117,6 +130,14 @@ struct Settings {
     authorization_server: String,
     secret: Option<String>,
     hide_unauthorized_tools: bool,
+    /// JWTs of the provider at this issuer (discovery) instead of HS256.
+    issuer: Option<String>,
+    /// Opaque tokens checked at this introspection endpoint.
+    introspect: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    /// A PEM file of extra trusted roots for the provider's HTTPS.
+    ca_cert: Option<String>,
 }
 
 impl Settings {
@@ -147,6 +168,8 @@ impl Settings {
 
 const USAGE: &str = "usage:
   auth [--bind HOST:PORT] [--resource URL] [--authorization-server URL] [--secret S] [--hide-unauthorized-tools]
+  auth --issuer URL [--resource URL] [--ca-cert FILE] [--bind HOST:PORT] [--hide-unauthorized-tools]
+  auth --introspect URL --authorization-server URL [--client-id ID] [--client-secret S] [--ca-cert FILE] [--resource URL] [--bind HOST:PORT]
   auth --mint-token SUBJECT [--scope SCOPE]... [--ttl SECONDS] [--bind HOST:PORT | --resource URL] [--authorization-server URL] [--secret S]
   auth --stdio";
 
@@ -158,6 +181,11 @@ fn parse_args() -> Result<Command, String> {
         authorization_server: DEFAULT_AUTHORIZATION_SERVER.into(),
         secret: None,
         hide_unauthorized_tools: false,
+        issuer: None,
+        introspect: None,
+        client_id: None,
+        client_secret: None,
+        ca_cert: None,
     };
     let mut mint: Option<String> = None;
     let mut scopes = Vec::new();
@@ -180,6 +208,11 @@ fn parse_args() -> Result<Command, String> {
             "--authorization-server" => settings.authorization_server = value("a URL")?,
             "--secret" => settings.secret = Some(value("a secret")?),
             "--hide-unauthorized-tools" => settings.hide_unauthorized_tools = true,
+            "--issuer" => settings.issuer = Some(value("a URL")?),
+            "--introspect" => settings.introspect = Some(value("a URL")?),
+            "--client-id" => settings.client_id = Some(value("a client id")?),
+            "--client-secret" => settings.client_secret = Some(value("a secret")?),
+            "--ca-cert" => settings.ca_cert = Some(value("a PEM file")?),
             "--mint-token" => mint = Some(value("a subject")?),
             "--scope" => scopes.push(value("a scope")?),
             "--ttl" => {
@@ -194,6 +227,11 @@ fn parse_args() -> Result<Command, String> {
             }
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
+    }
+    if settings.issuer.is_some() && settings.introspect.is_some() {
+        return Err(format!(
+            "--issuer and --introspect exclude each other\n{USAGE}"
+        ));
     }
     Ok(match (mint, stdio) {
         (Some(_), true) => {
@@ -237,6 +275,45 @@ fn mint(
     )?)
 }
 
+/// The HTTP client for the provider: the public roots, and `--ca-cert`'s.
+fn http_client(settings: &Settings) -> Result<HttpClient, Box<dyn std::error::Error>> {
+    let mut builder = HttpClient::builder();
+    if let Some(path) = &settings.ca_cert {
+        let pem = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        builder = builder.add_root_certificate_pem(pem);
+    }
+    Ok(builder.build()?)
+}
+
+/// This server's client credentials at the provider.
+fn client_credentials(settings: &Settings) -> Result<(String, String), String> {
+    let from = |given: &Option<String>, env: &str| {
+        given
+            .clone()
+            .or_else(|| std::env::var(env).ok().filter(|v| !v.is_empty()))
+            .ok_or_else(|| format!("--introspect needs {env} or its option\n{USAGE}"))
+    };
+    Ok((
+        from(&settings.client_id, "FERRYMCP_CLIENT_ID")?,
+        from(&settings.client_secret, "FERRYMCP_CLIENT_SECRET")?,
+    ))
+}
+
+fn auth_config(
+    verifier: impl TokenVerifier,
+    resource: &str,
+    authorization_server: &str,
+    settings: &Settings,
+) -> Result<AuthConfig, ferrymcp::auth::AuthConfigError> {
+    AuthConfig::builder(verifier)
+        .resource(resource)
+        .authorization_server(authorization_server)
+        .scopes_supported([NOTES_WRITE])
+        .resource_name("ferrymcp auth example")
+        .hide_unauthorized_tools(settings.hide_unauthorized_tools)
+        .build()
+}
+
 fn tools() -> ToolList<Notes> {
     tools![whoami, add_note, list_notes]
 }
@@ -245,16 +322,34 @@ async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(&settings.bind).await?;
     let addr = listener.local_addr()?;
     let resource = settings.resource_for(&addr.to_string());
-    let verifier = JwtVerifier::hs256(settings.secret())
-        .audience(&resource)
-        .issuer(&settings.authorization_server);
-    let auth = AuthConfig::builder(verifier)
-        .resource(&resource)
-        .authorization_server(&settings.authorization_server)
-        .scopes_supported([NOTES_WRITE])
-        .resource_name("ferrymcp auth example")
-        .hide_unauthorized_tools(settings.hide_unauthorized_tools)
-        .build()?;
+    let auth = if let Some(issuer) = &settings.issuer {
+        // A provider's JWTs: its keys found from its issuer URL.
+        let verifier = JwtVerifier::from_issuer_with(issuer, &http_client(&settings)?)
+            .await?
+            .audience(&resource);
+        auth_config(verifier, &resource, issuer, &settings)?
+    } else if let Some(endpoint) = &settings.introspect {
+        // Opaque tokens: asked about at the provider's introspection endpoint.
+        let (id, secret) = client_credentials(&settings)?;
+        let verifier =
+            IntrospectionVerifier::new(endpoint, id, secret)?.http_client(http_client(&settings)?);
+        auth_config(
+            verifier,
+            &resource,
+            &settings.authorization_server,
+            &settings,
+        )?
+    } else {
+        let verifier = JwtVerifier::hs256(settings.secret())
+            .audience(&resource)
+            .issuer(&settings.authorization_server);
+        auth_config(
+            verifier,
+            &resource,
+            &settings.authorization_server,
+            &settings,
+        )?
+    };
     let server = Server::builder("auth-example")
         .version(env!("CARGO_PKG_VERSION"))
         .instructions("Call whoami to see your token; add_note needs the notes:write scope.")

@@ -3,7 +3,7 @@
 
 use super::{
     bearer_token, reject_query_token, well_known_urls, AccessToken, AuthError, MetadataError,
-    ProtectedResourceMetadata, SharedVerifier, TokenVerifier, WellKnownUrls,
+    ProtectedResourceMetadata, SharedVerifier, TokenExchange, TokenVerifier, WellKnownUrls,
 };
 use http::{HeaderMap, Uri};
 use std::sync::Arc;
@@ -38,6 +38,7 @@ struct Inner {
     well_known: WellKnownUrls,
     hide_unauthorized_tools: bool,
     required_scopes: Vec<String>,
+    token_exchange: Option<TokenExchange>,
 }
 
 /// Why an [`AuthConfig`] could not be built.
@@ -64,7 +65,14 @@ impl AuthConfig {
             resource_documentation: None,
             hide_unauthorized_tools: false,
             required_scopes: Vec::new(),
+            token_exchange: None,
         }
+    }
+
+    /// The token exchange tools may use
+    /// ([`AuthConfigBuilder::token_exchange`]).
+    pub fn token_exchange(&self) -> Option<&TokenExchange> {
+        self.0.token_exchange.as_ref()
     }
 
     /// The verifier.
@@ -171,9 +179,31 @@ pub struct AuthConfigBuilder {
     resource_documentation: Option<String>,
     hide_unauthorized_tools: bool,
     required_scopes: Vec<String>,
+    token_exchange: Option<TokenExchange>,
 }
 
 impl AuthConfigBuilder {
+    /// Lets tools exchange the caller's token for another (RFC 8693), with
+    /// `ctx.exchange_token(audience, scopes)`, inline and in background
+    /// tasks (there the caller's token is available only with
+    /// [`TaskOptions::keep_raw_token`](crate::task::TaskOptions::keep_raw_token)).
+    ///
+    /// ```
+    /// use ferrymcp::auth::{AccessToken, AuthConfig, StaticTokenVerifier, TokenExchange};
+    ///
+    /// let auth = AuthConfig::builder(StaticTokenVerifier::new().token("t", AccessToken::builder()))
+    ///     .resource("https://mcp.example.com/mcp")
+    ///     .authorization_server("https://idp.example")
+    ///     .token_exchange(TokenExchange::new("https://idp.example/token", "mcp", "secret").unwrap())
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(auth.token_exchange().is_some());
+    /// ```
+    pub fn token_exchange(mut self, exchange: TokenExchange) -> Self {
+        self.token_exchange = Some(exchange);
+        self
+    }
+
     /// The MCP endpoint's public URL (required), e.g. `https://example.com/mcp`.
     /// Tokens must name it as their audience.
     pub fn resource(mut self, url: impl Into<String>) -> Self {
@@ -251,6 +281,7 @@ impl AuthConfigBuilder {
             well_known,
             hide_unauthorized_tools: self.hide_unauthorized_tools,
             required_scopes: self.required_scopes,
+            token_exchange: self.token_exchange,
         })))
     }
 }

@@ -95,6 +95,9 @@ pub enum TokenRejection {
     InvalidClaim(String),
     /// The token is not one the server knows (static-token verifier).
     Unknown,
+    /// The authorization server says the token is not active (RFC 7662
+    /// introspection: revoked, expired, or never issued).
+    Inactive,
     /// A custom verifier's reason.
     Other(String),
 }
@@ -137,6 +140,9 @@ impl fmt::Display for TokenRejection {
                 write!(f, "the token's `{name}` claim has the wrong format")
             }
             TokenRejection::Unknown => f.write_str("the token is not recognized"),
+            TokenRejection::Inactive => f.write_str(
+                "the authorization server says the token is not active (revoked, expired or unknown)",
+            ),
             TokenRejection::Other(why) => f.write_str(why),
         }
     }

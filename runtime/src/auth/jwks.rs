@@ -1,11 +1,9 @@
 //! A JSON Web Key Set (RFC 7517), loaded from a file, a URL or a string,
 //! cached, and reloaded when a token names a key it does not have.
 
-use super::metadata::is_loopback_host;
+use super::http_client::{url_problem, HttpClient};
 use super::{AuthError, TokenRejection};
 use futures::future::BoxFuture;
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper::body::Bytes;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
 use serde_json::Value;
@@ -24,10 +22,12 @@ pub(crate) type FetchFn =
 /// Where the key set comes from.
 #[derive(Clone)]
 pub(crate) enum Source {
-    /// Fetched over HTTP(S); `custom` is the application's fetcher, if any.
+    /// Fetched over HTTP(S) with `client`, or with `custom`, the
+    /// application's fetcher, if it gave one.
     Url {
         url: String,
         custom: Option<FetchFn>,
+        client: HttpClient,
     },
     /// Read from a file; re-read on reload.
     File(PathBuf),
@@ -234,11 +234,15 @@ impl Jwks {
                     .map_err(|e| format!("reading the JWKS file `{shown}` failed: {e}"))?
                     .map_err(|e| format!("cannot read the JWKS file `{shown}`: {e}"))?
             }
-            Source::Url { url, custom } => {
+            Source::Url {
+                url,
+                custom,
+                client,
+            } => {
                 let fetch = async {
                     match custom {
                         Some(f) => f(url.clone()).await,
-                        None => http_get(url).await,
+                        None => client.get(url).await?.success_body(),
                     }
                 };
                 tokio::time::timeout(self.timeout, fetch)
@@ -313,71 +317,11 @@ fn key_from_jwk(entry: &Value) -> Result<Option<Key>, String> {
     }))
 }
 
-/// Checks that the built-in fetcher can fetch `url` safely: plain HTTP only to
-/// a loopback host (keys fetched without TLS could be replaced by anyone on
-/// the path), and HTTPS needs a fetcher of the application's.
+/// Checks that the built-in fetcher can fetch `url` safely: HTTPS (with the
+/// `https` feature), or plain HTTP to a loopback host only (keys fetched
+/// without TLS could be replaced by anyone on the path).
 pub(crate) fn builtin_fetch_problem(url: &str) -> Option<String> {
-    let uri: http::Uri = match url.parse() {
-        Ok(uri) => uri,
-        Err(e) => return Some(format!("the JWKS URL `{url}` is not a valid URL: {e}")),
-    };
-    match uri.scheme_str() {
-        Some("http") if uri.host().is_some_and(is_loopback_host) => None,
-        Some("http") => Some(format!(
-            "the JWKS URL `{url}` is plain HTTP to a non-loopback host; keys fetched without TLS can be forged: use https"
-        )),
-        Some("https") => Some(format!(
-            "the JWKS URL `{url}` is HTTPS, and ferrymcp's built-in fetcher speaks plain HTTP only (to loopback): pass your HTTPS client with `.jwks_fetch_with(...)`"
-        )),
-        _ => Some(format!("the JWKS URL `{url}` must start with https://")),
-    }
-}
-
-/// GET over plain HTTP/1.1 (loopback only, see [`builtin_fetch_problem`]).
-async fn http_get(url: &str) -> Result<Vec<u8>, String> {
-    if let Some(problem) = builtin_fetch_problem(url) {
-        return Err(problem);
-    }
-    let uri: http::Uri = url.parse().map_err(|e| format!("invalid URL: {e}"))?;
-    let host = uri.host().ok_or("the URL has no host")?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port = uri.port_u16().unwrap_or(80);
-    let stream = tokio::net::TcpStream::connect((host, port))
-        .await
-        .map_err(|e| format!("cannot connect: {e}"))?;
-    let _ = stream.set_nodelay(true);
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| format!("HTTP handshake failed: {e}"))?;
-    let conn = tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    let authority = uri.authority().map(|a| a.as_str()).unwrap_or(host);
-    let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let request = http::Request::get(path)
-        .header(http::header::HOST, authority)
-        .header(http::header::ACCEPT, "application/json")
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| format!("cannot build the request: {e}"))?;
-    let result = async {
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| format!("request failed: {e}"))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(format!("the server answered {status}"));
-        }
-        let body = Limited::new(response.into_body(), MAX_DOCUMENT)
-            .collect()
-            .await
-            .map_err(|e| format!("cannot read the response: {e}"))?;
-        Ok(body.to_bytes().to_vec())
-    }
-    .await;
-    conn.abort();
-    result
+    url_problem(url).map(|p| format!("the JWKS URL {p}"))
 }
 
 /// Wraps an application's fetcher.
@@ -412,10 +356,11 @@ mod tests {
         assert!(builtin_fetch_problem("http://[::1]:8080/jwks").is_none());
         assert!(builtin_fetch_problem("http://example.com/jwks")
             .unwrap()
-            .contains("non-loopback"));
-        assert!(builtin_fetch_problem("https://example.com/jwks")
-            .unwrap()
-            .contains("jwks_fetch_with"));
+            .contains("not loopback"));
+        assert_eq!(
+            builtin_fetch_problem("https://example.com/jwks").is_none(),
+            cfg!(feature = "https")
+        );
         assert!(builtin_fetch_problem("ftp://x/").is_some());
         assert!(builtin_fetch_problem("not a url").is_some());
     }

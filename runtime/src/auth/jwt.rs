@@ -1,6 +1,7 @@
 //! `JwtVerifier`: verifies signed JWT access tokens (RFC 9068).
 
 use super::header::MAX_TOKEN_LEN;
+use super::http_client::HttpClient;
 use super::jwks::{self, Jwks, Key, Source};
 use super::{AccessToken, AuthError, TokenRejection, TokenVerifier};
 use base64::Engine;
@@ -63,6 +64,12 @@ enum Keys {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct KeyError(String);
+
+impl KeyError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        KeyError(message.into())
+    }
+}
 
 impl JwtVerifier {
     fn with(keys: Keys, algorithms: Vec<Algorithm>) -> Self {
@@ -129,9 +136,12 @@ impl JwtVerifier {
     /// [`jwks_min_reload_interval`](Self::jwks_min_reload_interval). When a
     /// refresh fails the cached keys stay in use.
     ///
-    /// The built-in fetcher speaks plain HTTP to loopback hosts only (tests,
-    /// a local authorization server); for HTTPS pass your client with
-    /// [`jwks_fetch_with`](Self::jwks_fetch_with). The URL must parse now.
+    /// The built-in fetcher ([`HttpClient`]) speaks HTTPS (with the default
+    /// `https` feature), and plain HTTP to loopback hosts only (tests, a
+    /// local authorization server); [`http_client`](Self::http_client)
+    /// configures it, [`jwks_fetch_with`](Self::jwks_fetch_with) replaces
+    /// it. The URL must parse now. To find the URL from the issuer, see
+    /// [`from_issuer`](Self::from_issuer).
     pub fn jwks_url(url: impl Into<String>) -> Result<Self, KeyError> {
         let url = url.into();
         let uri: http::Uri = url
@@ -142,7 +152,14 @@ impl JwtVerifier {
                 "the JWKS URL `{url}` must be an absolute http(s) URL"
             )));
         }
-        Ok(Self::jwks(Source::Url { url, custom: None }, Vec::new()))
+        Ok(Self::jwks(
+            Source::Url {
+                url,
+                custom: None,
+                client: HttpClient::default(),
+            },
+            Vec::new(),
+        ))
     }
 
     fn jwks(source: Source, keys: Vec<Key>) -> Self {
@@ -215,7 +232,18 @@ impl JwtVerifier {
         self.map_jwks(|j| j.timeout = timeout)
     }
 
-    /// Fetches the JWKS URL with your HTTP client (needed for HTTPS): `fetch`
+    /// The HTTP client that fetches the JWKS URL (default:
+    /// [`HttpClient::default`]), e.g. one that trusts a private CA. No
+    /// effect on a verifier not made from a URL or an issuer.
+    pub fn http_client(self, client: HttpClient) -> Self {
+        self.map_jwks(move |j| {
+            if let Source::Url { client: own, .. } = &mut j.source {
+                *own = client;
+            }
+        })
+    }
+
+    /// Fetches the JWKS URL with your own HTTP client instead: `fetch`
     /// gets the URL and returns the response body (a non-2xx answer should be
     /// an `Err`). No effect on a verifier not made with
     /// [`jwks_url`](Self::jwks_url).
@@ -368,7 +396,10 @@ impl TokenVerifier for JwtVerifier {
                     "a JWKS verifier cannot accept HS* tokens (symmetric keys are never taken from a key set)".into(),
                 );
             }
-            if let Source::Url { url, custom: None } = &j.source {
+            if let Source::Url {
+                url, custom: None, ..
+            } = &j.source
+            {
                 return jwks::builtin_fetch_problem(url);
             }
         }
@@ -492,12 +523,19 @@ mod tests {
             .algorithms(&[Algorithm::RS256])
             .configuration_error()
             .is_some());
-        assert!(JwtVerifier::jwks_url("https://as.example/jwks")
+        assert_eq!(
+            JwtVerifier::jwks_url("https://as.example/jwks")
+                .unwrap()
+                .audience("a")
+                .configuration_error(),
+            None
+        );
+        assert!(JwtVerifier::jwks_url("http://as.example/jwks")
             .unwrap()
             .audience("a")
             .configuration_error()
             .unwrap()
-            .contains("jwks_fetch_with"));
+            .contains("not loopback"));
         assert!(JwtVerifier::jwks_url("https://as.example/jwks")
             .unwrap()
             .audience("a")

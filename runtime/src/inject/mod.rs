@@ -8,6 +8,7 @@
 
 mod access_token;
 mod ctx;
+mod exchange;
 mod extract;
 mod lifespan;
 

@@ -432,6 +432,10 @@ impl Execute for ServerExecutor {
             let cancellation = handle.cancellation().clone();
             let input = Questions::Channel(Arc::new(TaskInput::new(handle.clone())));
             restored.extensions.insert(handle);
+            // The token exchange of this node's configuration (never stored).
+            if let Some(exchange) = server.inner.auth.as_ref().and_then(|a| a.token_exchange()) {
+                restored.extensions.insert(exchange.clone());
+            }
             let (outbound, log_filter) = match link {
                 Some(link) => (link.outbound, link.log_filter),
                 None => (

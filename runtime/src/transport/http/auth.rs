@@ -39,6 +39,10 @@ pub(crate) async fn authenticate(server: &Server, parts: &mut Parts) -> Result<(
     match auth.authenticate(&parts.uri, &parts.headers).await {
         Ok(token) => {
             parts.extensions.insert(token);
+            // What `Ctx::exchange_token` uses (nothing when not configured).
+            if let Some(exchange) = auth.token_exchange() {
+                parts.extensions.insert(exchange.clone());
+            }
             Ok(())
         }
         Err(error) => {
