@@ -4,12 +4,12 @@
 //! `#[tool]`, `#[resource]` and `#[prompt]` agree on these, so that a parameter
 //! that is injected into a tool is injected into a resource or a prompt too.
 
+use crate::param::{Signature, Site};
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{
-    Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemFn, Lit, LitStr, Meta, Pat,
-    PathArguments, Signature, Type,
+    Attribute, Expr, ExprLit, GenericArgument, ItemFn, Lit, LitStr, Meta, PathArguments, Type,
 };
 
 /// Types injected without `#[inject]`, by the last segment of their path.
@@ -93,6 +93,64 @@ pub fn flag(meta: &Meta) -> syn::Result<bool> {
             format!("`{key}` takes `true` or `false`, or stands alone for `true`"),
         )),
     }
+}
+
+/// What [`parse_options`] saw besides the options it handed on.
+pub struct OptionsSeen {
+    /// The keys given, once each, in order.
+    pub keys: Vec<String>,
+    /// Whether any key was unknown (reported already).
+    pub unknown: bool,
+}
+
+/// Parses `#[attribute(key = value, ..)]`: each key given once, each handed to
+/// `apply`, which returns `None` for a key it does not know. Errors go to
+/// `errors`, all of them; only a list that does not parse at all is returned.
+pub fn parse_options(
+    attr: TokenStream,
+    attribute: &str,
+    valid: &str,
+    errors: &mut Errors,
+    mut apply: impl FnMut(&str, &Meta) -> Option<syn::Result<()>>,
+) -> syn::Result<OptionsSeen> {
+    use syn::parse::Parser;
+    let metas =
+        syn::punctuated::Punctuated::<Meta, syn::Token![,]>::parse_terminated.parse2(attr)?;
+    let mut seen = OptionsSeen {
+        keys: Vec::new(),
+        unknown: false,
+    };
+    for meta in metas {
+        let key = meta_key(&meta);
+        if key.is_empty() {
+            seen.unknown = true;
+            errors.push(syn::Error::new_spanned(
+                meta.path(),
+                format!("unknown `#[{attribute}]` option; valid options: {valid}"),
+            ));
+            continue;
+        }
+        if seen.keys.contains(&key) {
+            errors.push(syn::Error::new_spanned(
+                meta.path(),
+                format!("`{key}` is given twice"),
+            ));
+            continue;
+        }
+        seen.keys.push(key.clone());
+        match apply(&key, &meta) {
+            Some(Ok(())) => {}
+            Some(Err(e)) => errors.push(e),
+            None => {
+                seen.unknown = true;
+                errors.push(syn::Error::new_spanned(
+                    meta.path(),
+                    format!("unknown `#[{attribute}]` option `{key}`; valid options: {valid}"),
+                ));
+            }
+        }
+    }
+    Ok(seen)
 }
 
 // --- doc comments ---
@@ -253,10 +311,74 @@ pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// `::ferrymcp::catalog::__private`, spanned at `span`: the paths of generated
-/// code that may fail to compile are spanned at the user's token they depend on.
+/// `::ferrymcp::__private_v0_1_0` (the name carries the version, see
+/// [`ferrymcp_rules::PRIVATE_MODULE`]), spanned at `span`: the paths of
+/// generated code that may fail to compile are spanned at the user's token
+/// they depend on.
+pub fn private(span: Span) -> TokenStream {
+    let module = syn::Ident::new(ferrymcp_rules::PRIVATE_MODULE, span);
+    quote_spanned!(span=> ::ferrymcp::#module)
+}
+
+/// What `#[resource]` and `#[prompt]` expand to: `private(span)::catalog`.
 pub fn catalog_private(span: Span) -> TokenStream {
-    quote_spanned!(span=> ::ferrymcp::catalog::__private)
+    let p = private(span);
+    quote_spanned!(span=> #p::catalog)
+}
+
+// --- the stages ---
+
+/// The stages of an attribute macro on an `async fn`, as thiserror stages
+/// its derive: parse the attribute and the function, validate them together,
+/// expand; on any error, the fallback.
+pub struct Stages<O> {
+    /// What the function's parameters may be, and the words of its messages.
+    pub site: &'static Site,
+    /// Parses the attribute's options.
+    pub options: fn(TokenStream) -> syn::Result<O>,
+    /// The checks across options, and between options and the function.
+    pub validate: fn(&O, &Signature) -> syn::Result<()>,
+    /// The function and what the macro generates for it.
+    pub expand: fn(&ItemFn, &O, &Signature) -> TokenStream,
+    /// The function (minus the parameter attributes the compiler would
+    /// reject) and a placeholder of what the macro generates, so that one
+    /// mistake gives one error and the list macros still resolve.
+    pub fallback: fn(&ItemFn) -> TokenStream,
+}
+
+impl<O> Stages<O> {
+    /// Runs the stages. Every error of the attribute and of the function is
+    /// reported, next to the fallback; an item that is not a function is
+    /// emitted unchanged next to its error (as tokio-macros does), so the
+    /// rest of the crate still sees it.
+    pub fn run(&self, attr: TokenStream, item: TokenStream) -> TokenStream {
+        let func: ItemFn = match syn::parse2(item.clone()) {
+            Ok(func) => func,
+            Err(_) => {
+                let mut out = not_a_function(item.clone(), self.site.attribute).to_compile_error();
+                out.extend(item);
+                return out;
+            }
+        };
+        let options = (self.options)(attr);
+        let signature = Signature::parse(&func, self.site);
+        let checked = match (options, signature) {
+            (Ok(options), Ok(signature)) => {
+                (self.validate)(&options, &signature).map(|()| (options, signature))
+            }
+            (options, signature) => Err(combine(
+                [options.err(), signature.err()].into_iter().flatten(),
+            )),
+        };
+        match checked {
+            Ok((options, signature)) => (self.expand)(&func, &options, &signature),
+            Err(e) => {
+                let mut out = e.to_compile_error();
+                out.extend((self.fallback)(&func));
+                out
+            }
+        }
+    }
 }
 
 // --- the function ---
@@ -284,227 +406,34 @@ pub fn not_a_function(item: TokenStream, attribute: &str) -> syn::Error {
     )
 }
 
-/// Checks what any annotated function must be: async, safe, Rust ABI, not
-/// generic, not variadic.
-pub fn check_fn_shape(sig: &Signature, attribute: &str, errors: &mut Errors) {
-    if sig.asyncness.is_none() {
-        errors.push(syn::Error::new_spanned(
-            sig.fn_token,
-            format!(
-                "a `#[{attribute}]` function must be async: write `async fn {}`",
-                sig.ident
-            ),
-        ));
+/// The fallback of an attribute macro: the function (minus the parameter
+/// attributes only the macros understand) and a hidden `kind` type whose
+/// `trait_path` impl has `methods` (stubs), so the list macro that names the
+/// function still resolves. A method gets no type: it cannot go inside an
+/// `impl` block, and no list macro can name it.
+pub fn fallback(
+    func: &ItemFn,
+    kind: &str,
+    trait_path: TokenStream,
+    methods: TokenStream,
+) -> TokenStream {
+    let function = crate::param::clean_function(func);
+    if func.sig.receiver().is_some() {
+        return quote!(#function);
     }
-    if let Some(unsafety) = &sig.unsafety {
-        errors.push(syn::Error::new_spanned(
-            unsafety,
-            format!("a `#[{attribute}]` function cannot be `unsafe`"),
-        ));
-    }
-    if let Some(abi) = &sig.abi {
-        errors.push(syn::Error::new_spanned(
-            abi,
-            format!("a `#[{attribute}]` function cannot have an `extern` ABI"),
-        ));
-    }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        errors.push(syn::Error::new_spanned(
-            &sig.generics,
-            format!("a `#[{attribute}]` function cannot be generic: its parameter and return types must be concrete"),
-        ));
-    }
-    if let Some(variadic) = &sig.variadic {
-        errors.push(syn::Error::new_spanned(
-            variadic,
-            format!("a `#[{attribute}]` function cannot be variadic"),
-        ));
-    }
-}
+    let vis = &func.vis;
+    let hidden_type = hidden_type_name(kind, &func.sig.ident);
+    quote! {
+        #function
 
-/// One parameter of a `#[resource]` or `#[prompt]` function.
-pub struct Param {
-    pub ty: Type,
-    pub kind: ParamKind,
-}
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #hidden_type;
 
-pub enum ParamKind {
-    /// Read from the request: a prompt argument or a template placeholder.
-    Argument {
-        /// The name on the wire (the parameter's name, or `#[arg(rename)]`).
-        name: String,
-        /// Where the name is written (the rename literal, or the parameter).
-        name_span: Span,
-        /// The doc comment.
-        doc: Option<String>,
-        /// `#[arg(default = ...)]`.
-        default: Option<Box<Expr>>,
-    },
-    /// Supplied from the call scope, exactly as for a tool.
-    Injected,
-}
-
-/// Parses the parameters of a `#[resource]` or `#[prompt]` function
-/// (`attribute` names the macro in messages).
-pub fn parse_params(sig: &Signature, attribute: &str, errors: &mut Errors) -> Vec<Param> {
-    let mut params = Vec::new();
-    let mut injected_seen: Vec<String> = Vec::new();
-    let mut names_seen: Vec<String> = Vec::new();
-    for input in &sig.inputs {
-        let pat_type = match input {
-            FnArg::Receiver(receiver) => {
-                errors.push(syn::Error::new_spanned(
-                    receiver,
-                    format!("`#[{attribute}]` goes on free functions, not methods: move it out of the `impl` block and pass what it needs through `Lifespan<T>`"),
-                ));
-                continue;
-            }
-            FnArg::Typed(pat_type) => pat_type,
-        };
-        match parse_param(&pat_type.attrs, &pat_type.pat, &pat_type.ty, attribute) {
-            Ok(param) => {
-                match &param.kind {
-                    ParamKind::Injected => {
-                        let key = type_key(&param.ty);
-                        if injected_seen.contains(&key) {
-                            errors.push(syn::Error::new_spanned(
-                                &pat_type.ty,
-                                format!(
-                                    "`{key}` is injected twice; one parameter of this type is enough"
-                                ),
-                            ));
-                        }
-                        injected_seen.push(key);
-                    }
-                    ParamKind::Argument {
-                        name, name_span, ..
-                    } => {
-                        if names_seen.contains(name) {
-                            errors.push(syn::Error::new(
-                                *name_span,
-                                format!("two parameters are named `{name}`"),
-                            ));
-                        }
-                        names_seen.push(name.clone());
-                    }
-                }
-                params.push(param);
-            }
-            Err(e) => errors.push(e),
+        impl<__L: ::core::marker::Send + ::core::marker::Sync + 'static> #trait_path<__L> for #hidden_type {
+            #methods
         }
     }
-    params
-}
-
-fn parse_param(attrs: &[Attribute], pat: &Pat, ty: &Type, attribute: &str) -> syn::Result<Param> {
-    let ident = match pat {
-        Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => &p.ident,
-        other => {
-            return Err(syn::Error::new_spanned(
-                other,
-                format!("a `#[{attribute}]` parameter must be a plain name (`name: Type`)"),
-            ))
-        }
-    };
-    if let Type::ImplTrait(_) = ty {
-        return Err(syn::Error::new_spanned(
-            ty,
-            format!("a `#[{attribute}]` parameter cannot be `impl Trait`: use a concrete type"),
-        ));
-    }
-    let mut doc_lines = Vec::new();
-    let mut inject = false;
-    let mut default = None;
-    let mut rename: Option<LitStr> = None;
-    for attr in attrs {
-        if attr.path().is_ident("doc") {
-            if let Some(line) = doc_line(attr) {
-                doc_lines.push(line);
-            }
-        } else if attr.path().is_ident("inject") {
-            if !matches!(attr.meta, Meta::Path(_)) {
-                return Err(syn::Error::new_spanned(
-                    attr,
-                    "`#[inject]` takes no options",
-                ));
-            }
-            inject = true;
-        } else if attr.path().is_ident("arg") {
-            attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("default") {
-                    default = Some(Box::new(meta.value()?.parse::<Expr>()?));
-                    Ok(())
-                } else if meta.path.is_ident("rename") {
-                    rename = Some(meta.value()?.parse::<LitStr>()?);
-                    Ok(())
-                } else {
-                    let key = meta.path.to_token_stream().to_string().replace(' ', "");
-                    Err(meta.error(format!(
-                        "unknown `#[arg]` option `{key}`; valid options: default, rename"
-                    )))
-                }
-            })?;
-        } else if attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr") {
-            return Err(syn::Error::new_spanned(
-                attr,
-                format!("`#[cfg]` on a `#[{attribute}]` parameter is not supported"),
-            ));
-        }
-    }
-    if inject || is_injected_type(ty) {
-        if default.is_some() || rename.is_some() {
-            return Err(syn::Error::new_spanned(
-                ty,
-                "an injected parameter takes no `#[arg(..)]`: it is not read from the request",
-            ));
-        }
-        return Ok(Param {
-            ty: ty.clone(),
-            kind: ParamKind::Injected,
-        });
-    }
-    if let Some(reference) = find_reference(ty) {
-        let owned = match &*reference.elem {
-            Type::Path(p) if p.path.is_ident("str") => "`String`".to_string(),
-            other => format!("`{}`", type_key(other)),
-        };
-        return Err(syn::Error::new_spanned(
-            reference.and_token,
-            format!("a `#[{attribute}]` parameter is read from the request, so it cannot borrow: take {owned} instead"),
-        ));
-    }
-    let (name, name_span) = match &rename {
-        Some(lit) => (lit.value(), lit.span()),
-        None => (
-            ident.to_string().trim_start_matches("r#").to_string(),
-            ident.span(),
-        ),
-    };
-    let doc = (!doc_lines.is_empty()).then(|| join_doc(&doc_lines));
-    Ok(Param {
-        ty: ty.clone(),
-        kind: ParamKind::Argument {
-            name,
-            name_span,
-            doc,
-            default,
-        },
-    })
-}
-
-/// The function without the parameter attributes only the macro understands.
-pub fn clean_function(func: &ItemFn) -> ItemFn {
-    let mut func = func.clone();
-    for input in &mut func.sig.inputs {
-        if let FnArg::Typed(pat_type) = input {
-            pat_type.attrs.retain(|a| {
-                !(a.path().is_ident("doc")
-                    || a.path().is_ident("arg")
-                    || a.path().is_ident("inject"))
-            });
-        }
-    }
-    func
 }
 
 /// The name of a hidden type generated for a function (`__ferrymcp_<kind>_<fn>`).
@@ -681,11 +610,11 @@ pub fn complete_method(entries: &[CompleteEntry]) -> TokenStream {
     }
 }
 
-/// `Some("text")` / `None` for generated metadata.
-pub fn opt_str(value: Option<String>) -> TokenStream {
-    let p = catalog_private(Span::call_site());
+/// `Some(value)` / `None` for generated metadata (`Some("text")`, `Some(true)`).
+pub fn opt_str<T: ToTokens>(value: Option<T>) -> TokenStream {
+    let p = private(Span::call_site());
     match value {
-        Some(s) => quote::quote!(#p::Some(#s)),
+        Some(v) => quote::quote!(#p::Some(#v)),
         None => quote::quote!(#p::None),
     }
 }

@@ -4,17 +4,17 @@
 //! user's tokens (`quote_spanned!`), so the error points at the argument's
 //! type, the return type or the completion function that is wrong.
 
-use super::ast::PromptSignature;
 use super::attr::PromptOptions;
 use crate::common::{
-    boxed_call, call_and_route, catalog_private, clean_function, complete_method, doc_of,
-    hidden_type_name, injected_param, opt_str, option_inner, respan, type_span, ParamKind,
+    boxed_call, call_and_route, catalog_private, complete_method, doc_of,
+    hidden_type_name, injected_param, opt_str, option_inner, respan, type_span,
 };
+use crate::param::{clean_function, ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ItemFn;
 
-pub fn expand(func: &ItemFn, options: &PromptOptions, signature: &PromptSignature) -> TokenStream {
+pub fn expand(func: &ItemFn, options: &PromptOptions, signature: &Signature) -> TokenStream {
     let function = clean_function(func);
     let fn_ident = &func.sig.ident;
     let vis = &func.vis;

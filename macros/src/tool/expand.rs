@@ -4,52 +4,38 @@
 //! user's tokens (`quote_spanned!`), so the error points at the parameter or
 //! the return type that is wrong, not at `#[tool]`.
 
-use super::ast::{
-    argument_core, doc_line, join_doc, result_parts, type_span, ParamKind, ToolSignature,
-};
 use super::attr::{Task, ToolOptions};
-use super::fallback::clean_function;
-use crate::tools::tool_type_name;
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use crate::common::{
+    doc_of, hidden_type_name, opt_str, private, respan, result_parts, type_span,
+};
+use crate::param::{argument_core, clean_function, ParamKind, Signature};
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ItemFn;
 
-pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -> TokenStream {
+pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> TokenStream {
     let function = clean_function(func);
     let fn_ident = &func.sig.ident;
     let vis = &func.vis;
-    let tool_type = tool_type_name(fn_ident);
+    let tool_type = hidden_type_name("tool", fn_ident);
     let p = private(Span::call_site());
 
     let name = match &options.name {
         Some(name) => name.value(),
         None => fn_ident.to_string().trim_start_matches("r#").to_string(),
     };
-    let description = options.description.as_ref().map(|d| d.value()).or_else(|| {
-        let lines: Vec<String> = func
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("doc"))
-            .filter_map(doc_line)
-            .collect();
-        let joined = join_doc(&lines);
-        (!joined.is_empty()).then_some(joined)
-    });
-    let opt_str = |s: Option<String>| match s {
-        Some(s) => quote!(#p::Some(#s)),
-        None => quote!(#p::None),
-    };
-    let opt_bool = |b: Option<bool>| match b {
-        Some(b) => quote!(#p::Some(#b)),
-        None => quote!(#p::None),
-    };
+    let description = options
+        .description
+        .as_ref()
+        .map(|d| d.value())
+        .or_else(|| doc_of(&func.attrs));
     let title = opt_str(options.title.as_ref().map(|t| t.value()));
     let description = opt_str(description);
-    let read_only = opt_bool(options.read_only);
-    let ask_first = options.ask_first;
-    let destructive = opt_bool(options.destructive);
-    let idempotent = opt_bool(options.idempotent);
-    let open_world = opt_bool(options.open_world);
+    let read_only = opt_str(options.read_only);
+    let ask_first = options.ask_first.is_some();
+    let destructive = opt_str(options.destructive);
+    let idempotent = opt_str(options.idempotent);
+    let open_world = opt_str(options.open_world);
     let scopes = &options.scopes;
     let task = match options.task {
         Task::Forbidden => quote!(#p::TaskSupport::Forbidden),
@@ -77,6 +63,7 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
                 default,
                 optional,
                 header,
+                ..
             } => {
                 known.push(name.clone());
                 let mark_header = header.as_ref().map(|header| {
@@ -305,27 +292,4 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
             }
         }
     }
-}
-
-/// `tokens`, every one of them spanned at `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            if let TokenTree::Group(group) = &token {
-                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                token = TokenTree::Group(inner);
-            } else {
-                token.set_span(span);
-            }
-            token
-        })
-        .collect()
-}
-
-/// `::ferrymcp::__private`, spanned at `span`: the paths of generated code that
-/// may fail to compile are spanned at the user's token they depend on.
-fn private(span: Span) -> TokenStream {
-    quote_spanned!(span=> ::ferrymcp::__private)
 }

@@ -86,8 +86,7 @@ pub use resource::{
 };
 pub use subscriptions::{resource_updated, Subscriptions, MAX_SUBSCRIPTIONS};
 
-#[doc(hidden)]
-pub mod __private;
+pub(crate) mod wrapper;
 
 pub(crate) use prompt::DynPrompt;
 pub(crate) use resource::DynResource;
