@@ -520,61 +520,94 @@ pub fn combine(errors: impl IntoIterator<Item = syn::Error>) -> syn::Error {
         .unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid attribute"))
 }
 
-// --- generated code shared by `#[resource]` and `#[prompt]` ---
+// --- generated code shared by the attribute macros ---
 
-/// `let #var: #ty = <injected from the scope>;`, spanned at the type, in a
-/// function returning `Result<_, CatalogError>`. Returns the statement and the
-/// bound it needs on the lifespan `__L`.
-pub fn injected_param(var: &syn::Ident, ty: &Type) -> (TokenStream, TokenStream) {
+/// `let #var: #ty = <injected from the scope>;`, spanned at the type; on an
+/// error the generated function returns `fail(p)` (`p` the hidden module's
+/// path; the `InjectError` is `error`). Returns the statement and the bound
+/// it needs on the lifespan `__L`.
+pub fn injected_param(
+    var: &syn::Ident,
+    ty: &Type,
+    fail: impl FnOnce(&TokenStream) -> TokenStream,
+) -> (TokenStream, TokenStream) {
     let span = type_span(ty);
-    let p = catalog_private(span);
-    // Bounded on the lifespan (`__L: Supplies<T>`), as for tools: the list
-    // macro takes `__L` from the server, and a mismatch is reported against it.
-    let bound = quote_spanned!(span=> __L: #p::Supplies<#ty>);
+    let p = private(span);
+    let failure = respan(fail(&p), span);
+    // Bounded on the lifespan (`__L: Supplies<T>`, not `T: Inject<__L>`) so
+    // the list macro takes `__L` from the server, and a mismatch is reported
+    // against the server's lifespan type.
+    let bound = quote_spanned!(span=> __L: #p::route::Supplies<#ty>);
     let stmt = quote_spanned! {span=>
-        let #var: #ty = match <__L as #p::Supplies<#ty>>::supply(&__scope) {
+        let #var: #ty = match <__L as #p::route::Supplies<#ty>>::supply(&__scope) {
             #p::Ok(value) => value,
-            #p::Err(error) => return #p::Err(#p::inject_failure(error)),
+            #p::Err(error) => return #failure,
         };
     };
     (stmt, bound)
 }
 
 /// The call of the user's function and the routing of what it returns:
-/// `ok` turns the success value `__value` into the output, spanned at the
-/// span it is given (the success type's); errors go through the catalog's
-/// error routes.
+/// `ok` turns the success value `__value` into the output, `err` the error
+/// `__error`, each spanned at the span it is given (the success type's, the
+/// error type's), so that a type no route takes is blamed where it is
+/// written. The route traits must be in scope.
 pub fn call_and_route(
     fn_ident: &syn::Ident,
     args: &[syn::Ident],
     ret: &Type,
     ok: impl FnOnce(Span) -> TokenStream,
+    err: impl FnOnce(Span) -> TokenStream,
 ) -> TokenStream {
     let ret_span = type_span(ret);
+    // For `Result<T, E>`, errors about `T` point at `T` and about `E` at `E`.
     let (ok_span, err_span) = match result_parts(ret) {
         Some((ok, err)) => (type_span(ok), type_span(err)),
         None => (ret_span, ret_span),
     };
-    let (p_ret, p_err) = (catalog_private(ret_span), catalog_private(err_span));
-    let p = catalog_private(Span::call_site());
+    let p_ret = private(ret_span);
+    let p = private(Span::call_site());
     let split = quote_spanned! {ret_span=>
-        (&&#p_ret::ReturnTag::<#ret>::new()).split(__ret)
+        (&&#p_ret::route::ReturnTag::<#ret>::new()).split(__ret)
     };
     let ok_output = ok(ok_span);
-    let err_output = quote_spanned! {err_span=>
-        #p_err::Err((&&&#p_err::ErrorTag::of(&__error)).catalog_error_route().failure(__error))
-    };
+    let err_output = err(err_span);
     let call = quote_spanned! {fn_ident.span()=>
         #fn_ident(#(#args),*)
     };
     quote! {
-        #[allow(unused_imports)]
-        use #p::{SplitPlain as _, SplitResult as _, ViaKnownError as _, ViaDisplayError as _, ViaUnsupportedError as _};
         let __ret: #ret = #call.await;
         match #split {
             #p::Ok(__value) => #ok_output,
             #p::Err(__error) => #err_output,
         }
+    }
+}
+
+/// The catalog's [`call_and_route`]: errors go through the catalog's error
+/// routes into a `CatalogError`.
+pub fn catalog_call_and_route(
+    fn_ident: &syn::Ident,
+    args: &[syn::Ident],
+    ret: &Type,
+    ok: impl FnOnce(Span) -> TokenStream,
+) -> TokenStream {
+    let (p, pc) = (
+        private(Span::call_site()),
+        catalog_private(Span::call_site()),
+    );
+    let routed = call_and_route(fn_ident, args, ret, ok, |span| {
+        let p = private(span);
+        quote_spanned! {span=>
+            #p::Err((&&&#p::route::ErrorTag::of(&__error)).catalog_error_route().failure(__error))
+        }
+    });
+    quote! {
+        #[allow(unused_imports)]
+        use #p::route::{SplitPlain as _, SplitResult as _};
+        #[allow(unused_imports)]
+        use #pc::{ViaKnownError as _, ViaDisplayError as _, ViaUnsupportedError as _};
+        #routed
     }
 }
 
@@ -619,21 +652,11 @@ pub fn opt_str<T: ToTokens>(value: Option<T>) -> TokenStream {
     }
 }
 
-/// The boxed future of a generated `call`/`read`/`get`: read the arguments,
-/// resolve the injected parameters, call the function and route its result.
+/// The boxed future of a generated `call`/`read`/`get`, around `body`.
 /// Spanned at the function's name, where a future that is not `Send` is reported.
-pub fn boxed_call(
-    fn_ident: &syn::Ident,
-    reads: &[TokenStream],
-    injects: &[TokenStream],
-    routed: TokenStream,
-) -> TokenStream {
-    let p_fn = catalog_private(fn_ident.span());
+pub fn boxed_call(fn_ident: &syn::Ident, body: TokenStream) -> TokenStream {
+    let p_fn = private(fn_ident.span());
     quote_spanned! {fn_ident.span()=>
-        #p_fn::Box::pin(async move {
-            #(#reads)*
-            #(#injects)*
-            #routed
-        })
+        #p_fn::Box::pin(async move { #body })
     }
 }

@@ -48,15 +48,10 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
                 quote!(#p::ResourceList)
             },
         ),
-        Kind::Prompt => (
-            "prompts!",
-            "#[prompt]",
-            "prompts![summarize, review]",
-            {
-                let p = catalog_private(call_site);
-                quote!(#p::PromptList)
-            },
-        ),
+        Kind::Prompt => ("prompts!", "#[prompt]", "prompts![summarize, review]", {
+            let p = catalog_private(call_site);
+            quote!(#p::PromptList)
+        }),
     };
     let paths = match Punctuated::<Path, Token![,]>::parse_terminated.parse2(input) {
         Ok(paths) => paths,

@@ -8,14 +8,13 @@
 //! one header twice) are [`check_params`], run in each macro's validate stage.
 
 use crate::common::{
-    doc_line, find_reference, is_injected_type, is_option, join_doc, last_segment, type_key,
-    Errors,
+    doc_line, find_reference, is_injected_type, is_option, join_doc, last_segment, type_key, Errors,
 };
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::{
-    Attribute, Expr, FnArg, GenericArgument, ItemFn, LitStr, Meta, Pat, PathArguments,
-    ReturnType, Signature as FnSignature, Type,
+    Attribute, Expr, FnArg, GenericArgument, ItemFn, LitStr, Meta, Pat, PathArguments, ReturnType,
+    Signature as FnSignature, Type,
 };
 
 /// A key of `#[arg(..)]`.

@@ -114,7 +114,10 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(parse("docs://readme").unwrap(), vec![Piece::Literal("docs://readme")]);
+        assert_eq!(
+            parse("docs://readme").unwrap(),
+            vec![Piece::Literal("docs://readme")]
+        );
     }
 
     #[test]
@@ -135,7 +138,13 @@ mod tests {
                 name: "+a"
             })
         );
-        assert_eq!(parse("x://{1a}").unwrap_err(), Fault::BadName { inner: "1a", name: "1a" });
+        assert_eq!(
+            parse("x://{1a}").unwrap_err(),
+            Fault::BadName {
+                inner: "1a",
+                name: "1a"
+            }
+        );
         assert_eq!(parse("x://{a}{b}"), Err(Fault::Adjacent { name: "b" }));
         assert_eq!(parse("x://{a}/{a}"), Err(Fault::Repeated { name: "a" }));
     }

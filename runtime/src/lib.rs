@@ -113,7 +113,11 @@ pub mod __private_v0_1_0 {
         #[test]
         fn private_module_is_named_after_the_version() {
             let expected = ferrymcp_rules::private_module_for(env!("CARGO_PKG_VERSION"));
-            assert_eq!(ferrymcp_rules::PRIVATE_MODULE, expected, "rename it in ferrymcp-rules");
+            assert_eq!(
+                ferrymcp_rules::PRIVATE_MODULE,
+                expected,
+                "rename it in ferrymcp-rules"
+            );
             assert_eq!(
                 module_path!(),
                 format!("ferrymcp::{expected}::tests"),

@@ -6,8 +6,8 @@
 
 use super::attr::PromptOptions;
 use crate::common::{
-    boxed_call, call_and_route, catalog_private, complete_method, doc_of,
-    hidden_type_name, injected_param, opt_str, option_inner, respan, type_span,
+    boxed_call, catalog_call_and_route, catalog_private, complete_method, doc_of, hidden_type_name,
+    injected_param, opt_str, option_inner, respan, type_span,
 };
 use crate::param::{clean_function, ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
@@ -87,18 +87,22 @@ pub fn expand(func: &ItemFn, options: &PromptOptions, signature: &Signature) -> 
                 });
             }
             ParamKind::Injected => {
-                let (stmt, bound) = injected_param(&var, ty);
+                let (stmt, bound) = injected_param(
+                    &var,
+                    ty,
+                    |p| quote!(#p::Err(#p::catalog::inject_failure(error))),
+                );
                 injects.push(stmt);
                 bounds.push(bound);
             }
         }
     }
 
-    let routed = call_and_route(fn_ident, &call_args, &signature.ret, |span| {
+    let routed = catalog_call_and_route(fn_ident, &call_args, &signature.ret, |span| {
         let p = catalog_private(span);
         quote_spanned!(span=> #p::prompt_result(__value))
     });
-    let boxed = boxed_call(fn_ident, &reads, &injects, routed);
+    let boxed = boxed_call(fn_ident, quote!(#(#reads)* #(#injects)* #routed));
     let complete = complete_method(&options.complete);
 
     quote! {

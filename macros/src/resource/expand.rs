@@ -6,19 +6,15 @@
 
 use super::attr::ResourceOptions;
 use crate::common::{
-    boxed_call, call_and_route, catalog_private, complete_method, doc_of,
-    hidden_type_name, injected_param, opt_str, type_span,
+    boxed_call, catalog_call_and_route, catalog_private, complete_method, doc_of, hidden_type_name,
+    injected_param, opt_str, type_span,
 };
 use crate::param::{clean_function, ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ItemFn;
 
-pub fn expand(
-    func: &ItemFn,
-    options: &ResourceOptions,
-    signature: &Signature,
-) -> TokenStream {
+pub fn expand(func: &ItemFn, options: &ResourceOptions, signature: &Signature) -> TokenStream {
     let function = clean_function(func);
     let fn_ident = &func.sig.ident;
     let vis = &func.vis;
@@ -61,18 +57,22 @@ pub fn expand(
                 });
             }
             ParamKind::Injected => {
-                let (stmt, bound) = injected_param(&var, ty);
+                let (stmt, bound) = injected_param(
+                    &var,
+                    ty,
+                    |p| quote!(#p::Err(#p::catalog::inject_failure(error))),
+                );
                 injects.push(stmt);
                 bounds.push(bound);
             }
         }
     }
 
-    let routed = call_and_route(fn_ident, &call_args, &signature.ret, |span| {
+    let routed = catalog_call_and_route(fn_ident, &call_args, &signature.ret, |span| {
         let p = catalog_private(span);
         quote_spanned!(span=> #p::contents(__value, &__request))
     });
-    let boxed = boxed_call(fn_ident, &reads, &injects, routed);
+    let boxed = boxed_call(fn_ident, quote!(#(#reads)* #(#injects)* #routed));
     let complete = complete_method(&options.complete);
 
     quote! {

@@ -6,7 +6,8 @@
 
 use super::attr::{Task, ToolOptions};
 use crate::common::{
-    doc_of, hidden_type_name, opt_str, private, respan, result_parts, type_span,
+    boxed_call, call_and_route, doc_of, hidden_type_name, injected_param, opt_str, private, respan,
+    result_parts, type_span,
 };
 use crate::param::{argument_core, clean_function, ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
@@ -48,14 +49,14 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
     let mut checks = Vec::new();
     let mut injects = Vec::new();
     let mut bounds = Vec::new();
-    let mut call_args = Vec::new();
+    let mut call_args: Vec<syn::Ident> = Vec::new();
     let mut known = Vec::new();
     let mut headers = Vec::new();
     let mut header_checks = Vec::new();
     for (i, param) in signature.params.iter().enumerate() {
         let ty = &param.ty;
         let var = format_ident!("__ferrymcp_arg{}", i);
-        call_args.push(quote!(#var));
+        call_args.push(var.clone());
         match &param.kind {
             ParamKind::Argument {
                 name,
@@ -149,39 +150,18 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
                 });
             }
             ParamKind::Injected => {
-                let span = type_span(ty);
-                let p = private(span);
-                // Bounded on the lifespan (`__L: Supplies<T>`, not `T: Inject<__L>`)
-                // so `tools![..]` takes `__L` from the server, and a mismatch is
-                // reported against the server's lifespan type.
-                bounds.push(quote_spanned!(span=> __L: #p::route::Supplies<#ty>));
-                injects.push(quote_spanned! {span=>
-                    let #var: #ty = match <__L as #p::route::Supplies<#ty>>::supply(&__scope) {
-                        #p::Ok(value) => value,
-                        #p::Err(error) => return #p::arg_failure(error),
-                    };
-                });
+                let (stmt, bound) = injected_param(&var, ty, |p| quote!(#p::arg_failure(error)));
+                injects.push(stmt);
+                bounds.push(bound);
             }
         }
     }
 
     let ret = &signature.ret;
     let ret_span = type_span(ret);
-    // For `Result<T, E>`, errors about `T` point at `T` and about `E` at `E`.
-    let (ok_span, err_span) = match result_parts(ret) {
-        Some((ok, err)) => (type_span(ok), type_span(err)),
-        None => (ret_span, ret_span),
-    };
-    let (p_ret, p_ok, p_err) = (private(ret_span), private(ok_span), private(err_span));
-    let split = quote_spanned! {ret_span=>
-        (&&#p_ret::route::ReturnTag::<#ret>::new()).split(__ret)
-    };
-    let ok_output = quote_spanned! {ok_span=>
-        (&&&#p_ok::route::OutputTag::of(&__value)).output_route().output(__value)
-    };
-    let err_output = quote_spanned! {err_span=>
-        (&&&#p_err::route::ErrorTag::of(&__error)).error_route().output(__error)
-    };
+    // The output schema's errors point at `T` of `Result<T, E>`.
+    let ok_span = result_parts(ret).map_or(ret_span, |(ok, _)| type_span(ok));
+    let p_ret = private(ret_span);
     let ok_tag = quote_spanned! {ret_span=>
         (&&#p_ret::route::ReturnTag::<#ret>::new()).ok_tag()
     };
@@ -209,29 +189,36 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
         }
     };
 
-    let fn_span = fn_ident.span();
-    let p_fn = private(fn_span);
-    let call = quote_spanned! {fn_span=>
-        #fn_ident(#(#call_args),*)
-    };
-    let body = quote! {
-        #[allow(unused_imports)]
-        use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _, ViaToolError as _, ViaDisplayError as _, ViaUnsupportedError as _};
-        #(#reads)*
-        if let #p::Err(error) = #p::no_unknown(&__args, &[#(#known),*]) {
-            return #p::arg_failure(error);
-        }
-        #(#injects)*
-        let __ret: #ret = #call.await;
-        match #split {
-            #p::Ok(__value) => #ok_output,
-            #p::Err(__error) => #err_output,
-        }
-    };
-    // Spanned at the function's name: a future that is not `Send` is reported there.
-    let boxed = quote_spanned! {fn_span=>
-        #p_fn::Box::pin(async move { #body })
-    };
+    let routed = call_and_route(
+        fn_ident,
+        &call_args,
+        ret,
+        |span| {
+            let p = private(span);
+            quote_spanned! {span=>
+                (&&&#p::route::OutputTag::of(&__value)).output_route().output(__value)
+            }
+        },
+        |span| {
+            let p = private(span);
+            quote_spanned! {span=>
+                (&&&#p::route::ErrorTag::of(&__error)).error_route().output(__error)
+            }
+        },
+    );
+    let boxed = boxed_call(
+        fn_ident,
+        quote! {
+            #[allow(unused_imports)]
+            use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _, ViaToolError as _, ViaDisplayError as _, ViaUnsupportedError as _};
+            #(#reads)*
+            if let #p::Err(error) = #p::no_unknown(&__args, &[#(#known),*]) {
+                return #p::arg_failure(error);
+            }
+            #(#injects)*
+            #routed
+        },
+    );
 
     quote! {
         #function

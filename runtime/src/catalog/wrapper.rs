@@ -17,7 +17,7 @@ pub use super::resource::{
 pub use super::{PromptList, ResourceList};
 pub use crate::call::CallScope;
 pub use crate::inject::InjectError;
-pub use crate::route::{ErrorTag, ReturnTag, SplitPlain, SplitResult, Supplies};
+use crate::route::ErrorTag;
 pub use std::boxed::Box;
 pub use std::option::Option::{self, None, Some};
 pub use std::result::Result::{self, Err, Ok};
