@@ -207,8 +207,13 @@ pub fn is_option(ty: &Type) -> bool {
 
 /// The `T` of a type written `Option<T>`.
 pub fn option_inner(ty: &Type) -> Option<&Type> {
+    type_argument(ty, &["Option"])
+}
+
+/// The one type argument of a type written `Name<T>`, for `Name` one of `names`.
+pub fn type_argument<'a>(ty: &'a Type, names: &[&str]) -> Option<&'a Type> {
     let segment = last_segment(ty)?;
-    if segment.ident != "Option" {
+    if !names.iter().any(|name| segment.ident == name) {
         return None;
     }
     let PathArguments::AngleBracketed(args) = &segment.arguments else {
@@ -406,15 +411,17 @@ pub fn not_a_function(item: TokenStream, attribute: &str) -> syn::Error {
     )
 }
 
-/// The fallback of an attribute macro: the function (minus the parameter
-/// attributes only the macros understand) and a hidden `kind` type whose
-/// `trait_path` impl has `methods` (stubs), so the list macro that names the
-/// function still resolves. A method gets no type: it cannot go inside an
-/// `impl` block, and no list macro can name it.
-pub fn fallback(
+/// What an attribute macro emits: the function (minus the parameter
+/// attributes only the macros understand), and a hidden `kind` type named
+/// after it whose `trait_path<__L>` impl, under `bounds`, has `methods`.
+/// The fallback passes stubs: the list macro that names the function still
+/// resolves. A method gets no type: it cannot go inside an `impl` block, and
+/// no list macro can name it.
+pub fn hidden_impl(
     func: &ItemFn,
     kind: &str,
     trait_path: TokenStream,
+    bounds: &[TokenStream],
     methods: TokenStream,
 ) -> TokenStream {
     let function = crate::param::clean_function(func);
@@ -430,10 +437,26 @@ pub fn fallback(
         #[allow(non_camel_case_types)]
         #vis struct #hidden_type;
 
-        impl<__L: ::core::marker::Send + ::core::marker::Sync + 'static> #trait_path<__L> for #hidden_type {
+        impl<__L: ::core::marker::Send + ::core::marker::Sync + 'static> #trait_path<__L> for #hidden_type
+        where
+            #(#bounds,)*
+        {
             #methods
         }
     }
+}
+
+/// The name of what a function serves: `name = ".."`, or the function's own.
+pub fn name_or_fn(name: Option<&LitStr>, fn_ident: &syn::Ident) -> String {
+    match name {
+        Some(name) => name.value(),
+        None => fn_ident.to_string().trim_start_matches("r#").to_string(),
+    }
+}
+
+/// Its description: `description = ".."`, or the function's doc comment.
+pub fn description_or_doc(description: Option<&LitStr>, attrs: &[Attribute]) -> Option<String> {
+    description.map(LitStr::value).or_else(|| doc_of(attrs))
 }
 
 /// The name of a hidden type generated for a function (`__ferrymcp_<kind>_<fn>`).
@@ -529,7 +552,7 @@ pub fn combine(errors: impl IntoIterator<Item = syn::Error>) -> syn::Error {
 pub fn injected_param(
     var: &syn::Ident,
     ty: &Type,
-    fail: impl FnOnce(&TokenStream) -> TokenStream,
+    fail: impl Fn(&TokenStream) -> TokenStream,
 ) -> (TokenStream, TokenStream) {
     let span = type_span(ty);
     let p = private(span);
@@ -545,6 +568,44 @@ pub fn injected_param(
         };
     };
     (stmt, bound)
+}
+
+/// The parameters of a function, expanded: the variables the function is
+/// called with, the statements that inject the injected ones (returning
+/// `fail(p)` on an error, see [`injected_param`]) and the bounds they need.
+pub struct Params {
+    pub call_args: Vec<syn::Ident>,
+    pub injects: Vec<TokenStream>,
+    pub bounds: Vec<TokenStream>,
+}
+
+impl Params {
+    /// Expands the parameters; `argument` is called for each one read from
+    /// the request, with the variable to read it into.
+    pub fn expand(
+        signature: &Signature,
+        fail: impl Fn(&TokenStream) -> TokenStream,
+        mut argument: impl FnMut(&syn::Ident, &crate::param::Param),
+    ) -> Params {
+        let mut params = Params {
+            call_args: Vec::new(),
+            injects: Vec::new(),
+            bounds: Vec::new(),
+        };
+        for (i, param) in signature.params.iter().enumerate() {
+            let var = quote::format_ident!("__ferrymcp_arg{}", i);
+            match &param.kind {
+                crate::param::ParamKind::Argument { .. } => argument(&var, param),
+                crate::param::ParamKind::Injected => {
+                    let (stmt, bound) = injected_param(&var, &param.ty, &fail);
+                    params.injects.push(stmt);
+                    params.bounds.push(bound);
+                }
+            }
+            params.call_args.push(var);
+        }
+        params
+    }
 }
 
 /// The call of the user's function and the routing of what it returns:

@@ -8,13 +8,13 @@
 //! one header twice) are [`check_params`], run in each macro's validate stage.
 
 use crate::common::{
-    doc_line, find_reference, is_injected_type, is_option, join_doc, last_segment, type_key, Errors,
+    doc_line, find_reference, is_injected_type, is_option, join_doc, type_argument, type_key,
+    Errors,
 };
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::{
-    Attribute, Expr, FnArg, GenericArgument, ItemFn, LitStr, Meta, Pat, PathArguments, ReturnType,
-    Signature as FnSignature, Type,
+    Attribute, Expr, FnArg, ItemFn, LitStr, Meta, Pat, ReturnType, Signature as FnSignature, Type,
 };
 
 /// A key of `#[arg(..)]`.
@@ -443,17 +443,8 @@ pub fn clean_function(func: &ItemFn) -> ItemFn {
 /// decides whether the whole is, so it is checked on its own to report the
 /// error on it, with `ToolArgument`'s message.
 pub fn argument_core(ty: &Type) -> &Type {
-    let Some(segment) = last_segment(ty) else {
-        return ty;
-    };
-    if segment.ident != "Option" && segment.ident != "Vec" {
-        return ty;
-    }
-    let PathArguments::AngleBracketed(args) = &segment.arguments else {
-        return ty;
-    };
-    match (args.args.len(), args.args.first()) {
-        (1, Some(GenericArgument::Type(inner))) => argument_core(inner),
-        _ => ty,
+    match type_argument(ty, &["Option", "Vec"]) {
+        Some(inner) => argument_core(inner),
+        None => ty,
     }
 }

@@ -1,7 +1,7 @@
 //! What `#[prompt]` emits when the attribute or the function is wrong: the
 //! function itself, and a placeholder prompt type so `prompts![..]` resolves.
 
-use crate::common::{catalog_private, fallback};
+use crate::common::{catalog_private, hidden_impl};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::ItemFn;
@@ -16,5 +16,5 @@ pub fn expand(func: &ItemFn) -> TokenStream {
             ::core::unreachable!("this prompt failed to compile")
         }
     };
-    fallback(func, "prompt", quote!(#p::PromptFn), methods)
+    hidden_impl(func, "prompt", quote!(#p::PromptFn), &[], methods)
 }

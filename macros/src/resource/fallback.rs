@@ -1,7 +1,7 @@
 //! What `#[resource]` emits when the attribute or the function is wrong: the
 //! function itself, and a placeholder resource type so `resources![..]` resolves.
 
-use crate::common::{catalog_private, fallback};
+use crate::common::{catalog_private, hidden_impl};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::ItemFn;
@@ -16,5 +16,5 @@ pub fn expand(func: &ItemFn) -> TokenStream {
             ::core::unreachable!("this resource failed to compile")
         }
     };
-    fallback(func, "resource", quote!(#p::ResourceFn), methods)
+    hidden_impl(func, "resource", quote!(#p::ResourceFn), &[], methods)
 }

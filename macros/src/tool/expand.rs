@@ -6,32 +6,24 @@
 
 use super::attr::{Task, ToolOptions};
 use crate::common::{
-    boxed_call, call_and_route, doc_of, hidden_type_name, injected_param, opt_str, private, respan,
-    result_parts, type_span,
+    boxed_call, call_and_route, description_or_doc, hidden_impl, name_or_fn, opt_str, private,
+    respan, result_parts, type_span, Params,
 };
-use crate::param::{argument_core, clean_function, ParamKind, Signature};
+use crate::param::{argument_core, ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::ItemFn;
 
 pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> TokenStream {
-    let function = clean_function(func);
     let fn_ident = &func.sig.ident;
-    let vis = &func.vis;
-    let tool_type = hidden_type_name("tool", fn_ident);
     let p = private(Span::call_site());
 
-    let name = match &options.name {
-        Some(name) => name.value(),
-        None => fn_ident.to_string().trim_start_matches("r#").to_string(),
-    };
-    let description = options
-        .description
-        .as_ref()
-        .map(|d| d.value())
-        .or_else(|| doc_of(&func.attrs));
+    let name = name_or_fn(options.name.as_ref(), fn_ident);
     let title = opt_str(options.title.as_ref().map(|t| t.value()));
-    let description = opt_str(description);
+    let description = opt_str(description_or_doc(
+        options.description.as_ref(),
+        &func.attrs,
+    ));
     let read_only = opt_str(options.read_only);
     let ask_first = options.ask_first.is_some();
     let destructive = opt_str(options.destructive);
@@ -47,115 +39,114 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
     let mut schema_args = Vec::new();
     let mut reads = Vec::new();
     let mut checks = Vec::new();
-    let mut injects = Vec::new();
-    let mut bounds = Vec::new();
-    let mut call_args: Vec<syn::Ident> = Vec::new();
     let mut known = Vec::new();
     let mut headers = Vec::new();
     let mut header_checks = Vec::new();
-    for (i, param) in signature.params.iter().enumerate() {
-        let ty = &param.ty;
-        let var = format_ident!("__ferrymcp_arg{}", i);
-        call_args.push(var.clone());
-        match &param.kind {
-            ParamKind::Argument {
+    let params = Params::expand(
+        signature,
+        |p| quote!(#p::arg_failure(error)),
+        |var, param| {
+            let ty = &param.ty;
+            let ParamKind::Argument {
                 name,
                 doc,
                 default,
                 optional,
                 header,
                 ..
-            } => {
-                known.push(name.clone());
-                let mark_header = header.as_ref().map(|header| {
-                    let value = header.value();
-                    headers.push(quote! {
-                        ::ferrymcp::tool::ParamHeader { argument: #name, header: #value }
-                    });
-                    // A type whose values cannot be a header (`f64`, `Vec<_>`, a
-                    // struct) fails here, at the parameter's type.
-                    let span = type_span(ty);
-                    header_checks.push(quote_spanned! {span=>
-                        let _ = ::ferrymcp::tool::assert_header_argument::<#ty>;
-                    });
-                    quote!(#p::InputSchema::header(&mut __schema, #name, #value);)
+            } = &param.kind
+            else {
+                return;
+            };
+            known.push(name.clone());
+            let mark_header = header.as_ref().map(|header| {
+                let value = header.value();
+                headers.push(quote! {
+                    ::ferrymcp::tool::ParamHeader { argument: #name, header: #value }
                 });
-                let doc = opt_str(doc.clone());
-                let required = default.is_none() && !optional;
-                // Errors about the argument's type point at the type it is an
-                // `Option`/`Vec` of, which is the one lacking a trait.
-                let core = argument_core(ty);
-                let wrapped = !std::ptr::eq(core, ty);
-                let span = type_span(core);
-                let p = private(span);
-                // The compiler blames an explicit type argument (`required::<T>`)
-                // at its own span; respanned, `Option<Query>` is blamed at `Query`.
-                let ty = &if wrapped {
-                    respan(ty.to_token_stream(), span)
-                } else {
-                    ty.to_token_stream()
-                };
-                let read = match (default, optional) {
-                    (Some(expr), _) => {
-                        quote_spanned!(span=> #p::with_default::<#ty>(&mut __args, #name, || #expr))
-                    }
-                    (None, true) => quote_spanned!(span=> #p::optional::<#ty>(&mut __args, #name)),
-                    (None, false) => quote_spanned!(span=> #p::required::<#ty>(&mut __args, #name)),
-                };
-                // `Option<Query>: ToolArgument` would be reported as the missing
-                // `Query: JsonSchema`, without our message: check `Query` first, at
-                // the same span, so that the error is about it and hides the other.
-                let check = if wrapped {
-                    quote_spanned!(span=> let _ = |mut __args: #p::ArgMap| #p::required::<#core>(&mut __args, #name);)
-                } else {
-                    quote!()
-                };
-                // `input_schema` repeats the read of `call` (on the empty `__args`),
-                // before anything else about the argument, so that a type that is
-                // not a `ToolArgument`, or a default of the wrong type, fails with
-                // the same error in both, which the compiler reports once; the
-                // `JsonSchema` error of `InputSchema::arg` is implied by it at the
-                // same span and not reported.
-                schema_args.push(if default.is_some() {
-                    quote_spanned! {span=>
-                        #check
-                        #[allow(clippy::redundant_closure)]
-                        let __default = #p::Result::ok(#read).and_then(#p::route::default_json::<#ty>);
-                        #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, __default);
-                        #mark_header
-                    }
-                } else {
-                    quote_spanned! {span=>
-                        #check
-                        let _ = |mut __args: #p::ArgMap| #read;
-                        #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, #p::None);
-                        #mark_header
-                    }
+                // A type whose values cannot be a header (`f64`, `Vec<_>`, a
+                // struct) fails here, at the parameter's type.
+                let span = type_span(ty);
+                header_checks.push(quote_spanned! {span=>
+                    let _ = ::ferrymcp::tool::assert_header_argument::<#ty>;
                 });
-                checks.push(quote_spanned! {span=>
+                quote!(#p::InputSchema::header(&mut __schema, #name, #value);)
+            });
+            let doc = opt_str(doc.clone());
+            let required = default.is_none() && !optional;
+            // Errors about the argument's type point at the type it is an
+            // `Option`/`Vec` of, which is the one lacking a trait.
+            let core = argument_core(ty);
+            let wrapped = !std::ptr::eq(core, ty);
+            let span = type_span(core);
+            let p = private(span);
+            // The compiler blames an explicit type argument (`required::<T>`)
+            // at its own span; respanned, `Option<Query>` is blamed at `Query`.
+            let ty = &if wrapped {
+                respan(ty.to_token_stream(), span)
+            } else {
+                ty.to_token_stream()
+            };
+            let read = match (default, optional) {
+                (Some(expr), _) => {
+                    quote_spanned!(span=> #p::with_default::<#ty>(&mut __args, #name, || #expr))
+                }
+                (None, true) => quote_spanned!(span=> #p::optional::<#ty>(&mut __args, #name)),
+                (None, false) => quote_spanned!(span=> #p::required::<#ty>(&mut __args, #name)),
+            };
+            // `Option<Query>: ToolArgument` would be reported as the missing
+            // `Query: JsonSchema`, without our message: check `Query` first, at
+            // the same span, so that the error is about it and hides the other.
+            let check = if wrapped {
+                quote_spanned!(span=> let _ = |mut __args: #p::ArgMap| #p::required::<#core>(&mut __args, #name);)
+            } else {
+                quote!()
+            };
+            // `input_schema` repeats the read of `call` (on the empty `__args`),
+            // before anything else about the argument, so that a type that is
+            // not a `ToolArgument`, or a default of the wrong type, fails with
+            // the same error in both, which the compiler reports once; the
+            // `JsonSchema` error of `InputSchema::arg` is implied by it at the
+            // same span and not reported.
+            schema_args.push(if default.is_some() {
+                quote_spanned! {span=>
                     #check
                     #[allow(clippy::redundant_closure)]
-                    let _: #ty = match #read {
-                        #p::Ok(value) => value,
-                        #p::Err(error) => return #p::Err(::std::string::ToString::to_string(&error)),
-                    };
-                });
-                reads.push(quote_spanned! {span=>
+                    let __default = #p::Result::ok(#read).and_then(#p::route::default_json::<#ty>);
+                    #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, __default);
+                    #mark_header
+                }
+            } else {
+                quote_spanned! {span=>
                     #check
-                    #[allow(clippy::redundant_closure)]
-                    let #var: #ty = match #read {
-                        #p::Ok(value) => value,
-                        #p::Err(error) => return #p::arg_failure(error),
-                    };
-                });
-            }
-            ParamKind::Injected => {
-                let (stmt, bound) = injected_param(&var, ty, |p| quote!(#p::arg_failure(error)));
-                injects.push(stmt);
-                bounds.push(bound);
-            }
-        }
-    }
+                    let _ = |mut __args: #p::ArgMap| #read;
+                    #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, #p::None);
+                    #mark_header
+                }
+            });
+            checks.push(quote_spanned! {span=>
+                #check
+                #[allow(clippy::redundant_closure)]
+                let _: #ty = match #read {
+                    #p::Ok(value) => value,
+                    #p::Err(error) => return #p::Err(::std::string::ToString::to_string(&error)),
+                };
+            });
+            reads.push(quote_spanned! {span=>
+                #check
+                #[allow(clippy::redundant_closure)]
+                let #var: #ty = match #read {
+                    #p::Ok(value) => value,
+                    #p::Err(error) => return #p::arg_failure(error),
+                };
+            });
+        },
+    );
+    let Params {
+        call_args,
+        injects,
+        bounds,
+    } = params;
 
     let ret = &signature.ret;
     let ret_span = type_span(ret);
@@ -220,63 +211,53 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
         },
     );
 
-    quote! {
-        #function
-
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #tool_type;
-
-        impl<__L: ::core::marker::Send + ::core::marker::Sync + 'static> #p::ToolFn<__L> for #tool_type
-        where
-            #(#bounds,)*
-        {
-            fn meta(&self) -> #p::ToolMeta {
-                #(#header_checks)*
-                #p::ToolMeta {
-                    name: #name,
-                    title: #title,
-                    description: #description,
-                    annotations: #p::ToolAnnotations {
-                        read_only: #read_only,
-                        destructive: #destructive,
-                        idempotent: #idempotent,
-                        open_world: #open_world,
-                    },
-                    scopes: &[#(#scopes),*],
-                    headers: &[#(#headers),*],
-                    task_support: #task,
-                    ask_first: #ask_first,
-                }
-            }
-
-            fn input_schema(&self) -> #p::serde_json::Value {
-                #input_schema
-            }
-
-            fn output_schema(&self) -> #p::Option<#p::OutputSchema> {
-                #[allow(unused_imports)]
-                use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _};
-                let __tag = #ok_tag;
-                #schema
-            }
-
-            fn check_arguments(&self, __args: &#p::ArgMap) -> #p::Result<(), ::std::string::String> {
-                #[allow(unused_mut, unused_variables)]
-                let mut __args = ::core::clone::Clone::clone(__args);
-                #(#checks)*
-                #p::no_unknown(&__args, &[#(#known),*]).map_err(|e| ::std::string::ToString::to_string(&e))
-            }
-
-            #[allow(unused_mut)]
-            fn call(
-                &self,
-                __scope: #p::CallScope,
-                mut __args: #p::ArgMap,
-            ) -> #p::BoxFuture<'static, #p::ToolOutput> {
-                let _ = &__scope;
-                #boxed
+    let methods = quote! {
+        fn meta(&self) -> #p::ToolMeta {
+            #(#header_checks)*
+            #p::ToolMeta {
+                name: #name,
+                title: #title,
+                description: #description,
+                annotations: #p::ToolAnnotations {
+                    read_only: #read_only,
+                    destructive: #destructive,
+                    idempotent: #idempotent,
+                    open_world: #open_world,
+                },
+                scopes: &[#(#scopes),*],
+                headers: &[#(#headers),*],
+                task_support: #task,
+                ask_first: #ask_first,
             }
         }
-    }
+
+        fn input_schema(&self) -> #p::serde_json::Value {
+            #input_schema
+        }
+
+        fn output_schema(&self) -> #p::Option<#p::OutputSchema> {
+            #[allow(unused_imports)]
+            use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _};
+            let __tag = #ok_tag;
+            #schema
+        }
+
+        fn check_arguments(&self, __args: &#p::ArgMap) -> #p::Result<(), ::std::string::String> {
+            #[allow(unused_mut, unused_variables)]
+            let mut __args = ::core::clone::Clone::clone(__args);
+            #(#checks)*
+            #p::no_unknown(&__args, &[#(#known),*]).map_err(|e| ::std::string::ToString::to_string(&e))
+        }
+
+        #[allow(unused_mut)]
+        fn call(
+            &self,
+            __scope: #p::CallScope,
+            mut __args: #p::ArgMap,
+        ) -> #p::BoxFuture<'static, #p::ToolOutput> {
+            let _ = &__scope;
+            #boxed
+        }
+    };
+    hidden_impl(func, "tool", quote!(#p::ToolFn), &bounds, methods)
 }

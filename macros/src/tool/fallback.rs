@@ -1,7 +1,7 @@
 //! What `#[tool]` emits when the attribute or the function is wrong: the
 //! function itself, and a placeholder tool type so `tools![..]` resolves.
 
-use crate::common::{fallback, private};
+use crate::common::{hidden_impl, private};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::ItemFn;
@@ -22,5 +22,5 @@ pub fn expand(func: &ItemFn) -> TokenStream {
             ::core::unreachable!("this tool failed to compile")
         }
     };
-    fallback(func, "tool", quote!(#p::ToolFn), methods)
+    hidden_impl(func, "tool", quote!(#p::ToolFn), &[], methods)
 }
