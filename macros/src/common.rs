@@ -556,18 +556,36 @@ pub fn injected_param(
 ) -> (TokenStream, TokenStream) {
     let span = type_span(ty);
     let p = private(span);
-    let failure = respan(fail(&p), span);
+    let failure = fail(&p);
     // Bounded on the lifespan (`__L: Supplies<T>`, not `T: Inject<__L>`) so
     // the list macro takes `__L` from the server, and a mismatch is reported
     // against the server's lifespan type.
     let bound = quote_spanned!(span=> __L: #p::route::Supplies<#ty>);
-    let stmt = quote_spanned! {span=>
-        let #var: #ty = match <__L as #p::route::Supplies<#ty>>::supply(&__scope) {
-            #p::Ok(value) => value,
-            #p::Err(error) => return #failure,
-        };
-    };
+    let supplied = quote_spanned!(span=> <__L as #p::route::Supplies<#ty>>::supply(&__scope));
+    let stmt = let_or_return(span, quote!(#var), ty, supplied, failure);
     (stmt, bound)
+}
+
+/// `let #binding: #ty = match #value { Ok(value) => value, Err(error) =>
+/// return #fail };`, every token spanned at `span` (the user's type whose
+/// read it is): how generated code reads an argument or an injected
+/// parameter, returning early with `fail` (which names the error `error`).
+pub fn let_or_return(
+    span: Span,
+    binding: TokenStream,
+    ty: impl ToTokens,
+    value: TokenStream,
+    fail: TokenStream,
+) -> TokenStream {
+    let p = private(span);
+    let fail = respan(fail, span);
+    quote_spanned! {span=>
+        #[allow(clippy::redundant_closure)]
+        let #binding: #ty = match #value {
+            #p::Ok(value) => value,
+            #p::Err(error) => return #fail,
+        };
+    }
 }
 
 /// The parameters of a function, expanded: the variables the function is
@@ -645,31 +663,51 @@ pub fn call_and_route(
     }
 }
 
-/// The catalog's [`call_and_route`]: errors go through the catalog's error
+/// The boxed future of a generated `ResourceFn::read` / `PromptFn::get`, and
+/// the bounds it needs on the lifespan: `read` gives the statement that reads
+/// each parameter taken from the request into its variable; injected ones
+/// are injected; `ok` turns the success value `__value` into the output
+/// (spanned at the span it is given); errors go through the catalog's error
 /// routes into a `CatalogError`.
-pub fn catalog_call_and_route(
+pub fn catalog_call(
     fn_ident: &syn::Ident,
-    args: &[syn::Ident],
-    ret: &Type,
+    signature: &Signature,
+    mut read: impl FnMut(&syn::Ident, &crate::param::Param) -> TokenStream,
     ok: impl FnOnce(Span) -> TokenStream,
-) -> TokenStream {
+) -> (TokenStream, Vec<TokenStream>) {
+    let mut reads = Vec::new();
+    let Params {
+        call_args,
+        injects,
+        bounds,
+    } = Params::expand(
+        signature,
+        |p| quote!(#p::Err(#p::catalog::inject_failure(error))),
+        |var, param| reads.push(read(var, param)),
+    );
     let (p, pc) = (
         private(Span::call_site()),
         catalog_private(Span::call_site()),
     );
-    let routed = call_and_route(fn_ident, args, ret, ok, |span| {
+    let routed = call_and_route(fn_ident, &call_args, &signature.ret, ok, |span| {
         let p = private(span);
         quote_spanned! {span=>
             #p::Err((&&&#p::route::ErrorTag::of(&__error)).catalog_error_route().failure(__error))
         }
     });
-    quote! {
-        #[allow(unused_imports)]
-        use #p::route::{SplitPlain as _, SplitResult as _};
-        #[allow(unused_imports)]
-        use #pc::{ViaKnownError as _, ViaDisplayError as _, ViaUnsupportedError as _};
-        #routed
-    }
+    let boxed = boxed_call(
+        fn_ident,
+        quote! {
+            #(#reads)*
+            #(#injects)*
+            #[allow(unused_imports)]
+            use #p::route::{SplitPlain as _, SplitResult as _};
+            #[allow(unused_imports)]
+            use #pc::{ViaKnownError as _, ViaDisplayError as _, ViaUnsupportedError as _};
+            #routed
+        },
+    );
+    (boxed, bounds)
 }
 
 /// The `complete` method of a generated `ResourceFn` / `PromptFn`, or nothing

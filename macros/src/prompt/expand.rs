@@ -6,8 +6,8 @@
 
 use super::attr::PromptOptions;
 use crate::common::{
-    boxed_call, catalog_call_and_route, catalog_private, complete_method, description_or_doc,
-    hidden_impl, name_or_fn, opt_str, option_inner, respan, type_span, Params,
+    catalog_call, catalog_private, complete_method, description_or_doc, hidden_impl, let_or_return,
+    name_or_fn, opt_str, option_inner, respan, type_span,
 };
 use crate::param::{ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
@@ -27,10 +27,9 @@ pub fn expand(func: &ItemFn, options: &PromptOptions, signature: &Signature) -> 
     let completions: Vec<&String> = options.complete.iter().map(|c| &c.name).collect();
 
     let mut arguments = Vec::new();
-    let mut reads = Vec::new();
-    let params = Params::expand(
+    let (boxed, bounds) = catalog_call(
+        fn_ident,
         signature,
-        |p| quote!(#p::Err(#p::catalog::inject_failure(error))),
         |var, param| {
             let ParamKind::Argument {
                 name: arg,
@@ -39,7 +38,7 @@ pub fn expand(func: &ItemFn, options: &PromptOptions, signature: &Signature) -> 
                 ..
             } = &param.kind
             else {
-                return;
+                return TokenStream::new();
             };
             let ty = &param.ty;
             let inner = option_inner(ty);
@@ -69,26 +68,13 @@ pub fn expand(func: &ItemFn, options: &PromptOptions, signature: &Signature) -> 
                     #p::required::<#core>(&__arguments, #name, #arg)
                 },
             };
-            reads.push(quote_spanned! {span=>
-                #[allow(clippy::redundant_closure)]
-                let #var: #declared = match #read {
-                    #p::Ok(value) => value,
-                    #p::Err(error) => return #p::Err(error),
-                };
-            });
+            let_or_return(span, quote!(#var), declared, read, quote!(#p::Err(error)))
+        },
+        |span| {
+            let p = catalog_private(span);
+            quote_spanned!(span=> #p::prompt_result(__value))
         },
     );
-    let Params {
-        call_args,
-        injects,
-        bounds,
-    } = params;
-
-    let routed = catalog_call_and_route(fn_ident, &call_args, &signature.ret, |span| {
-        let p = catalog_private(span);
-        quote_spanned!(span=> #p::prompt_result(__value))
-    });
-    let boxed = boxed_call(fn_ident, quote!(#(#reads)* #(#injects)* #routed));
     let complete = complete_method(&options.complete);
 
     let methods = quote! {

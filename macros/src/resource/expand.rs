@@ -6,8 +6,8 @@
 
 use super::attr::ResourceOptions;
 use crate::common::{
-    boxed_call, catalog_call_and_route, catalog_private, complete_method, description_or_doc,
-    hidden_impl, name_or_fn, opt_str, type_span, Params,
+    catalog_call, catalog_private, complete_method, description_or_doc, hidden_impl, let_or_return,
+    name_or_fn, opt_str, type_span,
 };
 use crate::param::{ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
@@ -28,36 +28,24 @@ pub fn expand(func: &ItemFn, options: &ResourceOptions, signature: &Signature) -
     let mime_type = opt_str(options.mime_type.as_ref().map(|m| m.value()));
     let completions: Vec<&String> = options.complete.iter().map(|c| &c.name).collect();
 
-    let mut reads = Vec::new();
-    let params = Params::expand(
+    let (boxed, bounds) = catalog_call(
+        fn_ident,
         signature,
-        |p| quote!(#p::Err(#p::catalog::inject_failure(error))),
         |var, param| {
-            let ParamKind::Argument { name, .. } = &param.kind else {
-                return;
-            };
             let ty = &param.ty;
+            let ParamKind::Argument { name, .. } = &param.kind else {
+                return TokenStream::new();
+            };
             let span = type_span(ty);
             let p = catalog_private(span);
-            reads.push(quote_spanned! {span=>
-                let #var: #ty = match #p::placeholder::<#ty>(&__request, #name) {
-                    #p::Ok(value) => value,
-                    #p::Err(error) => return #p::Err(error),
-                };
-            });
+            let read = quote_spanned!(span=> #p::placeholder::<#ty>(&__request, #name));
+            let_or_return(span, quote!(#var), ty, read, quote!(#p::Err(error)))
+        },
+        |span| {
+            let p = catalog_private(span);
+            quote_spanned!(span=> #p::contents(__value, &__request))
         },
     );
-    let Params {
-        call_args,
-        injects,
-        bounds,
-    } = params;
-
-    let routed = catalog_call_and_route(fn_ident, &call_args, &signature.ret, |span| {
-        let p = catalog_private(span);
-        quote_spanned!(span=> #p::contents(__value, &__request))
-    });
-    let boxed = boxed_call(fn_ident, quote!(#(#reads)* #(#injects)* #routed));
     let complete = complete_method(&options.complete);
 
     let methods = quote! {

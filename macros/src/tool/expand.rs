@@ -6,8 +6,8 @@
 
 use super::attr::{Task, ToolOptions};
 use crate::common::{
-    boxed_call, call_and_route, description_or_doc, hidden_impl, name_or_fn, opt_str, private,
-    respan, result_parts, type_span, Params,
+    boxed_call, call_and_route, description_or_doc, hidden_impl, let_or_return, name_or_fn,
+    opt_str, private, respan, result_parts, type_span, Params,
 };
 use crate::param::{argument_core, ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
@@ -124,22 +124,12 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
                     #mark_header
                 }
             });
-            checks.push(quote_spanned! {span=>
-                #check
-                #[allow(clippy::redundant_closure)]
-                let _: #ty = match #read {
-                    #p::Ok(value) => value,
-                    #p::Err(error) => return #p::Err(::std::string::ToString::to_string(&error)),
-                };
-            });
-            reads.push(quote_spanned! {span=>
-                #check
-                #[allow(clippy::redundant_closure)]
-                let #var: #ty = match #read {
-                    #p::Ok(value) => value,
-                    #p::Err(error) => return #p::arg_failure(error),
-                };
-            });
+            let fail = quote!(#p::Err(::std::string::ToString::to_string(&error)));
+            let checked = let_or_return(span, quote!(_), ty, read.clone(), fail);
+            checks.push(quote!(#check #checked));
+            let fail = quote!(#p::arg_failure(error));
+            let read = let_or_return(span, quote!(#var), ty, read, fail);
+            reads.push(quote!(#check #read));
         },
     );
     let Params {
