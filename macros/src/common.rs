@@ -1,5 +1,8 @@
-//! What every attribute macro of ferrymcp parses the same way: option values,
-//! doc comments, the shape of the function, and which parameters are injected.
+//! What every attribute macro of ferrymcp does the same way: the stages
+//! ([`Stages`]: parse, validate, expand, fallback), option values, doc
+//! comments, which types are injected, and the generated code they share
+//! (the hidden type and impl, reads, injection, the call and the routing of
+//! its result). The parameters themselves are [`crate::param`]'s.
 //!
 //! `#[tool]`, `#[resource]` and `#[prompt]` agree on these, so that a parameter
 //! that is injected into a tool is injected into a resource or a prompt too.
