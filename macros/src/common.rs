@@ -1,15 +1,18 @@
-//! What every attribute macro of ferrymcp parses the same way: option values,
-//! doc comments, the shape of the function, and which parameters are injected.
+//! What every attribute macro of ferrymcp does the same way: the stages
+//! ([`Stages`]: parse, validate, expand, fallback), option values, doc
+//! comments, which types are injected, and the generated code they share
+//! (the hidden type and impl, reads, injection, the call and the routing of
+//! its result). The parameters themselves are [`crate::param`]'s.
 //!
 //! `#[tool]`, `#[resource]` and `#[prompt]` agree on these, so that a parameter
 //! that is injected into a tool is injected into a resource or a prompt too.
 
+use crate::param::{Signature, Site};
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{
-    Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemFn, Lit, LitStr, Meta, Pat,
-    PathArguments, Signature, Type,
+    Attribute, Expr, ExprLit, GenericArgument, ItemFn, Lit, LitStr, Meta, PathArguments, Type,
 };
 
 /// Types injected without `#[inject]`, by the last segment of their path.
@@ -95,6 +98,64 @@ pub fn flag(meta: &Meta) -> syn::Result<bool> {
     }
 }
 
+/// What [`parse_options`] saw besides the options it handed on.
+pub struct OptionsSeen {
+    /// The keys given, once each, in order.
+    pub keys: Vec<String>,
+    /// Whether any key was unknown (reported already).
+    pub unknown: bool,
+}
+
+/// Parses `#[attribute(key = value, ..)]`: each key given once, each handed to
+/// `apply`, which returns `None` for a key it does not know. Errors go to
+/// `errors`, all of them; only a list that does not parse at all is returned.
+pub fn parse_options(
+    attr: TokenStream,
+    attribute: &str,
+    valid: &str,
+    errors: &mut Errors,
+    mut apply: impl FnMut(&str, &Meta) -> Option<syn::Result<()>>,
+) -> syn::Result<OptionsSeen> {
+    use syn::parse::Parser;
+    let metas =
+        syn::punctuated::Punctuated::<Meta, syn::Token![,]>::parse_terminated.parse2(attr)?;
+    let mut seen = OptionsSeen {
+        keys: Vec::new(),
+        unknown: false,
+    };
+    for meta in metas {
+        let key = meta_key(&meta);
+        if key.is_empty() {
+            seen.unknown = true;
+            errors.push(syn::Error::new_spanned(
+                meta.path(),
+                format!("unknown `#[{attribute}]` option; valid options: {valid}"),
+            ));
+            continue;
+        }
+        if seen.keys.contains(&key) {
+            errors.push(syn::Error::new_spanned(
+                meta.path(),
+                format!("`{key}` is given twice"),
+            ));
+            continue;
+        }
+        seen.keys.push(key.clone());
+        match apply(&key, &meta) {
+            Some(Ok(())) => {}
+            Some(Err(e)) => errors.push(e),
+            None => {
+                seen.unknown = true;
+                errors.push(syn::Error::new_spanned(
+                    meta.path(),
+                    format!("unknown `#[{attribute}]` option `{key}`; valid options: {valid}"),
+                ));
+            }
+        }
+    }
+    Ok(seen)
+}
+
 // --- doc comments ---
 
 /// The `#[doc = "..."]` text of an attribute.
@@ -149,8 +210,13 @@ pub fn is_option(ty: &Type) -> bool {
 
 /// The `T` of a type written `Option<T>`.
 pub fn option_inner(ty: &Type) -> Option<&Type> {
+    type_argument(ty, &["Option"])
+}
+
+/// The one type argument of a type written `Name<T>`, for `Name` one of `names`.
+pub fn type_argument<'a>(ty: &'a Type, names: &[&str]) -> Option<&'a Type> {
     let segment = last_segment(ty)?;
-    if segment.ident != "Option" {
+    if !names.iter().any(|name| segment.ident == name) {
         return None;
     }
     let PathArguments::AngleBracketed(args) = &segment.arguments else {
@@ -253,10 +319,74 @@ pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// `::ferrymcp::catalog::__private`, spanned at `span`: the paths of generated
-/// code that may fail to compile are spanned at the user's token they depend on.
+/// `::ferrymcp::__private_v0_1_0` (the name carries the version, see
+/// [`ferrymcp_rules::PRIVATE_MODULE`]), spanned at `span`: the paths of
+/// generated code that may fail to compile are spanned at the user's token
+/// they depend on.
+pub fn private(span: Span) -> TokenStream {
+    let module = syn::Ident::new(ferrymcp_rules::PRIVATE_MODULE, span);
+    quote_spanned!(span=> ::ferrymcp::#module)
+}
+
+/// What `#[resource]` and `#[prompt]` expand to: `private(span)::catalog`.
 pub fn catalog_private(span: Span) -> TokenStream {
-    quote_spanned!(span=> ::ferrymcp::catalog::__private)
+    let p = private(span);
+    quote_spanned!(span=> #p::catalog)
+}
+
+// --- the stages ---
+
+/// The stages of an attribute macro on an `async fn`, as thiserror stages
+/// its derive: parse the attribute and the function, validate them together,
+/// expand; on any error, the fallback.
+pub struct Stages<O> {
+    /// What the function's parameters may be, and the words of its messages.
+    pub site: &'static Site,
+    /// Parses the attribute's options.
+    pub options: fn(TokenStream) -> syn::Result<O>,
+    /// The checks across options, and between options and the function.
+    pub validate: fn(&O, &Signature) -> syn::Result<()>,
+    /// The function and what the macro generates for it.
+    pub expand: fn(&ItemFn, &O, &Signature) -> TokenStream,
+    /// The function (minus the parameter attributes the compiler would
+    /// reject) and a placeholder of what the macro generates, so that one
+    /// mistake gives one error and the list macros still resolve.
+    pub fallback: fn(&ItemFn) -> TokenStream,
+}
+
+impl<O> Stages<O> {
+    /// Runs the stages. Every error of the attribute and of the function is
+    /// reported, next to the fallback; an item that is not a function is
+    /// emitted unchanged next to its error (as tokio-macros does), so the
+    /// rest of the crate still sees it.
+    pub fn run(&self, attr: TokenStream, item: TokenStream) -> TokenStream {
+        let func: ItemFn = match syn::parse2(item.clone()) {
+            Ok(func) => func,
+            Err(_) => {
+                let mut out = not_a_function(item.clone(), self.site.attribute).to_compile_error();
+                out.extend(item);
+                return out;
+            }
+        };
+        let options = (self.options)(attr);
+        let signature = Signature::parse(&func, self.site);
+        let checked = match (options, signature) {
+            (Ok(options), Ok(signature)) => {
+                (self.validate)(&options, &signature).map(|()| (options, signature))
+            }
+            (options, signature) => Err(combine(
+                [options.err(), signature.err()].into_iter().flatten(),
+            )),
+        };
+        match checked {
+            Ok((options, signature)) => (self.expand)(&func, &options, &signature),
+            Err(e) => {
+                let mut out = e.to_compile_error();
+                out.extend((self.fallback)(&func));
+                out
+            }
+        }
+    }
 }
 
 // --- the function ---
@@ -284,227 +414,52 @@ pub fn not_a_function(item: TokenStream, attribute: &str) -> syn::Error {
     )
 }
 
-/// Checks what any annotated function must be: async, safe, Rust ABI, not
-/// generic, not variadic.
-pub fn check_fn_shape(sig: &Signature, attribute: &str, errors: &mut Errors) {
-    if sig.asyncness.is_none() {
-        errors.push(syn::Error::new_spanned(
-            sig.fn_token,
-            format!(
-                "a `#[{attribute}]` function must be async: write `async fn {}`",
-                sig.ident
-            ),
-        ));
+/// What an attribute macro emits: the function (minus the parameter
+/// attributes only the macros understand), and a hidden `kind` type named
+/// after it whose `trait_path<__L>` impl, under `bounds`, has `methods`.
+/// The fallback passes stubs: the list macro that names the function still
+/// resolves. A method gets no type: it cannot go inside an `impl` block, and
+/// no list macro can name it.
+pub fn hidden_impl(
+    func: &ItemFn,
+    kind: &str,
+    trait_path: TokenStream,
+    bounds: &[TokenStream],
+    methods: TokenStream,
+) -> TokenStream {
+    let function = crate::param::clean_function(func);
+    if func.sig.receiver().is_some() {
+        return quote!(#function);
     }
-    if let Some(unsafety) = &sig.unsafety {
-        errors.push(syn::Error::new_spanned(
-            unsafety,
-            format!("a `#[{attribute}]` function cannot be `unsafe`"),
-        ));
-    }
-    if let Some(abi) = &sig.abi {
-        errors.push(syn::Error::new_spanned(
-            abi,
-            format!("a `#[{attribute}]` function cannot have an `extern` ABI"),
-        ));
-    }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        errors.push(syn::Error::new_spanned(
-            &sig.generics,
-            format!("a `#[{attribute}]` function cannot be generic: its parameter and return types must be concrete"),
-        ));
-    }
-    if let Some(variadic) = &sig.variadic {
-        errors.push(syn::Error::new_spanned(
-            variadic,
-            format!("a `#[{attribute}]` function cannot be variadic"),
-        ));
+    let vis = &func.vis;
+    let hidden_type = hidden_type_name(kind, &func.sig.ident);
+    quote! {
+        #function
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #hidden_type;
+
+        impl<__L: ::core::marker::Send + ::core::marker::Sync + 'static> #trait_path<__L> for #hidden_type
+        where
+            #(#bounds,)*
+        {
+            #methods
+        }
     }
 }
 
-/// One parameter of a `#[resource]` or `#[prompt]` function.
-pub struct Param {
-    pub ty: Type,
-    pub kind: ParamKind,
+/// The name of what a function serves: `name = ".."`, or the function's own.
+pub fn name_or_fn(name: Option<&LitStr>, fn_ident: &syn::Ident) -> String {
+    match name {
+        Some(name) => name.value(),
+        None => fn_ident.to_string().trim_start_matches("r#").to_string(),
+    }
 }
 
-pub enum ParamKind {
-    /// Read from the request: a prompt argument or a template placeholder.
-    Argument {
-        /// The name on the wire (the parameter's name, or `#[arg(rename)]`).
-        name: String,
-        /// Where the name is written (the rename literal, or the parameter).
-        name_span: Span,
-        /// The doc comment.
-        doc: Option<String>,
-        /// `#[arg(default = ...)]`.
-        default: Option<Box<Expr>>,
-    },
-    /// Supplied from the call scope, exactly as for a tool.
-    Injected,
-}
-
-/// Parses the parameters of a `#[resource]` or `#[prompt]` function
-/// (`attribute` names the macro in messages).
-pub fn parse_params(sig: &Signature, attribute: &str, errors: &mut Errors) -> Vec<Param> {
-    let mut params = Vec::new();
-    let mut injected_seen: Vec<String> = Vec::new();
-    let mut names_seen: Vec<String> = Vec::new();
-    for input in &sig.inputs {
-        let pat_type = match input {
-            FnArg::Receiver(receiver) => {
-                errors.push(syn::Error::new_spanned(
-                    receiver,
-                    format!("`#[{attribute}]` goes on free functions, not methods: move it out of the `impl` block and pass what it needs through `Lifespan<T>`"),
-                ));
-                continue;
-            }
-            FnArg::Typed(pat_type) => pat_type,
-        };
-        match parse_param(&pat_type.attrs, &pat_type.pat, &pat_type.ty, attribute) {
-            Ok(param) => {
-                match &param.kind {
-                    ParamKind::Injected => {
-                        let key = type_key(&param.ty);
-                        if injected_seen.contains(&key) {
-                            errors.push(syn::Error::new_spanned(
-                                &pat_type.ty,
-                                format!(
-                                    "`{key}` is injected twice; one parameter of this type is enough"
-                                ),
-                            ));
-                        }
-                        injected_seen.push(key);
-                    }
-                    ParamKind::Argument {
-                        name, name_span, ..
-                    } => {
-                        if names_seen.contains(name) {
-                            errors.push(syn::Error::new(
-                                *name_span,
-                                format!("two parameters are named `{name}`"),
-                            ));
-                        }
-                        names_seen.push(name.clone());
-                    }
-                }
-                params.push(param);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    params
-}
-
-fn parse_param(attrs: &[Attribute], pat: &Pat, ty: &Type, attribute: &str) -> syn::Result<Param> {
-    let ident = match pat {
-        Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => &p.ident,
-        other => {
-            return Err(syn::Error::new_spanned(
-                other,
-                format!("a `#[{attribute}]` parameter must be a plain name (`name: Type`)"),
-            ))
-        }
-    };
-    if let Type::ImplTrait(_) = ty {
-        return Err(syn::Error::new_spanned(
-            ty,
-            format!("a `#[{attribute}]` parameter cannot be `impl Trait`: use a concrete type"),
-        ));
-    }
-    let mut doc_lines = Vec::new();
-    let mut inject = false;
-    let mut default = None;
-    let mut rename: Option<LitStr> = None;
-    for attr in attrs {
-        if attr.path().is_ident("doc") {
-            if let Some(line) = doc_line(attr) {
-                doc_lines.push(line);
-            }
-        } else if attr.path().is_ident("inject") {
-            if !matches!(attr.meta, Meta::Path(_)) {
-                return Err(syn::Error::new_spanned(
-                    attr,
-                    "`#[inject]` takes no options",
-                ));
-            }
-            inject = true;
-        } else if attr.path().is_ident("arg") {
-            attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("default") {
-                    default = Some(Box::new(meta.value()?.parse::<Expr>()?));
-                    Ok(())
-                } else if meta.path.is_ident("rename") {
-                    rename = Some(meta.value()?.parse::<LitStr>()?);
-                    Ok(())
-                } else {
-                    let key = meta.path.to_token_stream().to_string().replace(' ', "");
-                    Err(meta.error(format!(
-                        "unknown `#[arg]` option `{key}`; valid options: default, rename"
-                    )))
-                }
-            })?;
-        } else if attr.path().is_ident("cfg") || attr.path().is_ident("cfg_attr") {
-            return Err(syn::Error::new_spanned(
-                attr,
-                format!("`#[cfg]` on a `#[{attribute}]` parameter is not supported"),
-            ));
-        }
-    }
-    if inject || is_injected_type(ty) {
-        if default.is_some() || rename.is_some() {
-            return Err(syn::Error::new_spanned(
-                ty,
-                "an injected parameter takes no `#[arg(..)]`: it is not read from the request",
-            ));
-        }
-        return Ok(Param {
-            ty: ty.clone(),
-            kind: ParamKind::Injected,
-        });
-    }
-    if let Some(reference) = find_reference(ty) {
-        let owned = match &*reference.elem {
-            Type::Path(p) if p.path.is_ident("str") => "`String`".to_string(),
-            other => format!("`{}`", type_key(other)),
-        };
-        return Err(syn::Error::new_spanned(
-            reference.and_token,
-            format!("a `#[{attribute}]` parameter is read from the request, so it cannot borrow: take {owned} instead"),
-        ));
-    }
-    let (name, name_span) = match &rename {
-        Some(lit) => (lit.value(), lit.span()),
-        None => (
-            ident.to_string().trim_start_matches("r#").to_string(),
-            ident.span(),
-        ),
-    };
-    let doc = (!doc_lines.is_empty()).then(|| join_doc(&doc_lines));
-    Ok(Param {
-        ty: ty.clone(),
-        kind: ParamKind::Argument {
-            name,
-            name_span,
-            doc,
-            default,
-        },
-    })
-}
-
-/// The function without the parameter attributes only the macro understands.
-pub fn clean_function(func: &ItemFn) -> ItemFn {
-    let mut func = func.clone();
-    for input in &mut func.sig.inputs {
-        if let FnArg::Typed(pat_type) = input {
-            pat_type.attrs.retain(|a| {
-                !(a.path().is_ident("doc")
-                    || a.path().is_ident("arg")
-                    || a.path().is_ident("inject"))
-            });
-        }
-    }
-    func
+/// Its description: `description = ".."`, or the function's doc comment.
+pub fn description_or_doc(description: Option<&LitStr>, attrs: &[Attribute]) -> Option<String> {
+    description.map(LitStr::value).or_else(|| doc_of(attrs))
 }
 
 /// The name of a hidden type generated for a function (`__ferrymcp_<kind>_<fn>`).
@@ -591,62 +546,171 @@ pub fn combine(errors: impl IntoIterator<Item = syn::Error>) -> syn::Error {
         .unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid attribute"))
 }
 
-// --- generated code shared by `#[resource]` and `#[prompt]` ---
+// --- generated code shared by the attribute macros ---
 
-/// `let #var: #ty = <injected from the scope>;`, spanned at the type, in a
-/// function returning `Result<_, CatalogError>`. Returns the statement and the
-/// bound it needs on the lifespan `__L`.
-pub fn injected_param(var: &syn::Ident, ty: &Type) -> (TokenStream, TokenStream) {
+/// `let #var: #ty = <injected from the scope>;`, spanned at the type; on an
+/// error the generated function returns `fail(p)` (`p` the hidden module's
+/// path; the `InjectError` is `error`). Returns the statement and the bound
+/// it needs on the lifespan `__L`.
+pub fn injected_param(
+    var: &syn::Ident,
+    ty: &Type,
+    fail: impl Fn(&TokenStream) -> TokenStream,
+) -> (TokenStream, TokenStream) {
     let span = type_span(ty);
-    let p = catalog_private(span);
-    // Bounded on the lifespan (`__L: Supplies<T>`), as for tools: the list
-    // macro takes `__L` from the server, and a mismatch is reported against it.
-    let bound = quote_spanned!(span=> __L: #p::Supplies<#ty>);
-    let stmt = quote_spanned! {span=>
-        let #var: #ty = match <__L as #p::Supplies<#ty>>::supply(&__scope) {
-            #p::Ok(value) => value,
-            #p::Err(error) => return #p::Err(#p::inject_failure(error)),
-        };
-    };
+    let p = private(span);
+    let failure = fail(&p);
+    // Bounded on the lifespan (`__L: Supplies<T>`, not `T: Inject<__L>`) so
+    // the list macro takes `__L` from the server, and a mismatch is reported
+    // against the server's lifespan type.
+    let bound = quote_spanned!(span=> __L: #p::route::Supplies<#ty>);
+    let supplied = quote_spanned!(span=> <__L as #p::route::Supplies<#ty>>::supply(&__scope));
+    let stmt = let_or_return(span, quote!(#var), ty, supplied, failure);
     (stmt, bound)
 }
 
+/// `let #binding: #ty = match #value { Ok(value) => value, Err(error) =>
+/// return #fail };`, every token spanned at `span` (the user's type whose
+/// read it is): how generated code reads an argument or an injected
+/// parameter, returning early with `fail` (which names the error `error`).
+pub fn let_or_return(
+    span: Span,
+    binding: TokenStream,
+    ty: impl ToTokens,
+    value: TokenStream,
+    fail: TokenStream,
+) -> TokenStream {
+    let p = private(span);
+    let fail = respan(fail, span);
+    quote_spanned! {span=>
+        #[allow(clippy::redundant_closure)]
+        let #binding: #ty = match #value {
+            #p::Ok(value) => value,
+            #p::Err(error) => return #fail,
+        };
+    }
+}
+
+/// The parameters of a function, expanded: the variables the function is
+/// called with, the statements that inject the injected ones (returning
+/// `fail(p)` on an error, see [`injected_param`]) and the bounds they need.
+pub struct Params {
+    pub call_args: Vec<syn::Ident>,
+    pub injects: Vec<TokenStream>,
+    pub bounds: Vec<TokenStream>,
+}
+
+impl Params {
+    /// Expands the parameters; `argument` is called for each one read from
+    /// the request, with the variable to read it into.
+    pub fn expand(
+        signature: &Signature,
+        fail: impl Fn(&TokenStream) -> TokenStream,
+        mut argument: impl FnMut(&syn::Ident, &crate::param::Param),
+    ) -> Params {
+        let mut params = Params {
+            call_args: Vec::new(),
+            injects: Vec::new(),
+            bounds: Vec::new(),
+        };
+        for (i, param) in signature.params.iter().enumerate() {
+            let var = quote::format_ident!("__ferrymcp_arg{}", i);
+            match &param.kind {
+                crate::param::ParamKind::Argument { .. } => argument(&var, param),
+                crate::param::ParamKind::Injected => {
+                    let (stmt, bound) = injected_param(&var, &param.ty, &fail);
+                    params.injects.push(stmt);
+                    params.bounds.push(bound);
+                }
+            }
+            params.call_args.push(var);
+        }
+        params
+    }
+}
+
 /// The call of the user's function and the routing of what it returns:
-/// `ok` turns the success value `__value` into the output, spanned at the
-/// span it is given (the success type's); errors go through the catalog's
-/// error routes.
+/// `ok` turns the success value `__value` into the output, `err` the error
+/// `__error`, each spanned at the span it is given (the success type's, the
+/// error type's), so that a type no route takes is blamed where it is
+/// written. The route traits must be in scope.
 pub fn call_and_route(
     fn_ident: &syn::Ident,
     args: &[syn::Ident],
     ret: &Type,
     ok: impl FnOnce(Span) -> TokenStream,
+    err: impl FnOnce(Span) -> TokenStream,
 ) -> TokenStream {
     let ret_span = type_span(ret);
+    // For `Result<T, E>`, errors about `T` point at `T` and about `E` at `E`.
     let (ok_span, err_span) = match result_parts(ret) {
         Some((ok, err)) => (type_span(ok), type_span(err)),
         None => (ret_span, ret_span),
     };
-    let (p_ret, p_err) = (catalog_private(ret_span), catalog_private(err_span));
-    let p = catalog_private(Span::call_site());
+    let p_ret = private(ret_span);
+    let p = private(Span::call_site());
     let split = quote_spanned! {ret_span=>
-        (&&#p_ret::ReturnTag::<#ret>::new()).split(__ret)
+        (&&#p_ret::route::ReturnTag::<#ret>::new()).split(__ret)
     };
     let ok_output = ok(ok_span);
-    let err_output = quote_spanned! {err_span=>
-        #p_err::Err((&&&#p_err::ErrorTag::of(&__error)).catalog_error_route().failure(__error))
-    };
+    let err_output = err(err_span);
     let call = quote_spanned! {fn_ident.span()=>
         #fn_ident(#(#args),*)
     };
     quote! {
-        #[allow(unused_imports)]
-        use #p::{SplitPlain as _, SplitResult as _, ViaKnownError as _, ViaDisplayError as _, ViaUnsupportedError as _};
         let __ret: #ret = #call.await;
         match #split {
             #p::Ok(__value) => #ok_output,
             #p::Err(__error) => #err_output,
         }
     }
+}
+
+/// The boxed future of a generated `ResourceFn::read` / `PromptFn::get`, and
+/// the bounds it needs on the lifespan: `read` gives the statement that reads
+/// each parameter taken from the request into its variable; injected ones
+/// are injected; `ok` turns the success value `__value` into the output
+/// (spanned at the span it is given); errors go through the catalog's error
+/// routes into a `CatalogError`.
+pub fn catalog_call(
+    fn_ident: &syn::Ident,
+    signature: &Signature,
+    mut read: impl FnMut(&syn::Ident, &crate::param::Param) -> TokenStream,
+    ok: impl FnOnce(Span) -> TokenStream,
+) -> (TokenStream, Vec<TokenStream>) {
+    let mut reads = Vec::new();
+    let Params {
+        call_args,
+        injects,
+        bounds,
+    } = Params::expand(
+        signature,
+        |p| quote!(#p::Err(#p::catalog::inject_failure(error))),
+        |var, param| reads.push(read(var, param)),
+    );
+    let (p, pc) = (
+        private(Span::call_site()),
+        catalog_private(Span::call_site()),
+    );
+    let routed = call_and_route(fn_ident, &call_args, &signature.ret, ok, |span| {
+        let p = private(span);
+        quote_spanned! {span=>
+            #p::Err((&&&#p::route::ErrorTag::of(&__error)).catalog_error_route().failure(__error))
+        }
+    });
+    let boxed = boxed_call(
+        fn_ident,
+        quote! {
+            #(#reads)*
+            #(#injects)*
+            #[allow(unused_imports)]
+            use #p::route::{SplitPlain as _, SplitResult as _};
+            #[allow(unused_imports)]
+            use #pc::{ViaKnownError as _, ViaDisplayError as _, ViaUnsupportedError as _};
+            #routed
+        },
+    );
+    (boxed, bounds)
 }
 
 /// The `complete` method of a generated `ResourceFn` / `PromptFn`, or nothing
@@ -681,30 +745,20 @@ pub fn complete_method(entries: &[CompleteEntry]) -> TokenStream {
     }
 }
 
-/// `Some("text")` / `None` for generated metadata.
-pub fn opt_str(value: Option<String>) -> TokenStream {
-    let p = catalog_private(Span::call_site());
+/// `Some(value)` / `None` for generated metadata (`Some("text")`, `Some(true)`).
+pub fn opt_str<T: ToTokens>(value: Option<T>) -> TokenStream {
+    let p = private(Span::call_site());
     match value {
-        Some(s) => quote::quote!(#p::Some(#s)),
+        Some(v) => quote::quote!(#p::Some(#v)),
         None => quote::quote!(#p::None),
     }
 }
 
-/// The boxed future of a generated `call`/`read`/`get`: read the arguments,
-/// resolve the injected parameters, call the function and route its result.
+/// The boxed future of a generated `call`/`read`/`get`, around `body`.
 /// Spanned at the function's name, where a future that is not `Send` is reported.
-pub fn boxed_call(
-    fn_ident: &syn::Ident,
-    reads: &[TokenStream],
-    injects: &[TokenStream],
-    routed: TokenStream,
-) -> TokenStream {
-    let p_fn = catalog_private(fn_ident.span());
+pub fn boxed_call(fn_ident: &syn::Ident, body: TokenStream) -> TokenStream {
+    let p_fn = private(fn_ident.span());
     quote_spanned! {fn_ident.span()=>
-        #p_fn::Box::pin(async move {
-            #(#reads)*
-            #(#injects)*
-            #routed
-        })
+        #p_fn::Box::pin(async move { #body })
     }
 }

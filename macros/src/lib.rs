@@ -4,10 +4,10 @@
 
 mod common;
 mod lists;
+mod param;
 mod prompt;
 mod resource;
 mod tool;
-mod tools;
 
 use proc_macro::TokenStream;
 
@@ -31,7 +31,7 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Collects `#[tool]` functions for `ServerBuilder::tools`: `tools![add, math::mul]`.
 #[proc_macro]
 pub fn tools(input: TokenStream) -> TokenStream {
-    tools::expand(input.into()).into()
+    lists::expand(input.into(), lists::Kind::Tool).into()
 }
 
 /// Turns an `async fn` into an MCP resource, or a resource template when its

@@ -1,7 +1,8 @@
-//! `resources![a, b::c]` and `prompts![p, q]`: a `ResourceList` or a
-//! `PromptList` of the types `#[resource]` and `#[prompt]` generated.
+//! `tools![a, b::c]`, `resources![..]` and `prompts![..]`: a `ToolList`,
+//! `ResourceList` or `PromptList` of the types `#[tool]`, `#[resource]` and
+//! `#[prompt]` generated.
 
-use crate::common::hidden_type_name;
+use crate::common::{catalog_private, hidden_type_name, private};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::parse::Parser;
@@ -10,6 +11,7 @@ use syn::{Path, Token};
 
 #[derive(Clone, Copy)]
 pub enum Kind {
+    Tool,
     Resource,
     Prompt,
 }
@@ -18,6 +20,7 @@ impl Kind {
     /// The `kind` part of the hidden type's name.
     pub fn type_kind(self) -> &'static str {
         match self {
+            Kind::Tool => "tool",
             Kind::Resource => "resource",
             Kind::Prompt => "prompt",
         }
@@ -25,19 +28,30 @@ impl Kind {
 }
 
 pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
+    let call_site = proc_macro2::Span::call_site();
     let (macro_name, attribute, example, list) = match kind {
+        Kind::Tool => {
+            let p = private(call_site);
+            (
+                "tools!",
+                "#[tool]",
+                "tools![add, math::mul]",
+                quote!(#p::ToolList),
+            )
+        }
         Kind::Resource => (
             "resources!",
             "#[resource]",
             "resources![readme, user_profile]",
-            quote!(ResourceList),
+            {
+                let p = catalog_private(call_site);
+                quote!(#p::ResourceList)
+            },
         ),
-        Kind::Prompt => (
-            "prompts!",
-            "#[prompt]",
-            "prompts![summarize, review]",
-            quote!(PromptList),
-        ),
+        Kind::Prompt => ("prompts!", "#[prompt]", "prompts![summarize, review]", {
+            let p = catalog_private(call_site);
+            quote!(#p::PromptList)
+        }),
     };
     let paths = match Punctuated::<Path, Token![,]>::parse_terminated.parse2(input) {
         Ok(paths) => paths,
@@ -61,6 +75,6 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
         quote_spanned!(span=> .with(#path))
     });
     quote! {
-        ::ferrymcp::catalog::__private::#list::new() #(#pushes)*
+        #list::new() #(#pushes)*
     }
 }

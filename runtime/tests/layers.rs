@@ -19,8 +19,9 @@ const TIERS: &[&[&str]] = &[
     // One call: its scope, the way back to the client, change notices.
     &["call"],
     // What a tool's parameters draw on: injection, questions to the client,
-    // the caller's identity; and the errors a tool returns.
-    &["error", "inject", "ask", "auth"],
+    // the caller's identity; the errors a tool returns;
+    // and the compile-time routing of what a wrapped function returns.
+    &["error", "inject", "ask", "auth", "route"],
     // What a server serves: tools, the catalog, background tasks.
     &["tool", "catalog", "task"],
     // Dispatch: one request in, one answer out.

@@ -1,40 +1,19 @@
-//! The function a `#[prompt]` is on: its parameters (arguments or injected)
-//! and its return type.
+//! The function a `#[prompt]` is on, as [`crate::param`] parses it: its
+//! parameters are arguments or injected, and it must return its messages.
 
-use crate::common::{check_fn_shape, parse_params, Errors, Param};
-use syn::{ItemFn, ReturnType, Type};
+use crate::param::{ArgKey, Site};
 
-/// What the expansion needs of the function.
-pub struct PromptSignature {
-    pub params: Vec<Param>,
-    pub ret: Type,
-}
-
-impl PromptSignature {
-    pub fn parse(func: &ItemFn) -> syn::Result<Self> {
-        let sig = &func.sig;
-        let mut errors = Errors::default();
-        check_fn_shape(sig, "prompt", &mut errors);
-        let params = parse_params(sig, "prompt", &mut errors);
-        let ret = match &sig.output {
-            ReturnType::Default => {
-                errors.push(syn::Error::new_spanned(
-                    &sig.ident,
-                    "a `#[prompt]` function returns its messages: add `-> String` (one user message) or `-> Vec<PromptMessage>`",
-                ));
-                syn::parse_quote!(())
-            }
-            ReturnType::Type(_, ty) => {
-                if let Type::ImplTrait(_) = **ty {
-                    errors.push(syn::Error::new_spanned(
-                        ty,
-                        "a `#[prompt]` function must return a concrete type, not `impl Trait`",
-                    ));
-                }
-                (**ty).clone()
-            }
-        };
-        errors.finish()?;
-        Ok(PromptSignature { params, ret })
-    }
-}
+pub const SITE: Site = Site {
+    attribute: "prompt",
+    arg_keys: &[ArgKey::Default, ArgKey::Rename],
+    noun: "parameter",
+    plain_name_why: "",
+    generic_why: "its parameter and return types must be concrete",
+    receiver: "`#[prompt]` goes on free functions, not methods: move it out of the `impl` block and pass what it needs through `Lifespan<T>`",
+    cfg_why: "",
+    read_from: "a `#[prompt]` parameter is read from the request",
+    not_read_from: "the request",
+    slice_as_vec: false,
+    missing_return: Some("a `#[prompt]` function returns its messages: add `-> String` (one user message) or `-> Vec<PromptMessage>`"),
+    impl_trait_return: "a `#[prompt]` function must return a concrete type, not `impl Trait`",
+};

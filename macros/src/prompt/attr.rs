@@ -1,10 +1,8 @@
 //! The options of `#[prompt(...)]`.
 
-use crate::common::{meta_key, parse_complete, string, CompleteEntry, Errors};
+use crate::common::{parse_complete, parse_options, string, CompleteEntry, Errors};
 use proc_macro2::TokenStream;
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
-use syn::{LitStr, Meta, Token};
+use syn::LitStr;
 
 const VALID: &str = "name, title, description, complete";
 
@@ -18,50 +16,26 @@ pub struct PromptOptions {
 
 impl PromptOptions {
     pub fn parse(attr: TokenStream) -> syn::Result<Self> {
-        let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr)?;
         let mut options = PromptOptions {
             name: None,
             title: None,
             description: None,
             complete: Vec::new(),
         };
-        let mut seen: Vec<String> = Vec::new();
         let mut errors = Errors::default();
-        for meta in metas {
-            let key = meta_key(&meta);
-            if key.is_empty() {
-                errors.push(syn::Error::new_spanned(
-                    meta.path(),
-                    format!("unknown `#[prompt]` option; valid options: {VALID}"),
-                ));
-                continue;
-            }
-            if seen.contains(&key) {
-                errors.push(syn::Error::new_spanned(
-                    meta.path(),
-                    format!("`{key}` is given twice"),
-                ));
-                continue;
-            }
-            seen.push(key.clone());
-            let result = match key.as_str() {
-                "name" => string(&meta).and_then(|s| {
+        parse_options(attr, "prompt", VALID, &mut errors, |key, meta| {
+            Some(match key {
+                "name" => string(meta).and_then(|s| {
                     check_prompt_name(&s)?;
                     options.name = Some(s);
                     Ok(())
                 }),
-                "title" => string(&meta).map(|s| options.title = Some(s)),
-                "description" => string(&meta).map(|s| options.description = Some(s)),
-                "complete" => parse_complete(&meta).map(|c| options.complete = c),
-                _ => Err(syn::Error::new_spanned(
-                    meta.path(),
-                    format!("unknown `#[prompt]` option `{key}`; valid options: {VALID}"),
-                )),
-            };
-            if let Err(e) = result {
-                errors.push(e);
-            }
-        }
+                "title" => string(meta).map(|s| options.title = Some(s)),
+                "description" => string(meta).map(|s| options.description = Some(s)),
+                "complete" => parse_complete(meta).map(|c| options.complete = c),
+                _ => return None,
+            })
+        })?;
         errors.finish()?;
         Ok(options)
     }

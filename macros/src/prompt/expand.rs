@@ -4,134 +4,100 @@
 //! user's tokens (`quote_spanned!`), so the error points at the argument's
 //! type, the return type or the completion function that is wrong.
 
-use super::ast::PromptSignature;
 use super::attr::PromptOptions;
 use crate::common::{
-    boxed_call, call_and_route, catalog_private, clean_function, complete_method, doc_of,
-    hidden_type_name, injected_param, opt_str, option_inner, respan, type_span, ParamKind,
+    catalog_call, catalog_private, complete_method, description_or_doc, hidden_impl, let_or_return,
+    name_or_fn, opt_str, option_inner, respan, type_span,
 };
+use crate::param::{ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::ItemFn;
 
-pub fn expand(func: &ItemFn, options: &PromptOptions, signature: &PromptSignature) -> TokenStream {
-    let function = clean_function(func);
+pub fn expand(func: &ItemFn, options: &PromptOptions, signature: &Signature) -> TokenStream {
     let fn_ident = &func.sig.ident;
-    let vis = &func.vis;
-    let prompt_type = hidden_type_name("prompt", fn_ident);
     let p = catalog_private(Span::call_site());
 
-    let name = match &options.name {
-        Some(name) => name.value(),
-        None => fn_ident.to_string().trim_start_matches("r#").to_string(),
-    };
+    let name = name_or_fn(options.name.as_ref(), fn_ident);
     let title = opt_str(options.title.as_ref().map(|t| t.value()));
-    let description = opt_str(
-        options
-            .description
-            .as_ref()
-            .map(|d| d.value())
-            .or_else(|| doc_of(&func.attrs)),
-    );
+    let description = opt_str(description_or_doc(
+        options.description.as_ref(),
+        &func.attrs,
+    ));
     let completions: Vec<&String> = options.complete.iter().map(|c| &c.name).collect();
 
     let mut arguments = Vec::new();
-    let mut reads = Vec::new();
-    let mut injects = Vec::new();
-    let mut bounds = Vec::new();
-    let mut call_args = Vec::new();
-    for (i, param) in signature.params.iter().enumerate() {
-        let ty = &param.ty;
-        let var = format_ident!("__ferrymcp_arg{}", i);
-        call_args.push(var.clone());
-        match &param.kind {
-            ParamKind::Argument {
+    let (boxed, bounds) = catalog_call(
+        fn_ident,
+        signature,
+        |var, param| {
+            let ParamKind::Argument {
                 name: arg,
                 doc,
                 default,
                 ..
-            } => {
-                let inner = option_inner(ty);
-                let required = default.is_none() && inner.is_none();
-                let arg_doc = opt_str(doc.clone());
-                arguments.push(quote! {
-                    #p::PromptArgumentMeta { name: #arg, description: #arg_doc, required: #required }
-                });
-                // Errors about the argument's type point at the type it is an
-                // `Option` of, which is the one lacking `FromStr`.
-                let core = inner.unwrap_or(ty);
-                let span = type_span(core);
-                let p = catalog_private(span);
-                let declared = if inner.is_some() {
-                    respan(ty.to_token_stream(), span)
-                } else {
-                    ty.to_token_stream()
-                };
-                let read = match (default, inner) {
-                    (Some(expr), _) => quote_spanned! {span=>
-                        #p::with_default::<#core>(&__arguments, #name, #arg, || #expr)
-                    },
-                    (None, Some(inner)) => quote_spanned! {span=>
-                        #p::optional::<#inner>(&__arguments, #name, #arg)
-                    },
-                    (None, None) => quote_spanned! {span=>
-                        #p::required::<#core>(&__arguments, #name, #arg)
-                    },
-                };
-                reads.push(quote_spanned! {span=>
-                    #[allow(clippy::redundant_closure)]
-                    let #var: #declared = match #read {
-                        #p::Ok(value) => value,
-                        #p::Err(error) => return #p::Err(error),
-                    };
-                });
-            }
-            ParamKind::Injected => {
-                let (stmt, bound) = injected_param(&var, ty);
-                injects.push(stmt);
-                bounds.push(bound);
-            }
-        }
-    }
-
-    let routed = call_and_route(fn_ident, &call_args, &signature.ret, |span| {
-        let p = catalog_private(span);
-        quote_spanned!(span=> #p::prompt_result(__value))
-    });
-    let boxed = boxed_call(fn_ident, &reads, &injects, routed);
+            } = &param.kind
+            else {
+                return TokenStream::new();
+            };
+            let ty = &param.ty;
+            let inner = option_inner(ty);
+            let required = default.is_none() && inner.is_none();
+            let arg_doc = opt_str(doc.clone());
+            arguments.push(quote! {
+                #p::PromptArgumentMeta { name: #arg, description: #arg_doc, required: #required }
+            });
+            // Errors about the argument's type point at the type it is an
+            // `Option` of, which is the one lacking `FromStr`.
+            let core = inner.unwrap_or(ty);
+            let span = type_span(core);
+            let p = catalog_private(span);
+            let declared = if inner.is_some() {
+                respan(ty.to_token_stream(), span)
+            } else {
+                ty.to_token_stream()
+            };
+            let read = match (default, inner) {
+                (Some(expr), _) => quote_spanned! {span=>
+                    #p::with_default::<#core>(&__arguments, #name, #arg, || #expr)
+                },
+                (None, Some(inner)) => quote_spanned! {span=>
+                    #p::optional::<#inner>(&__arguments, #name, #arg)
+                },
+                (None, None) => quote_spanned! {span=>
+                    #p::required::<#core>(&__arguments, #name, #arg)
+                },
+            };
+            let_or_return(span, quote!(#var), declared, read, quote!(#p::Err(error)))
+        },
+        |span| {
+            let p = catalog_private(span);
+            quote_spanned!(span=> #p::prompt_result(__value))
+        },
+    );
     let complete = complete_method(&options.complete);
 
-    quote! {
-        #function
-
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #prompt_type;
-
-        impl<__L: ::core::marker::Send + ::core::marker::Sync + 'static> #p::PromptFn<__L> for #prompt_type
-        where
-            #(#bounds,)*
-        {
-            fn meta(&self) -> #p::PromptMeta {
-                #p::PromptMeta {
-                    name: #name,
-                    title: #title,
-                    description: #description,
-                    arguments: &[#(#arguments),*],
-                    completions: &[#(#completions),*],
-                }
+    let methods = quote! {
+        fn meta(&self) -> #p::PromptMeta {
+            #p::PromptMeta {
+                name: #name,
+                title: #title,
+                description: #description,
+                arguments: &[#(#arguments),*],
+                completions: &[#(#completions),*],
             }
-
-            fn get(
-                &self,
-                __scope: #p::CallScope,
-                __arguments: #p::PromptArguments,
-            ) -> #p::BoxFuture<'static, #p::PromptOutput> {
-                let _ = &__scope;
-                #boxed
-            }
-
-            #complete
         }
-    }
+
+        fn get(
+            &self,
+            __scope: #p::CallScope,
+            __arguments: #p::PromptArguments,
+        ) -> #p::BoxFuture<'static, #p::PromptOutput> {
+            let _ = &__scope;
+            #boxed
+        }
+
+        #complete
+    };
+    hidden_impl(func, "prompt", quote!(#p::PromptFn), &bounds, methods)
 }

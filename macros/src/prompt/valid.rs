@@ -1,20 +1,15 @@
 //! The checks that need both the attribute and the function: completions
 //! name arguments of the prompt.
 
-use super::ast::PromptSignature;
+use super::ast::SITE;
 use super::attr::PromptOptions;
-use crate::common::{list_names, Errors, ParamKind};
+use crate::common::{list_names, Errors};
+use crate::param::{check_params, Signature};
 
-pub fn check(options: &PromptOptions, signature: &PromptSignature) -> syn::Result<()> {
+pub fn check(options: &PromptOptions, signature: &Signature) -> syn::Result<()> {
     let mut errors = Errors::default();
-    let arguments: Vec<&str> = signature
-        .params
-        .iter()
-        .filter_map(|p| match &p.kind {
-            ParamKind::Argument { name, .. } => Some(name.as_str()),
-            ParamKind::Injected => None,
-        })
-        .collect();
+    check_params(signature, &SITE, &mut errors);
+    let arguments: Vec<&str> = signature.argument_names().map(|(name, _)| name).collect();
     for entry in &options.complete {
         if !arguments.contains(&entry.name.as_str()) {
             errors.push(syn::Error::new(

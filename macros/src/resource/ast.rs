@@ -1,40 +1,20 @@
-//! The function a `#[resource]` is on: its parameters (placeholders or
-//! injected) and its return type.
+//! The function a `#[resource]` is on, as [`crate::param`] parses it: its
+//! parameters are placeholders or injected, and it must return something.
 
-use crate::common::{check_fn_shape, parse_params, Errors, Param};
-use syn::{ItemFn, ReturnType, Type};
+use crate::param::{ArgKey, Site};
 
-/// What the expansion needs of the function.
-pub struct ResourceSignature {
-    pub params: Vec<Param>,
-    pub ret: Type,
-}
-
-impl ResourceSignature {
-    pub fn parse(func: &ItemFn) -> syn::Result<Self> {
-        let sig = &func.sig;
-        let mut errors = Errors::default();
-        check_fn_shape(sig, "resource", &mut errors);
-        let params = parse_params(sig, "resource", &mut errors);
-        let ret = match &sig.output {
-            ReturnType::Default => {
-                errors.push(syn::Error::new_spanned(
-                    &sig.ident,
-                    "a `#[resource]` function returns what the resource holds: add `-> String` (text), `-> Blob` (binary) or `-> ResourceContents`",
-                ));
-                syn::parse_quote!(())
-            }
-            ReturnType::Type(_, ty) => {
-                if let Type::ImplTrait(_) = **ty {
-                    errors.push(syn::Error::new_spanned(
-                        ty,
-                        "a `#[resource]` function must return a concrete type, not `impl Trait`",
-                    ));
-                }
-                (**ty).clone()
-            }
-        };
-        errors.finish()?;
-        Ok(ResourceSignature { params, ret })
-    }
-}
+pub const SITE: Site = Site {
+    attribute: "resource",
+    // `default` is parsed so that `valid` can say why it does not apply.
+    arg_keys: &[ArgKey::Default, ArgKey::Rename],
+    noun: "parameter",
+    plain_name_why: "",
+    generic_why: "its parameter and return types must be concrete",
+    receiver: "`#[resource]` goes on free functions, not methods: move it out of the `impl` block and pass what it needs through `Lifespan<T>`",
+    cfg_why: "",
+    read_from: "a `#[resource]` parameter is read from the request",
+    not_read_from: "the request",
+    slice_as_vec: false,
+    missing_return: Some("a `#[resource]` function returns what the resource holds: add `-> String` (text), `-> Blob` (binary) or `-> ResourceContents`"),
+    impl_trait_return: "a `#[resource]` function must return a concrete type, not `impl Trait`",
+};

@@ -1,11 +1,9 @@
 //! The options of `#[resource(...)]`.
 
 use super::uri::{self, Uri};
-use crate::common::{meta_key, parse_complete, string, CompleteEntry, Errors};
+use crate::common::{parse_complete, parse_options, string, CompleteEntry, Errors};
 use proc_macro2::{Span, TokenStream};
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
-use syn::{LitStr, Meta, Token};
+use syn::LitStr;
 
 const VALID: &str = "uri, name, title, description, mime_type, complete";
 
@@ -24,41 +22,21 @@ pub struct ResourceOptions {
 
 impl ResourceOptions {
     pub fn parse(attr: TokenStream) -> syn::Result<Self> {
-        let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr)?;
         let mut uri: Option<(LitStr, Uri)> = None;
         let mut name = None;
         let mut title = None;
         let mut description = None;
         let mut mime_type = None;
         let mut complete = Vec::new();
-        let mut seen: Vec<String> = Vec::new();
         let mut errors = Errors::default();
-        let mut unknown_option = false;
-        for meta in metas {
-            let key = meta_key(&meta);
-            if key.is_empty() {
-                unknown_option = true;
-                errors.push(syn::Error::new_spanned(
-                    meta.path(),
-                    format!("unknown `#[resource]` option; valid options: {VALID}"),
-                ));
-                continue;
-            }
-            if seen.contains(&key) {
-                errors.push(syn::Error::new_spanned(
-                    meta.path(),
-                    format!("`{key}` is given twice"),
-                ));
-                continue;
-            }
-            seen.push(key.clone());
-            let result = match key.as_str() {
-                "uri" => string(&meta).and_then(|s| {
+        let seen = parse_options(attr, "resource", VALID, &mut errors, |key, meta| {
+            Some(match key {
+                "uri" => string(meta).and_then(|s| {
                     let parsed = uri::parse(&s)?;
                     uri = Some((s, parsed));
                     Ok(())
                 }),
-                "name" => string(&meta).and_then(|s| {
+                "name" => string(meta).and_then(|s| {
                     if s.value().trim().is_empty() {
                         return Err(syn::Error::new_spanned(
                             &s,
@@ -68,28 +46,19 @@ impl ResourceOptions {
                     name = Some(s);
                     Ok(())
                 }),
-                "title" => string(&meta).map(|s| title = Some(s)),
-                "description" => string(&meta).map(|s| description = Some(s)),
-                "mime_type" => string(&meta).and_then(|s| {
+                "title" => string(meta).map(|s| title = Some(s)),
+                "description" => string(meta).map(|s| description = Some(s)),
+                "mime_type" => string(meta).and_then(|s| {
                     check_mime_type(&s)?;
                     mime_type = Some(s);
                     Ok(())
                 }),
-                "complete" => parse_complete(&meta).map(|c| complete = c),
-                _ => Err({
-                    unknown_option = true;
-                    syn::Error::new_spanned(
-                        meta.path(),
-                        format!("unknown `#[resource]` option `{key}`; valid options: {VALID}"),
-                    )
-                }),
-            };
-            if let Err(e) = result {
-                errors.push(e);
-            }
-        }
+                "complete" => parse_complete(meta).map(|c| complete = c),
+                _ => return None,
+            })
+        })?;
         // A misspelled `uri` is reported as the unknown option it is, once.
-        if uri.is_none() && !seen.iter().any(|k| k == "uri") && !unknown_option {
+        if uri.is_none() && !seen.keys.iter().any(|k| k == "uri") && !seen.unknown {
             errors.push(syn::Error::new(Span::call_site(), MISSING_URI));
         }
         errors.finish()?;

@@ -4,109 +4,72 @@
 //! user's tokens (`quote_spanned!`), so the error points at the placeholder's
 //! type, the return type or the completion function that is wrong.
 
-use super::ast::ResourceSignature;
 use super::attr::ResourceOptions;
 use crate::common::{
-    boxed_call, call_and_route, catalog_private, clean_function, complete_method, doc_of,
-    hidden_type_name, injected_param, opt_str, type_span, ParamKind,
+    catalog_call, catalog_private, complete_method, description_or_doc, hidden_impl, let_or_return,
+    name_or_fn, opt_str, type_span,
 };
+use crate::param::{ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::ItemFn;
 
-pub fn expand(
-    func: &ItemFn,
-    options: &ResourceOptions,
-    signature: &ResourceSignature,
-) -> TokenStream {
-    let function = clean_function(func);
+pub fn expand(func: &ItemFn, options: &ResourceOptions, signature: &Signature) -> TokenStream {
     let fn_ident = &func.sig.ident;
-    let vis = &func.vis;
-    let resource_type = hidden_type_name("resource", fn_ident);
     let p = catalog_private(Span::call_site());
 
     let uri = options.uri.value();
-    let name = match &options.name {
-        Some(name) => name.value(),
-        None => fn_ident.to_string().trim_start_matches("r#").to_string(),
-    };
+    let name = name_or_fn(options.name.as_ref(), fn_ident);
     let title = opt_str(options.title.as_ref().map(|t| t.value()));
-    let description = opt_str(
-        options
-            .description
-            .as_ref()
-            .map(|d| d.value())
-            .or_else(|| doc_of(&func.attrs)),
-    );
+    let description = opt_str(description_or_doc(
+        options.description.as_ref(),
+        &func.attrs,
+    ));
     let mime_type = opt_str(options.mime_type.as_ref().map(|m| m.value()));
     let completions: Vec<&String> = options.complete.iter().map(|c| &c.name).collect();
 
-    let mut reads = Vec::new();
-    let mut injects = Vec::new();
-    let mut bounds = Vec::new();
-    let mut call_args = Vec::new();
-    for (i, param) in signature.params.iter().enumerate() {
-        let ty = &param.ty;
-        let var = format_ident!("__ferrymcp_arg{}", i);
-        call_args.push(var.clone());
-        match &param.kind {
-            ParamKind::Argument { name, .. } => {
-                let span = type_span(ty);
-                let p = catalog_private(span);
-                reads.push(quote_spanned! {span=>
-                    let #var: #ty = match #p::placeholder::<#ty>(&__request, #name) {
-                        #p::Ok(value) => value,
-                        #p::Err(error) => return #p::Err(error),
-                    };
-                });
-            }
-            ParamKind::Injected => {
-                let (stmt, bound) = injected_param(&var, ty);
-                injects.push(stmt);
-                bounds.push(bound);
-            }
-        }
-    }
-
-    let routed = call_and_route(fn_ident, &call_args, &signature.ret, |span| {
-        let p = catalog_private(span);
-        quote_spanned!(span=> #p::contents(__value, &__request))
-    });
-    let boxed = boxed_call(fn_ident, &reads, &injects, routed);
+    let (boxed, bounds) = catalog_call(
+        fn_ident,
+        signature,
+        |var, param| {
+            let ty = &param.ty;
+            let ParamKind::Argument { name, .. } = &param.kind else {
+                return TokenStream::new();
+            };
+            let span = type_span(ty);
+            let p = catalog_private(span);
+            let read = quote_spanned!(span=> #p::placeholder::<#ty>(&__request, #name));
+            let_or_return(span, quote!(#var), ty, read, quote!(#p::Err(error)))
+        },
+        |span| {
+            let p = catalog_private(span);
+            quote_spanned!(span=> #p::contents(__value, &__request))
+        },
+    );
     let complete = complete_method(&options.complete);
 
-    quote! {
-        #function
-
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #resource_type;
-
-        impl<__L: ::core::marker::Send + ::core::marker::Sync + 'static> #p::ResourceFn<__L> for #resource_type
-        where
-            #(#bounds,)*
-        {
-            fn meta(&self) -> #p::ResourceMeta {
-                #p::ResourceMeta {
-                    uri: #uri,
-                    name: #name,
-                    title: #title,
-                    description: #description,
-                    mime_type: #mime_type,
-                    completions: &[#(#completions),*],
-                }
+    let methods = quote! {
+        fn meta(&self) -> #p::ResourceMeta {
+            #p::ResourceMeta {
+                uri: #uri,
+                name: #name,
+                title: #title,
+                description: #description,
+                mime_type: #mime_type,
+                completions: &[#(#completions),*],
             }
-
-            fn read(
-                &self,
-                __scope: #p::CallScope,
-                __request: #p::ResourceRequest,
-            ) -> #p::BoxFuture<'static, #p::ReadOutput> {
-                let _ = &__scope;
-                #boxed
-            }
-
-            #complete
         }
-    }
+
+        fn read(
+            &self,
+            __scope: #p::CallScope,
+            __request: #p::ResourceRequest,
+        ) -> #p::BoxFuture<'static, #p::ReadOutput> {
+            let _ = &__scope;
+            #boxed
+        }
+
+        #complete
+    };
+    hidden_impl(func, "resource", quote!(#p::ResourceFn), &bounds, methods)
 }

@@ -3,6 +3,7 @@
 //! `{+name}` placeholders (reserved expansion: a relative path that may hold
 //! `/`), as the runtime matches them.
 
+use ferrymcp_rules::uri_template::{self, Fault, Piece};
 use syn::LitStr;
 
 /// The checked URI: its placeholders, in order (none for a static resource).
@@ -38,56 +39,39 @@ pub fn parse(lit: &LitStr) -> syn::Result<Uri> {
             "a URI cannot contain {bad:?}: percent-encode it (a space is `%20`)"
         )));
     }
-    let mut placeholders: Vec<String> = Vec::new();
-    let mut rest = &uri[..];
-    let mut last_was_placeholder = false;
-    while let Some(i) = rest.find(['{', '}']) {
-        if rest.as_bytes()[i] == b'}' {
-            return Err(err("`}` without `{` in the URI template".into()));
-        }
-        if i > 0 {
-            last_was_placeholder = false;
-        }
-        let after = &rest[i + 1..];
-        let Some(end) = after.find('}') else {
-            return Err(err("`{` without `}` in the URI template".into()));
-        };
-        let inner = &after[..end];
-        // `{+name}`: reserved expansion, the one operator supported.
-        let name = inner.strip_prefix('+').unwrap_or(inner);
-        if matches!(
-            name.chars().next(),
-            Some('+' | '#' | '.' | '/' | ';' | '?' | '&')
-        ) || name.ends_with('*')
-            || name.contains(',')
-        {
-            return Err(err(format!(
-                "`{{{inner}}}`: only `{{name}}` (one path segment) and `{{+name}}` (a path) placeholders are supported (no other RFC 6570 operators, lists or explode modifiers)"
-            )));
-        }
-        let valid_name = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid_name {
-            return Err(err(format!(
+    // The shape of a template is the rule the runtime matches by.
+    let pieces = uri_template::parse(&uri).map_err(|fault| {
+        err(match fault {
+            Fault::CloseWithoutOpen => "`}` without `{` in the URI template".into(),
+            Fault::OpenWithoutClose => "`{` without `}` in the URI template".into(),
+            Fault::BadName { inner, name }
+                if matches!(
+                    name.chars().next(),
+                    Some('+' | '#' | '.' | '/' | ';' | '?' | '&')
+                ) || name.ends_with('*')
+                    || name.contains(',') =>
+            {
+                format!(
+                    "`{{{inner}}}`: only `{{name}}` (one path segment) and `{{+name}}` (a path) placeholders are supported (no other RFC 6570 operators, lists or explode modifiers)"
+                )
+            }
+            Fault::BadName { name, .. } => format!(
                 "`{{{name}}}` is not a placeholder: write `{{name}}` with a name of letters, digits and `_` that does not start with a digit"
-            )));
-        }
-        if last_was_placeholder {
-            return Err(err(format!(
+            ),
+            Fault::Adjacent { name } => format!(
                 "`{{{name}}}` follows another placeholder directly, so their values could not be told apart: put text between them"
-            )));
-        }
-        if placeholders.iter().any(|p| p == name) {
-            return Err(err(format!(
-                "`{{{name}}}` appears twice in the URI template"
-            )));
-        }
-        placeholders.push(name.to_owned());
-        last_was_placeholder = true;
-        rest = &after[end + 1..];
-    }
+            ),
+            Fault::Repeated { name } => {
+                format!("`{{{name}}}` appears twice in the URI template")
+            }
+        })
+    })?;
+    let placeholders = pieces
+        .into_iter()
+        .filter_map(|piece| match piece {
+            Piece::Var { name, .. } => Some(name.to_owned()),
+            Piece::Literal(_) => None,
+        })
+        .collect();
     Ok(Uri { placeholders })
 }

@@ -2,24 +2,17 @@
 //! placeholder of the URI is a parameter and every parameter that is not
 //! injected is a placeholder; completions name placeholders.
 
-use super::ast::ResourceSignature;
+use super::ast::SITE;
 use super::attr::ResourceOptions;
-use crate::common::{list_names, Errors, ParamKind};
+use crate::common::{list_names, Errors};
+use crate::param::{check_params, ParamKind, Signature};
 
-pub fn check(options: &ResourceOptions, signature: &ResourceSignature) -> syn::Result<()> {
+pub fn check(options: &ResourceOptions, signature: &Signature) -> syn::Result<()> {
     let mut errors = Errors::default();
+    check_params(signature, &SITE, &mut errors);
     let placeholders = &options.parsed_uri.placeholders;
     let uri = options.uri.value();
-    let arguments: Vec<(&str, proc_macro2::Span)> = signature
-        .params
-        .iter()
-        .filter_map(|p| match &p.kind {
-            ParamKind::Argument {
-                name, name_span, ..
-            } => Some((name.as_str(), *name_span)),
-            ParamKind::Injected => None,
-        })
-        .collect();
+    let arguments: Vec<(&str, proc_macro2::Span)> = signature.argument_names().collect();
     let stray_params: Vec<&(&str, proc_macro2::Span)> = arguments
         .iter()
         .filter(|(name, _)| !placeholders.iter().any(|p| p == name))

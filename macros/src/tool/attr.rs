@@ -1,10 +1,8 @@
 //! The options of `#[tool(...)]`.
 
-use crate::common::{flag, string, value};
+use crate::common::{flag, parse_options, string, value, Errors};
 use proc_macro2::TokenStream;
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, ExprPath, Lit, LitStr, Meta, Path, Token};
+use syn::{Expr, ExprLit, ExprPath, Lit, LitStr, Meta, Path};
 
 const VALID: &str = "name, title, description, task, ask_first, scopes, input_schema, read_only, destructive, idempotent, open_world";
 
@@ -22,9 +20,10 @@ pub struct ToolOptions {
     pub title: Option<LitStr>,
     pub description: Option<LitStr>,
     pub task: Task,
-    /// `ask_first`: over 2026-07-28 the task tool starts in the foreground,
-    /// so that its first questions are answered before the task exists.
-    pub ask_first: bool,
+    /// `ask_first` (where it is written, when true): over 2026-07-28 the
+    /// task tool starts in the foreground, so that its first questions are
+    /// answered before the task exists. Checked against `task` in `valid`.
+    pub ask_first: Option<Path>,
     pub read_only: Option<bool>,
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
@@ -38,13 +37,12 @@ pub struct ToolOptions {
 
 impl ToolOptions {
     pub fn parse(attr: TokenStream) -> syn::Result<Self> {
-        let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr)?;
         let mut options = ToolOptions {
             name: None,
             title: None,
             description: None,
             task: Task::Forbidden,
-            ask_first: false,
+            ask_first: None,
             read_only: None,
             destructive: None,
             idempotent: None,
@@ -52,70 +50,31 @@ impl ToolOptions {
             scopes: Vec::new(),
             input_schema: None,
         };
-        let mut seen: Vec<String> = Vec::new();
-        let mut ask_first_at: Option<Path> = None;
-        let mut errors: Option<syn::Error> = None;
-        let mut push = |e: syn::Error| match &mut errors {
-            Some(all) => all.combine(e),
-            None => errors = Some(e),
-        };
-        for meta in metas {
-            let path = meta.path();
-            let Some(key) = path.get_ident().map(|i| i.to_string()) else {
-                push(syn::Error::new_spanned(
-                    path,
-                    format!("unknown `#[tool]` option; valid options: {VALID}"),
-                ));
-                continue;
-            };
-            if seen.contains(&key) {
-                push(syn::Error::new_spanned(
-                    path,
-                    format!("`{key}` is given twice"),
-                ));
-                continue;
-            }
-            seen.push(key.clone());
-            let result = match key.as_str() {
-                "name" => string(&meta).and_then(|s| {
+        let mut errors = Errors::default();
+        parse_options(attr, "tool", VALID, &mut errors, |key, meta| {
+            Some(match key {
+                "name" => string(meta).and_then(|s| {
                     check_tool_name(&s)?;
                     options.name = Some(s);
                     Ok(())
                 }),
-                "title" => string(&meta).map(|s| options.title = Some(s)),
-                "description" => string(&meta).map(|s| options.description = Some(s)),
-                "task" => task(&meta).map(|t| options.task = t),
-                "ask_first" => flag(&meta).map(|b| {
-                    options.ask_first = b;
-                    ask_first_at = Some(meta.path().clone());
+                "title" => string(meta).map(|s| options.title = Some(s)),
+                "description" => string(meta).map(|s| options.description = Some(s)),
+                "task" => task(meta).map(|t| options.task = t),
+                "ask_first" => flag(meta).map(|b| {
+                    options.ask_first = b.then(|| meta.path().clone());
                 }),
-                "read_only" => flag(&meta).map(|b| options.read_only = Some(b)),
-                "destructive" => flag(&meta).map(|b| options.destructive = Some(b)),
-                "idempotent" => flag(&meta).map(|b| options.idempotent = Some(b)),
-                "open_world" => flag(&meta).map(|b| options.open_world = Some(b)),
-                "scopes" => scopes(&meta).map(|s| options.scopes = s),
-                "input_schema" => schema_fn(&meta).map(|p| options.input_schema = Some(p)),
-                _ => Err(syn::Error::new_spanned(
-                    path,
-                    format!("unknown `#[tool]` option `{key}`; valid options: {VALID}"),
-                )),
-            };
-            if let Err(e) = result {
-                push(e);
-            }
-        }
-        if let Some(path) = ask_first_at.filter(|_| options.ask_first) {
-            if matches!(options.task, Task::Forbidden) {
-                push(syn::Error::new_spanned(
-                    path,
-                    "`ask_first` applies to task tools only: add `task = true` or `task = \"required\"`",
-                ));
-            }
-        }
-        match errors {
-            Some(e) => Err(e),
-            None => Ok(options),
-        }
+                "read_only" => flag(meta).map(|b| options.read_only = Some(b)),
+                "destructive" => flag(meta).map(|b| options.destructive = Some(b)),
+                "idempotent" => flag(meta).map(|b| options.idempotent = Some(b)),
+                "open_world" => flag(meta).map(|b| options.open_world = Some(b)),
+                "scopes" => scopes(meta).map(|s| options.scopes = s),
+                "input_schema" => schema_fn(meta).map(|p| options.input_schema = Some(p)),
+                _ => return None,
+            })
+        })?;
+        errors.finish()?;
+        Ok(options)
     }
 }
 
@@ -203,14 +162,11 @@ fn task(meta: &Meta) -> syn::Result<Task> {
     }
 }
 
-/// Tool names: 1 to 128 characters of `A-Z a-z 0-9 _ - .`.
+/// Tool names: 1 to 128 characters of `A-Z a-z 0-9 _ - .` (the rule the
+/// runtime checks again when a tool is registered).
 pub fn check_tool_name(name: &LitStr) -> syn::Result<()> {
     let value = name.value();
-    let ok = (1..=128).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
-    if ok {
+    if ferrymcp_rules::valid_tool_name(&value) {
         Ok(())
     } else {
         Err(syn::Error::new_spanned(

@@ -4,52 +4,31 @@
 //! user's tokens (`quote_spanned!`), so the error points at the parameter or
 //! the return type that is wrong, not at `#[tool]`.
 
-use super::ast::{
-    argument_core, doc_line, join_doc, result_parts, type_span, ParamKind, ToolSignature,
-};
 use super::attr::{Task, ToolOptions};
-use super::fallback::clean_function;
-use crate::tools::tool_type_name;
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use crate::common::{
+    boxed_call, call_and_route, description_or_doc, hidden_impl, let_or_return, name_or_fn,
+    opt_str, private, respan, result_parts, type_span, Params,
+};
+use crate::param::{argument_core, ParamKind, Signature};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::ItemFn;
 
-pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -> TokenStream {
-    let function = clean_function(func);
+pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> TokenStream {
     let fn_ident = &func.sig.ident;
-    let vis = &func.vis;
-    let tool_type = tool_type_name(fn_ident);
     let p = private(Span::call_site());
 
-    let name = match &options.name {
-        Some(name) => name.value(),
-        None => fn_ident.to_string().trim_start_matches("r#").to_string(),
-    };
-    let description = options.description.as_ref().map(|d| d.value()).or_else(|| {
-        let lines: Vec<String> = func
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("doc"))
-            .filter_map(doc_line)
-            .collect();
-        let joined = join_doc(&lines);
-        (!joined.is_empty()).then_some(joined)
-    });
-    let opt_str = |s: Option<String>| match s {
-        Some(s) => quote!(#p::Some(#s)),
-        None => quote!(#p::None),
-    };
-    let opt_bool = |b: Option<bool>| match b {
-        Some(b) => quote!(#p::Some(#b)),
-        None => quote!(#p::None),
-    };
+    let name = name_or_fn(options.name.as_ref(), fn_ident);
     let title = opt_str(options.title.as_ref().map(|t| t.value()));
-    let description = opt_str(description);
-    let read_only = opt_bool(options.read_only);
-    let ask_first = options.ask_first;
-    let destructive = opt_bool(options.destructive);
-    let idempotent = opt_bool(options.idempotent);
-    let open_world = opt_bool(options.open_world);
+    let description = opt_str(description_or_doc(
+        options.description.as_ref(),
+        &func.attrs,
+    ));
+    let read_only = opt_str(options.read_only);
+    let ask_first = options.ask_first.is_some();
+    let destructive = opt_str(options.destructive);
+    let idempotent = opt_str(options.idempotent);
+    let open_world = opt_str(options.open_world);
     let scopes = &options.scopes;
     let task = match options.task {
         Task::Forbidden => quote!(#p::TaskSupport::Forbidden),
@@ -60,141 +39,110 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
     let mut schema_args = Vec::new();
     let mut reads = Vec::new();
     let mut checks = Vec::new();
-    let mut injects = Vec::new();
-    let mut bounds = Vec::new();
-    let mut call_args = Vec::new();
     let mut known = Vec::new();
     let mut headers = Vec::new();
     let mut header_checks = Vec::new();
-    for (i, param) in signature.params.iter().enumerate() {
-        let ty = &param.ty;
-        let var = format_ident!("__ferrymcp_arg{}", i);
-        call_args.push(quote!(#var));
-        match &param.kind {
-            ParamKind::Argument {
+    let params = Params::expand(
+        signature,
+        |p| quote!(#p::arg_failure(error)),
+        |var, param| {
+            let ty = &param.ty;
+            let ParamKind::Argument {
                 name,
                 doc,
                 default,
                 optional,
                 header,
-            } => {
-                known.push(name.clone());
-                let mark_header = header.as_ref().map(|header| {
-                    let value = header.value();
-                    headers.push(quote! {
-                        ::ferrymcp::tool::ParamHeader { argument: #name, header: #value }
-                    });
-                    // A type whose values cannot be a header (`f64`, `Vec<_>`, a
-                    // struct) fails here, at the parameter's type.
-                    let span = type_span(ty);
-                    header_checks.push(quote_spanned! {span=>
-                        let _ = ::ferrymcp::tool::assert_header_argument::<#ty>;
-                    });
-                    quote!(#p::InputSchema::header(&mut __schema, #name, #value);)
+                ..
+            } = &param.kind
+            else {
+                return;
+            };
+            known.push(name.clone());
+            let mark_header = header.as_ref().map(|header| {
+                let value = header.value();
+                headers.push(quote! {
+                    ::ferrymcp::tool::ParamHeader { argument: #name, header: #value }
                 });
-                let doc = opt_str(doc.clone());
-                let required = default.is_none() && !optional;
-                // Errors about the argument's type point at the type it is an
-                // `Option`/`Vec` of, which is the one lacking a trait.
-                let core = argument_core(ty);
-                let wrapped = !std::ptr::eq(core, ty);
-                let span = type_span(core);
-                let p = private(span);
-                // The compiler blames an explicit type argument (`required::<T>`)
-                // at its own span; respanned, `Option<Query>` is blamed at `Query`.
-                let ty = &if wrapped {
-                    respan(ty.to_token_stream(), span)
-                } else {
-                    ty.to_token_stream()
-                };
-                let read = match (default, optional) {
-                    (Some(expr), _) => {
-                        quote_spanned!(span=> #p::with_default::<#ty>(&mut __args, #name, || #expr))
-                    }
-                    (None, true) => quote_spanned!(span=> #p::optional::<#ty>(&mut __args, #name)),
-                    (None, false) => quote_spanned!(span=> #p::required::<#ty>(&mut __args, #name)),
-                };
-                // `Option<Query>: ToolArgument` would be reported as the missing
-                // `Query: JsonSchema`, without our message: check `Query` first, at
-                // the same span, so that the error is about it and hides the other.
-                let check = if wrapped {
-                    quote_spanned!(span=> let _ = |mut __args: #p::ArgMap| #p::required::<#core>(&mut __args, #name);)
-                } else {
-                    quote!()
-                };
-                // `input_schema` repeats the read of `call` (on the empty `__args`),
-                // before anything else about the argument, so that a type that is
-                // not a `ToolArgument`, or a default of the wrong type, fails with
-                // the same error in both, which the compiler reports once; the
-                // `JsonSchema` error of `InputSchema::arg` is implied by it at the
-                // same span and not reported.
-                schema_args.push(if default.is_some() {
-                    quote_spanned! {span=>
-                        #check
-                        #[allow(clippy::redundant_closure)]
-                        let __default = #p::Result::ok(#read).and_then(#p::route::default_json::<#ty>);
-                        #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, __default);
-                        #mark_header
-                    }
-                } else {
-                    quote_spanned! {span=>
-                        #check
-                        let _ = |mut __args: #p::ArgMap| #read;
-                        #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, #p::None);
-                        #mark_header
-                    }
-                });
-                checks.push(quote_spanned! {span=>
-                    #check
-                    #[allow(clippy::redundant_closure)]
-                    let _: #ty = match #read {
-                        #p::Ok(value) => value,
-                        #p::Err(error) => return #p::Err(::std::string::ToString::to_string(&error)),
-                    };
-                });
-                reads.push(quote_spanned! {span=>
-                    #check
-                    #[allow(clippy::redundant_closure)]
-                    let #var: #ty = match #read {
-                        #p::Ok(value) => value,
-                        #p::Err(error) => return #p::arg_failure(error),
-                    };
-                });
-            }
-            ParamKind::Injected => {
+                // A type whose values cannot be a header (`f64`, `Vec<_>`, a
+                // struct) fails here, at the parameter's type.
                 let span = type_span(ty);
-                let p = private(span);
-                // Bounded on the lifespan (`__L: Supplies<T>`, not `T: Inject<__L>`)
-                // so `tools![..]` takes `__L` from the server, and a mismatch is
-                // reported against the server's lifespan type.
-                bounds.push(quote_spanned!(span=> __L: #p::route::Supplies<#ty>));
-                injects.push(quote_spanned! {span=>
-                    let #var: #ty = match <__L as #p::route::Supplies<#ty>>::supply(&__scope) {
-                        #p::Ok(value) => value,
-                        #p::Err(error) => return #p::arg_failure(error),
-                    };
+                header_checks.push(quote_spanned! {span=>
+                    let _ = ::ferrymcp::tool::assert_header_argument::<#ty>;
                 });
-            }
-        }
-    }
+                quote!(#p::InputSchema::header(&mut __schema, #name, #value);)
+            });
+            let doc = opt_str(doc.clone());
+            let required = default.is_none() && !optional;
+            // Errors about the argument's type point at the type it is an
+            // `Option`/`Vec` of, which is the one lacking a trait.
+            let core = argument_core(ty);
+            let wrapped = !std::ptr::eq(core, ty);
+            let span = type_span(core);
+            let p = private(span);
+            // The compiler blames an explicit type argument (`required::<T>`)
+            // at its own span; respanned, `Option<Query>` is blamed at `Query`.
+            let ty = &if wrapped {
+                respan(ty.to_token_stream(), span)
+            } else {
+                ty.to_token_stream()
+            };
+            let read = match (default, optional) {
+                (Some(expr), _) => {
+                    quote_spanned!(span=> #p::with_default::<#ty>(&mut __args, #name, || #expr))
+                }
+                (None, true) => quote_spanned!(span=> #p::optional::<#ty>(&mut __args, #name)),
+                (None, false) => quote_spanned!(span=> #p::required::<#ty>(&mut __args, #name)),
+            };
+            // `Option<Query>: ToolArgument` would be reported as the missing
+            // `Query: JsonSchema`, without our message: check `Query` first, at
+            // the same span, so that the error is about it and hides the other.
+            let check = if wrapped {
+                quote_spanned!(span=> let _ = |mut __args: #p::ArgMap| #p::required::<#core>(&mut __args, #name);)
+            } else {
+                quote!()
+            };
+            // `input_schema` repeats the read of `call` (on the empty `__args`),
+            // before anything else about the argument, so that a type that is
+            // not a `ToolArgument`, or a default of the wrong type, fails with
+            // the same error in both, which the compiler reports once; the
+            // `JsonSchema` error of `InputSchema::arg` is implied by it at the
+            // same span and not reported.
+            schema_args.push(if default.is_some() {
+                quote_spanned! {span=>
+                    #check
+                    #[allow(clippy::redundant_closure)]
+                    let __default = #p::Result::ok(#read).and_then(#p::route::default_json::<#ty>);
+                    #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, __default);
+                    #mark_header
+                }
+            } else {
+                quote_spanned! {span=>
+                    #check
+                    let _ = |mut __args: #p::ArgMap| #read;
+                    #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, #p::None);
+                    #mark_header
+                }
+            });
+            let fail = quote!(#p::Err(::std::string::ToString::to_string(&error)));
+            let checked = let_or_return(span, quote!(_), ty, read.clone(), fail);
+            checks.push(quote!(#check #checked));
+            let fail = quote!(#p::arg_failure(error));
+            let read = let_or_return(span, quote!(#var), ty, read, fail);
+            reads.push(quote!(#check #read));
+        },
+    );
+    let Params {
+        call_args,
+        injects,
+        bounds,
+    } = params;
 
     let ret = &signature.ret;
     let ret_span = type_span(ret);
-    // For `Result<T, E>`, errors about `T` point at `T` and about `E` at `E`.
-    let (ok_span, err_span) = match result_parts(ret) {
-        Some((ok, err)) => (type_span(ok), type_span(err)),
-        None => (ret_span, ret_span),
-    };
-    let (p_ret, p_ok, p_err) = (private(ret_span), private(ok_span), private(err_span));
-    let split = quote_spanned! {ret_span=>
-        (&&#p_ret::route::ReturnTag::<#ret>::new()).split(__ret)
-    };
-    let ok_output = quote_spanned! {ok_span=>
-        (&&&#p_ok::route::OutputTag::of(&__value)).output_route().output(__value)
-    };
-    let err_output = quote_spanned! {err_span=>
-        (&&&#p_err::route::ErrorTag::of(&__error)).error_route().output(__error)
-    };
+    // The output schema's errors point at `T` of `Result<T, E>`.
+    let ok_span = result_parts(ret).map_or(ret_span, |(ok, _)| type_span(ok));
+    let p_ret = private(ret_span);
     let ok_tag = quote_spanned! {ret_span=>
         (&&#p_ret::route::ReturnTag::<#ret>::new()).ok_tag()
     };
@@ -222,110 +170,84 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &ToolSignature) -
         }
     };
 
-    let fn_span = fn_ident.span();
-    let p_fn = private(fn_span);
-    let call = quote_spanned! {fn_span=>
-        #fn_ident(#(#call_args),*)
-    };
-    let body = quote! {
-        #[allow(unused_imports)]
-        use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _, ViaToolError as _, ViaDisplayError as _, ViaUnsupportedError as _};
-        #(#reads)*
-        if let #p::Err(error) = #p::no_unknown(&__args, &[#(#known),*]) {
-            return #p::arg_failure(error);
-        }
-        #(#injects)*
-        let __ret: #ret = #call.await;
-        match #split {
-            #p::Ok(__value) => #ok_output,
-            #p::Err(__error) => #err_output,
-        }
-    };
-    // Spanned at the function's name: a future that is not `Send` is reported there.
-    let boxed = quote_spanned! {fn_span=>
-        #p_fn::Box::pin(async move { #body })
-    };
-
-    quote! {
-        #function
-
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #vis struct #tool_type;
-
-        impl<__L: ::core::marker::Send + ::core::marker::Sync + 'static> #p::ToolFn<__L> for #tool_type
-        where
-            #(#bounds,)*
-        {
-            fn meta(&self) -> #p::ToolMeta {
-                #(#header_checks)*
-                #p::ToolMeta {
-                    name: #name,
-                    title: #title,
-                    description: #description,
-                    annotations: #p::ToolAnnotations {
-                        read_only: #read_only,
-                        destructive: #destructive,
-                        idempotent: #idempotent,
-                        open_world: #open_world,
-                    },
-                    scopes: &[#(#scopes),*],
-                    headers: &[#(#headers),*],
-                    task_support: #task,
-                    ask_first: #ask_first,
-                }
+    let routed = call_and_route(
+        fn_ident,
+        &call_args,
+        ret,
+        |span| {
+            let p = private(span);
+            quote_spanned! {span=>
+                (&&&#p::route::OutputTag::of(&__value)).output_route().output(__value)
             }
-
-            fn input_schema(&self) -> #p::serde_json::Value {
-                #input_schema
+        },
+        |span| {
+            let p = private(span);
+            quote_spanned! {span=>
+                (&&&#p::route::ErrorTag::of(&__error)).error_route().output(__error)
             }
-
-            fn output_schema(&self) -> #p::Option<#p::OutputSchema> {
-                #[allow(unused_imports)]
-                use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _};
-                let __tag = #ok_tag;
-                #schema
+        },
+    );
+    let boxed = boxed_call(
+        fn_ident,
+        quote! {
+            #[allow(unused_imports)]
+            use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _, ViaToolError as _, ViaDisplayError as _, ViaUnsupportedError as _};
+            #(#reads)*
+            if let #p::Err(error) = #p::no_unknown(&__args, &[#(#known),*]) {
+                return #p::arg_failure(error);
             }
+            #(#injects)*
+            #routed
+        },
+    );
 
-            fn check_arguments(&self, __args: &#p::ArgMap) -> #p::Result<(), ::std::string::String> {
-                #[allow(unused_mut, unused_variables)]
-                let mut __args = ::core::clone::Clone::clone(__args);
-                #(#checks)*
-                #p::no_unknown(&__args, &[#(#known),*]).map_err(|e| ::std::string::ToString::to_string(&e))
-            }
-
-            #[allow(unused_mut)]
-            fn call(
-                &self,
-                __scope: #p::CallScope,
-                mut __args: #p::ArgMap,
-            ) -> #p::BoxFuture<'static, #p::ToolOutput> {
-                let _ = &__scope;
-                #boxed
+    let methods = quote! {
+        fn meta(&self) -> #p::ToolMeta {
+            #(#header_checks)*
+            #p::ToolMeta {
+                name: #name,
+                title: #title,
+                description: #description,
+                annotations: #p::ToolAnnotations {
+                    read_only: #read_only,
+                    destructive: #destructive,
+                    idempotent: #idempotent,
+                    open_world: #open_world,
+                },
+                scopes: &[#(#scopes),*],
+                headers: &[#(#headers),*],
+                task_support: #task,
+                ask_first: #ask_first,
             }
         }
-    }
-}
 
-/// `tokens`, every one of them spanned at `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            if let TokenTree::Group(group) = &token {
-                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                token = TokenTree::Group(inner);
-            } else {
-                token.set_span(span);
-            }
-            token
-        })
-        .collect()
-}
+        fn input_schema(&self) -> #p::serde_json::Value {
+            #input_schema
+        }
 
-/// `::ferrymcp::__private`, spanned at `span`: the paths of generated code that
-/// may fail to compile are spanned at the user's token they depend on.
-fn private(span: Span) -> TokenStream {
-    quote_spanned!(span=> ::ferrymcp::__private)
+        fn output_schema(&self) -> #p::Option<#p::OutputSchema> {
+            #[allow(unused_imports)]
+            use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _};
+            let __tag = #ok_tag;
+            #schema
+        }
+
+        fn check_arguments(&self, __args: &#p::ArgMap) -> #p::Result<(), ::std::string::String> {
+            #[allow(unused_mut, unused_variables)]
+            let mut __args = ::core::clone::Clone::clone(__args);
+            #(#checks)*
+            #p::no_unknown(&__args, &[#(#known),*]).map_err(|e| ::std::string::ToString::to_string(&e))
+        }
+
+        #[allow(unused_mut)]
+        fn call(
+            &self,
+            __scope: #p::CallScope,
+            mut __args: #p::ArgMap,
+        ) -> #p::BoxFuture<'static, #p::ToolOutput> {
+            let _ = &__scope;
+            #boxed
+        }
+    };
+    hidden_impl(func, "tool", quote!(#p::ToolFn), &bounds, methods)
 }

@@ -11,36 +11,17 @@ mod expand;
 mod fallback;
 mod valid;
 
+use crate::common::Stages;
 use proc_macro2::TokenStream;
 
+const STAGES: Stages<attr::ToolOptions> = Stages {
+    site: &ast::SITE,
+    options: attr::ToolOptions::parse,
+    validate: valid::check,
+    expand: expand::expand,
+    fallback: fallback::expand,
+};
+
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let func: syn::ItemFn = match syn::parse2(item.clone()) {
-        Ok(func) => func,
-        Err(_) => {
-            let mut out = ast::not_a_function(item.clone()).to_compile_error();
-            out.extend(item);
-            return out;
-        }
-    };
-    let options = attr::ToolOptions::parse(attr);
-    let signature = ast::ToolSignature::parse(&func);
-    let checked = match (&options, &signature) {
-        (Ok(options), Ok(signature)) => valid::check(options, signature),
-        _ => Ok(()),
-    };
-    match (options, signature.and_then(|s| checked.map(|()| s))) {
-        (Ok(options), Ok(signature)) => expand::expand(&func, &options, &signature),
-        (options, signature) => {
-            let mut errors: Option<syn::Error> = None;
-            for e in [options.err(), signature.err()].into_iter().flatten() {
-                match &mut errors {
-                    Some(all) => all.combine(e),
-                    None => errors = Some(e),
-                }
-            }
-            let mut out = errors.map(|e| e.to_compile_error()).unwrap_or_default();
-            out.extend(fallback::expand(&func));
-            out
-        }
-    }
+    STAGES.run(attr, item)
 }

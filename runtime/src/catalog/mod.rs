@@ -87,8 +87,12 @@ pub use resource::{
 };
 pub use subscriptions::{resource_updated, Subscriptions, MAX_SUBSCRIPTIONS};
 
+// Public (hidden) rather than `pub(crate)`: the compiler names the items of
+// a crate-private module by a path no user can write (`catalog::wrapper::..`)
+// in the diagnostics of generated code; the macros reach it through
+// `__private_v0_1_0::catalog`.
 #[doc(hidden)]
-pub mod __private;
+pub mod wrapper;
 
 pub(crate) use prompt::DynPrompt;
 pub(crate) use resource::DynResource;

@@ -12,6 +12,7 @@
 //!
 //! A refused value is an invalid request (-32602): the resource never sees it.
 
+use ferrymcp_rules::uri_template::{self, Fault, Piece};
 use std::fmt;
 
 /// A parsed URI template.
@@ -120,60 +121,37 @@ impl UriTemplate {
         if !template.contains(['{', '}']) {
             return Ok(None);
         }
-        let mut parts = Vec::new();
-        let mut rest = template;
-        while !rest.is_empty() {
-            match rest.find(['{', '}']) {
-                None => {
-                    parts.push(Part::Literal(rest.to_owned()));
-                    break;
+        // The shape of a template is the rule `#[resource(uri = ..)]` checks
+        // at compile time; the messages here name the template as registered.
+        let pieces = uri_template::parse(template).map_err(|fault| {
+            TemplateError(match fault {
+                Fault::CloseWithoutOpen => {
+                    format!("`}}` without `{{` in the URI template {template:?}")
                 }
-                Some(i) if rest.as_bytes()[i] == b'}' => {
-                    return Err(TemplateError(format!(
-                        "`}}` without `{{` in the URI template {template:?}"
-                    )))
+                Fault::OpenWithoutClose => {
+                    format!("`{{` without `}}` in the URI template {template:?}")
                 }
-                Some(i) => {
-                    if i > 0 {
-                        parts.push(Part::Literal(rest[..i].to_owned()));
-                    }
-                    let after = &rest[i + 1..];
-                    let end = after.find('}').ok_or_else(|| {
-                        TemplateError(format!(
-                            "`{{` without `}}` in the URI template {template:?}"
-                        ))
-                    })?;
-                    let inner = &after[..end];
-                    let (name, reserved) = match inner.strip_prefix('+') {
-                        Some(name) => (name, true),
-                        None => (inner, false),
-                    };
-                    if !valid_var_name(name) {
-                        return Err(TemplateError(format!(
-                            "`{{{inner}}}` in the URI template {template:?} is not a placeholder: write `{{name}}` (one path segment) or `{{+name}}` (a path) with a name of letters, digits and `_`"
-                        )));
-                    }
-                    if matches!(parts.last(), Some(Part::Var { .. })) {
-                        return Err(TemplateError(format!(
-                            "two placeholders follow each other in the URI template {template:?}: separate them with text"
-                        )));
-                    }
-                    if parts
-                        .iter()
-                        .any(|p| matches!(p, Part::Var { name: v, .. } if v == name))
-                    {
-                        return Err(TemplateError(format!(
-                            "`{{{name}}}` appears twice in the URI template {template:?}"
-                        )));
-                    }
-                    parts.push(Part::Var {
-                        name: name.to_owned(),
-                        reserved,
-                    });
-                    rest = &after[end + 1..];
+                Fault::BadName { inner, .. } => format!(
+                    "`{{{inner}}}` in the URI template {template:?} is not a placeholder: write `{{name}}` (one path segment) or `{{+name}}` (a path) with a name of letters, digits and `_`"
+                ),
+                Fault::Adjacent { .. } => format!(
+                    "two placeholders follow each other in the URI template {template:?}: separate them with text"
+                ),
+                Fault::Repeated { name } => {
+                    format!("`{{{name}}}` appears twice in the URI template {template:?}")
                 }
-            }
-        }
+            })
+        })?;
+        let parts = pieces
+            .into_iter()
+            .map(|piece| match piece {
+                Piece::Literal(text) => Part::Literal(text.to_owned()),
+                Piece::Var { name, reserved } => Part::Var {
+                    name: name.to_owned(),
+                    reserved,
+                },
+            })
+            .collect();
         Ok(Some(UriTemplate { parts }))
     }
 
@@ -262,12 +240,6 @@ fn refusal(value: &str, reserved: bool) -> Option<Refusal> {
         .split(['/', '\\'])
         .any(|segment| segment == "..")
         .then_some(Refusal::DotDot)
-}
-
-fn valid_var_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// How many steps one match may take: templates whose placeholders share a

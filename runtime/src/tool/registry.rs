@@ -224,13 +224,9 @@ impl ToolRegistry {
     }
 }
 
-/// Tool names: 1 to 128 characters of `A-Z a-z 0-9 _ - .`.
-pub(crate) fn valid_tool_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
-}
+/// Tool names: 1 to 128 characters of `A-Z a-z 0-9 _ - .` (the rule
+/// `#[tool(name = ..)]` checks at compile time).
+pub(crate) use ferrymcp_rules::valid_tool_name;
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,6 @@
-//! What `#[resource]` and `#[prompt]` expand to. Not public API: no stability
-//! guarantees.
+//! What `#[resource]` and `#[prompt]` expand to, reached through the macros'
+//! hidden module (`ferrymcp::__private_v0_1_0::catalog`). Not public API: no
+//! stability guarantees.
 //!
 //! Each function here is called by generated code spanned at the user's
 //! token it depends on, so a type that does not fit is reported at that type,
@@ -16,79 +17,18 @@ pub use super::resource::{
 pub use super::{PromptList, ResourceList};
 pub use crate::call::CallScope;
 pub use crate::inject::InjectError;
+use crate::route::ErrorTag;
 pub use std::boxed::Box;
 pub use std::option::Option::{self, None, Some};
 pub use std::result::Result::{self, Err, Ok};
 pub use std::string::String;
 
-use crate::inject::Inject;
 use std::fmt::Display;
-use std::marker::PhantomData;
 use std::str::FromStr;
 
 /// A boxed `Send` future (an alias, not a re-export, so that diagnostics keep
 /// naming the type by its own path).
 pub type BoxFuture<'a, T> = futures::future::BoxFuture<'a, T>;
-
-// --- splitting `Result<T, E>` from plain `T` (autoref dispatch) ---
-//
-// The same scheme as the tool wrapper's, kept here so that the diagnostics of
-// tools and of resources and prompts each name their own items.
-
-/// Names a return type so a split can be picked for it.
-pub struct ReturnTag<T>(PhantomData<T>);
-
-impl<T> ReturnTag<T> {
-    /// The tag of `T`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        ReturnTag(PhantomData)
-    }
-}
-
-/// `Result<T, E>` splits into its success and error.
-pub trait SplitResult {
-    /// The success type.
-    type Ok;
-    /// The error type.
-    type Err;
-    /// Splits the value.
-    fn split(self, value: Result<Self::Ok, Self::Err>) -> Result<Self::Ok, Self::Err>;
-}
-impl<T, E> SplitResult for &&ReturnTag<Result<T, E>> {
-    type Ok = T;
-    type Err = E;
-    fn split(self, value: Result<T, E>) -> Result<T, E> {
-        value
-    }
-}
-
-/// Any other type is all success.
-pub trait SplitPlain {
-    /// The value's type.
-    type Ok;
-    /// Wraps the value as success.
-    fn split(self, value: Self::Ok) -> Result<Self::Ok, std::convert::Infallible>;
-}
-impl<T> SplitPlain for &ReturnTag<T> {
-    type Ok = T;
-    fn split(self, value: T) -> Result<T, std::convert::Infallible> {
-        Ok(value)
-    }
-}
-
-/// A server whose lifespan is `Self` supplies the injected parameter `T`
-/// (bounded on the lifespan, as for tools, so that `resources![..]` takes the
-/// lifespan from the server and a mismatch is reported against it).
-pub trait Supplies<T>: Sized {
-    /// Resolves the parameter from the call scope.
-    fn supply(scope: &CallScope) -> Result<T, InjectError>;
-}
-impl<L, T: Inject<L>> Supplies<T> for L {
-    fn supply(scope: &CallScope) -> Result<T, InjectError> {
-        T::inject(scope)
-    }
-}
 
 // --- template placeholders ---
 
@@ -234,17 +174,7 @@ pub fn complete_with<M, F: CompleteFn<M>>(
     function.complete(value, context)
 }
 
-// --- the error value (autoref dispatch, as for tools) ---
-
-/// Names the error type of a return type.
-pub struct ErrorTag<E>(PhantomData<E>);
-
-impl<E> ErrorTag<E> {
-    /// The tag of an error's type.
-    pub fn of(_: &E) -> Self {
-        ErrorTag(PhantomData)
-    }
-}
+// --- the error value (autoref dispatch on `ErrorTag`, as for tools) ---
 
 /// An error type a resource or prompt may return.
 #[diagnostic::on_unimplemented(
