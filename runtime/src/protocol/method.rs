@@ -141,73 +141,61 @@ use Capability as C;
 use Method as M;
 use Revisions as R;
 
-/// The one method table.
-const TABLE: [Row; 20] = [
-    row(M::Initialize, "initialize", R::Sessions).at_once(),
-    row(M::Ping, "ping", R::NotStateless).at_once(),
-    row(M::ServerDiscover, "server/discover", R::Stateless),
-    row(M::LoggingSetLevel, "logging/setLevel", R::Sessions).at_once(),
-    row(M::ToolsList, "tools/list", R::All).at_once(),
-    row(M::ToolsCall, "tools/call", R::All)
-        .name_field("name")
-        .asks(),
-    row(M::TasksGet, "tasks/get", R::AnyTasks)
-        .capability(C::Tasks)
-        .name_field("taskId"),
-    row(M::TasksResult, "tasks/result", R::CoreTasks).capability(C::Tasks),
-    row(M::TasksList, "tasks/list", R::CoreTasks).capability(C::Tasks),
-    row(M::TasksCancel, "tasks/cancel", R::AnyTasks)
-        .capability(C::Tasks)
-        .name_field("taskId"),
-    row(M::TasksUpdate, "tasks/update", R::Stateless)
-        .capability(C::Tasks)
-        .name_field("taskId"),
-    row(M::ResourcesList, "resources/list", R::All)
-        .capability(C::Resources)
-        .at_once(),
-    row(
-        M::ResourcesTemplatesList,
-        "resources/templates/list",
-        R::All,
-    )
-    .capability(C::Resources)
-    .at_once(),
-    row(M::ResourcesRead, "resources/read", R::All)
-        .capability(C::Resources)
-        .name_field("uri")
-        .asks(),
-    row(M::ResourcesSubscribe, "resources/subscribe", R::Sessions)
-        .capability(C::Resources)
-        .at_once(),
-    row(
-        M::ResourcesUnsubscribe,
-        "resources/unsubscribe",
-        R::Sessions,
-    )
-    .capability(C::Resources)
-    .at_once(),
-    row(M::SubscriptionsListen, "subscriptions/listen", R::Stateless),
-    row(M::PromptsList, "prompts/list", R::All)
-        .capability(C::Prompts)
-        .at_once(),
-    row(M::PromptsGet, "prompts/get", R::All)
-        .capability(C::Prompts)
-        .name_field("name")
-        .asks(),
-    row(M::CompletionComplete, "completion/complete", R::All)
-        .capability(C::Completions)
-        .asks(),
-];
+/// Writes the one method table, and the `match` that finds a method by
+/// name from the same lines (a `match` on strings compiles to a length
+/// switch, cheaper than walking the table).
+macro_rules! method_table {
+    ($($method:ident = $name:literal in $revisions:ident $(. $option:ident ( $($arg:expr)? ))* ;)*) => {
+        /// The one method table, in the enum's order.
+        const TABLE: &[Row] = &[$(row(M::$method, $name, R::$revisions) $(.$option($($arg)?))*),*];
+
+        fn by_name(name: &str) -> Option<Method> {
+            match name {
+                $($name => Some(M::$method),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+method_table! {
+    Initialize = "initialize" in Sessions .at_once();
+    Ping = "ping" in NotStateless .at_once();
+    ServerDiscover = "server/discover" in Stateless;
+    LoggingSetLevel = "logging/setLevel" in Sessions .at_once();
+    ToolsList = "tools/list" in All .at_once();
+    ToolsCall = "tools/call" in All .name_field("name") .asks();
+    TasksGet = "tasks/get" in AnyTasks .capability(C::Tasks) .name_field("taskId");
+    TasksResult = "tasks/result" in CoreTasks .capability(C::Tasks);
+    TasksList = "tasks/list" in CoreTasks .capability(C::Tasks);
+    TasksCancel = "tasks/cancel" in AnyTasks .capability(C::Tasks) .name_field("taskId");
+    TasksUpdate = "tasks/update" in Stateless .capability(C::Tasks) .name_field("taskId");
+    ResourcesList = "resources/list" in All .capability(C::Resources) .at_once();
+    ResourcesTemplatesList = "resources/templates/list" in All
+        .capability(C::Resources) .at_once();
+    ResourcesRead = "resources/read" in All
+        .capability(C::Resources) .name_field("uri") .asks();
+    ResourcesSubscribe = "resources/subscribe" in Sessions
+        .capability(C::Resources) .at_once();
+    ResourcesUnsubscribe = "resources/unsubscribe" in Sessions
+        .capability(C::Resources) .at_once();
+    SubscriptionsListen = "subscriptions/listen" in Stateless;
+    PromptsList = "prompts/list" in All .capability(C::Prompts) .at_once();
+    PromptsGet = "prompts/get" in All .capability(C::Prompts) .name_field("name") .asks();
+    CompletionComplete = "completion/complete" in All .capability(C::Completions) .asks();
+}
 
 impl Method {
     /// The method named `name`, if the server knows it.
     pub fn parse(name: &str) -> Option<Method> {
-        TABLE.iter().find(|r| r.name == name).map(|r| r.method)
+        by_name(name)
     }
 
     fn row(self) -> &'static Row {
         // The table is in the enum's order (checked by a test).
-        &TABLE[self as usize]
+        let row = &TABLE[self as usize];
+        debug_assert_eq!(row.method, self);
+        row
     }
 
     /// The method's name on the wire.
