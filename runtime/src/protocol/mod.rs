@@ -12,6 +12,7 @@ pub mod meta;
 pub mod method;
 mod object;
 pub(crate) mod params;
+pub mod results;
 mod scan;
 pub mod stateless;
 pub mod types;

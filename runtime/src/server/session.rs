@@ -10,6 +10,7 @@ use crate::call::Outbound;
 use crate::call::{ClientInfo, LogLevelFilter};
 use crate::catalog::Subscriptions;
 use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message, Written};
+use crate::protocol::results::InitializeResult;
 use crate::protocol::Method;
 use crate::protocol::{
     ErrorObject, Implementation, Incoming, JsonObject, Notification, PeerResponse, ProtocolVersion,
@@ -412,20 +413,18 @@ impl Session {
             ));
         }
         let inner = &self.server.inner;
-        let mut result = Map::new();
-        result.insert(
-            "protocolVersion".into(),
-            Value::String(version.as_str().into()),
-        );
-        result.insert("capabilities".into(), self.server.capabilities(version));
-        result.insert(
-            "serverInfo".into(),
-            serde_json::to_value(&inner.info).unwrap_or(Value::Null),
-        );
-        if let Some(instructions) = &inner.instructions {
-            result.insert("instructions".into(), Value::String(instructions.clone()));
-        }
-        Ok(Value::Object(result))
+        let result = InitializeResult {
+            protocol_version: version.as_str(),
+            capabilities: self.server.capabilities(version),
+            server_info: &inner.info,
+            instructions: inner.instructions.as_deref(),
+        };
+        serde_json::to_value(result).map_err(|e| {
+            ErrorObject::new(
+                code::INTERNAL_ERROR,
+                format!("Internal error: the initialize result: {e}"),
+            )
+        })
     }
 }
 

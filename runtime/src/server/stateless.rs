@@ -21,6 +21,7 @@ use crate::protocol::meta::{
     META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_LOG_LEVEL, META_PROTOCOL_VERSION,
     META_SERVER_INFO, META_SUBSCRIPTION_ID,
 };
+use crate::protocol::results::DiscoverResult;
 use crate::protocol::stateless::{stateless_versions, unsupported_version, LIST_TTL_MS};
 use crate::protocol::types::Completion;
 use crate::protocol::{
@@ -81,24 +82,12 @@ impl Server {
 
     /// The `server/discover` result.
     fn discover(&self) -> Value {
-        let mut result = Map::new();
-        result.insert(
-            "supportedVersions".into(),
-            Value::Array(
-                stateless_versions()
-                    .into_iter()
-                    .map(|v| Value::String(v.into()))
-                    .collect(),
-            ),
-        );
-        result.insert(
-            "capabilities".into(),
-            self.capabilities(ProtocolVersion::V2026_07_28),
-        );
-        if let Some(instructions) = &self.inner.instructions {
-            result.insert("instructions".into(), Value::String(instructions.clone()));
-        }
-        Value::Object(result)
+        let result = DiscoverResult {
+            supported_versions: stateless_versions(),
+            capabilities: self.capabilities(ProtocolVersion::V2026_07_28),
+            instructions: self.inner.instructions.as_deref(),
+        };
+        serde_json::to_value(result).unwrap_or(Value::Null)
     }
 }
 
