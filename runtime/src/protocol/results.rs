@@ -33,6 +33,70 @@ pub struct DiscoverResult<'a> {
     pub instructions: Option<&'a str>,
 }
 
+/// The `Task` object of 2025-11-25 (core tasks): durations `ttl` and
+/// `pollInterval`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoreTask<'a> {
+    /// The task's id.
+    pub task_id: &'a str,
+    /// Its status (`working`, `input_required`, `completed`, ...).
+    pub status: &'static str,
+    /// Why it is in that status, when said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_message: Option<&'a str>,
+    /// When it was created (ISO 8601).
+    pub created_at: String,
+    /// When it last changed (ISO 8601).
+    pub last_updated_at: String,
+    /// How long it is kept after creation, in milliseconds.
+    pub ttl: u64,
+    /// How often to poll it, in milliseconds.
+    pub poll_interval: u64,
+}
+
+/// The task of the 2026-07-28 tasks extension: durations `ttlMs` and
+/// `pollIntervalMs`; `tasks/get` inlines the outcome, and a `tools/call`
+/// that started the task says `resultType: "task"`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtensionTask<'a> {
+    /// The task's id.
+    pub task_id: &'a str,
+    /// Its status.
+    pub status: &'static str,
+    /// Why it is in that status, when said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_message: Option<&'a str>,
+    /// When it was created (ISO 8601).
+    pub created_at: String,
+    /// When it last changed (ISO 8601).
+    pub last_updated_at: String,
+    /// How long it is kept after creation, in milliseconds.
+    pub ttl_ms: u64,
+    /// How often to poll it, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// `"task"` in the result of the `tools/call` that created it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_type: Option<&'static str>,
+    /// The tool's result, once completed (`tasks/get`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<&'a Value>,
+    /// The error, once failed (`tasks/get`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a super::ErrorObject>,
+    /// The questions waiting for answers (`tasks/get` of an `input_required` task).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_requests: Option<&'a serde_json::Map<String, Value>>,
+}
+
+/// The result of a 2025-11-25 `tools/call` that created a task.
+#[derive(Debug, Serialize)]
+pub struct CreateTaskResult<'a> {
+    /// The task.
+    pub task: CoreTask<'a>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

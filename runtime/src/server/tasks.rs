@@ -11,6 +11,7 @@ use crate::call::Questions;
 use crate::call::{CallScope, LogLevelFilter};
 use crate::call::{NoOutbound, Outbound};
 use crate::protocol::jsonrpc::{code, json_type_name};
+use crate::protocol::results::{CreateTaskResult, ExtensionTask};
 use crate::protocol::stateless::TASKS_EXTENSION;
 use crate::protocol::InputRequest;
 use crate::protocol::{ErrorObject, JsonObject, Method, RequestId, TaskSupport};
@@ -201,17 +202,16 @@ impl Server {
         let record = engine
             .create(&tool.name, arguments, snapshot, ttl_ms, link, answers)
             .await?;
-        let mut result = Map::with_capacity(2);
-        match ctx.dialect {
-            TaskDialect::Extension { .. } => {
-                result = wire::task_extension(&record, false);
-                result.insert("resultType".into(), Value::String("task".into()));
-            }
-            _ => {
-                result.insert("task".into(), wire::task_core(&record));
-            }
-        }
-        Ok(Value::Object(result))
+        let result = match ctx.dialect {
+            TaskDialect::Extension { .. } => serde_json::to_value(ExtensionTask {
+                result_type: Some("task"),
+                ..wire::extension_task(&record, false)
+            }),
+            _ => serde_json::to_value(CreateTaskResult {
+                task: wire::core_task(&record),
+            }),
+        };
+        result.map_err(|e| ErrorObject::internal(format!("Internal error: the task: {e}")))
     }
 
     /// `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel` of 2025-11-25.
@@ -290,10 +290,11 @@ impl Server {
         let engine = &self.inner.tasks;
         let id = req_str(params, "taskId", method.as_str())?;
         match method {
-            Method::TasksGet => Ok(Value::Object(wire::task_extension(
-                &engine.get(id, owner).await?,
-                true,
-            ))),
+            Method::TasksGet => {
+                let record = engine.get(id, owner).await?;
+                serde_json::to_value(wire::extension_task(&record, true))
+                    .map_err(|e| ErrorObject::internal(format!("Internal error: the task: {e}")))
+            }
             Method::TasksUpdate => {
                 match params.get("inputResponses") {
                     Some(Value::Object(_)) => {}

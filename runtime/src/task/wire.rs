@@ -6,71 +6,55 @@
 
 use super::model::{iso8601, TaskOutcome, TaskRecord, TaskStatus};
 use crate::protocol::meta::META_RELATED_TASK;
+use crate::protocol::results::{CoreTask, ExtensionTask};
 use serde_json::{Map, Value};
 
-fn common(record: &TaskRecord) -> Map<String, Value> {
-    let mut m = Map::with_capacity(8);
-    m.insert("taskId".into(), Value::String(record.id().as_str().into()));
-    m.insert(
-        "status".into(),
-        Value::String(record.status().as_str().into()),
-    );
-    if let Some(message) = record.status_message() {
-        m.insert("statusMessage".into(), Value::String(message.into()));
-    }
-    m.insert(
-        "createdAt".into(),
-        Value::String(iso8601(record.created_at_ms())),
-    );
-    m.insert(
-        "lastUpdatedAt".into(),
-        Value::String(iso8601(record.updated_at_ms())),
-    );
-    m
-}
-
 /// The `Task` object of 2025-11-25.
-pub fn task_core(record: &TaskRecord) -> Value {
-    let mut m = common(record);
-    m.insert("ttl".into(), Value::from(record.ttl_ms()));
-    m.insert(
-        "pollInterval".into(),
-        Value::from(record.poll_interval_ms()),
-    );
-    Value::Object(m)
+pub fn core_task(record: &TaskRecord) -> CoreTask<'_> {
+    CoreTask {
+        task_id: record.id().as_str(),
+        status: record.status().as_str(),
+        status_message: record.status_message(),
+        created_at: iso8601(record.created_at_ms()),
+        last_updated_at: iso8601(record.updated_at_ms()),
+        ttl: record.ttl_ms(),
+        poll_interval: record.poll_interval_ms(),
+    }
 }
 
-/// The task fields of the 2026-07-28 extension; with `detailed`, the
-/// outcome too (`result` when completed, `error` when failed), as
-/// `tasks/get` answers.
-pub fn task_extension(record: &TaskRecord, detailed: bool) -> Map<String, Value> {
-    let mut m = common(record);
-    m.insert("ttlMs".into(), Value::from(record.ttl_ms()));
-    m.insert(
-        "pollIntervalMs".into(),
-        Value::from(record.poll_interval_ms()),
-    );
+/// The `Task` object of 2025-11-25, as a value.
+pub fn task_core(record: &TaskRecord) -> Value {
+    serde_json::to_value(core_task(record)).unwrap_or(Value::Null)
+}
+
+/// The task of the 2026-07-28 extension; with `detailed`, the outcome too
+/// (`result` when completed, `error` when failed, `inputRequests` while
+/// input is required), as `tasks/get` answers.
+pub fn extension_task(record: &TaskRecord, detailed: bool) -> ExtensionTask<'_> {
+    let mut task = ExtensionTask {
+        task_id: record.id().as_str(),
+        status: record.status().as_str(),
+        status_message: record.status_message(),
+        created_at: iso8601(record.created_at_ms()),
+        last_updated_at: iso8601(record.updated_at_ms()),
+        ttl_ms: record.ttl_ms(),
+        poll_interval_ms: record.poll_interval_ms(),
+        result_type: None,
+        result: None,
+        error: None,
+        input_requests: None,
+    };
     if detailed {
         match (record.status(), record.outcome()) {
             (TaskStatus::Completed, Some(TaskOutcome::Result(result))) => {
-                m.insert("result".into(), result.clone());
+                task.result = Some(result);
             }
-            (TaskStatus::Failed, Some(TaskOutcome::Error(error))) => {
-                m.insert(
-                    "error".into(),
-                    serde_json::to_value(error).unwrap_or(Value::Null),
-                );
-            }
-            (TaskStatus::InputRequired, _) => {
-                m.insert(
-                    "inputRequests".into(),
-                    Value::Object(record.input_requests().clone()),
-                );
-            }
+            (TaskStatus::Failed, Some(TaskOutcome::Error(error))) => task.error = Some(error),
+            (TaskStatus::InputRequired, _) => task.input_requests = Some(record.input_requests()),
             _ => {}
         }
     }
-    m
+    task
 }
 
 /// Adds `_meta["io.modelcontextprotocol/related-task"] = {taskId}` to a result.
