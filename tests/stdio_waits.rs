@@ -258,3 +258,22 @@ async fn requests_beyond_the_limit_are_refused_and_the_reader_goes_on() {
         .await;
     question(&mut peer, "Which note?").await;
 }
+
+#[tokio::test]
+async fn end_of_input_ends_a_question_nobody_will_answer_and_the_server_exits() {
+    let mut peer = session().await;
+    peer.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "prompts/get", "params": {"name": "essay"}}),
+    )
+    .await;
+    question(&mut peer, "Which topic?").await;
+    // The client goes away without answering.
+    peer.close_stdin();
+    let (got, _) = peer.response_to(1).await;
+    let error = got["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("the session ended before the client answered"),
+        "the waiting call ends and says why: {got}"
+    );
+    assert!(peer.close().await, "the server exits when stdin closes");
+}

@@ -104,6 +104,11 @@ impl StdioPeer {
         response
     }
 
+    /// Closes the server's stdin (end of input), keeping its stdout to read.
+    pub fn close_stdin(&mut self) {
+        self.stdin.take();
+    }
+
     /// Closes stdin and waits for the process to exit; returns whether it
     /// exited successfully.
     pub async fn close(mut self) -> bool {

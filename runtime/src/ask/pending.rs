@@ -10,18 +10,23 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 type Answer = Result<Value, ErrorObject>;
 
+/// Why a question ends unanswered when the session is gone.
+const ENDED: &str = "the session ended before the client answered";
+
 /// The session's requests to its client that await a response.
 #[derive(Default)]
 pub(crate) struct PendingRequests {
     next: AtomicU64,
     waiting: Arc<Mutex<Table>>,
+    /// No answer can come any more (the client's input ended).
+    closed: AtomicBool,
 }
 
 type Table = HashMap<RequestId, oneshot::Sender<Answer>>;
@@ -42,6 +47,16 @@ impl PendingRequests {
         }
     }
 
+    /// Ends every wait and refuses new questions: the client can no longer
+    /// answer (its input ended). The waiting calls get
+    /// [`InputError::Unavailable`] and finish.
+    pub(crate) fn close(&self) {
+        let mut table = self.lock();
+        self.closed.store(true, Ordering::SeqCst);
+        // Dropping the senders wakes every waiter.
+        table.clear();
+    }
+
     /// How many requests wait for a response.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
@@ -52,7 +67,12 @@ impl PendingRequests {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         let id = RequestId::String(format!("ferry-{n}"));
         let (tx, rx) = oneshot::channel();
-        self.lock().insert(id.clone(), tx);
+        let mut table = self.lock();
+        // Closed meanwhile: the sender is dropped, so the wait ends at once.
+        if !self.closed.load(Ordering::SeqCst) {
+            table.insert(id.clone(), tx);
+        }
+        drop(table);
         (
             Waiting {
                 table: Arc::clone(&self.waiting),
@@ -104,6 +124,9 @@ impl SessionInput<'_> {
             )))
             .boxed();
         }
+        if self.pending.closed.load(Ordering::SeqCst) {
+            return futures::future::ready(Err(InputError::Unavailable(ENDED.into()))).boxed();
+        }
         let (waiting, answer) = self.pending.register();
         let mut params = match request.params {
             Value::Object(m) => m,
@@ -133,7 +156,7 @@ impl SessionInput<'_> {
                 answer = answer => match answer {
                     Ok(Ok(result)) => Ok(result),
                     Ok(Err(error)) => Err(InputError::Client(error)),
-                    Err(_) => Err(InputError::Unavailable("the session ended before the client answered".into())),
+                    Err(_) => Err(InputError::Unavailable(ENDED.into())),
                 },
             }
         }

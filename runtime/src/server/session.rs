@@ -246,6 +246,15 @@ impl Session {
         Some((id, outcome))
     }
 
+    /// The client's input ended (stdio EOF): no answer can come any more, so
+    /// the questions calls wait on end ([`InputError::Unavailable`]) and new
+    /// ones are refused; the calls finish instead of waiting forever.
+    ///
+    /// [`InputError::Unavailable`]: crate::InputError::Unavailable
+    pub fn end_of_input(&self) {
+        self.state.pending.close();
+    }
+
     /// Handles a notification from the client.
     pub fn handle_notification(&self, notification: Notification) {
         match notification.method.as_str() {

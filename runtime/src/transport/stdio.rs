@@ -109,6 +109,8 @@ where
         }
         while calls.try_join_next().is_some() {}
     }
+    // Nothing can answer a question now: the calls waiting on one end.
+    session.end_of_input();
     while calls.join_next().await.is_some() {}
     drop(session);
     drop(tx);
