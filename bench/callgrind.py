@@ -3,7 +3,9 @@
 
     python3 bench/callgrind.py SERVER FLOW [--clients 16] [--requests 500] [--bin PATH]
 
-Starts `ferrymcp-bench serve SERVER FLOW --cpu 1` under `valgrind --tool=callgrind`,
+Starts `ferrymcp-bench serve SERVER FLOW --cpu 1` (or, for SERVER `quickstart`,
+the README's main example `http-quickstart --bind 127.0.0.1:0`, next to BIN)
+under `valgrind --tool=callgrind`,
 warms it up, then sends two runs of checked calls with `ferrymcp-bench count`
 (CLIENTS clients, 50 and 50 + REQUESTS calls each, new connections each run)
 and dumps the counters after each. The difference of the two dumps is the cost
@@ -105,13 +107,18 @@ def main():
     out = os.path.join(out_dir, f"{a.server}-{a.flow}.cg")
     for old in glob.glob(out + "*"):
         os.remove(old)
+    if a.server == "quickstart":
+        served = [os.path.join(os.path.dirname(exe), "http-quickstart"), "--bind", "127.0.0.1:0"]
+    else:
+        served = [exe, "serve", a.server, a.flow, "--cpu", "1"]
     server = subprocess.Popen(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-         *a.valgrind_arg, exe, "serve", a.server, a.flow, "--cpu", "1"],
+         *a.valgrind_arg, *served],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = server.stdout.readline()
-        addr = line.strip().removeprefix("listening ")
+        # `listening ADDR` (the bench) or `http://ADDR/mcp` (the example).
+        addr = line.strip().removeprefix("listening ").removeprefix("http://").removesuffix("/mcp")
         pid = str(server.pid)
 
         def count(n):

@@ -159,7 +159,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The endpoint at `/mcp`.
+/// The endpoint at `/mcp`. `router_at` routes it at its own path: the same
+/// endpoint as `Router::new().nest("/mcp", server.router())`, without the URI
+/// rewrite and boxed service `nest` adds to every request. `.merge(..)` other
+/// routes beside it.
 fn axum_app(server: &Server) -> ferrymcp::transport::http::Router {
-    ferrymcp::transport::http::Router::new().nest("/mcp", server.router())
+    server.router_at("/mcp")
 }

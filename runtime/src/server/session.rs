@@ -212,8 +212,7 @@ impl Session {
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
     ) -> Option<(RequestId, Result<Answer, ErrorObject>)> {
-        let span =
-            tracing::info_span!("mcp.request", method = %request.method, request_id = %request.id);
+        let span = super::request_span(&request);
         let Request { id, method, params } = request;
         let outcome = async {
             let token = CancellationToken::new();

@@ -175,8 +175,7 @@ impl StatelessCall {
             client,
             log_level,
         } = self;
-        let span =
-            tracing::info_span!("mcp.request", method = %request.method, request_id = %request.id);
+        let span = super::request_span(&request);
         let (log_filter, outbound): (_, Arc<dyn Outbound>) = match log_level {
             Some(level) => {
                 let filter = LogLevelFilter::new();
