@@ -359,7 +359,7 @@ async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         .build()
         .await?;
     let app = axum::Router::new()
-        .nest("/mcp", server.router())
+        .merge(server.router_at("/mcp"))
         .merge(server.well_known_router());
     println!("http://{addr}/mcp");
     tracing::info!(%resource, "serving; mint a token with --mint-token SUBJECT");

@@ -355,5 +355,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn axum_app(server: &Server) -> ferrymcp::transport::http::Router {
-    ferrymcp::transport::http::Router::new().nest("/mcp", server.router())
+    server.router_at("/mcp")
 }

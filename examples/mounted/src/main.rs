@@ -6,7 +6,7 @@
 //!
 //! The app has its own routes (`/`, `/health`) and a middleware that reads the
 //! tenant from the `X-Tenant` header (default `public`) into the request's
-//! extensions. MCP is nested at `/api/mcp`; its `tenant` tool returns what the
+//! extensions. MCP is mounted at `/api/mcp` (`router_at`); its `tenant` tool returns what the
 //! middleware set, with no extra wiring. Prints the MCP URL
 //! (`http://127.0.0.1:8000/api/mcp`) on stdout once it accepts connections.
 
@@ -90,7 +90,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/", get(|| async { "an app with MCP at /api/mcp\n" }))
         .route("/health", get(|| async { "ok\n" }))
-        .nest("/api/mcp", server.router())
+        .merge(server.router_at("/api/mcp"))
         .layer(middleware::from_fn(resolve_tenant));
     let listener = tokio::net::TcpListener::bind(&bind).await?;
     println!("http://{}/api/mcp", listener.local_addr()?);

@@ -104,7 +104,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = builder.build().await?;
     let app = axum::Router::new()
         .route("/health", get(|| async { "ok\n" }))
-        .nest("/mcp", server.router())
+        .merge(server.router_at("/mcp"))
         .layer(middleware::from_fn(resolve_tenant));
     println!("{url}");
     let shutdown = {

@@ -216,7 +216,7 @@ impl Server {
     /// The streamable HTTP endpoint routed at `path` itself, to
     /// [`merge`](axum::Router::merge) into an app: the same endpoint as
     /// `nest(path, server.router())`, without the work `nest` does for every
-    /// request (rewriting the URI, a boxed route service per call: about 11%
+    /// request (rewriting the URI, a boxed route service per call: about 5%
     /// of a small call's instructions). [`serve`](Self::serve) mounts it this way.
     ///
     /// ```
