@@ -17,6 +17,11 @@
 //! `AccessToken`, `#[inject]`) as tools do, and `complete(name = function)`
 //! attaches a completion function to an argument or placeholder.
 //!
+//! Skills (the `io.modelcontextprotocol/skills` extension) are catalog
+//! content too: a [`Skill`] is a `SKILL.md` and its files, served as
+//! `skill://` resources and through `skills/list`, `skills/get` and
+//! `resources/directory/read`.
+//!
 //! ```
 //! use ferrymcp::catalog::{Blob, Catalog, CatalogError, Completion, PromptMessage};
 //! use ferrymcp::{prompt, prompts, resource, resources, Content};
@@ -86,7 +91,8 @@ pub use prompt::{
 pub use resource::{
     IntoResourceContents, ReadOutput, ResourceFn, ResourceList, ResourceMeta, ResourceRequest,
 };
-pub use skills::{Skill, SkillError, SkillProblem, SkillSources, SKILLS_EXTENSION};
+pub(crate) use skills::SkillSources;
+pub use skills::{Skill, SkillError, SkillProblem, SKILLS_EXTENSION};
 pub use subscriptions::{resource_updated, Subscriptions, MAX_SUBSCRIPTIONS};
 
 // Public (hidden) rather than `pub(crate)`: the compiler names the items of

@@ -129,7 +129,7 @@ impl Skill {
 
 /// The skills a builder was given, read when the server is built.
 #[derive(Debug, Default)]
-pub struct SkillSources {
+pub(crate) struct SkillSources {
     sources: Vec<Source>,
 }
 
@@ -141,12 +141,12 @@ enum Source {
 
 impl SkillSources {
     /// Adds every skill of a folder (each subfolder is one skill).
-    pub fn add_dir(&mut self, dir: impl Into<PathBuf>) {
+    pub(crate) fn add_dir(&mut self, dir: impl Into<PathBuf>) {
         self.sources.push(Source::Folder(dir.into()));
     }
 
     /// Adds one skill.
-    pub fn add(&mut self, skill: Skill) {
+    pub(crate) fn add(&mut self, skill: Skill) {
         self.sources.push(Source::One(skill));
     }
 
