@@ -97,7 +97,10 @@ impl Server {
 
     /// The `capabilities` object this server declares to a client of
     /// `version`: core tasks for 2025-11-25, the tasks extension for
-    /// 2026-07-28 (when a tool may run as a task).
+    /// 2026-07-28 (when a tool may run as a task), and the skills extension
+    /// from 2025-11-25 on (when the server serves skills). The 2025-11-25
+    /// schema has no `extensions` field, but allows it; clients of that
+    /// revision that know the extension read it there.
     pub(crate) fn capabilities(&self, version: ProtocolVersion) -> Value {
         let mut caps = serde_json::json!({
             "tools": { "listChanged": true },
