@@ -152,4 +152,82 @@ pub enum CatalogBuildError {
     /// A URI template ferrymcp cannot match.
     #[error("invalid URI template: {0}")]
     InvalidTemplate(String),
+    /// A skill could not be served (see [`SkillError`]).
+    #[error(transparent)]
+    Skill(#[from] SkillError),
+}
+
+/// Why a skill (a folder with a `SKILL.md`) cannot be served: which skill,
+/// and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("skill `{skill}`: {problem}")]
+pub struct SkillError {
+    /// The skill: its folder, or its path in the skill namespace.
+    pub skill: String,
+    /// What is wrong.
+    pub problem: SkillProblem,
+}
+
+/// What is wrong with a skill.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SkillProblem {
+    /// The folder could not be read.
+    #[error("cannot read `{path}`: {reason}")]
+    Io {
+        /// The file or folder.
+        path: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The folder has no `SKILL.md` at its root.
+    #[error("no `SKILL.md` at the root of the skill's folder; every skill needs one")]
+    MissingSkillMd,
+    /// `SKILL.md` does not start with a `---` line, or the block is not closed.
+    #[error("`SKILL.md` must begin with YAML front matter: a `---` line, the YAML, and a closing `---` line")]
+    NoFrontMatter,
+    /// The front matter is not valid YAML, or uses what JSON cannot carry.
+    #[error("the front matter of `SKILL.md` is not valid: {0}")]
+    BadFrontMatter(String),
+    /// A field of the front matter is missing or breaks the Agent Skills rules.
+    #[error("front matter field `{field}`: {reason}")]
+    BadField {
+        /// The field (`name`, `description`).
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The skill's folder (the last segment of its path) is not its name.
+    #[error("its folder is named `{folder}` but its front matter says `name: {name}`; they must be equal")]
+    NameMismatch {
+        /// The last segment of the skill path.
+        folder: String,
+        /// The front matter's `name`.
+        name: String,
+    },
+    /// A file path that is not a plain relative path inside the skill.
+    #[error("`{path}` is not a path inside the skill: {reason}")]
+    BadPath {
+        /// The path as given.
+        path: String,
+        /// Why not.
+        reason: String,
+    },
+    /// A symbolic link that leads outside the skill's folder (or in a loop).
+    #[error("`{path}` is a symbolic link to `{target}`, outside the skill's folder")]
+    LinkOutside {
+        /// The link, relative to the skill's folder.
+        path: String,
+        /// Where it leads.
+        target: String,
+    },
+    /// Two files, or two skills, at the same URI.
+    #[error("`{0}` is served twice")]
+    Duplicate(String),
+    /// More files than the extension lets a host count on (512).
+    #[error("{0} files; a skill may have at most 512 (SKILL.md included)")]
+    TooManyFiles(usize),
+    /// More bytes than the extension lets a host count on (16 MiB).
+    #[error("{0} bytes in all; a skill may hold at most 16 MiB (16777216 bytes)")]
+    TooLarge(u64),
 }

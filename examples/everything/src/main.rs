@@ -345,6 +345,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             test_prompt_with_image,
             test_input_required_result_prompt
         ])
+        .skills_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/skills"))
         .build()
         .await?;
     let listener = tokio::net::TcpListener::bind(&bind).await?;

@@ -29,7 +29,7 @@ impl Catalog {
     /// them into the `capabilities` object of `initialize` and `server/discover`.
     pub fn capabilities(&self, _version: ProtocolVersion) -> Map<String, Value> {
         let mut caps = Map::new();
-        if !self.resources.is_empty() || !self.templates.is_empty() {
+        if self.offers_resources() {
             caps.insert(
                 "resources".into(),
                 serde_json::json!({
@@ -47,13 +47,19 @@ impl Catalog {
         caps
     }
 
-    /// `resources/list`: a page of the resources with a fixed URI.
+    /// `resources/list`: a page of the resources with a fixed URI, then the
+    /// `SKILL.md` of each skill.
     pub fn list_resources(
         &self,
         params: Option<&Map<String, Value>>,
         client: &ClientInfo,
     ) -> Result<Value, ErrorObject> {
-        let defs: Vec<&Value> = self.resources.iter().map(|r| &r.definition).collect();
+        let defs: Vec<&Value> = self
+            .resources
+            .iter()
+            .map(|r| &r.definition)
+            .chain(self.skills.skills.iter().map(|s| &s.resource))
+            .collect();
         self.page(&defs, "resources", "resources/list", params, client)
     }
 
@@ -83,7 +89,7 @@ impl Catalog {
         self.page(&defs, "prompts", "prompts/list", params, client)
     }
 
-    fn page(
+    pub(super) fn page(
         &self,
         defs: &[&Value],
         key: &str,
@@ -131,6 +137,12 @@ impl Catalog {
         let uri = req_str(params, "uri", "resources/read")?;
         let meta = request_meta(params)?;
         let version = parts.protocol_version();
+        if !self.by_uri.contains_key(uri)
+            && !self.skills.is_empty()
+            && super::skills::uri::is_skill_uri(uri)
+        {
+            return self.read_skill_file(uri, version);
+        }
         let (resource, resource_meta, request) = if let Some(&i) = self.by_uri.get(uri) {
             let r = &self.resources[i];
             (
@@ -180,7 +192,7 @@ impl Catalog {
     ) -> Result<Value, ErrorObject> {
         let empty = Map::new();
         let uri = req_str(params.unwrap_or(&empty), "uri", "resources/subscribe")?;
-        if !self.by_uri.contains_key(uri) {
+        if !self.by_uri.contains_key(uri) && !self.skills.knows(uri) {
             let templates = self.templates.iter().map(|t| (&t.template, ()));
             match super::template::first_match(templates, uri) {
                 Ok(Some(_)) => {}
@@ -215,6 +227,7 @@ impl Catalog {
     /// the template accepts).
     pub fn knows(&self, uri: &str) -> bool {
         self.by_uri.contains_key(uri)
+            || self.skills.knows(uri)
             || self
                 .templates
                 .iter()

@@ -17,6 +17,11 @@
 //! `AccessToken`, `#[inject]`) as tools do, and `complete(name = function)`
 //! attaches a completion function to an argument or placeholder.
 //!
+//! Skills (the `io.modelcontextprotocol/skills` extension) are catalog
+//! content too: a [`Skill`] is a `SKILL.md` and its files, served as
+//! `skill://` resources and through `skills/list`, `skills/get` and
+//! `resources/directory/read`.
+//!
 //! ```
 //! use ferrymcp::catalog::{Blob, Catalog, CatalogError, Completion, PromptMessage};
 //! use ferrymcp::{prompt, prompts, resource, resources, Content};
@@ -66,6 +71,7 @@ mod error;
 mod handlers;
 mod prompt;
 mod resource;
+mod skills;
 mod subscriptions;
 pub(crate) mod template;
 
@@ -85,6 +91,8 @@ pub use prompt::{
 pub use resource::{
     IntoResourceContents, ReadOutput, ResourceFn, ResourceList, ResourceMeta, ResourceRequest,
 };
+pub(crate) use skills::SkillSources;
+pub use skills::{Skill, SkillError, SkillProblem, SKILLS_EXTENSION};
 pub use subscriptions::{resource_updated, Subscriptions, MAX_SUBSCRIPTIONS};
 
 // Public (hidden) rather than `pub(crate)`: the compiler names the items of
@@ -135,6 +143,7 @@ pub struct Catalog {
     pub(crate) templates: Vec<Arc<RegisteredTemplate>>,
     pub(crate) prompts: Vec<Arc<RegisteredPrompt>>,
     pub(crate) by_name: HashMap<&'static str, usize>,
+    pub(crate) skills: skills::Skills,
     pub(crate) page_size: usize,
 }
 
@@ -146,6 +155,7 @@ impl Default for Catalog {
             templates: Vec::new(),
             prompts: Vec::new(),
             by_name: HashMap::new(),
+            skills: skills::Skills::default(),
             page_size: 100,
         }
     }
@@ -192,6 +202,20 @@ impl Catalog {
     pub fn with_page_size(mut self, page_size: usize) -> Self {
         self.page_size = page_size.max(1);
         self
+    }
+
+    /// Adds skills (see [`Skill`]): checks each one, and that no resource
+    /// has the URI of a skill's file.
+    pub fn with_skills(
+        mut self,
+        skills: impl IntoIterator<Item = Skill>,
+    ) -> Result<Catalog, CatalogBuildError> {
+        let skills = skills::Skills::build(skills.into_iter().collect())?;
+        if let Some(uri) = skills.file_uris().find(|uri| self.by_uri.contains_key(uri)) {
+            return Err(CatalogBuildError::DuplicateResource(uri.to_owned()));
+        }
+        self.skills = skills;
+        Ok(self)
     }
 
     /// Builds from type-erased lists (what `ServerBuilder` collected).
@@ -259,9 +283,18 @@ impl Catalog {
         self.prompts.len()
     }
 
-    /// Whether the catalog has neither resources nor prompts.
+    /// Whether the catalog has no resources, prompts or skills.
     pub fn is_empty(&self) -> bool {
-        self.resources.is_empty() && self.templates.is_empty() && self.prompts.is_empty()
+        self.resources.is_empty()
+            && self.templates.is_empty()
+            && self.prompts.is_empty()
+            && self.skills.is_empty()
+    }
+
+    /// Whether the server has resources, resource templates or skills (whose
+    /// files are resources).
+    pub fn offers_resources(&self) -> bool {
+        !self.resources.is_empty() || !self.templates.is_empty() || !self.skills.is_empty()
     }
 }
 

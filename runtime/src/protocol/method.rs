@@ -54,6 +54,12 @@ pub enum Method {
     PromptsGet,
     /// `completion/complete`.
     CompletionComplete,
+    /// `skills/list` (the skills extension).
+    SkillsList,
+    /// `skills/get` (the skills extension).
+    SkillsGet,
+    /// `resources/directory/read` (the skills extension's `directoryRead`).
+    ResourcesDirectoryRead,
 }
 
 /// The server capability a method belongs to: a method of a capability the
@@ -71,6 +77,8 @@ pub enum Capability {
     Prompts,
     /// Completion (prompts or resource templates).
     Completions,
+    /// The skills extension (`io.modelcontextprotocol/skills`).
+    Skills,
 }
 
 /// Which revisions allow a method.
@@ -89,6 +97,8 @@ enum Revisions {
     Stateless,
     /// Every revision but the stateless one.
     NotStateless,
+    /// The revisions with `capabilities.extensions` (2025-11-25 and later).
+    Extensions,
 }
 
 /// One row of the table.
@@ -183,6 +193,10 @@ method_table! {
     PromptsList = "prompts/list" in All .capability(C::Prompts) .at_once();
     PromptsGet = "prompts/get" in All .capability(C::Prompts) .name_field("name") .asks();
     CompletionComplete = "completion/complete" in All .capability(C::Completions) .asks();
+    SkillsList = "skills/list" in Extensions .capability(C::Skills) .at_once();
+    SkillsGet = "skills/get" in Extensions .capability(C::Skills) .at_once();
+    ResourcesDirectoryRead = "resources/directory/read" in Extensions
+        .capability(C::Skills) .at_once();
 }
 
 impl Method {
@@ -212,6 +226,7 @@ impl Method {
             Revisions::AnyTasks => version.has_core_tasks() || version.is_stateless(),
             Revisions::Stateless => version.is_stateless(),
             Revisions::NotStateless => !version.is_stateless(),
+            Revisions::Extensions => version >= ProtocolVersion::V2025_11_25,
         }
     }
 
@@ -289,7 +304,8 @@ mod tests {
     }
 
     #[test]
-    fn the_stateless_revision_has_the_thirteen_methods_it_defines() {
+    fn the_stateless_revision_has_its_thirteen_methods_and_the_skills_extensions_three() {
+        use ProtocolVersion::*;
         let stateless: Vec<_> = TABLE
             .iter()
             .filter(|r| r.method.is_stateless())
@@ -311,7 +327,12 @@ mod tests {
                 "prompts/list",
                 "prompts/get",
                 "completion/complete",
+                "skills/list",
+                "skills/get",
+                "resources/directory/read",
             ]
         );
+        assert!(Method::SkillsList.allowed_in(V2025_11_25));
+        assert!(!Method::SkillsList.allowed_in(V2025_06_18));
     }
 }

@@ -4,8 +4,10 @@ use super::tasks::ServerExecutor;
 use super::{Server, ServerInner, ShutdownHook};
 use crate::ask::RequestStateKey;
 use crate::auth::AuthConfig;
-use crate::catalog::{Catalog, DynPrompt, DynResource, PromptList, ResourceList};
-use crate::error::{BoxError, BuildError};
+use crate::catalog::{
+    Catalog, DynPrompt, DynResource, PromptList, ResourceList, Skill, SkillSources,
+};
+use crate::error::{BoxError, BuildError, CatalogBuildError};
 use crate::protocol::Implementation;
 use crate::task::{Carried, MemoryBackend, TaskBackend, TaskEngine, TaskOptions};
 use crate::tool::registry::ToolRegistry;
@@ -48,6 +50,7 @@ pub struct ServerBuilder<L = ()> {
     tools: Vec<DynTool>,
     resources: Vec<DynResource>,
     prompts: Vec<DynPrompt>,
+    skills: SkillSources,
     page_size: usize,
     auth: Option<AuthConfig>,
     task_backend: Option<Arc<dyn TaskBackend>>,
@@ -71,6 +74,7 @@ impl ServerBuilder<()> {
             tools: Vec::new(),
             resources: Vec::new(),
             prompts: Vec::new(),
+            skills: SkillSources::default(),
             page_size: 100,
             auth: None,
             task_backend: None,
@@ -141,6 +145,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             tools: self.tools,
             resources: self.resources,
             prompts: self.prompts,
+            skills: self.skills,
             page_size: self.page_size,
             auth: self.auth,
             task_backend: self.task_backend,
@@ -233,11 +238,29 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
         self
     }
 
+    /// Serves every skill in `dir` (the skills extension, see
+    /// [`Skill`]): each subfolder is one skill, named after it, with a
+    /// `SKILL.md` and any files beneath it. Read and checked by
+    /// [`build`](Self::build), which fails naming the skill and the problem.
+    pub fn skills_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.skills.add_dir(dir);
+        self
+    }
+
+    /// Serves one skill, declared in code or read with [`Skill::from_dir`].
+    pub fn skill(mut self, skill: Skill) -> Self {
+        self.skills.add(skill);
+        self
+    }
+
     /// Starts the lifespan and builds the server: schemas are derived and tool
     /// definitions serialized once, here.
     pub async fn build(self) -> Result<Server, BuildError> {
         let tools = ToolRegistry::build(self.tools)?;
-        let catalog = Catalog::build(self.resources, self.prompts)?.with_page_size(self.page_size);
+        let skills = self.skills.load().map_err(CatalogBuildError::from)?;
+        let catalog = Catalog::build(self.resources, self.prompts)?
+            .with_page_size(self.page_size)
+            .with_skills(skills)?;
         let lifespan: Arc<L> = Arc::new((self.lifespan)().await.map_err(BuildError::Lifespan)?);
         let on_shutdown: Option<ShutdownHook> = self.on_shutdown.map(|stop| {
             let lifespan = Arc::clone(&lifespan);

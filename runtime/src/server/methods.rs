@@ -7,6 +7,7 @@ use crate::ask::{InputSource, MrtrInput};
 use crate::auth::{scopes_satisfied, AccessToken};
 use crate::call::Outbound;
 use crate::call::{CallMeta, CallScope, ClientInfo, LogLevelFilter};
+use crate::catalog::SKILLS_EXTENSION;
 use crate::protocol::method::{Capability, Method};
 pub(crate) use crate::protocol::params::{opt_str, req_str, req_str_in};
 use crate::protocol::stateless::TASKS_EXTENSION;
@@ -96,7 +97,10 @@ impl Server {
 
     /// The `capabilities` object this server declares to a client of
     /// `version`: core tasks for 2025-11-25, the tasks extension for
-    /// 2026-07-28 (when a tool may run as a task).
+    /// 2026-07-28 (when a tool may run as a task), and the skills extension
+    /// from 2025-11-25 on (when the server serves skills). The 2025-11-25
+    /// schema has no `extensions` field, but allows it; clients of that
+    /// revision that know the extension read it there.
     pub(crate) fn capabilities(&self, version: ProtocolVersion) -> Value {
         let mut caps = serde_json::json!({
             "tools": { "listChanged": true },
@@ -105,14 +109,22 @@ impl Server {
         if let Value::Object(caps) = &mut caps {
             caps.extend(self.inner.catalog.capabilities(version));
         }
+        let mut extensions = Map::new();
         if self.has_task_tools() {
             if version.has_core_tasks() {
                 caps["tasks"] = serde_json::json!({
                     "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } }
                 });
             } else if version.is_stateless() {
-                caps["extensions"] = serde_json::json!({ TASKS_EXTENSION: {} });
+                extensions.insert(TASKS_EXTENSION.into(), Value::Object(Map::new()));
             }
+        }
+        let catalog = &self.inner.catalog;
+        if catalog.serves_skills() && Method::SkillsList.allowed_in(version) {
+            extensions.insert(SKILLS_EXTENSION.into(), catalog.skills_capability());
+        }
+        if !extensions.is_empty() {
+            caps["extensions"] = Value::Object(extensions);
         }
         caps
     }
@@ -323,10 +335,9 @@ impl Server {
         })
     }
 
-    /// Whether the server has resources or resource templates.
+    /// Whether the server has resources, resource templates or skills.
     pub(crate) fn offers_resources(&self) -> bool {
-        let catalog = &self.inner.catalog;
-        !catalog.resources.is_empty() || !catalog.templates.is_empty()
+        self.inner.catalog.offers_resources()
     }
 
     /// Whether the server declares `capability`; a method of one it does
@@ -337,13 +348,15 @@ impl Server {
             Capability::Resources => self.offers_resources(),
             Capability::Prompts => !catalog.prompts.is_empty(),
             Capability::Completions => !catalog.prompts.is_empty() || !catalog.templates.is_empty(),
+            Capability::Skills => catalog.serves_skills(),
             Capability::Always | Capability::Tasks => true,
         }
     }
 
-    /// The catalog's methods (resources, templates, prompts, completion), the
-    /// same for sessions and stateless requests; the caller checked that the
-    /// server [`offers`](Self::offers) the method's capability.
+    /// The catalog's methods (resources, templates, prompts, completion,
+    /// skills), the same for sessions and stateless requests; the caller
+    /// checked that the server [`offers`](Self::offers) the method's
+    /// capability.
     /// (Subscriptions need a session and are answered by it.)
     pub(crate) async fn catalog_call(
         &self,
@@ -370,6 +383,9 @@ impl Server {
             Method::ResourcesRead => catalog.read_resource(params, &parts()).await,
             Method::PromptsGet => catalog.get_prompt(params, &parts()).await,
             Method::CompletionComplete => catalog.complete(params, &parts()).await,
+            Method::SkillsList => catalog.list_skills(params, &ctx.client),
+            Method::SkillsGet => catalog.get_skill(params, &ctx.client),
+            Method::ResourcesDirectoryRead => catalog.read_directory(params, &ctx.client),
             other => Err(ErrorObject::method_not_found(other.as_str())),
         }
     }

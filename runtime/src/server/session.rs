@@ -372,7 +372,10 @@ impl Session {
             | Method::ResourcesRead
             | Method::PromptsList
             | Method::PromptsGet
-            | Method::CompletionComplete => {
+            | Method::CompletionComplete
+            | Method::SkillsList
+            | Method::SkillsGet
+            | Method::ResourcesDirectoryRead => {
                 let ctx = context(outbound, extensions);
                 Box::pin(server.catalog_call(method, id, map.as_ref(), &ctx)).await
             }

@@ -380,7 +380,10 @@ async fn dispatch(
         | Method::ResourcesRead
         | Method::PromptsList
         | Method::PromptsGet
-        | Method::CompletionComplete => {
+        | Method::CompletionComplete
+        | Method::SkillsList
+        | Method::SkillsGet
+        | Method::ResourcesDirectoryRead => {
             Box::pin(server.catalog_call(method, id, params.map(JsonObject::to_map).as_ref(), ctx))
                 .await
                 .map(Answer::Value)
