@@ -95,6 +95,7 @@ pub mod __private_v0_1_0 {
     pub use crate::inject::Inject;
     pub use crate::protocol::{TaskSupport, ToolAnnotations};
     pub use crate::tool::args::{no_unknown, optional, required, with_default, ToolArgument};
+    pub use crate::tool::method::{blocking, share, MethodTool, NotATool};
     pub use crate::tool::output::route;
     pub use crate::tool::{
         ArgMap, InputSchema, OutputSchema, ToolFn, ToolList, ToolMeta, ToolOutput,
@@ -104,6 +105,7 @@ pub mod __private_v0_1_0 {
     pub use std::boxed::Box;
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};
+    pub use std::sync::Arc;
 
     /// What `#[resource]` and `#[prompt]` expand to.
     pub mod catalog {

@@ -29,6 +29,7 @@
 //! the ones checked. A server whose tools declare none pays nothing for this.
 
 pub(crate) mod args;
+pub(crate) mod method;
 pub(crate) mod output;
 pub(crate) mod registry;
 pub(crate) mod schema;
