@@ -422,6 +422,7 @@ pub fn not_a_function(item: TokenStream, attribute: &str) -> syn::Error {
 /// no list macro can name it.
 pub fn hidden_impl(
     func: &ItemFn,
+    kind: &str,
     trait_path: TokenStream,
     bounds: &[TokenStream],
     methods: TokenStream,
@@ -432,12 +433,16 @@ pub fn hidden_impl(
     }
     let vis = &func.vis;
     let hidden_type = hidden_type_name(&func.sig.ident);
+    let p = private(Span::call_site());
+    let kind = kind_marker(kind);
     quote! {
         #function
 
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis struct #hidden_type {}
+
+        impl #p::Generated<#p::#kind> for #hidden_type {}
 
         impl<__L: ::core::marker::Send + ::core::marker::Sync + 'static> #trait_path<__L> for #hidden_type
         where
@@ -459,6 +464,17 @@ pub fn name_or_fn(name: Option<&LitStr>, fn_ident: &syn::Ident) -> String {
 /// Its description: `description = ".."`, or the function's doc comment.
 pub fn description_or_doc(description: Option<&LitStr>, attrs: &[Attribute]) -> Option<String> {
     description.map(LitStr::value).or_else(|| doc_of(attrs))
+}
+
+/// The marker type of `kind` (`tool`, `resource`, `prompt`) in the hidden
+/// module: `ToolKind`, `ResourceKind`, `PromptKind`.
+pub fn kind_marker(kind: &str) -> syn::Ident {
+    let marker = match kind {
+        "resource" => "ResourceKind",
+        "prompt" => "PromptKind",
+        _ => "ToolKind",
+    };
+    syn::Ident::new(marker, Span::call_site())
 }
 
 /// The name of the hidden type generated for a function: the function's own

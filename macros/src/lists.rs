@@ -10,7 +10,7 @@
 //! trait declared in the expansion (inherent items win over trait items), so
 //! the error names the method and says how to make it a tool.
 
-use crate::common::{catalog_private, hidden_method_name, hidden_type_name, private};
+use crate::common::{catalog_private, hidden_method_name, private};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::parse::Parser;
@@ -23,6 +23,17 @@ pub enum Kind {
     Tool,
     Resource,
     Prompt,
+}
+
+impl Kind {
+    /// `tool`, `resource` or `prompt`.
+    fn type_kind(self) -> &'static str {
+        match self {
+            Kind::Tool => "tool",
+            Kind::Resource => "resource",
+            Kind::Prompt => "prompt",
+        }
+    }
 }
 
 /// One `;`-separated part of the list: functions, or methods on an instance.
@@ -69,18 +80,19 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
     };
     let p = private(call_site);
     let mut states = Vec::new();
+    let mut items = 0usize;
+    let mut trait_names: Vec<String> = Vec::new();
     let mut fallbacks = Vec::new();
     let mut fallback_names: Vec<String> = Vec::new();
     let mut pushes = Vec::new();
     for section in sections {
         match section {
             Section::Functions(paths) => {
-                for mut path in paths {
-                    let span = last_span(&path);
-                    if let Some(last) = path.segments.last_mut() {
-                        last.ident = hidden_type_name(&last.ident);
-                    }
-                    pushes.push(quote_spanned!(span=> .with(#path {})));
+                for path in paths {
+                    let (lookup, push) = function_lookup(kind, items, &path, &mut trait_names);
+                    items += 1;
+                    fallbacks.push(lookup);
+                    pushes.push(push);
                 }
             }
             Section::Methods { state, methods } => {
@@ -121,9 +133,6 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
             }
         }
     }
-    if states.is_empty() && fallbacks.is_empty() {
-        return quote! { #list::new() #(#pushes)* };
-    }
     let _ = p;
     quote! {
         {
@@ -139,8 +148,10 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
 /// call requires a trait nothing implements, with the message for it.
 fn method_fallback(index: usize, ty: &str, method: &str, hidden: &syn::Ident) -> TokenStream {
     let p = private(Span::call_site());
-    let is_tool = format_ident!("__ferrymcp_is_tool_{}", index);
-    let stand_in = format_ident!("__ferrymcp_not_a_tool_{}", index);
+    let _ = index;
+    let plain = method.trim_start_matches("r#");
+    let is_tool = format_ident!("{}_is_a_tool_method", plain);
+    let stand_in = format_ident!("{}_is_not_a_tool_method", plain);
     let hidden = syn::Ident::new(&hidden.to_string(), Span::call_site());
     let message = format!("`{ty}::{method}` is not a `#[tool]` method");
     let note = format!(
@@ -152,15 +163,91 @@ fn method_fallback(index: usize, ty: &str, method: &str, hidden: &syn::Ident) ->
         trait #is_tool {}
         #[allow(non_camel_case_types, dead_code)]
         trait #stand_in {
-            fn #hidden(_: #p::Arc<Self>) -> #p::NotATool
+            fn #hidden(_: #p::Arc<Self>) -> #p::NotAnItem
             where
                 Self: #is_tool,
             {
-                #p::NotATool
+                #p::NotAnItem
             }
         }
         impl<__T: ?::core::marker::Sized> #stand_in for __T {}
     }
+}
+
+/// How `tools![x]` finds the type `#[tool]` generated for `x`, or says that
+/// `x` is not a `#[tool]` function. In a block of the expansion,
+/// `use x as __ferrymcp_item_N;` imports whatever `x` names, wherever it is
+/// declared (a module, an enclosing block, an import); a glob import of a
+/// module of the expansion supplies a stand-in type of that name, which the
+/// explicit import shadows in the type namespace when `x` has a type there.
+/// A local trait with the message, implemented for the types the macros
+/// generate, then accepts the one and refuses the other; the stand-in
+/// (`NotAnItem`) implements the list's trait, so no other error follows.
+/// Returns the items and the `.with(..)` of the entry.
+fn function_lookup(
+    kind: Kind,
+    index: usize,
+    path: &Path,
+    trait_names: &mut Vec<String>,
+) -> (TokenStream, TokenStream) {
+    let p = private(Span::call_site());
+    let span = last_span(path);
+    let alias = syn::Ident::new(&format!("__ferrymcp_item_{index}"), span);
+    let fallback = format_ident!("__ferrymcp_fallback_{}", index);
+    let shown = path.to_token_stream().to_string().replace(' ', "");
+    let plain = path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string().trim_start_matches("r#").to_string())
+        .unwrap_or_default();
+    // Named for the help line ("the trait `add_is_a_tool` is not
+    // implemented"); a second `add` of another module gets a number.
+    let mut name = format!("{}_is_a_{}", plain, kind.type_kind());
+    if trait_names.contains(&name) {
+        name = format!("{name}_{index}");
+    }
+    trait_names.push(name.clone());
+    let check = syn::Ident::new(&name, Span::call_site());
+    let (marker, attribute, how) = match kind {
+        Kind::Tool => (
+            quote!(#p::ToolKind),
+            "#[tool]",
+            format!("add `#[tool]` above `async fn {plain}` (a plain `fn {plain}` becomes a tool that runs on the blocking pool); a `#[tool]` method goes after its instance: `tools![state => Type::{plain}]`"),
+        ),
+        Kind::Resource => (
+            quote!(#p::ResourceKind),
+            "#[resource]",
+            format!("add `#[resource(uri = \"...\")]` above `async fn {plain}`"),
+        ),
+        Kind::Prompt => (
+            quote!(#p::PromptKind),
+            "#[prompt]",
+            format!("add `#[prompt]` above `async fn {plain}`"),
+        ),
+    };
+    let message = format!("`{shown}` is not a `{attribute}` function");
+    let label = format!("not a `{attribute}` function");
+    let lookup = quote! {
+        #[allow(non_snake_case)]
+        mod #fallback {
+            #[allow(non_camel_case_types)]
+            pub type #alias = #p::NotAnItem;
+        }
+        #[allow(unused_imports)]
+        use #fallback::*;
+        #[allow(unused_imports)]
+        use #path as #alias;
+        #[allow(non_camel_case_types)]
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #how)]
+        trait #check: ::core::marker::Sized {
+            fn item(self) -> Self {
+                self
+            }
+        }
+        impl<__T: #p::Generated<#marker>> #check for __T {}
+    };
+    let push = quote_spanned!(span=> .with(#check::item(#alias {})));
+    (lookup, push)
 }
 
 fn last_span(path: &Path) -> Span {

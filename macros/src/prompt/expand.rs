@@ -99,5 +99,5 @@ pub fn expand(func: &ItemFn, options: &PromptOptions, signature: &Signature) -> 
 
         #complete
     };
-    hidden_impl(func, quote!(#p::PromptFn), &bounds, methods)
+    hidden_impl(func, "prompt", quote!(#p::PromptFn), &bounds, methods)
 }

@@ -16,5 +16,5 @@ pub fn expand(func: &ItemFn) -> TokenStream {
             ::core::unreachable!("this prompt failed to compile")
         }
     };
-    hidden_impl(func, quote!(#p::PromptFn), &[], methods)
+    hidden_impl(func, "prompt", quote!(#p::PromptFn), &[], methods)
 }

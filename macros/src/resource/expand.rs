@@ -71,5 +71,5 @@ pub fn expand(func: &ItemFn, options: &ResourceOptions, signature: &Signature) -
 
         #complete
     };
-    hidden_impl(func, quote!(#p::ResourceFn), &bounds, methods)
+    hidden_impl(func, "resource", quote!(#p::ResourceFn), &bounds, methods)
 }

@@ -16,5 +16,5 @@ pub fn expand(func: &ItemFn) -> TokenStream {
             ::core::unreachable!("this resource failed to compile")
         }
     };
-    hidden_impl(func, quote!(#p::ResourceFn), &[], methods)
+    hidden_impl(func, "resource", quote!(#p::ResourceFn), &[], methods)
 }

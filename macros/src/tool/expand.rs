@@ -296,7 +296,7 @@ impl Parts {
                 #call
             }
         };
-        hidden_impl(func, quote!(#p::ToolFn), bounds, methods)
+        hidden_impl(func, "tool", quote!(#p::ToolFn), bounds, methods)
     }
 
     /// A `&self` method: the method, and a hidden associated function

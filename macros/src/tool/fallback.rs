@@ -38,5 +38,5 @@ pub fn expand(func: &ItemFn) -> TokenStream {
             ::core::unreachable!("this tool failed to compile")
         }
     };
-    hidden_impl(func, quote!(#p::ToolFn), &[], methods)
+    hidden_impl(func, "tool", quote!(#p::ToolFn), &[], methods)
 }

@@ -9,6 +9,7 @@
 
 use super::{ArgMap, OutputSchema, ToolFn, ToolMeta, ToolOutput};
 use crate::call::CallScope;
+use crate::route::NotAnItem;
 use futures::future::BoxFuture;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -71,12 +72,7 @@ pub fn share<S>(state: impl Into<Arc<S>>) -> Arc<S> {
     state.into()
 }
 
-/// What `tools![state => Type::name]` gets when `name` is not a `#[tool]`
-/// method: the compile error is reported where it is named, and this stands
-/// in so that it is the only one.
-pub struct NotATool;
-
-impl<L: 'static> ToolFn<L> for NotATool {
+impl<L: 'static> ToolFn<L> for NotAnItem {
     fn meta(&self) -> ToolMeta {
         unreachable!("this tool failed to compile")
     }
