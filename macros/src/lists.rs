@@ -78,7 +78,6 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
             return e.to_compile_error();
         }
     };
-    let p = private(call_site);
     let mut states = Vec::new();
     let mut items = 0usize;
     let mut trait_names: Vec<String> = Vec::new();
@@ -110,7 +109,6 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
                     last.ident = hidden.clone();
                     let plain = method.to_string();
                     if !fallback_names.contains(&plain) {
-                        let index = fallback_names.len();
                         fallback_names.push(plain.clone());
                         let ty: Vec<String> = path
                             .segments
@@ -123,7 +121,7 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
                             .rev()
                             .collect();
                         let ty = ty.join("::");
-                        fallbacks.push(method_fallback(index, &ty, &plain, &hidden));
+                        fallbacks.push(method_fallback(&ty, &plain, &hidden));
                     }
                     let p_span = private(span);
                     pushes.push(quote_spanned! {span=>
@@ -133,7 +131,6 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
             }
         }
     }
-    let _ = p;
     quote! {
         {
             #(#states)*
@@ -146,9 +143,8 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
 /// The stand-in for method `method` of `ty`: an associated function of the
 /// same name as the hidden one, from a trait implemented for every type, whose
 /// call requires a trait nothing implements, with the message for it.
-fn method_fallback(index: usize, ty: &str, method: &str, hidden: &syn::Ident) -> TokenStream {
+fn method_fallback(ty: &str, method: &str, hidden: &syn::Ident) -> TokenStream {
     let p = private(Span::call_site());
-    let _ = index;
     let plain = method.trim_start_matches("r#");
     let is_tool = format_ident!("{}_is_a_tool_method", plain);
     let stand_in = format_ident!("{}_is_not_a_tool_method", plain);
