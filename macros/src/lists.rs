@@ -203,7 +203,7 @@ fn function_lookup(
         name = format!("{name}_{index}");
     }
     trait_names.push(name.clone());
-    let check = syn::Ident::new(&name, Span::call_site());
+    let check = syn::Ident::new(&name, span);
     let (marker, attribute, how) = match kind {
         Kind::Tool => (
             quote!(#p::ToolKind),
