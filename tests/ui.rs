@@ -1,5 +1,6 @@
 //! Compile-fail tests of `#[tool]` and `tools![]`: each case in `ui/` is one
-//! mistake a user can make, and its `.stderr` pins the error they see.
+//! mistake a user can make, and its `.stderr` pins the error they see. The
+//! cases in `ui-pass/` are forms that must keep compiling (and running).
 //!
 //! Regenerate the expected output with `TRYBUILD=overwrite cargo test -p
 //! ferrymcp-tests --test ui`, then read every changed `.stderr` as a user would.
@@ -9,4 +10,5 @@
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("ui/*.rs");
+    t.pass("ui-pass/*.rs");
 }

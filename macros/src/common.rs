@@ -415,8 +415,8 @@ pub fn not_a_function(item: TokenStream, attribute: &str) -> syn::Error {
 }
 
 /// What an attribute macro emits: the function (minus the parameter
-/// attributes only the macros understand), and a hidden `kind` type named
-/// after it whose `trait_path<__L>` impl, under `bounds`, has `methods`.
+/// attributes only the macros understand), and a hidden type of the same
+/// name (see [`hidden_type_name`]) whose `trait_path<__L>` impl, under `bounds`, has `methods`.
 /// The fallback passes stubs: the list macro that names the function still
 /// resolves. A method gets no type: it cannot go inside an `impl` block, and
 /// no list macro can name it.
@@ -432,13 +432,17 @@ pub fn hidden_impl(
         return quote!(#function);
     }
     let vis = &func.vis;
-    let hidden_type = hidden_type_name(kind, &func.sig.ident);
+    let hidden_type = hidden_type_name(&func.sig.ident);
+    let p = private(Span::call_site());
+    let kind = kind_marker(kind);
     quote! {
         #function
 
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
-        #vis struct #hidden_type;
+        #vis struct #hidden_type {}
+
+        impl #p::Generated<#p::#kind> for #hidden_type {}
 
         impl<__L: ::core::marker::Send + ::core::marker::Sync + 'static> #trait_path<__L> for #hidden_type
         where
@@ -462,8 +466,28 @@ pub fn description_or_doc(description: Option<&LitStr>, attrs: &[Attribute]) -> 
     description.map(LitStr::value).or_else(|| doc_of(attrs))
 }
 
-/// The name of a hidden type generated for a function (`__ferrymcp_<kind>_<fn>`).
-pub fn hidden_type_name(kind: &str, name: &syn::Ident) -> syn::Ident {
+/// The marker type of `kind` (`tool`, `resource`, `prompt`) in the hidden
+/// module: `ToolKind`, `ResourceKind`, `PromptKind`.
+pub fn kind_marker(kind: &str) -> syn::Ident {
+    let marker = match kind {
+        "resource" => "ResourceKind",
+        "prompt" => "PromptKind",
+        _ => "ToolKind",
+    };
+    syn::Ident::new(marker, Span::call_site())
+}
+
+/// The name of the hidden type generated for a function: the function's own
+/// name. The type lives in the type namespace and the function in the value
+/// namespace, so both are one name: `use m::add;` imports the tool with the
+/// function, and `tools![add]` finds it.
+pub fn hidden_type_name(name: &syn::Ident) -> syn::Ident {
+    name.clone()
+}
+
+/// The name of the hidden associated function `#[tool]` adds next to a
+/// method (`__ferrymcp_tool_<method>`).
+pub fn hidden_method_name(kind: &str, name: &syn::Ident) -> syn::Ident {
     let plain = name.to_string();
     let plain = plain.trim_start_matches("r#");
     quote::format_ident!("__ferrymcp_{}_{}", kind, plain, span = name.span())
@@ -637,10 +661,11 @@ impl Params {
 pub fn call_and_route(
     fn_ident: &syn::Ident,
     args: &[syn::Ident],
-    ret: &Type,
+    signature: &Signature,
     ok: impl FnOnce(Span) -> TokenStream,
     err: impl FnOnce(Span) -> TokenStream,
 ) -> TokenStream {
+    let ret = &signature.ret;
     let ret_span = type_span(ret);
     // For `Result<T, E>`, errors about `T` point at `T` and about `E` at `E`.
     let (ok_span, err_span) = match result_parts(ret) {
@@ -654,8 +679,19 @@ pub fn call_and_route(
     };
     let ok_output = ok(ok_span);
     let err_output = err(err_span);
-    let call = quote_spanned! {fn_ident.span()=>
-        #fn_ident(#(#args),*)
+    let span = fn_ident.span();
+    // A method is called on the instance the tool holds (`__ferrymcp_self`,
+    // an `Arc<Self>`); a plain `fn` runs on the blocking pool.
+    let call = if signature.method {
+        quote_spanned! {span=> Self::#fn_ident(&__ferrymcp_self, #(#args),*) }
+    } else {
+        quote_spanned! {span=> #fn_ident(#(#args),*) }
+    };
+    let call = if signature.blocking {
+        let p_fn = private(span);
+        quote_spanned! {span=> #p_fn::blocking(move || #call) }
+    } else {
+        call
     };
     quote! {
         let __ret: #ret = #call.await;
@@ -692,7 +728,7 @@ pub fn catalog_call(
         private(Span::call_site()),
         catalog_private(Span::call_site()),
     );
-    let routed = call_and_route(fn_ident, &call_args, &signature.ret, ok, |span| {
+    let routed = call_and_route(fn_ident, &call_args, signature, ok, |span| {
         let p = private(span);
         quote_spanned! {span=>
             #p::Err((&&&#p::route::ErrorTag::of(&__error)).catalog_error_route().failure(__error))

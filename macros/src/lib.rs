@@ -11,7 +11,14 @@ mod tool;
 
 use proc_macro::TokenStream;
 
-/// Turns an `async fn` into an MCP tool, leaving the function itself unchanged.
+/// Turns a function into an MCP tool, leaving the function itself unchanged.
+///
+/// On an `async fn`, or on a plain `fn`, which runs on the blocking pool
+/// (`spawn_blocking`; prefer `async fn` for I/O, a plain `fn` for CPU-bound
+/// work and blocking libraries). On a free function, or on a `&self` method
+/// of a non-generic `impl` block, registered with its instance:
+/// `tools![repo => Repo::search]`. The tool is a hidden type of the
+/// function's own name, so `use m::add;` brings it along with the function.
 ///
 /// Options: `name = "..."`, `title = "..."`, `description = "..."`,
 /// `task = true | false | "optional" | "required" | "forbidden"`, `ask_first`
@@ -28,7 +35,9 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     tool::expand(attr.into(), item.into()).into()
 }
 
-/// Collects `#[tool]` functions for `ServerBuilder::tools`: `tools![add, math::mul]`.
+/// Collects `#[tool]` functions for `ServerBuilder::tools`: `tools![add, math::mul]`,
+/// and `#[tool]` methods after the instance they share (a value or an `Arc`),
+/// in sections separated by `;`: `tools![add; repo => Repo::search, Repo::reindex]`.
 #[proc_macro]
 pub fn tools(input: TokenStream) -> TokenStream {
     lists::expand(input.into(), lists::Kind::Tool).into()

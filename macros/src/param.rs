@@ -51,8 +51,12 @@ pub struct Site {
     pub plain_name_why: &'static str,
     /// After "a `#[x]` function cannot be generic: ".
     pub generic_why: &'static str,
-    /// The error for a `self` parameter.
-    pub receiver: &'static str,
+    /// The error for a `self` parameter, or `None` where `&self` methods
+    /// are allowed (`#[tool]`).
+    pub receiver: Option<&'static str>,
+    /// Whether a plain (non-`async`) `fn` is allowed: it runs on the
+    /// blocking pool.
+    pub blocking: bool,
     /// After "`#[cfg]` on a `#[x]` parameter is not supported".
     pub cfg_why: &'static str,
     /// Where an argument is read from: "a tool argument is read from the client's JSON".
@@ -97,6 +101,10 @@ pub enum ParamKind {
 pub struct Signature {
     pub params: Vec<Param>,
     pub ret: Type,
+    /// A `&self` method of an `impl` block (where the site allows them).
+    pub method: bool,
+    /// A plain `fn` (where the site allows them): run on the blocking pool.
+    pub blocking: bool,
 }
 
 impl Signature {
@@ -106,11 +114,13 @@ impl Signature {
         let mut errors = Errors::default();
         check_fn_shape(sig, site, &mut errors);
         let mut params = Vec::new();
+        let mut method = false;
         for input in &sig.inputs {
             match input {
-                FnArg::Receiver(receiver) => {
-                    errors.push(syn::Error::new_spanned(receiver, site.receiver))
-                }
+                FnArg::Receiver(receiver) => match check_receiver(receiver, site) {
+                    Ok(()) => method = true,
+                    Err(e) => errors.push(e),
+                },
                 FnArg::Typed(pat_type) => {
                     match parse_param(&pat_type.attrs, &pat_type.pat, &pat_type.ty, site) {
                         Ok(param) => params.push(param),
@@ -134,7 +144,12 @@ impl Signature {
             }
         };
         errors.finish()?;
-        Ok(Signature { params, ret })
+        Ok(Signature {
+            params,
+            ret,
+            method,
+            blocking: sig.asyncness.is_none(),
+        })
     }
 
     /// The names of the parameters read from the request, in order.
@@ -148,11 +163,34 @@ impl Signature {
     }
 }
 
-/// Checks what any annotated function must be: async, safe, Rust ABI, not
-/// generic, not variadic.
+/// A method's receiver: `&self` where the site allows methods; anything else
+/// is an error that says why.
+fn check_receiver(receiver: &syn::Receiver, site: &Site) -> syn::Result<()> {
+    let attribute = site.attribute;
+    let Some(message) = site.receiver else {
+        let problem = if receiver.colon_token.is_some() {
+            format!(
+                "a `#[{attribute}]` method takes `&self`, not `self: {}`: the server holds the instance in an `Arc` and lends it to each call",
+                type_key(&receiver.ty)
+            )
+        } else if receiver.mutability.is_some() && receiver.reference.is_some() {
+            format!("a `#[{attribute}]` method takes `&self`, not `&mut self`: one instance serves every call, and calls run at the same time; keep what changes behind a `Mutex` or an atomic")
+        } else if receiver.reference.is_none() {
+            format!("a `#[{attribute}]` method takes `&self`, not `self` by value: one instance serves every call, so no call can consume it")
+        } else {
+            return Ok(());
+        };
+        return Err(syn::Error::new_spanned(receiver, problem));
+    };
+    Err(syn::Error::new_spanned(receiver, message))
+}
+
+/// Checks what any annotated function must be: async (unless the site runs
+/// plain functions on the blocking pool), safe, Rust ABI, not generic, not
+/// variadic.
 fn check_fn_shape(sig: &FnSignature, site: &Site, errors: &mut Errors) {
     let attribute = site.attribute;
-    if sig.asyncness.is_none() {
+    if sig.asyncness.is_none() && !site.blocking {
         errors.push(syn::Error::new_spanned(
             sig.fn_token,
             format!(

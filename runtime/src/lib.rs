@@ -94,7 +94,9 @@ pub mod __private_v0_1_0 {
     pub use crate::error::ToolError;
     pub use crate::inject::Inject;
     pub use crate::protocol::{TaskSupport, ToolAnnotations};
+    pub use crate::route::NotAnItem;
     pub use crate::tool::args::{no_unknown, optional, required, with_default, ToolArgument};
+    pub use crate::tool::method::{blocking, share, MethodTool};
     pub use crate::tool::output::route;
     pub use crate::tool::{
         ArgMap, InputSchema, OutputSchema, ToolFn, ToolList, ToolMeta, ToolOutput,
@@ -104,11 +106,23 @@ pub mod __private_v0_1_0 {
     pub use std::boxed::Box;
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};
+    pub use std::sync::Arc;
 
     /// What `#[resource]` and `#[prompt]` expand to.
     pub mod catalog {
         pub use crate::catalog::wrapper::*;
     }
+
+    /// Implemented by every type `#[tool]`, `#[resource]` and `#[prompt]`
+    /// generate for a function, `K` naming which: how `tools![x]` tells a
+    /// `#[tool]` function from any other item called `x`.
+    pub trait Generated<K> {}
+    /// `K` of [`Generated`] for `#[tool]`.
+    pub struct ToolKind;
+    /// `K` of [`Generated`] for `#[resource]`.
+    pub struct ResourceKind;
+    /// `K` of [`Generated`] for `#[prompt]`.
+    pub struct PromptKind;
 
     /// Turns an argument or injection error into the call's result.
     pub fn arg_failure(message: impl std::fmt::Display) -> ToolOutput {

@@ -16,6 +16,13 @@ use crate::call::CallScope;
 use crate::inject::{Inject, InjectError};
 use std::marker::PhantomData;
 
+/// What a list macro gets in place of an item that the attribute macros did
+/// not generate (`tools![helper]` for a function without `#[tool]`): the
+/// compile error is reported where the item is named, and this stands in
+/// (it implements `ToolFn`, `ResourceFn` and `PromptFn`, and is never
+/// called) so that it is the only error.
+pub struct NotAnItem;
+
 /// Names a return type so a split can be picked for it.
 pub struct ReturnTag<T>(PhantomData<T>);
 /// Names the success type of a return type.

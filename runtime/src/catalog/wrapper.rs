@@ -242,6 +242,26 @@ impl UnsupportedErrorRoute {
     }
 }
 
+// --- the stand-in of the list macros ---
+
+impl<L: 'static> ResourceFn<L> for crate::route::NotAnItem {
+    fn meta(&self) -> ResourceMeta {
+        unreachable!("this resource failed to compile")
+    }
+    fn read(&self, _: CallScope, _: ResourceRequest) -> BoxFuture<'static, ReadOutput> {
+        unreachable!("this resource failed to compile")
+    }
+}
+
+impl<L: 'static> PromptFn<L> for crate::route::NotAnItem {
+    fn meta(&self) -> PromptMeta {
+        unreachable!("this prompt failed to compile")
+    }
+    fn get(&self, _: CallScope, _: PromptArguments) -> BoxFuture<'static, PromptOutput> {
+        unreachable!("this prompt failed to compile")
+    }
+}
+
 /// `u32` for `u32`, `Color` for `my_crate::Color`.
 fn short_type_name<T>() -> &'static str {
     let name = std::any::type_name::<T>();

@@ -6,6 +6,17 @@
 //! where a parameter that does not fit the server (a wrong `Lifespan<T>`) stops
 //! compiling.
 //!
+//! # Methods and blocking tools
+//!
+//! On a `&self` method of a non-generic `impl` block, `#[tool]` adds a hidden
+//! associated function instead of a type, and `tools![state => Type::method]`
+//! binds it to the instance (a `MethodTool`, in `tool/method.rs`): every call shares
+//! it, and a task's worker runs the restored call against the instance its
+//! own server was given. A plain (non-`async`) `fn` tool runs on tokio's
+//! blocking pool; it sees cancellation through `Ctx::is_cancelled`, since a
+//! thread cannot be stopped from outside. Prefer `async fn` for I/O and for
+//! tools that report progress or ask the client questions.
+//!
 //! # Hand-written input schemas
 //!
 //! `#[tool(input_schema = my_schema)]`, with `fn my_schema() -> serde_json::Value`,
@@ -29,6 +40,7 @@
 //! the ones checked. A server whose tools declare none pays nothing for this.
 
 pub(crate) mod args;
+pub(crate) mod method;
 pub(crate) mod output;
 pub(crate) mod registry;
 pub(crate) mod schema;
