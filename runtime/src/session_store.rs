@@ -39,7 +39,11 @@ use std::time::Duration;
 pub struct SessionRecord {
     #[serde(rename = "protocolVersion")]
     pub(crate) protocol_version: String,
-    #[serde(rename = "clientInfo", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "clientInfo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub(crate) client_info: Option<Implementation>,
     #[serde(default)]
     pub(crate) capabilities: Value,

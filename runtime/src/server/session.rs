@@ -12,11 +12,11 @@ use crate::catalog::Subscriptions;
 use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message, Written};
 use crate::protocol::results::InitializeResult;
 use crate::protocol::Method;
-use crate::session_store::{SessionEvent, SessionOwner, SessionRecord, SessionStore};
 use crate::protocol::{
     ErrorObject, Implementation, Incoming, JsonObject, Notification, PeerResponse, ProtocolVersion,
     Request, RequestId,
 };
+use crate::session_store::{SessionEvent, SessionOwner, SessionRecord, SessionStore};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -208,8 +208,7 @@ impl Session {
 
     /// Stores the session again after a request changed it.
     async fn persist(&self, outcome: Result<Value, ErrorObject>) -> Result<Value, ErrorObject> {
-        let (Ok(_), Some(shared), Some(record)) =
-            (&outcome, &self.state.shared, self.record())
+        let (Ok(_), Some(shared), Some(record)) = (&outcome, &self.state.shared, self.record())
         else {
             return outcome;
         };

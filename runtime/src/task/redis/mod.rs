@@ -123,8 +123,8 @@ mod sessions;
 
 pub use backend::RedisBackend;
 pub use changes::RedisChangeRelay;
-pub use sessions::RedisSessionStore;
 pub use crypto::KeyError;
+pub use sessions::RedisSessionStore;
 
 use std::time::Duration;
 

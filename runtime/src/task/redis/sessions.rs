@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tokio::sync::{watch, OnceCell};
+use tokio::sync::{mpsc, oneshot, watch, OnceCell};
 use tokio_util::sync::CancellationToken;
 
 /// How long one Redis command may take before the request gets 503.
@@ -61,6 +61,8 @@ struct Inner {
     handlers: Mutex<Vec<EventHandler>>,
     changes: OnceLock<Arc<dyn Fn(Change) + Send + Sync>>,
     listening: OnceLock<()>,
+    /// Publishes in the order of the calls (progress, changes, questions).
+    outbox: OnceLock<mpsc::UnboundedSender<Outgoing>>,
     subscribed: watch::Sender<bool>,
     stop: CancellationToken,
 }
@@ -70,6 +72,9 @@ impl Drop for Inner {
         self.stop.cancel();
     }
 }
+
+/// A message waiting to be published, and who waits for the outcome.
+type Outgoing = (String, oneshot::Sender<Result<(), StoreError>>);
 
 /// One message on the channel.
 #[derive(Serialize, Deserialize)]
@@ -100,6 +105,7 @@ impl RedisSessionStore {
                 handlers: Mutex::new(Vec::new()),
                 changes: OnceLock::new(),
                 listening: OnceLock::new(),
+                outbox: OnceLock::new(),
                 subscribed: watch::channel(false).0,
                 stop: CancellationToken::new(),
             }),
@@ -132,24 +138,83 @@ impl RedisSessionStore {
         F: FnOnce(ConnectionManager) -> Fut + Send + 'static,
         Fut: Future<Output = Result<T, RedisError>> + Send,
     {
-        let inner = Arc::clone(&self.inner);
-        async move {
-            let work = async {
-                let conn = inner
-                    .conn
-                    .get_or_try_init(|| ConnectionManager::new(inner.client.clone()))
-                    .await?
-                    .clone();
-                f(conn).await
-            };
-            match tokio::time::timeout(COMMAND_TIMEOUT, work).await {
-                Ok(Ok(value)) => Ok(value),
-                Ok(Err(e)) => Err(failed(e)),
-                Err(_) => Err(StoreError("Redis timed out".into())),
-            }
-        }
+        run(Arc::clone(&self.inner), f)
     }
 
+    /// Publishes `payload` after every payload queued before it; resolves
+    /// once Redis took it.
+    fn publish_in_order(&self, payload: String) -> BoxFuture<'static, Result<(), StoreError>> {
+        let (done, outcome) = oneshot::channel();
+        let outbox = self.inner.outbox.get_or_init(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(drain(Arc::downgrade(&self.inner), rx));
+                }
+                Err(_) => tracing::warn!("no tokio runtime: session events are not published"),
+            }
+            tx
+        });
+        let queued = outbox.send((payload, done)).is_ok();
+        async move {
+            if !queued {
+                return Err(StoreError("the publisher stopped".into()));
+            }
+            outcome
+                .await
+                .unwrap_or_else(|_| Err(StoreError("the publisher stopped".into())))
+        }
+        .boxed()
+    }
+}
+
+/// Publishes what was queued, one message after the other.
+async fn drain(inner: std::sync::Weak<Inner>, mut queue: mpsc::UnboundedReceiver<Outgoing>) {
+    while let Some((payload, done)) = queue.recv().await {
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        let channel = strong.channel.clone();
+        let published = run(strong, move |mut conn| async move {
+            redis::cmd("PUBLISH")
+                .arg(channel)
+                .arg(payload)
+                .query_async::<i64>(&mut conn)
+                .await
+                .map(|_| ())
+        });
+        let _ = done.send(published.await);
+    }
+}
+
+/// Runs one command on the shared connection, within [`COMMAND_TIMEOUT`].
+fn run<T, F, Fut>(
+    inner: Arc<Inner>,
+    f: F,
+) -> impl Future<Output = Result<T, StoreError>> + Send + 'static
+where
+    T: Send + 'static,
+    F: FnOnce(ConnectionManager) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T, RedisError>> + Send,
+{
+    async move {
+        let work = async {
+            let conn = inner
+                .conn
+                .get_or_try_init(|| ConnectionManager::new(inner.client.clone()))
+                .await?
+                .clone();
+            f(conn).await
+        };
+        match tokio::time::timeout(COMMAND_TIMEOUT, work).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(failed(e)),
+            Err(_) => Err(StoreError("Redis timed out".into())),
+        }
+    }
+}
+
+impl RedisSessionStore {
     fn envelope(&self, session: Option<SessionEvent>, change: Option<Change>) -> String {
         serde_json::to_string(&Envelope {
             origin: self.inner.origin,
@@ -314,17 +379,7 @@ impl SessionStore for RedisSessionStore {
     }
 
     fn publish(&self, event: SessionEvent) -> BoxFuture<'static, Result<(), StoreError>> {
-        let channel = self.inner.channel.clone();
-        let payload = self.envelope(Some(event), None);
-        self.run(move |mut conn| async move {
-            redis::cmd("PUBLISH")
-                .arg(channel)
-                .arg(payload)
-                .query_async::<i64>(&mut conn)
-                .await
-                .map(|_| ())
-        })
-        .boxed()
+        self.publish_in_order(self.envelope(Some(event), None))
     }
 
     fn subscribe(&self, handler: EventHandler) {
@@ -351,15 +406,7 @@ struct StoreRelay(RedisSessionStore);
 impl ChangeRelay for StoreRelay {
     fn publish(&self, change: &Change) {
         let store = &self.0;
-        let channel = store.inner.channel.clone();
-        let payload = store.envelope(None, Some(change.clone()));
-        let published = store.run(move |mut conn| async move {
-            redis::cmd("PUBLISH")
-                .arg(channel)
-                .arg(payload)
-                .query_async::<i64>(&mut conn)
-                .await
-        });
+        let published = store.publish_in_order(store.envelope(None, Some(change.clone())));
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };

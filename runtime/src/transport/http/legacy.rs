@@ -109,7 +109,10 @@ async fn shared_session(
         return Err(NoSession::Unknown);
     }
     let local = ep.sessions.get(sid, now);
-    if let Some(session) = local.as_ref().filter(|s| s.fresh(now, store.recheck_after())) {
+    if let Some(session) = local
+        .as_ref()
+        .filter(|s| s.fresh(now, store.recheck_after()))
+    {
         return Ok(Arc::clone(session));
     }
     match store.load(sid, ep.shared_ttl(store.as_ref())).await {
@@ -390,7 +393,11 @@ pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
 /// `false` once the session is gone from the store. Never resolves without
 /// a store.
 async fn refreshed(
-    refresh: &mut Option<(Arc<dyn SessionStore>, std::time::Duration, tokio::time::Interval)>,
+    refresh: &mut Option<(
+        Arc<dyn SessionStore>,
+        std::time::Duration,
+        tokio::time::Interval,
+    )>,
     id: &str,
 ) -> bool {
     let Some((store, ttl, ticker)) = refresh else {

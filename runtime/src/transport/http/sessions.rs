@@ -102,7 +102,7 @@ impl SessionTable {
         match event {
             SessionEvent::Ended { session } => {
                 if self.remove(session).is_some() {
-                    tracing::debug!(session = %session, "session ended on another node");
+                    tracing::debug!(session = %session, "session ended (heard from the store)");
                 }
             }
             SessionEvent::Updated { session, record } => {
