@@ -64,6 +64,14 @@ async fn double(n: i64) -> i64 {
     n * 2
 }
 
+/// Waits `duration` milliseconds, as a task (the official TypeScript
+/// client's task tool).
+#[tool(task = true)]
+async fn delay(duration: u64) -> String {
+    tokio::time::sleep(Duration::from_millis(duration.min(10_000))).await;
+    format!("waited {duration} ms")
+}
+
 /// One HTTP node: a server on its own loopback socket.
 struct Node {
     url: String,
@@ -84,7 +92,7 @@ impl Node {
             .unwrap()
             .recheck_after(setup.recheck);
         let mut builder = Server::builder("node")
-            .tools(tools![add, announce, ask_name, double])
+            .tools(tools![add, announce, ask_name, double, delay])
             .resources(resources![watched])
             .tasks(RedisBackend::new(config).unwrap())
             .sessions(store.clone());
@@ -695,4 +703,102 @@ async fn an_idle_session_ends_on_every_node() {
     assert_eq!(redis.query(&["EXISTS", &key]).int(), 0);
     assert_eq!(client.status(&b.url).await, 404);
     assert_eq!(client.status(&a.url).await, 404);
+}
+
+/// A round-robin HTTP proxy on loopback: each request goes to the next
+/// node, whatever connection it came on (no stickiness at all); response
+/// bodies (SSE streams included) are passed on as they come.
+async fn round_robin(nodes: Vec<String>) -> String {
+    use axum::body::Body;
+    use axum::extract::{Request, State};
+    use axum::response::Response;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    struct Proxy {
+        nodes: Vec<String>,
+        next: AtomicUsize,
+        http: reqwest::Client,
+    }
+    async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+        let n = proxy.next.fetch_add(1, Ordering::Relaxed) % proxy.nodes.len();
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, 16 << 20)
+            .await
+            .unwrap_or_default();
+        let mut out = proxy.http.request(parts.method.clone(), &proxy.nodes[n]);
+        for (name, value) in &parts.headers {
+            if name != "host" && name != "content-length" {
+                out = out.header(name, value);
+            }
+        }
+        let res = match out.body(body).send().await {
+            Ok(res) => res,
+            Err(e) => {
+                return Response::builder()
+                    .status(502)
+                    .body(Body::from(format!("proxy: {e}")))
+                    .unwrap()
+            }
+        };
+        let mut answer = Response::builder().status(res.status().as_u16());
+        for (name, value) in res.headers() {
+            if name != "content-length" && name != "transfer-encoding" {
+                answer = answer.header(name, value);
+            }
+        }
+        let chunks = futures::stream::unfold(res, |mut res| async move {
+            match res.chunk().await {
+                Ok(Some(bytes)) => Some((Ok::<_, reqwest::Error>(bytes), res)),
+                _ => None,
+            }
+        });
+        answer.body(Body::from_stream(chunks)).unwrap()
+    }
+    let proxy = Arc::new(Proxy {
+        nodes,
+        next: AtomicUsize::new(0),
+        http: reqwest::Client::new(),
+    });
+    let app = axum::Router::new().fallback(forward).with_state(proxy);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}/mcp")
+}
+
+/// The official TypeScript client (2025-11-25, with its tasks API) passes
+/// its flows against two nodes behind a round-robin proxy: every request of
+/// its session may land on either node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs MCP_TOOLS_DIR (the official MCP tools); .ci/run sets it"]
+async fn the_official_typescript_client_passes_behind_a_round_robin_proxy() {
+    let _serial = serial().await;
+    let redis = Redis::start(false);
+    let setup = Setup::default();
+    let (a, b) = (
+        Node::start(&redis, &setup).await,
+        Node::start(&redis, &setup).await,
+    );
+    let url = round_robin(vec![a.url.clone(), b.url.clone()]).await;
+    let dir = std::path::PathBuf::from(
+        std::env::var_os("MCP_TOOLS_DIR").expect("MCP_TOOLS_DIR names the shared tools folder"),
+    );
+    let mut command = std::process::Command::new(dir.join("ts-tasks-client.sh"));
+    command.arg(&url);
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .expect("the TypeScript client runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    eprintln!("{stdout}");
+    assert!(
+        output.status.success() && stdout.contains("0 failure(s)"),
+        "ts-tasks-client behind the proxy failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Both nodes answered requests of the one session.
+    assert!(stdout.contains("[ OK ] tools/call add"), "{stdout}");
 }
