@@ -94,8 +94,10 @@ impl Node {
         let mut builder = Server::builder("node")
             .tools(tools![add, announce, ask_name, double, delay])
             .resources(resources![watched])
-            .tasks(RedisBackend::new(config).unwrap())
-            .sessions(store.clone());
+            .tasks(RedisBackend::new(config).unwrap());
+        if setup.shared {
+            builder = builder.sessions(store.clone());
+        }
         if setup.auth {
             let verifier = StaticTokenVerifier::new()
                 .token(
@@ -121,9 +123,11 @@ impl Node {
             let _ = ferrymcp::transport::http::serve(listener, app).await;
         });
         // Events published before the node listens are not heard.
-        tokio::time::timeout(LIMIT, store.subscribed())
-            .await
-            .expect("the node subscribed to the session events");
+        if setup.shared {
+            tokio::time::timeout(LIMIT, store.subscribed())
+                .await
+                .expect("the node subscribed to the session events");
+        }
         Node {
             url: format!("http://{addr}/mcp"),
             server,
@@ -140,6 +144,8 @@ impl Node {
 }
 
 struct Setup {
+    /// Sessions in Redis (`false`: each node keeps its own, in memory).
+    shared: bool,
     auth: bool,
     recheck: Duration,
     options: HttpOptions,
@@ -148,6 +154,7 @@ struct Setup {
 impl Default for Setup {
     fn default() -> Self {
         Setup {
+            shared: true,
             auth: false,
             recheck: Duration::from_secs(1),
             options: HttpOptions::new(),
@@ -703,6 +710,133 @@ async fn an_idle_session_ends_on_every_node() {
     assert_eq!(redis.query(&["EXISTS", &key]).int(), 0);
     assert_eq!(client.status(&b.url).await, 404);
     assert_eq!(client.status(&a.url).await, 404);
+}
+
+/// How many times Redis ran `command` since the last `CONFIG RESETSTAT`.
+fn calls(redis: &Redis, command: &str) -> u64 {
+    let stats = redis
+        .query(&["INFO", "commandstats"])
+        .text()
+        .unwrap_or_default();
+    let prefix = format!("cmdstat_{command}:calls=");
+    stats
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Every Redis command the session layer sends (tasks' commands apart).
+const SESSION_COMMANDS: [&str; 5] = ["getex", "set", "pexpire", "del", "publish"];
+
+fn session_round_trips(redis: &Redis) -> u64 {
+    SESSION_COMMANDS.iter().map(|c| calls(redis, c)).sum()
+}
+
+/// The cost of a request in Redis round trips: a node that loaded a session
+/// answers from its copy (none) until the recheck interval passed; with no
+/// copy, or a recheck of zero, one `GETEX` (which also pushes the expiry).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_costs_no_round_trip_while_the_copy_is_fresh_and_one_otherwise() {
+    let _serial = serial().await;
+    let redis = Redis::start(false);
+    let cached = Setup {
+        recheck: Duration::from_secs(3600),
+        ..Setup::default()
+    };
+    let (a, b) = (
+        Node::start(&redis, &cached).await,
+        Node::start(&redis, &cached).await,
+    );
+    let mut client = Client::new(None);
+    client.open(&a.url).await;
+    assert_eq!(client.status(&b.url).await, 200);
+    redis.query(&["CONFIG", "RESETSTAT"]);
+    for _ in 0..20 {
+        assert_eq!(client.status(&a.url).await, 200);
+        assert_eq!(client.status(&b.url).await, 200);
+    }
+    assert_eq!(
+        session_round_trips(&redis),
+        0,
+        "40 requests on fresh copies"
+    );
+
+    let uncached = Setup {
+        recheck: Duration::ZERO,
+        ..Setup::default()
+    };
+    let c = Node::start(&redis, &uncached).await;
+    redis.query(&["CONFIG", "RESETSTAT"]);
+    for _ in 0..20 {
+        assert_eq!(client.status(&c.url).await, 200);
+    }
+    assert_eq!(calls(&redis, "getex"), 20, "one GETEX per request");
+    assert_eq!(session_round_trips(&redis), 20, "nothing but the GETEX");
+}
+
+/// Same-run cost of one request (`tools/call add`, JSON, sequential, one
+/// keep-alive connection): sessions in memory, in Redis on a fresh copy,
+/// in Redis loaded on every request. Prints a table; asserts nothing about
+/// time. `cargo test -p ferrymcp-tests --test sessions_any_node -- --ignored cost --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: run it by hand, on a quiet machine if you can"]
+async fn cost_of_a_request_by_session_store() {
+    let _serial = serial().await;
+    let redis = Redis::start(false);
+    const N: u32 = 2000;
+    let setups = [
+        ("memory (no store)", false, Duration::from_secs(1)),
+        (
+            "redis, copy fresh (recheck 1 s)",
+            true,
+            Duration::from_secs(1),
+        ),
+        (
+            "redis, load every request (recheck 0)",
+            true,
+            Duration::ZERO,
+        ),
+    ];
+    let mut rows = Vec::new();
+    for round in 0..2 {
+        for (name, shared, recheck) in setups {
+            let setup = Setup {
+                shared,
+                recheck,
+                ..Setup::default()
+            };
+            let node = Node::start(&redis, &setup).await;
+            let mut client = Client::new(None);
+            client.open(&node.url).await;
+            let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": "add", "arguments": {"a": 1, "b": 2}}});
+            for _ in 0..100 {
+                client
+                    .post_accepting(&node.url, call.clone(), "application/json")
+                    .await;
+            }
+            redis.query(&["CONFIG", "RESETSTAT"]);
+            let start = std::time::Instant::now();
+            for _ in 0..N {
+                let reply = client
+                    .post_accepting(&node.url, call.clone(), "application/json")
+                    .await;
+                assert_eq!(reply.status, 200);
+            }
+            let per = start.elapsed() / N;
+            let trips = session_round_trips(&redis) as f64 / f64::from(N);
+            if round == 1 {
+                rows.push(format!("{name:<40} {per:>10.1?} {trips:>8.3}"));
+            }
+            node.stop().await;
+        }
+    }
+    eprintln!("{:<40} {:>10} {:>8}", "sessions", "per call", "RTT/call");
+    for row in rows {
+        eprintln!("{row}");
+    }
 }
 
 /// A round-robin HTTP proxy on loopback: each request goes to the next
