@@ -82,7 +82,7 @@ pub enum SessionEvent {
         /// The session id.
         session: String,
         /// The new record.
-        record: SessionRecord,
+        record: Box<SessionRecord>,
     },
     /// A message for the client found no GET stream on the node that sent
     /// it: the node holding the stream sends it.

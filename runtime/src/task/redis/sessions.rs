@@ -59,7 +59,8 @@ struct Inner {
     recheck: Duration,
     conn: OnceCell<ConnectionManager>,
     handlers: Mutex<Vec<EventHandler>>,
-    changes: OnceLock<Arc<dyn Fn(Change) + Send + Sync>>,
+    /// Where the changes of other processes go (one per server given this store).
+    changes: Mutex<Vec<Deliver>>,
     listening: OnceLock<()>,
     /// Publishes in the order of the calls (progress, changes, questions).
     outbox: OnceLock<mpsc::UnboundedSender<Outgoing>>,
@@ -72,6 +73,9 @@ impl Drop for Inner {
         self.stop.cancel();
     }
 }
+
+/// Hands a change of another process to one server's notifier.
+type Deliver = Arc<dyn Fn(Change) + Send + Sync>;
 
 /// A message waiting to be published, and who waits for the outcome.
 type Outgoing = (String, oneshot::Sender<Result<(), StoreError>>);
@@ -103,7 +107,7 @@ impl RedisSessionStore {
                 recheck: Duration::from_secs(1),
                 conn: OnceCell::new(),
                 handlers: Mutex::new(Vec::new()),
-                changes: OnceLock::new(),
+                changes: Mutex::new(Vec::new()),
                 listening: OnceLock::new(),
                 outbox: OnceLock::new(),
                 subscribed: watch::channel(false).0,
@@ -136,7 +140,7 @@ impl RedisSessionStore {
     where
         T: Send + 'static,
         F: FnOnce(ConnectionManager) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<T, RedisError>> + Send,
+        Fut: Future<Output = Result<T, RedisError>> + Send + 'static,
     {
         run(Arc::clone(&self.inner), f)
     }
@@ -188,29 +192,24 @@ async fn drain(inner: std::sync::Weak<Inner>, mut queue: mpsc::UnboundedReceiver
 }
 
 /// Runs one command on the shared connection, within [`COMMAND_TIMEOUT`].
-fn run<T, F, Fut>(
-    inner: Arc<Inner>,
-    f: F,
-) -> impl Future<Output = Result<T, StoreError>> + Send + 'static
+async fn run<T, F, Fut>(inner: Arc<Inner>, f: F) -> Result<T, StoreError>
 where
     T: Send + 'static,
     F: FnOnce(ConnectionManager) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<T, RedisError>> + Send,
+    Fut: Future<Output = Result<T, RedisError>> + Send + 'static,
 {
-    async move {
-        let work = async {
-            let conn = inner
-                .conn
-                .get_or_try_init(|| ConnectionManager::new(inner.client.clone()))
-                .await?
-                .clone();
-            f(conn).await
-        };
-        match tokio::time::timeout(COMMAND_TIMEOUT, work).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(failed(e)),
-            Err(_) => Err(StoreError("Redis timed out".into())),
-        }
+    let work = async {
+        let conn = inner
+            .conn
+            .get_or_try_init(|| ConnectionManager::new(inner.client.clone()))
+            .await?
+            .clone();
+        f(conn).await
+    };
+    match tokio::time::timeout(COMMAND_TIMEOUT, work).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(failed(e)),
+        Err(_) => Err(StoreError("Redis timed out".into())),
     }
 }
 
@@ -313,7 +312,7 @@ impl SessionStore for RedisSessionStore {
         let event = self.envelope(
             Some(SessionEvent::Updated {
                 session: id.to_owned(),
-                record: record.clone(),
+                record: Box::new(record.clone()),
             }),
             None,
         );
@@ -418,7 +417,12 @@ impl ChangeRelay for StoreRelay {
     }
 
     fn start(&self, deliver: Arc<dyn Fn(Change) + Send + Sync>) {
-        let _ = self.0.inner.changes.set(deliver);
+        self.0
+            .inner
+            .changes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(deliver);
         self.0.start();
     }
 }
@@ -480,8 +484,9 @@ fn dispatch(inner: &Inner, envelope: Envelope) {
         handlers.retain(|handler| handler(event));
     }
     if let (Some(change), false) = (envelope.change, envelope.origin == inner.origin) {
-        if let Some(deliver) = inner.changes.get() {
-            deliver(change);
+        let deliverers = inner.changes.lock().unwrap_or_else(|e| e.into_inner());
+        for deliver in deliverers.iter() {
+            deliver(change.clone());
         }
     }
 }
