@@ -48,6 +48,7 @@ pub mod inject;
 mod route;
 
 pub mod catalog;
+pub mod session_store;
 pub mod task;
 pub mod tool;
 

@@ -22,8 +22,9 @@ const TIERS: &[&[&str]] = &[
     // the caller's identity; the errors a tool returns;
     // and the compile-time routing of what a wrapped function returns.
     &["error", "inject", "ask", "auth", "route"],
-    // What a server serves: tools, the catalog, background tasks.
-    &["tool", "catalog", "task"],
+    // What a server serves: tools, the catalog, background tasks,
+    // and the store sessions are shared through.
+    &["tool", "catalog", "task", "session_store"],
     // Dispatch: one request in, one answer out.
     &["server"],
     // Bytes in and out: stdio, HTTP, in-process.

@@ -27,6 +27,8 @@ pub(crate) struct PendingRequests {
     waiting: Arc<Mutex<Table>>,
     /// No answer can come any more (the client's input ended).
     closed: AtomicBool,
+    /// Makes the ids unique across the nodes that share a session.
+    tag: Option<u32>,
 }
 
 type Table = HashMap<RequestId, oneshot::Sender<Answer>>;
@@ -37,6 +39,15 @@ impl PendingRequests {
         Self::default()
     }
 
+    /// An empty table whose ids carry `tag` (`ferry-<tag>-<n>`), so that
+    /// copies of one session on several nodes never ask with the same id.
+    pub(crate) fn tagged(tag: u32) -> Self {
+        PendingRequests {
+            tag: Some(tag),
+            ..Self::default()
+        }
+    }
+
     /// Hands a response to the request it answers; `false` when no request
     /// of ours has its id (answered already, cancelled, or never sent).
     pub(crate) fn resolve(&self, response: PeerResponse) -> bool {
@@ -44,6 +55,19 @@ impl PendingRequests {
         match waiter {
             Some(tx) => tx.send(response.outcome).is_ok(),
             None => false,
+        }
+    }
+
+    /// Hands a response to the request it answers; gives it back when no
+    /// request of this table has its id (another node's, with a shared store).
+    pub(crate) fn try_resolve(&self, response: PeerResponse) -> Result<(), PeerResponse> {
+        let waiter = self.lock().remove(&response.id);
+        match waiter {
+            Some(tx) => {
+                let _ = tx.send(response.outcome);
+                Ok(())
+            }
+            None => Err(response),
         }
     }
 
@@ -65,7 +89,10 @@ impl PendingRequests {
 
     fn register(&self) -> (Waiting, oneshot::Receiver<Answer>) {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        let id = RequestId::String(format!("ferry-{n}"));
+        let id = RequestId::String(match self.tag {
+            None => format!("ferry-{n}"),
+            Some(tag) => format!("ferry-{tag:08x}-{n}"),
+        });
         let (tx, rx) = oneshot::channel();
         let mut table = self.lock();
         // Closed meanwhile: the sender is dropped, so the wait ends at once.

@@ -246,6 +246,20 @@ impl AccessToken {
     }
 }
 
+impl AccessToken {
+    /// The SHA-256 (hex) of everything the token holds, raw token included:
+    /// what a shared session store keeps to admit the exact token that
+    /// opened a session, without keeping the token.
+    pub(crate) fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let bytes = serde_json::to_vec(&*self.0).unwrap_or_default();
+        Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
 impl PartialEq for AccessToken {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0

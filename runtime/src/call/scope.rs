@@ -37,6 +37,21 @@ impl LogLevelFilter {
         self.0.store(level as u8, Ordering::Relaxed);
     }
 
+    /// The minimum level, once one is set.
+    pub(crate) fn level(&self) -> Option<LogLevel> {
+        const LEVELS: [LogLevel; 8] = [
+            LogLevel::Debug,
+            LogLevel::Info,
+            LogLevel::Notice,
+            LogLevel::Warning,
+            LogLevel::Error,
+            LogLevel::Critical,
+            LogLevel::Alert,
+            LogLevel::Emergency,
+        ];
+        LEVELS.get(self.0.load(Ordering::Relaxed) as usize).copied()
+    }
+
     /// Whether a message at `level` should be sent.
     pub fn allows(&self, level: LogLevel) -> bool {
         let min = self.0.load(Ordering::Relaxed);

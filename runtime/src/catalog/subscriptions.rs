@@ -62,6 +62,13 @@ impl Subscriptions {
         self.lock().iter().cloned().collect()
     }
 
+    /// Replaces the subscribed URIs (a session's record changed on another node).
+    pub(crate) fn replace(&self, uris: &[String]) {
+        let mut set = self.lock();
+        set.clear();
+        set.extend(uris.iter().take(MAX_SUBSCRIPTIONS).cloned());
+    }
+
     /// How many URIs are subscribed.
     pub fn len(&self) -> usize {
         self.lock().len()

@@ -9,6 +9,7 @@ use crate::catalog::{
 };
 use crate::error::{BoxError, BuildError, CatalogBuildError};
 use crate::protocol::Implementation;
+use crate::session_store::SessionStore;
 use crate::task::{Carried, MemoryBackend, TaskBackend, TaskEngine, TaskOptions};
 use crate::tool::registry::ToolRegistry;
 use crate::tool::{DynTool, ToolList};
@@ -58,6 +59,7 @@ pub struct ServerBuilder<L = ()> {
     carried: Carried,
     request_state_key: Option<RequestStateKey>,
     change_relay: Option<Arc<dyn crate::call::ChangeRelay>>,
+    session_store: Option<Arc<dyn SessionStore>>,
 }
 
 impl ServerBuilder<()> {
@@ -82,6 +84,7 @@ impl ServerBuilder<()> {
             carried: Carried::default(),
             request_state_key: None,
             change_relay: None,
+            session_store: None,
         }
     }
 }
@@ -127,6 +130,18 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
         self
     }
 
+    /// Keeps the HTTP sessions (2025-03-26 to 2025-11-25, `Mcp-Session-Id`)
+    /// in `store`, shared by every node of a deployment, so that any node
+    /// answers any request of any session: no sticky sessions behind a load
+    /// balancer (with Redis: `ferrymcp::task::redis::RedisSessionStore`).
+    /// Unless [`change_relay`](Self::change_relay) gives another, the
+    /// store's relay carries change announcements too. Default: each node
+    /// keeps its own sessions in memory.
+    pub fn sessions(mut self, store: impl SessionStore) -> Self {
+        self.session_store = Some(Arc::new(store));
+        self
+    }
+
     /// Sets the lifespan: an async function run once when the server is built,
     /// whose value tools receive as [`Lifespan<T>`](crate::Lifespan). Call it before
     /// [`tools`](ServerBuilder::tools), so the tools are checked against its type.
@@ -153,6 +168,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             carried: self.carried,
             request_state_key: self.request_state_key,
             change_relay: self.change_relay,
+            session_store: self.session_store,
         }
     }
 
@@ -271,7 +287,12 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             .unwrap_or_else(|| Arc::new(MemoryBackend::new()));
         let task_options = self.task_options;
         let notifier = super::Notifier::new();
-        if let Some(relay) = self.change_relay {
+        let relay = self.change_relay.or_else(|| {
+            self.session_store
+                .as_ref()
+                .and_then(|store| store.change_relay())
+        });
+        if let Some(relay) = relay {
             notifier.attach(relay);
         }
         let inner = Arc::new_cyclic(|weak| ServerInner {
@@ -293,6 +314,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
                 .request_state_key
                 .unwrap_or_else(RequestStateKey::random),
             notifier,
+            session_store: self.session_store,
         });
         Ok(Server { inner })
     }

@@ -14,6 +14,7 @@ mod tool_page;
 use crate::call::Notifier;
 pub use builder::ServerBuilder;
 pub use session::Session;
+pub(crate) use session::Shared;
 pub use stateless::StatelessCall;
 
 use crate::protocol::Implementation;
@@ -46,6 +47,8 @@ pub(crate) struct ServerInner {
     pub(crate) notifier: Notifier,
     /// Seals `requestState` (2026-07-28 multi round-trip).
     pub(crate) request_state_key: crate::ask::RequestStateKey,
+    /// Where the HTTP sessions live when every node shares them.
+    pub(crate) session_store: Option<Arc<dyn crate::session_store::SessionStore>>,
 }
 
 /// The span a request is answered in, `mcp.request{method, request_id}`.
@@ -100,6 +103,12 @@ impl Server {
     /// Opens a session whose server-initiated messages go to `outbound`.
     pub fn session(&self, outbound: Arc<dyn crate::call::Outbound>) -> Session {
         Session::new(self.clone(), outbound)
+    }
+
+    /// The store the HTTP endpoint keeps its sessions in, when it is shared
+    /// ([`ServerBuilder::sessions`]).
+    pub(crate) fn session_store(&self) -> Option<&Arc<dyn crate::session_store::SessionStore>> {
+        self.inner.session_store.as_ref()
     }
 
     /// The background task engine.

@@ -16,6 +16,7 @@ use crate::protocol::{
     ErrorObject, Implementation, Incoming, JsonObject, Notification, PeerResponse, ProtocolVersion,
     Request, RequestId,
 };
+use crate::session_store::{SessionEvent, SessionOwner, SessionRecord, SessionStore};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -45,6 +46,18 @@ struct SessionState {
     pending: Arc<PendingRequests>,
     /// Cancelled when the session ends (stops its change forwarder).
     ended: CancellationToken,
+    /// Where announced changes go: `outbound`, or with a shared store this
+    /// node's GET stream only (every node hears every change itself).
+    changes: Arc<dyn Outbound>,
+    /// The store every node reads the session from, when there is one.
+    shared: Option<Shared>,
+}
+
+/// A session kept in a [`SessionStore`] shared by the nodes of a deployment.
+pub(crate) struct Shared {
+    pub(crate) store: Arc<dyn SessionStore>,
+    pub(crate) id: Arc<str>,
+    pub(crate) owner: SessionOwner,
 }
 
 impl Drop for SessionState {
@@ -85,12 +98,55 @@ async fn forward_changes(
                 continue;
             }
         }
-        state.outbound.send(change.to_notification());
+        state.changes.send(change.to_notification());
     }
 }
 
 impl Session {
     pub(crate) fn new(server: Server, outbound: Arc<dyn Outbound>) -> Self {
+        let changes = Arc::clone(&outbound);
+        let key = format!("{:032x}", rand::random::<u128>()).into();
+        Self::build(server, outbound, changes, None, key, PendingRequests::new())
+    }
+
+    /// A session kept in a shared store: a new one (`record` `None`, before
+    /// `initialize`), or this node's copy of a stored one. Messages for the
+    /// client go to `outbound` (which reaches the other nodes), announced
+    /// changes to `changes` (this node's GET stream).
+    pub(crate) fn new_shared(
+        server: Server,
+        outbound: Arc<dyn Outbound>,
+        changes: Arc<dyn Outbound>,
+        shared: Shared,
+        record: Option<&SessionRecord>,
+    ) -> Self {
+        let key = match record {
+            Some(record) => record.key.as_str().into(),
+            None => format!("{:032x}", rand::random::<u128>()).into(),
+        };
+        let pending = PendingRequests::tagged(rand::random());
+        let session = Self::build(server, outbound, changes, Some(shared), key, pending);
+        if let Some(record) = record {
+            let version = ProtocolVersion::parse(&record.protocol_version)
+                .unwrap_or_else(|| ProtocolVersion::negotiate(&record.protocol_version));
+            let _ = session.state.client.set(Arc::new(ClientInfo {
+                protocol_version: version,
+                implementation: record.client_info.clone(),
+                capabilities: record.capabilities.clone(),
+            }));
+            session.apply(record);
+        }
+        session
+    }
+
+    fn build(
+        server: Server,
+        outbound: Arc<dyn Outbound>,
+        changes_to: Arc<dyn Outbound>,
+        shared: Option<Shared>,
+        key: Arc<str>,
+        pending: PendingRequests,
+    ) -> Self {
         let ended = CancellationToken::new();
         let changes = server.inner.notifier.listen();
         let session = Session {
@@ -100,10 +156,12 @@ impl Session {
                 log_filter: Arc::new(LogLevelFilter::new()),
                 in_flight: Mutex::new(HashMap::new()),
                 outbound,
-                key: format!("{:032x}", rand::random::<u128>()).into(),
+                key,
                 subscriptions: Subscriptions::new(),
-                pending: Arc::new(PendingRequests::new()),
+                pending: Arc::new(pending),
                 ended: ended.clone(),
+                changes: changes_to,
+                shared,
             }),
         };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -119,6 +177,117 @@ impl Session {
     /// The revision negotiated by `initialize`, once it has happened.
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
         self.state.client.get().map(|c| c.protocol_version)
+    }
+
+    /// What the shared store keeps of this session; `None` without a store
+    /// or before `initialize`.
+    pub(crate) fn record(&self) -> Option<SessionRecord> {
+        let shared = self.state.shared.as_ref()?;
+        let client = self.state.client.get()?;
+        let mut subscriptions = self.state.subscriptions.uris();
+        subscriptions.sort_unstable();
+        Some(SessionRecord {
+            protocol_version: client.protocol_version.as_str().into(),
+            client_info: client.implementation.clone(),
+            capabilities: client.capabilities.clone(),
+            owner: shared.owner.clone(),
+            log_level: self.state.log_filter.level(),
+            subscriptions,
+            key: self.state.key.to_string(),
+        })
+    }
+
+    /// Takes the log level and subscriptions of a record another node
+    /// stored.
+    pub(crate) fn apply(&self, record: &SessionRecord) {
+        if let Some(level) = record.log_level {
+            self.state.log_filter.set(level);
+        }
+        self.state.subscriptions.replace(&record.subscriptions);
+    }
+
+    /// Stores the session again after a request changed it.
+    async fn persist(&self, outcome: Result<Value, ErrorObject>) -> Result<Value, ErrorObject> {
+        let (Ok(_), Some(shared), Some(record)) = (&outcome, &self.state.shared, self.record())
+        else {
+            return outcome;
+        };
+        match shared.store.save(&shared.id, &record).await {
+            Ok(()) => outcome,
+            Err(e) => {
+                tracing::warn!(session = %shared.id, "the session could not be saved: {e}");
+                Err(ErrorObject::internal(
+                    "Internal error: the session could not be saved; try again",
+                ))
+            }
+        }
+    }
+
+    /// Sends a message of the client that no call of this node waits for
+    /// to the other nodes (with a shared store; otherwise it is dropped).
+    async fn to_other_nodes(&self, message: Value) {
+        let Some(shared) = &self.state.shared else {
+            return;
+        };
+        let event = SessionEvent::FromClient {
+            session: shared.id.to_string(),
+            message,
+        };
+        if let Err(e) = shared.store.publish(event).await {
+            tracing::warn!(session = %shared.id, "a client message did not reach the other nodes: {e}");
+        }
+    }
+
+    /// [`handle_response`](Self::handle_response), and with a shared store a
+    /// response no question of this node waits for goes to the node that asked.
+    pub(crate) async fn handle_response_anywhere(&self, response: PeerResponse) {
+        match self.state.pending.try_resolve(response) {
+            Ok(()) => {}
+            Err(response) => {
+                let message = match &response.outcome {
+                    Ok(result) => jsonrpc::success_response(&response.id, result.clone()),
+                    Err(error) => jsonrpc::error_response(Some(&response.id), error),
+                };
+                self.to_other_nodes(message).await;
+            }
+        }
+    }
+
+    /// [`handle_notification`](Self::handle_notification), and with a shared
+    /// store a cancellation of no call of this node goes to the others.
+    pub(crate) async fn handle_notification_anywhere(&self, notification: Notification) {
+        if notification.method == "notifications/cancelled" {
+            let id = notification
+                .params
+                .as_ref()
+                .and_then(|p| p.get::<RequestId>("requestId"))
+                .and_then(Result::ok);
+            if id.is_some_and(|id| !self.lock_in_flight().contains_key(&id)) {
+                let params = notification
+                    .params
+                    .as_ref()
+                    .map(|p| Value::Object(p.to_map()))
+                    .unwrap_or_else(|| Value::Object(Map::new()));
+                let message = jsonrpc::notification(&notification.method, params);
+                return self.to_other_nodes(message).await;
+            }
+        }
+        self.handle_notification(notification);
+    }
+
+    /// A message of the client that another node passed on: handled here
+    /// only (never passed on again).
+    pub(crate) fn handle_from_other_node(&self, message: &Value) {
+        let Ok(bytes) = serde_json::to_vec(message) else {
+            return;
+        };
+        match parse_message(&bytes) {
+            Ok(Incoming::Response(response)) => {
+                let _ = self.state.pending.try_resolve(response);
+            }
+            Ok(Incoming::Notification(notification)) => self.handle_notification(notification),
+            _ => tracing::debug!("ignoring a malformed message passed on by another node"),
+        }
     }
 
     /// How many requests of this session are running now.
@@ -356,17 +525,27 @@ impl Session {
                 // holds this one, so it stays only as large as that needs.
                 Box::pin(server.tasks_core(method, map.as_ref(), &ctx)).await
             }
-            Method::LoggingSetLevel => server.set_log_level(map.as_ref(), &self.state.log_filter),
-            Method::ResourcesSubscribe => {
-                server
-                    .inner
-                    .catalog
-                    .subscribe(map.as_ref(), client, &self.state.subscriptions)
+            Method::LoggingSetLevel | Method::ResourcesSubscribe | Method::ResourcesUnsubscribe => {
+                let outcome = match method {
+                    Method::LoggingSetLevel => {
+                        server.set_log_level(map.as_ref(), &self.state.log_filter)
+                    }
+                    Method::ResourcesSubscribe => server.inner.catalog.subscribe(
+                        map.as_ref(),
+                        client,
+                        &self.state.subscriptions,
+                    ),
+                    _ => server
+                        .inner
+                        .catalog
+                        .unsubscribe(map.as_ref(), &self.state.subscriptions),
+                };
+                if self.state.shared.is_some() {
+                    Box::pin(self.persist(outcome)).await
+                } else {
+                    outcome
+                }
             }
-            Method::ResourcesUnsubscribe => server
-                .inner
-                .catalog
-                .unsubscribe(map.as_ref(), &self.state.subscriptions),
             Method::ResourcesList
             | Method::ResourcesTemplatesList
             | Method::ResourcesRead

@@ -31,6 +31,16 @@ impl Keys {
         format!("{}:changes", self.tag)
     }
 
+    /// The record of one HTTP session.
+    pub(crate) fn session(&self, id: &str) -> String {
+        format!("{}:session:{id}", self.tag)
+    }
+
+    /// The pub/sub channel of session events (and then of changes).
+    pub(crate) fn sessions(&self) -> String {
+        format!("{}:sessions", self.tag)
+    }
+
     /// The stream every job is queued on.
     pub(crate) fn queue(&self) -> String {
         format!("{}:queue", self.tag)

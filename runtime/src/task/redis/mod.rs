@@ -41,6 +41,11 @@
 //! * `{p}:changes`: the pub/sub channel of change announcements, when the
 //!   servers use [`RedisChangeRelay`] (a worker's `ResourceUpdated` reaches
 //!   the clients of every HTTP node).
+//! * `{p}:session:<id>`: one HTTP session's record (JSON: revision, client
+//!   info and capabilities, owner, log level, subscriptions), when the
+//!   servers use [`RedisSessionStore`]; it expires after the idle timeout.
+//!   `{p}:sessions`: the pub/sub channel of session events (ended, updated,
+//!   messages for a GET stream or from a client) and, then, of changes.
 //!
 //! Creating a task is one Lua script (store the hash, index it, `XADD`), so a
 //! task is either stored and queued or not at all; the client gets
@@ -114,10 +119,12 @@ mod crypto;
 mod events;
 mod keys;
 mod scripts;
+mod sessions;
 
 pub use backend::RedisBackend;
 pub use changes::RedisChangeRelay;
 pub use crypto::KeyError;
+pub use sessions::RedisSessionStore;
 
 use std::time::Duration;
 

@@ -5,6 +5,10 @@
 //! A session belongs to the caller that opened it: with authorization, a
 //! request whose token names another identity gets the same 404 as an unknown
 //! session, so a session id is no use to anyone else and reveals nothing.
+//!
+//! With a shared store ([`SessionStore`]) the same holds on every node: a node
+//! that has no fresh copy of the session loads it, and DELETE ends it in the
+//! store and, through it, on every node.
 
 use super::auth::scope_challenge;
 use super::limits::Limit;
@@ -19,6 +23,7 @@ use crate::call::{NoOutbound, Outbound};
 use crate::inject::Headers;
 use crate::protocol::jsonrpc::Written;
 use crate::protocol::{Incoming, ProtocolVersion, RequestId};
+use crate::session_store::SessionStore;
 use axum::body::Bytes;
 use axum::response::Response;
 use futures::FutureExt;
@@ -46,6 +51,8 @@ enum NoSession {
     Missing,
     /// An unknown or ended session: 404.
     Unknown,
+    /// The shared store cannot be reached: 503.
+    Unavailable,
 }
 
 impl NoSession {
@@ -61,20 +68,76 @@ impl NoSession {
                 id,
                 "Not Found: unknown or ended session; send `initialize` to open a new one",
             ),
+            NoSession::Unavailable => response::refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                id,
+                "Service Unavailable: the session store cannot be reached; try again later",
+            ),
         }
     }
 }
 
 /// Finds the request's session (live at `now`), if it exists and belongs to
 /// the caller.
-fn find_session(ep: &Endpoint, parts: &Parts, now: Instant) -> Result<Arc<HttpSession>, NoSession> {
+async fn find_session(
+    ep: &Endpoint,
+    parts: &Parts,
+    now: Instant,
+) -> Result<Arc<HttpSession>, NoSession> {
     let sid = session_id(parts).ok_or(NoSession::Missing)?;
-    let session = ep.sessions.get(sid, now).ok_or(NoSession::Unknown)?;
+    let session = match &ep.shared {
+        None => ep.sessions.get(sid, now).ok_or(NoSession::Unknown)?,
+        // Boxed: only with a shared store.
+        Some(store) => Box::pin(shared_session(ep, store, sid, now)).await?,
+    };
     if !session.owner.admits(parts.extensions.get::<AccessToken>()) {
         tracing::debug!(session = %session.id, "a session id presented by another identity");
         return Err(NoSession::Unknown);
     }
     Ok(session)
+}
+
+/// The session from this node's copy while it is fresh, else from the store.
+async fn shared_session(
+    ep: &Endpoint,
+    store: &Arc<dyn SessionStore>,
+    sid: &str,
+    now: Instant,
+) -> Result<Arc<HttpSession>, NoSession> {
+    // Ids are 32 hex digits: anything else is no session, without asking.
+    if sid.len() != 32 || !sid.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(NoSession::Unknown);
+    }
+    let local = ep.sessions.get(sid, now);
+    if let Some(session) = local
+        .as_ref()
+        .filter(|s| s.fresh(now, store.recheck_after()))
+    {
+        return Ok(Arc::clone(session));
+    }
+    match store.load(sid, ep.shared_ttl(store.as_ref())).await {
+        Ok(Some(record)) => {
+            let session = match local {
+                Some(session) => {
+                    session.session.apply(&record);
+                    session
+                }
+                None => ep
+                    .sessions
+                    .insert_or_get(HttpSession::restore(&ep.server, sid, &record, store)),
+            };
+            session.mark_verified(now);
+            Ok(session)
+        }
+        Ok(None) => {
+            ep.sessions.remove(sid);
+            Err(NoSession::Unknown)
+        }
+        Err(e) => {
+            tracing::warn!(session = %sid, "the session could not be loaded: {e}");
+            Err(NoSession::Unavailable)
+        }
+    }
 }
 
 /// Answers a POST of a session revision.
@@ -103,22 +166,29 @@ pub(crate) async fn post(
         Incoming::Request(request) => request,
         other => {
             let now = Instant::now();
-            let session = match find_session(&ep, &parts, now) {
+            let session = match find_session(&ep, &parts, now).await {
                 Ok(s) => s,
                 Err(no) => return no.response(None),
             };
             let active = session.activate(now);
             let session = active.session();
-            match other {
-                Incoming::Notification(n) => session.session.handle_notification(n),
-                Incoming::Response(r) => session.session.handle_response(r),
-                Incoming::Request(_) => {}
+            match (other, ep.shared.is_some()) {
+                (Incoming::Notification(n), false) => session.session.handle_notification(n),
+                (Incoming::Response(r), false) => session.session.handle_response(r),
+                // With a shared store, what no call here waits for goes on.
+                (Incoming::Notification(n), true) => {
+                    Box::pin(session.session.handle_notification_anywhere(n)).await
+                }
+                (Incoming::Response(r), true) => {
+                    Box::pin(session.session.handle_response_anywhere(r)).await
+                }
+                (Incoming::Request(_), _) => {}
             }
             return response::empty(StatusCode::ACCEPTED);
         }
     };
     let now = Instant::now();
-    let session = match find_session(&ep, &parts, now) {
+    let session = match find_session(&ep, &parts, now).await {
         Ok(s) => s,
         Err(no) => return no.response(Some(&request.id)),
     };
@@ -191,7 +261,10 @@ async fn initialize(
         Err(over) => return over.response(Some(&request.id)),
     };
     let owner = Owner::of(parts.extensions.get::<AccessToken>());
-    let session = HttpSession::new(&ep.server, owner, permit);
+    let session = match &ep.shared {
+        None => HttpSession::new(&ep.server, owner, permit),
+        Some(store) => HttpSession::new_shared(&ep.server, owner, permit, store),
+    };
     let id = request.id.clone();
     let mut extensions = parts.extensions;
     extensions.insert(Headers::from_owned(parts.headers));
@@ -210,6 +283,15 @@ async fn initialize(
                 Some(&id),
                 "Service Unavailable: too many open sessions; try again later",
             );
+        }
+        if let (Some(store), Some(record)) = (&ep.shared, session.session.record()) {
+            let ttl = ep.shared_ttl(store.as_ref());
+            if let Err(e) = store.create(&session.id, &record, ttl).await {
+                tracing::warn!("a session could not be stored: {e}");
+                ep.sessions.remove(&session.id);
+                return NoSession::Unavailable.response(Some(&id));
+            }
+            session.mark_verified(Instant::now());
         }
         if let Ok(value) = HeaderValue::from_str(&session.id) {
             headers.push((MCP_SESSION_ID, value));
@@ -250,7 +332,7 @@ pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
         );
     }
     let now = Instant::now();
-    let session = match find_session(&ep, &parts, now) {
+    let session = match find_session(&ep, &parts, now).await {
         Ok(s) => s,
         Err(no) => return no.response(None),
     };
@@ -271,6 +353,13 @@ pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
     let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25)
         .then(|| format!("{stream_no}-0"));
     let keep_alive = ep.options.sse_keep_alive;
+    // With a shared store, the open stream keeps the stored session alive.
+    let mut refresh = ep.shared.clone().map(|store| {
+        let ttl = ep.shared_ttl(store.as_ref());
+        let every = (ep.options.session_idle_timeout / 3).max(std::time::Duration::from_millis(10));
+        let ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        (store, ttl, ticker)
+    });
     let (frames, rx) = mpsc::channel::<Bytes>(16);
     tokio::spawn(async move {
         let _active = active;
@@ -292,11 +381,36 @@ pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
                 _ = keep_alive.tick() => {
                     connected = frames.send(Bytes::from_static(b": keep-alive\n\n")).await.is_ok();
                 }
+                alive = refreshed(&mut refresh, &session.id) => connected = alive,
             }
         }
         session.standalone.close(stream_no);
     });
     sse::stream_response(rx)
+}
+
+/// Waits for the next refresh of a GET stream's stored session and does it;
+/// `false` once the session is gone from the store. Never resolves without
+/// a store.
+async fn refreshed(
+    refresh: &mut Option<(
+        Arc<dyn SessionStore>,
+        std::time::Duration,
+        tokio::time::Interval,
+    )>,
+    id: &str,
+) -> bool {
+    let Some((store, ttl, ticker)) = refresh else {
+        return std::future::pending().await;
+    };
+    ticker.tick().await;
+    match store.touch(id, *ttl).await {
+        Ok(alive) => alive,
+        Err(e) => {
+            tracing::warn!(session = %id, "the session's expiry could not be pushed back: {e}");
+            true
+        }
+    }
 }
 
 /// DELETE: ends the session.
@@ -308,6 +422,30 @@ pub(crate) async fn delete(ep: Arc<Endpoint>, parts: Parts) -> Response {
             "Bad Request: missing Mcp-Session-Id header",
         );
     };
+    if let Some(store) = ep.shared.clone() {
+        let session = match find_session(&ep, &parts, Instant::now()).await {
+            Ok(session) => session,
+            Err(NoSession::Unavailable) => return NoSession::Unavailable.response(None),
+            Err(_) => {
+                return response::refuse(
+                    StatusCode::NOT_FOUND,
+                    None,
+                    "Not Found: unknown or ended session",
+                )
+            }
+        };
+        return match store.end(&session.id).await {
+            Ok(_) => {
+                ep.sessions.remove(&session.id);
+                tracing::debug!(session = %session.id, "session ended by the client");
+                response::empty(StatusCode::NO_CONTENT)
+            }
+            Err(e) => {
+                tracing::warn!(session = %session.id, "the session could not be ended: {e}");
+                NoSession::Unavailable.response(None)
+            }
+        };
+    }
     let token = parts.extensions.get::<AccessToken>();
     let owned = ep
         .sessions

@@ -46,6 +46,10 @@
 //! * 2025-03-26 to 2025-11-25 (sessions): `initialize` returns an
 //!   `Mcp-Session-Id`; later requests must carry it (400 without, 404 when
 //!   unknown, ended by DELETE or idle). GET opens the session's SSE stream.
+//!   Sessions live in the endpoint's memory, or with
+//!   [`ServerBuilder::sessions`](crate::ServerBuilder::sessions) in a store
+//!   every node shares, so any node behind a load balancer answers any
+//!   request of any session ([`session_store`](crate::session_store)).
 //!
 //! Responses are one JSON object, or an SSE stream when the call sends
 //! notifications ([`ResponseMode`]). Every request is checked for DNS

@@ -21,11 +21,12 @@ use super::limits::CallerLimits;
 use super::modern;
 use super::options::HttpOptions;
 use super::response::{self, Accept};
-use super::sessions::SessionStore;
+use super::sessions::SessionTable;
 use crate::protocol::jsonrpc::code;
 use crate::protocol::stateless::stateless_versions;
 use crate::protocol::{ErrorObject, ProtocolVersion};
 use crate::server::Server;
+use crate::session_store::SessionStore;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -40,7 +41,9 @@ use std::sync::Arc;
 pub(crate) struct Endpoint {
     pub(crate) server: Server,
     pub(crate) options: HttpOptions,
-    pub(crate) sessions: SessionStore,
+    pub(crate) sessions: SessionTable,
+    /// The store every node shares its sessions through, when there is one.
+    pub(crate) shared: Option<Arc<dyn SessionStore>>,
     /// What each caller has open.
     pub(crate) limits: CallerLimits,
     /// The answers to browser pages the guard lets in.
@@ -54,16 +57,33 @@ pub(crate) fn router(server: &Server, options: HttpOptions) -> Router {
 
 /// The router serving `server` at `path`.
 pub(crate) fn router_at(server: &Server, path: &str, options: HttpOptions) -> Router {
-    let endpoint = Endpoint {
+    let endpoint = Arc::new(Endpoint {
         server: server.clone(),
-        sessions: SessionStore::new(options.session_idle_timeout, options.max_sessions),
+        sessions: SessionTable::new(options.session_idle_timeout, options.max_sessions),
+        shared: server.session_store().cloned(),
         limits: CallerLimits::new(&options),
         cors: Cors::new(&server.inner.tools),
         options,
-    };
-    Router::new()
-        .route(path, any(handle))
-        .with_state(Arc::new(endpoint))
+    });
+    if let Some(store) = &endpoint.shared {
+        let endpoint = Arc::downgrade(&endpoint);
+        store.subscribe(Arc::new(move |event| match endpoint.upgrade() {
+            Some(endpoint) => {
+                endpoint.sessions.on_event(event);
+                true
+            }
+            None => false,
+        }));
+    }
+    Router::new().route(path, any(handle)).with_state(endpoint)
+}
+
+impl Endpoint {
+    /// How long a shared store keeps a session nobody uses: the idle
+    /// timeout, plus the time a node answers from its copy without asking.
+    pub(crate) fn shared_ttl(&self, store: &dyn SessionStore) -> std::time::Duration {
+        self.options.session_idle_timeout + store.recheck_after()
+    }
 }
 
 async fn handle(State(ep): State<Arc<Endpoint>>, request: Request) -> Response {

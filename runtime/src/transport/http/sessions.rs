@@ -5,6 +5,12 @@
 //! carry verified tokens, another identity presenting its id is treated as if
 //! the session did not exist.
 //!
+//! With a shared store ([`SessionStore`]) this table is the node's cache of
+//! the sessions it served: the store is the truth, an entry is answered from
+//! without asking the store for [`SessionStore::recheck_after`] after it was
+//! last loaded, and an end anywhere removes it at once
+//! ([`SessionEvent::Ended`], [`on_event`](SessionTable::on_event)).
+//!
 //! There is no background task: expired sessions are swept when a new one is
 //! created (and found expired on lookup), so the store needs nothing started
 //! and works in whatever runtime serves the router.
@@ -13,7 +19,8 @@ use super::limits::Permit;
 use crate::auth::{AccessToken, CallerIdentity};
 use crate::call::Outbound;
 use crate::protocol::ProtocolVersion;
-use crate::server::{Server, Session};
+use crate::server::{Server, Session, Shared};
+use crate::session_store::{SessionEvent, SessionOwner, SessionRecord, SessionStore};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -25,8 +32,9 @@ use tokio_util::sync::CancellationToken;
 /// How often at most a full sweep of expired sessions runs.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
-/// Every session of one endpoint.
-pub(crate) struct SessionStore {
+/// Every session of one endpoint (with a shared store: the ones this node
+/// served lately).
+pub(crate) struct SessionTable {
     sessions: RwLock<HashMap<Arc<str>, Arc<HttpSession>>>,
     idle_timeout: Duration,
     max_sessions: usize,
@@ -37,9 +45,9 @@ pub(crate) struct SessionStore {
 #[derive(Debug)]
 pub(crate) struct Full;
 
-impl SessionStore {
+impl SessionTable {
     pub(crate) fn new(idle_timeout: Duration, max_sessions: usize) -> Self {
-        SessionStore {
+        SessionTable {
             sessions: RwLock::new(HashMap::new()),
             idle_timeout,
             max_sessions,
@@ -61,6 +69,58 @@ impl SessionStore {
             return None;
         }
         Some(session)
+    }
+
+    /// The session with this id if this node has it, expired or not.
+    pub(crate) fn peek(&self, id: &str) -> Option<Arc<HttpSession>> {
+        self.sessions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    /// Keeps a copy of a stored session, unless the table already has one
+    /// (returned instead) or is full (then the copy serves its request
+    /// uncached).
+    pub(crate) fn insert_or_get(&self, session: Arc<HttpSession>) -> Arc<HttpSession> {
+        self.sweep(false);
+        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(existing) = sessions.get(&session.id) {
+            return Arc::clone(existing);
+        }
+        if sessions.len() < self.max_sessions {
+            sessions.insert(Arc::clone(&session.id), Arc::clone(&session));
+        }
+        session
+    }
+
+    /// Acts on what a node sharing the store says about a session this
+    /// node may have: its end, its new record, a message for its GET
+    /// stream, a message of its client for a call running here.
+    pub(crate) fn on_event(&self, event: &SessionEvent) {
+        match event {
+            SessionEvent::Ended { session } => {
+                if self.remove(session).is_some() {
+                    tracing::debug!(session = %session, "session ended (heard from the store)");
+                }
+            }
+            SessionEvent::Updated { session, record } => {
+                if let Some(s) = self.peek(session) {
+                    s.session.apply(record);
+                }
+            }
+            SessionEvent::ToClient { session, message } => {
+                if let Some(s) = self.peek(session) {
+                    s.standalone.send_here(message.clone());
+                }
+            }
+            SessionEvent::FromClient { session, message } => {
+                if let Some(s) = self.peek(session) {
+                    s.session.handle_from_other_node(message);
+                }
+            }
+        }
     }
 
     /// Whether a session could be added now.
@@ -136,6 +196,9 @@ pub(crate) enum Owner {
     Identity(CallerIdentity),
     /// A token that names no identity: only that exact token may use it.
     Token(AccessToken),
+    /// The same, for a session loaded from a shared store: the token's
+    /// [`digest`](AccessToken::digest).
+    TokenDigest(String),
 }
 
 impl Owner {
@@ -156,6 +219,34 @@ impl Owner {
             Owner::Anyone => true,
             Owner::Identity(owner) => token.and_then(AccessToken::identity).as_ref() == Some(owner),
             Owner::Token(owner) => token.is_some_and(|t| t.identity().is_none() && t == owner),
+            Owner::TokenDigest(owner) => {
+                token.is_some_and(|t| t.identity().is_none() && t.digest() == *owner)
+            }
+        }
+    }
+
+    /// The owner as a shared store keeps it (a token only as its digest).
+    pub(crate) fn stored(&self) -> SessionOwner {
+        match self {
+            Owner::Anyone => SessionOwner::Anyone,
+            Owner::Identity(identity) => SessionOwner::Identity {
+                identity: identity.clone(),
+            },
+            Owner::Token(token) => SessionOwner::Token {
+                digest: token.digest(),
+            },
+            Owner::TokenDigest(digest) => SessionOwner::Token {
+                digest: digest.clone(),
+            },
+        }
+    }
+
+    /// The owner of a stored session.
+    pub(crate) fn from_stored(owner: &SessionOwner) -> Owner {
+        match owner {
+            SessionOwner::Anyone => Owner::Anyone,
+            SessionOwner::Identity { identity } => Owner::Identity(identity.clone()),
+            SessionOwner::Token { digest } => Owner::TokenDigest(digest.clone()),
         }
     }
 }
@@ -179,6 +270,9 @@ pub(crate) struct HttpSession {
     next_stream: AtomicU64,
     /// Counts the session for its caller until it ends.
     permit: Mutex<Option<Permit>>,
+    /// With a shared store: 1 + the milliseconds after `created` when it
+    /// was last loaded from (or stored in) the store; 0 before.
+    verified: AtomicU64,
 }
 
 impl HttpSession {
@@ -187,8 +281,70 @@ impl HttpSession {
     pub(crate) fn new(server: &Server, owner: Owner, permit: Permit) -> Arc<Self> {
         let standalone = Arc::new(Standalone::default());
         let id: Arc<str> = format!("{:032x}", rand::random::<u128>()).into();
+        let session = server.session(Arc::clone(&standalone) as Arc<dyn Outbound>);
+        Self::assemble(id, owner, session, standalone, Some(permit))
+    }
+
+    /// A new session kept in `store` (stored once `initialize` succeeded).
+    pub(crate) fn new_shared(
+        server: &Server,
+        owner: Owner,
+        permit: Permit,
+        store: &Arc<dyn SessionStore>,
+    ) -> Arc<Self> {
+        let id: Arc<str> = format!("{:032x}", rand::random::<u128>()).into();
+        Self::shared(server, id, owner, None, store, Some(permit))
+    }
+
+    /// This node's copy of a session another node (or this one, before a
+    /// restart) stored.
+    pub(crate) fn restore(
+        server: &Server,
+        id: &str,
+        record: &SessionRecord,
+        store: &Arc<dyn SessionStore>,
+    ) -> Arc<Self> {
+        let owner = Owner::from_stored(&record.owner);
+        Self::shared(server, id.into(), owner, Some(record), store, None)
+    }
+
+    fn shared(
+        server: &Server,
+        id: Arc<str>,
+        owner: Owner,
+        record: Option<&SessionRecord>,
+        store: &Arc<dyn SessionStore>,
+        permit: Option<Permit>,
+    ) -> Arc<Self> {
+        let standalone = Arc::new(Standalone {
+            slot: Mutex::new(None),
+            remote: Some((Arc::clone(store), Arc::clone(&id))),
+        });
+        let here = Arc::new(Here(Arc::clone(&standalone)));
+        let shared = Shared {
+            store: Arc::clone(store),
+            id: Arc::clone(&id),
+            owner: owner.stored(),
+        };
+        let session = Session::new_shared(
+            server.clone(),
+            Arc::clone(&standalone) as Arc<dyn Outbound>,
+            here,
+            shared,
+            record,
+        );
+        Self::assemble(id, owner, session, standalone, permit)
+    }
+
+    fn assemble(
+        id: Arc<str>,
+        owner: Owner,
+        session: Session,
+        standalone: Arc<Standalone>,
+        permit: Option<Permit>,
+    ) -> Arc<Self> {
         Arc::new(HttpSession {
-            session: server.session(Arc::clone(&standalone) as Arc<dyn Outbound>),
+            session,
             id,
             owner,
             closed: CancellationToken::new(),
@@ -198,8 +354,26 @@ impl HttpSession {
             last_seen: AtomicU64::new(0),
             active: AtomicUsize::new(0),
             next_stream: AtomicU64::new(1),
-            permit: Mutex::new(Some(permit)),
+            permit: Mutex::new(permit),
+            verified: AtomicU64::new(0),
         })
+    }
+
+    /// Whether the copy was loaded from the shared store within `recheck` of `now`.
+    pub(crate) fn fresh(&self, now: Instant, recheck: Duration) -> bool {
+        match self.verified.load(Ordering::Acquire) {
+            0 => false,
+            v => {
+                let at = self.created + Duration::from_millis(v - 1);
+                now.saturating_duration_since(at) < recheck
+            }
+        }
+    }
+
+    /// Notes that the store confirmed the session at `now`.
+    pub(crate) fn mark_verified(&self, now: Instant) {
+        let ms = now.saturating_duration_since(self.created).as_millis() as u64;
+        self.verified.fetch_max(ms + 1, Ordering::AcqRel);
     }
 
     /// The negotiated revision (2025-03-26 before `initialize`).
@@ -272,10 +446,22 @@ impl Drop for Active {
 }
 
 /// The session's GET stream, when one is open: where messages that belong to
-/// no request go.
+/// no request go. With a shared store, a message finding no stream open on
+/// this node goes to the other nodes ([`SessionEvent::ToClient`]).
 #[derive(Default)]
 pub(crate) struct Standalone {
     slot: Mutex<Option<(u64, mpsc::Sender<Value>)>>,
+    remote: Option<(Arc<dyn SessionStore>, Arc<str>)>,
+}
+
+/// The GET stream of this node only: where a session's announced changes
+/// go with a shared store (every node hears every change itself).
+struct Here(Arc<Standalone>);
+
+impl Outbound for Here {
+    fn send(&self, message: Value) {
+        self.0.send_here(message);
+    }
 }
 
 impl Standalone {
@@ -299,22 +485,57 @@ impl Standalone {
     }
 }
 
-impl Outbound for Standalone {
-    fn send(&self, message: Value) {
+impl Standalone {
+    /// Sends on this node's stream; `Err` gives the message back when none is open.
+    fn try_here(&self, message: Value) -> Result<(), Value> {
         let slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         match slot.as_ref() {
-            Some((_, tx)) => {
+            Some((_, tx)) if !tx.is_closed() => {
                 if let Err(e) = tx.try_send(message) {
                     tracing::warn!("dropped a message for the GET stream: {e}");
                 }
+                Ok(())
             }
-            None => tracing::debug!("dropped a message: no GET stream is open"),
+            _ => Err(message),
         }
     }
 
+    /// Sends on this node's stream only.
+    pub(crate) fn send_here(&self, message: Value) {
+        if self.try_here(message).is_err() {
+            tracing::debug!("dropped a message: no GET stream is open");
+        }
+    }
+}
+
+impl Outbound for Standalone {
+    fn send(&self, message: Value) {
+        let Err(message) = self.try_here(message) else {
+            return;
+        };
+        let Some((store, id)) = &self.remote else {
+            return tracing::debug!("dropped a message: no GET stream is open");
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return tracing::debug!("dropped a message: no runtime to pass it on");
+        };
+        let published = store.publish(SessionEvent::ToClient {
+            session: id.to_string(),
+            message,
+        });
+        runtime.spawn(async move {
+            if let Err(e) = published.await {
+                tracing::warn!("dropped a message for the GET stream of another node: {e}");
+            }
+        });
+    }
+
     fn reaches_client(&self) -> bool {
-        let slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
-        slot.as_ref().is_some_and(|(_, tx)| !tx.is_closed())
+        // With a shared store, another node may hold the stream.
+        self.remote.is_some() || {
+            let slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+            slot.as_ref().is_some_and(|(_, tx)| !tx.is_closed())
+        }
     }
 }
 
