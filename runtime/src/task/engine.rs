@@ -728,7 +728,12 @@ async fn housekeeping(engine: Weak<TaskEngine>, stop: CancellationToken) {
     }
 }
 
-/// Claims jobs while a permit is free, and runs each on its own tokio task.
+/// The most jobs one claim asks the backend for.
+const CLAIM_BATCH: usize = 64;
+
+/// Claims jobs while a permit is free, as many at once as there are free
+/// permits (one round trip for a batch with a remote backend), and runs
+/// each on its own tokio task.
 async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
     loop {
         let Some(strong) = engine.upgrade() else {
@@ -737,22 +742,29 @@ async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
         let permits = Arc::clone(&strong.permits);
         let backend = Arc::clone(&strong.backend);
         drop(strong);
-        let permit = tokio::select! {
+        let first = tokio::select! {
             biased;
             _ = stop.cancelled() => return,
-            p = permits.acquire_owned() => match p {
+            p = Arc::clone(&permits).acquire_owned() => match p {
                 Ok(p) => p,
                 Err(_) => return,
             },
         };
+        let mut free = vec![first];
+        while free.len() < CLAIM_BATCH {
+            match Arc::clone(&permits).try_acquire_owned() {
+                Ok(p) => free.push(p),
+                Err(_) => break,
+            }
+        }
         let claimed = tokio::select! {
             biased;
             _ = stop.cancelled() => return,
-            c = backend.claim() => c,
+            c = backend.claim_many(free.len()) => c,
         };
         let claimed = match claimed {
-            Ok(Some(c)) => c,
-            Ok(None) => return,
+            Ok(c) if c.is_empty() => return,
+            Ok(c) => c,
             Err(e) => {
                 tracing::warn!("claiming a task failed: {e}");
                 tokio::select! {
@@ -764,14 +776,26 @@ async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
         let Some(engine) = engine.upgrade() else {
             return;
         };
-        let running = Running::register(&engine, &claimed.id);
-        tokio::spawn(async move {
-            let id = claimed.id.clone();
-            run(Arc::clone(&engine), claimed).await;
-            engine.links.remove(&id);
-            drop(running);
-            drop(permit);
-        });
+        for claimed in claimed {
+            // The backend hands out no more than asked for; a surplus job
+            // waits for a permit rather than run over the limit.
+            let permit = match free.pop() {
+                Some(p) => p,
+                None => match Arc::clone(&permits).acquire_owned().await {
+                    Ok(p) => p,
+                    Err(_) => return,
+                },
+            };
+            let running = Running::register(&engine, &claimed.id);
+            let engine = Arc::clone(&engine);
+            tokio::spawn(async move {
+                let id = claimed.id.clone();
+                run(Arc::clone(&engine), claimed).await;
+                engine.links.remove(&id);
+                drop(running);
+                drop(permit);
+            });
+        }
     }
 }
 

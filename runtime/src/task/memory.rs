@@ -292,31 +292,45 @@ impl TaskBackend for MemoryBackend {
     }
 
     fn claim(&self) -> BoxFuture<'_, Result<Option<Claimed>, BackendError>> {
+        async move { Ok(self.claim_many(1).await?.into_iter().next()) }.boxed()
+    }
+
+    fn claim_many(&self, max: usize) -> BoxFuture<'_, Result<Vec<Claimed>, BackendError>> {
         async move {
             let mut receiver = self.receiver.lock().await;
             loop {
-                let id = tokio::select! {
+                let first = tokio::select! {
                     biased;
-                    _ = self.closed.cancelled() => return Ok(None),
+                    _ = self.closed.cancelled() => return Ok(Vec::new()),
                     id = receiver.recv() => match id {
                         Some(id) => id,
-                        None => return Ok(None),
+                        None => return Ok(Vec::new()),
                     },
                 };
-                // The snapshot leaves the store when the task starts.
-                let job = self
-                    .lock()
-                    .tasks
-                    .get_mut(&id)
-                    .and_then(|entry| entry.job.take());
-                if let Some(job) = job {
-                    return Ok(Some(Claimed {
-                        id,
-                        job,
-                        attempt: 1,
-                    }));
+                let mut ids = vec![first];
+                while ids.len() < max {
+                    match receiver.try_recv() {
+                        Ok(id) => ids.push(id),
+                        Err(_) => break,
+                    }
                 }
-                // Purged while queued: nothing to run.
+                // The snapshot leaves the store when the task starts.
+                let mut state = self.lock();
+                let claimed: Vec<Claimed> = ids
+                    .into_iter()
+                    .filter_map(|id| {
+                        let job = state.tasks.get_mut(&id)?.job.take()?;
+                        Some(Claimed {
+                            id,
+                            job,
+                            attempt: 1,
+                        })
+                    })
+                    .collect();
+                // Those purged while queued have nothing to run.
+                if !claimed.is_empty() {
+                    return Ok(claimed);
+                }
             }
         }
         .boxed()
