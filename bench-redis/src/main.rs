@@ -23,6 +23,12 @@
 //!   These figures do not depend on the machine's load; the timed runs are
 //!   made without `MONITOR`.
 //!
+//! * CPU per task: the CPU time (user + system) this process (client, node
+//!   and workers) and `redis-server` used in the throughput run, per task;
+//!   `2 cores / CPU per task` is the rate the two cores would allow with
+//!   nothing else running (a ceiling, less dependent on the load than
+//!   tasks/s).
+//!
 //! Every row says the load average (`/proc/loadavg`, 1 minute) before and
 //! after it: other work on the machine lowers tasks/s.
 
@@ -118,6 +124,22 @@ async fn throughput(client: &Arc<Client>, tasks: u64, in_flight: usize) -> f64 {
         r.expect("a task finished");
     }
     tasks as f64 / started.elapsed().as_secs_f64()
+}
+
+/// CPU time (user + system) a process used so far, from `/proc/PID/stat`
+/// (clock ticks of 10 ms).
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i).and_then(|v| v.parse::<u64>().ok()))
+        .sum();
+    Duration::from_millis(ticks * 10)
 }
 
 fn load() -> String {
@@ -302,35 +324,55 @@ struct Row {
     p50: Duration,
     p99: Duration,
     rate: f64,
+    /// CPU per task in the throughput run: this process, redis-server.
+    cpu: (Duration, Duration),
     load: (String, String),
 }
 
 impl Row {
     fn print(&self) {
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
+        let total = us(self.cpu.0) + us(self.cpu.1);
         println!(
-            "| {} | {:.2} ms | {:.2} ms | {:.0} tasks/s | {} → {} |",
+            "| {} | {:.2} ms | {:.2} ms | {:.0} tasks/s | {:.0} + {:.0} µs | {:.0} tasks/s | {} → {} |",
             self.name,
             self.p50.as_secs_f64() * 1000.0,
             self.p99.as_secs_f64() * 1000.0,
             self.rate,
+            us(self.cpu.0),
+            us(self.cpu.1),
+            2e6 / total,
             self.load.0,
             self.load.1
         );
     }
 }
 
-async fn measure(name: String, client: &Arc<Client>, rounds: u64, tasks: u64) -> Row {
+async fn measure(
+    name: String,
+    client: &Arc<Client>,
+    rounds: u64,
+    tasks: u64,
+    redis_pid: u32,
+) -> Row {
     for n in 0..50 {
         round_trip(client, n).await; // warm up
     }
     let before = load();
     let times = latencies(client, rounds).await;
+    let (me, redis) = (cpu_time(std::process::id()), cpu_time(redis_pid));
     let rate = throughput(client, tasks, IN_FLIGHT).await;
+    let per_task = |d: Duration| d / tasks.max(1) as u32;
+    let cpu = (
+        per_task(cpu_time(std::process::id()).saturating_sub(me)),
+        per_task(cpu_time(redis_pid).saturating_sub(redis)),
+    );
     Row {
         name,
         p50: percentile(&times, 0.5),
         p99: percentile(&times, 0.99),
         rate,
+        cpu,
         load: (before, load()),
     }
 }
@@ -353,14 +395,15 @@ async fn main() {
             }
         }
     }
-    let (_redis, port) = start_redis();
+    let (redis, port) = start_redis();
+    let redis_pid = redis.0.id();
     let url = format!("redis://127.0.0.1:{port}");
     let mut rows = Vec::new();
     let mut counts = Vec::new();
 
     let server = memory_server().await;
     let client = Arc::new(Client::connect(&server).await.expect("client"));
-    rows.push(measure("memory".into(), &client, rounds, tasks).await);
+    rows.push(measure("memory".into(), &client, rounds, tasks, redis_pid).await);
     drop(client);
     server.shutdown().await;
 
@@ -376,7 +419,8 @@ async fn main() {
         }
         let client = Arc::new(Client::connect(&node).await.expect("client"));
         let s = if workers == 1 { "" } else { "s" };
-        rows.push(measure(format!("redis, {workers} worker{s}"), &client, rounds, tasks).await);
+        let name = format!("redis, {workers} worker{s}");
+        rows.push(measure(name, &client, rounds, tasks, redis_pid).await);
         for flight in [1, IN_FLIGHT] {
             let monitor = Monitor::start(port);
             throughput(&client, count, flight).await;
@@ -388,8 +432,10 @@ async fn main() {
         node.shutdown().await;
     }
 
-    println!("| backend | round trip p50 | round trip p99 | throughput | load 1 min (before → after) |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| backend | round trip p50 | round trip p99 | throughput | CPU per task (bench + redis) | 2 cores / CPU per task | load 1 min (before → after) |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     for row in &rows {
         row.print();
     }

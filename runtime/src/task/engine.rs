@@ -527,6 +527,32 @@ impl TaskEngine {
         self.backend.subscribe(id.clone()).await
     }
 
+    /// The task, when `owner` may see it, and every later version of it:
+    /// one read of the backend (`get` then [`follow`](Self::follow) reads
+    /// twice). The stream starts with the record returned.
+    pub(crate) async fn follow_owned(
+        &self,
+        id: &str,
+        owner: Option<&str>,
+    ) -> Result<(TaskRecord, TaskUpdates), ErrorObject> {
+        let updates = self
+            .backend
+            .subscribe(TaskId::from_wire(id))
+            .await
+            .map_err(backend_error)?;
+        let Some(mut updates) = updates else {
+            return Err(unknown_task(id));
+        };
+        match updates.next().await {
+            Some(r) if r.owner() == owner => {
+                self.saw(&r);
+                let first = futures::stream::once(futures::future::ready(r.clone()));
+                Ok((r, first.chain(updates).boxed()))
+            }
+            _ => Err(unknown_task(id)),
+        }
+    }
+
     /// Stores the client's answers to a task's open questions (answers to
     /// questions that are not open are ignored).
     pub(crate) async fn answer(
