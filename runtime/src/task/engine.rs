@@ -776,17 +776,19 @@ async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
                 Err(_) => return,
             },
         };
-        let mut free = vec![first];
-        while free.len() < CLAIM_BATCH {
-            match Arc::clone(&permits).try_acquire_owned() {
-                Ok(p) => free.push(p),
-                Err(_) => break,
+        // The free permits beyond the first, taken at once (one permit
+        // object; the rest goes back in one step).
+        let mut free = first;
+        let extra = permits.available_permits().min(CLAIM_BATCH - 1);
+        if extra > 0 {
+            if let Ok(more) = Arc::clone(&permits).try_acquire_many_owned(extra as u32) {
+                free.merge(more);
             }
         }
         let claimed = tokio::select! {
             biased;
             _ = stop.cancelled() => return,
-            c = backend.claim_many(free.len()) => c,
+            c = backend.claim_many(free.num_permits()) => c,
         };
         let claimed = match claimed {
             Ok(c) if c.is_empty() => return,
@@ -802,10 +804,19 @@ async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
         let Some(engine) = engine.upgrade() else {
             return;
         };
+        let mut free = Some(free);
         for claimed in claimed {
             // The backend hands out no more than asked for; a surplus job
             // waits for a permit rather than run over the limit.
-            let permit = match free.pop() {
+            let permit = match free.take() {
+                Some(mut p) if p.num_permits() > 1 => {
+                    let one = p.split(1);
+                    free = Some(p);
+                    one
+                }
+                other => other,
+            };
+            let permit = match permit {
                 Some(p) => p,
                 None => match Arc::clone(&permits).acquire_owned().await {
                     Ok(p) => p,

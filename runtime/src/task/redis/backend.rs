@@ -765,14 +765,10 @@ impl Inner {
         now: u64,
     ) -> Result<TaskRecord, UpdateError> {
         // The worker running the task holds its latest record: no read.
-        let mut base = self
-            .held()
-            .get(id)
-            .and_then(|h| h.last.clone())
-            .map(|r| {
-                let version = r.version().to_string();
-                (r, version, true)
-            });
+        let mut base = self.held().get(id).and_then(|h| h.last.clone()).map(|r| {
+            let version = r.version().to_string();
+            (r, version, true)
+        });
         for _ in 0..100 {
             let (mut record, version, cached) = match base.take() {
                 Some(known) => known,
