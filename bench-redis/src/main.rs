@@ -188,8 +188,18 @@ fn start_redis() -> (RedisProcess, u16) {
 
 /// One field of `INFO stats` of the Redis on `port`.
 fn info_stat(port: u16, field: &str) -> u64 {
+    info(port, "stats")
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the field")
+}
+
+/// One section of `INFO` of the Redis on `port`.
+fn info(port: u16, section: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("redis");
-    s.write_all(b"INFO stats\r\n").expect("write");
+    s.write_all(format!("INFO {section}\r\n").as_bytes())
+        .expect("write");
     let mut r = BufReader::new(s);
     let mut header = String::new();
     r.read_line(&mut header).expect("read");
@@ -200,11 +210,26 @@ fn info_stat(port: u16, field: &str) -> u64 {
         .expect("a bulk reply");
     let mut body = vec![0; len + 2];
     r.read_exact(&mut body).expect("read");
-    let text = String::from_utf8_lossy(&body);
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("the field")
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+/// Where Redis spent its time over the whole bench, by command
+/// (`INFO commandstats`; a script's time includes the commands it ran).
+fn command_times(port: u16) -> Vec<(String, u64, u64)> {
+    let mut out: Vec<(String, u64, u64)> = info(port, "commandstats")
+        .lines()
+        .filter_map(|l| {
+            let (name, rest) = l.strip_prefix("cmdstat_")?.split_once(':')?;
+            let field = |key: &str| {
+                rest.split(',')
+                    .find_map(|kv| kv.strip_prefix(key))
+                    .and_then(|v| v.parse::<u64>().ok())
+            };
+            Some((name.to_owned(), field("calls=")?, field("usec=")?))
+        })
+        .collect();
+    out.sort_by_key(|(_, _, usec)| std::cmp::Reverse(*usec));
+    out
 }
 
 /// Every command Redis runs while it is open, read from `MONITOR`.
@@ -448,5 +473,17 @@ async fn main() {
     println!("|---|---|---|---|---|---|");
     for row in &counts {
         println!("{row}");
+    }
+    println!();
+    println!("Redis time by command over the whole run (INFO commandstats; scripts include their commands):");
+    println!();
+    println!("| command | calls | µs per call | total ms |");
+    println!("|---|---|---|---|");
+    for (name, calls, usec) in command_times(port).iter().take(16) {
+        println!(
+            "| {name} | {calls} | {:.2} | {:.0} |",
+            *usec as f64 / (*calls).max(1) as f64,
+            *usec as f64 / 1000.0
+        );
     }
 }

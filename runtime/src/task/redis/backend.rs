@@ -100,6 +100,17 @@ fn text(v: &Value) -> Option<String> {
     }
 }
 
+/// [`text`], taking the bytes instead of copying them.
+fn into_text(v: Value) -> Option<String> {
+    match v {
+        Value::BulkString(b) => String::from_utf8(b).ok(),
+        Value::SimpleString(s) => Some(s),
+        Value::VerbatimString { text, .. } => Some(text),
+        Value::Int(i) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
 fn int(v: &Value) -> Option<i64> {
     match v {
         Value::Int(i) => Some(*i),
@@ -325,9 +336,9 @@ impl Inner {
     fn stored(&self, id: &TaskId, fields: Vec<Value>) -> Option<(TaskRecord, String)> {
         let mut fields = fields.into_iter();
         let (Some(record), Some(version), tag) = (
-            fields.next().as_ref().and_then(text),
-            fields.next().as_ref().and_then(text),
-            fields.next().as_ref().and_then(text),
+            fields.next().and_then(into_text),
+            fields.next().and_then(into_text),
+            fields.next().and_then(into_text),
         ) else {
             return None;
         };
@@ -488,7 +499,7 @@ impl Inner {
         watch: PreWatch,
     ) -> Option<Claimed> {
         let mut parts = parts.into_iter();
-        let job = parts.next().as_ref().and_then(text);
+        let job = parts.next().and_then(into_text);
         let attempt = parts.next().as_ref().and_then(int);
         let (Some(job), Some(attempt)) = (job, attempt) else {
             let _ = self.drop_entry(&entry).await;
@@ -790,7 +801,12 @@ impl Inner {
             let json = serde_json::to_string(&record)
                 .map_err(|_| BackendError::Storage("a task record does not serialize".into()))?;
             let tag = self.keyring.tag(id.as_str(), &json);
-            let message = events::message(&tag, &json);
+            // Without a tag the message is the record itself: not sent twice.
+            let message = if tag.is_empty() {
+                String::new()
+            } else {
+                events::message(&tag, &json)
+            };
             let terminal = record.status().is_terminal();
             // The final status of a job this process runs acknowledges its
             // entry in the same script.

@@ -68,7 +68,8 @@ return seq
 /// KEYS: task hash, owner set, owner expiry index, queue stream. ARGV:
 /// expected version, new version, record JSON, events channel, whether the
 /// new status is terminal (`1`: the job, which holds the snapshot, is
-/// deleted), record tag, the message to publish, end of retention in Unix
+/// deleted), record tag, the message to publish (empty: the record JSON,
+/// as it is without keys), end of retention in Unix
 /// ms (empty: kept until the task ends), task id, workers' group, stream
 /// entry to acknowledge (empty: none).
 /// Returns `1` written, `-1` no such task, and when the version changed
@@ -102,7 +103,9 @@ if ARGV[5] == '1' and ARGV[11] ~= '' then
   redis.call('XACK', KEYS[4], ARGV[10], ARGV[11])
   redis.call('XDEL', KEYS[4], ARGV[11])
 end
-redis.call('PUBLISH', ARGV[4], ARGV[7])
+local message = ARGV[7]
+if message == '' then message = ARGV[3] end
+redis.call('PUBLISH', ARGV[4], message)
 return 1
 "#,
     )
