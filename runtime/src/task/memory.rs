@@ -437,4 +437,38 @@ mod tests {
             "ten lists looked at {looked_at} records"
         );
     }
+
+    /// `claim_many` hands out up to `max` queued jobs at once, in the order
+    /// they were queued, each once; `claim` takes the next one.
+    #[tokio::test]
+    async fn claim_many_hands_out_a_batch_in_order() {
+        let backend = MemoryBackend::new();
+        let now = now_ms();
+        let mut ids = Vec::new();
+        for _ in 0..5 {
+            let task = new_task("me", 600_000, now);
+            ids.push(task.record.id().clone());
+            backend.create(task).await.unwrap();
+        }
+        let first: Vec<TaskId> = backend
+            .claim_many(3)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(first, ids[..3]);
+        let rest: Vec<TaskId> = backend
+            .claim_many(10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(rest, ids[3..]);
+        backend.create(new_task("me", 600_000, now)).await.unwrap();
+        assert!(backend.claim().await.unwrap().is_some());
+        backend.close("closed".into()).await.unwrap();
+        assert!(backend.claim_many(4).await.unwrap().is_empty());
+    }
 }
