@@ -239,3 +239,61 @@ async fn an_encrypted_snapshot_is_unreadable_in_redis() {
     // The snapshot leaves Redis once the task is terminal.
     assert_eq!(hget(&redis, "sealed", &id, "job"), "$-1\r\n");
 }
+
+/// Redis round trips per task: a task run alone (create, `tasks/result`)
+/// costs five commands sent to Redis (create, the node's read, the
+/// worker's read of the queue, its claim, the final status, which also
+/// acknowledges the queue entry; thirteen before the batch claim), counted
+/// from `MONITOR`; and no queue entry is left behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_alone_costs_a_handful_of_redis_commands_and_leaves_no_entry() {
+    use std::io::{BufRead, BufReader, Write};
+    let _serial = serial().await;
+    let redis = Redis::start(false);
+    let a = Process::node(&redis.url(), &[]);
+    let _worker = Process::worker(&redis.url(), &[]);
+    let on_a = Mcp::open(a.url()).await;
+    let warm = on_a.create(0).await;
+    on_a.result_text(&warm).await;
+
+    let port = redis.url().rsplit(':').next().expect("a port").to_owned();
+    let mut monitor = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).expect("redis");
+    monitor.write_all(b"MONITOR\r\n").expect("MONITOR");
+    let reader = BufReader::new(monitor.try_clone().expect("a second handle"));
+    let lines = std::thread::spawn(move || {
+        let mut sent = Vec::new();
+        for line in reader.lines() {
+            let Ok(line) = line else { break };
+            if line.contains("\"MONITOR-END\"") {
+                break;
+            }
+            // 1700000000.123 [0 127.0.0.1:5555] "CMD" ...: sent by a client.
+            if line.contains(" 127.0.0.1:") {
+                sent.push(line);
+            }
+        }
+        sent
+    });
+    let tasks = 20;
+    for _ in 0..tasks {
+        let id = on_a.create(0).await;
+        assert!(on_a.result_text(&id).await.contains("attempt 1"));
+    }
+    redis.command(&["ECHO", "MONITOR-END"]);
+    let sent = lines.join().expect("the monitor thread");
+    let _ = monitor.shutdown(std::net::Shutdown::Both);
+    // Besides the tasks' own: the worker's blocking reads that time out
+    // and its search for stale jobs, each at most once a second.
+    assert!(
+        sent.len() <= tasks * 5 + 40,
+        "{} commands for {tasks} tasks:\n{}",
+        sent.len(),
+        sent.join("\n")
+    );
+    eventually("the finished tasks' queue entries are gone", || {
+        redis.query(&["XLEN", "{ferrymcp}:queue"]).int() == 0
+    })
+    .await;
+    let pending = redis.query(&["XPENDING", "{ferrymcp}:queue", "workers"]);
+    assert_eq!(pending.items()[0].int(), 0, "{pending:?}");
+}

@@ -342,7 +342,7 @@ impl Server {
         ctx: &RequestContext,
     ) -> Result<TaskRecord, ErrorObject> {
         let engine = &self.inner.tasks;
-        let record = engine.get(id, owner).await?;
+        let (record, mut updates) = engine.follow_owned(id, owner).await?;
         if record.status().is_terminal() {
             return Ok(record);
         }
@@ -350,11 +350,6 @@ impl Server {
             InputSource::Session(pending) => Some(Arc::clone(pending)),
             _ => None,
         };
-        let mut updates = engine
-            .follow(record.id())
-            .await
-            .map_err(|e| ErrorObject::internal(e.to_string()))?
-            .ok_or_else(|| unknown_task(id))?;
         let mut asked: HashSet<String> = HashSet::new();
         let mut answers = FuturesUnordered::new();
         loop {

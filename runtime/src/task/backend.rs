@@ -31,6 +31,8 @@
 //!   least once: a job whose worker died before [`ack`](TaskBackend::ack) may
 //!   be handed out again with a higher `attempt`); `None` once the backend is
 //!   closed.
+//! * [`claim_many`](TaskBackend::claim_many) is `claim` for up to `max`
+//!   jobs at once; the engine asks for as many as it has free slots.
 //! * [`release`](TaskBackend::release) gives a claimed job back unfinished.
 //! * [`is_durable`](TaskBackend::is_durable): whether the queue outlives
 //!   this process. At shutdown the engine releases the tasks still running
@@ -160,6 +162,18 @@ pub trait TaskBackend: Send + Sync + 'static {
 
     /// Waits for the next queued job; `None` once the backend is closed.
     fn claim(&self) -> BoxFuture<'_, Result<Option<Claimed>, BackendError>>;
+
+    /// Waits for queued jobs and hands up to `max` of them to this process
+    /// at once (at least one; none once the backend is closed), each as
+    /// [`claim`](TaskBackend::claim) would. A backend that reads its queue
+    /// over the network claims a batch in one round trip; the default
+    /// claims one.
+    fn claim_many(&self, max: usize) -> BoxFuture<'_, Result<Vec<Claimed>, BackendError>> {
+        let _ = max;
+        self.claim()
+            .map(|claimed| claimed.map(|c| c.into_iter().collect()))
+            .boxed()
+    }
 
     /// Marks a claimed job done (it will not be delivered again).
     fn ack(&self, id: TaskId) -> BoxFuture<'_, Result<(), BackendError>>;

@@ -527,6 +527,32 @@ impl TaskEngine {
         self.backend.subscribe(id.clone()).await
     }
 
+    /// The task, when `owner` may see it, and every later version of it:
+    /// one read of the backend (`get` then [`follow`](Self::follow) reads
+    /// twice). The stream starts with the record returned.
+    pub(crate) async fn follow_owned(
+        &self,
+        id: &str,
+        owner: Option<&str>,
+    ) -> Result<(TaskRecord, TaskUpdates), ErrorObject> {
+        let updates = self
+            .backend
+            .subscribe(TaskId::from_wire(id))
+            .await
+            .map_err(backend_error)?;
+        let Some(mut updates) = updates else {
+            return Err(unknown_task(id));
+        };
+        match updates.next().await {
+            Some(r) if r.owner() == owner => {
+                self.saw(&r);
+                let first = futures::stream::once(futures::future::ready(r.clone()));
+                Ok((r, first.chain(updates).boxed()))
+            }
+            _ => Err(unknown_task(id)),
+        }
+    }
+
     /// Stores the client's answers to a task's open questions (answers to
     /// questions that are not open are ignored).
     pub(crate) async fn answer(
@@ -728,7 +754,12 @@ async fn housekeeping(engine: Weak<TaskEngine>, stop: CancellationToken) {
     }
 }
 
-/// Claims jobs while a permit is free, and runs each on its own tokio task.
+/// The most jobs one claim asks the backend for.
+const CLAIM_BATCH: usize = 64;
+
+/// Claims jobs while a permit is free, as many at once as there are free
+/// permits (one round trip for a batch with a remote backend), and runs
+/// each on its own tokio task.
 async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
     loop {
         let Some(strong) = engine.upgrade() else {
@@ -737,22 +768,31 @@ async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
         let permits = Arc::clone(&strong.permits);
         let backend = Arc::clone(&strong.backend);
         drop(strong);
-        let permit = tokio::select! {
+        let first = tokio::select! {
             biased;
             _ = stop.cancelled() => return,
-            p = permits.acquire_owned() => match p {
+            p = Arc::clone(&permits).acquire_owned() => match p {
                 Ok(p) => p,
                 Err(_) => return,
             },
         };
+        // The free permits beyond the first, taken at once (one permit
+        // object; the rest goes back in one step).
+        let mut free = first;
+        let extra = permits.available_permits().min(CLAIM_BATCH - 1);
+        if extra > 0 {
+            if let Ok(more) = Arc::clone(&permits).try_acquire_many_owned(extra as u32) {
+                free.merge(more);
+            }
+        }
         let claimed = tokio::select! {
             biased;
             _ = stop.cancelled() => return,
-            c = backend.claim() => c,
+            c = backend.claim_many(free.num_permits()) => c,
         };
         let claimed = match claimed {
-            Ok(Some(c)) => c,
-            Ok(None) => return,
+            Ok(c) if c.is_empty() => return,
+            Ok(c) => c,
             Err(e) => {
                 tracing::warn!("claiming a task failed: {e}");
                 tokio::select! {
@@ -764,14 +804,35 @@ async fn dispatch(engine: Weak<TaskEngine>, stop: CancellationToken) {
         let Some(engine) = engine.upgrade() else {
             return;
         };
-        let running = Running::register(&engine, &claimed.id);
-        tokio::spawn(async move {
-            let id = claimed.id.clone();
-            run(Arc::clone(&engine), claimed).await;
-            engine.links.remove(&id);
-            drop(running);
-            drop(permit);
-        });
+        let mut free = Some(free);
+        for claimed in claimed {
+            // The backend hands out no more than asked for; a surplus job
+            // waits for a permit rather than run over the limit.
+            let permit = match free.take() {
+                Some(mut p) if p.num_permits() > 1 => {
+                    let one = p.split(1);
+                    free = Some(p);
+                    one
+                }
+                other => other,
+            };
+            let permit = match permit {
+                Some(p) => p,
+                None => match Arc::clone(&permits).acquire_owned().await {
+                    Ok(p) => p,
+                    Err(_) => return,
+                },
+            };
+            let running = Running::register(&engine, &claimed.id);
+            let engine = Arc::clone(&engine);
+            tokio::spawn(async move {
+                let id = claimed.id.clone();
+                run(Arc::clone(&engine), claimed).await;
+                engine.links.remove(&id);
+                drop(running);
+                drop(permit);
+            });
+        }
     }
 }
 

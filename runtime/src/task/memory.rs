@@ -292,31 +292,45 @@ impl TaskBackend for MemoryBackend {
     }
 
     fn claim(&self) -> BoxFuture<'_, Result<Option<Claimed>, BackendError>> {
+        async move { Ok(self.claim_many(1).await?.into_iter().next()) }.boxed()
+    }
+
+    fn claim_many(&self, max: usize) -> BoxFuture<'_, Result<Vec<Claimed>, BackendError>> {
         async move {
             let mut receiver = self.receiver.lock().await;
             loop {
-                let id = tokio::select! {
+                let first = tokio::select! {
                     biased;
-                    _ = self.closed.cancelled() => return Ok(None),
+                    _ = self.closed.cancelled() => return Ok(Vec::new()),
                     id = receiver.recv() => match id {
                         Some(id) => id,
-                        None => return Ok(None),
+                        None => return Ok(Vec::new()),
                     },
                 };
-                // The snapshot leaves the store when the task starts.
-                let job = self
-                    .lock()
-                    .tasks
-                    .get_mut(&id)
-                    .and_then(|entry| entry.job.take());
-                if let Some(job) = job {
-                    return Ok(Some(Claimed {
-                        id,
-                        job,
-                        attempt: 1,
-                    }));
+                let mut ids = vec![first];
+                while ids.len() < max {
+                    match receiver.try_recv() {
+                        Ok(id) => ids.push(id),
+                        Err(_) => break,
+                    }
                 }
-                // Purged while queued: nothing to run.
+                // The snapshot leaves the store when the task starts.
+                let mut state = self.lock();
+                let claimed: Vec<Claimed> = ids
+                    .into_iter()
+                    .filter_map(|id| {
+                        let job = state.tasks.get_mut(&id)?.job.take()?;
+                        Some(Claimed {
+                            id,
+                            job,
+                            attempt: 1,
+                        })
+                    })
+                    .collect();
+                // Those purged while queued have nothing to run.
+                if !claimed.is_empty() {
+                    return Ok(claimed);
+                }
             }
         }
         .boxed()
@@ -422,5 +436,39 @@ mod tests {
             looked_at <= 10 * 3,
             "ten lists looked at {looked_at} records"
         );
+    }
+
+    /// `claim_many` hands out up to `max` queued jobs at once, in the order
+    /// they were queued, each once; `claim` takes the next one.
+    #[tokio::test]
+    async fn claim_many_hands_out_a_batch_in_order() {
+        let backend = MemoryBackend::new();
+        let now = now_ms();
+        let mut ids = Vec::new();
+        for _ in 0..5 {
+            let task = new_task("me", 600_000, now);
+            ids.push(task.record.id().clone());
+            backend.create(task).await.unwrap();
+        }
+        let first: Vec<TaskId> = backend
+            .claim_many(3)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(first, ids[..3]);
+        let rest: Vec<TaskId> = backend
+            .claim_many(10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(rest, ids[3..]);
+        backend.create(new_task("me", 600_000, now)).await.unwrap();
+        assert!(backend.claim().await.unwrap().is_some());
+        backend.close("closed".into()).await.unwrap();
+        assert!(backend.claim_many(4).await.unwrap().is_empty());
     }
 }

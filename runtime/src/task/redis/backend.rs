@@ -49,6 +49,9 @@ pub(crate) struct Inner {
     /// Entries this process handed back, and until when it leaves them to
     /// the other workers.
     handed_back: Mutex<HashMap<String, Instant>>,
+    /// When this process last looked for stale jobs (it looks at most once
+    /// per `block`, not before every read).
+    last_scan: Mutex<Option<Instant>>,
     group_ready: AtomicBool,
     renewer: AtomicBool,
     closed: CancellationToken,
@@ -60,6 +63,21 @@ pub(crate) struct Inner {
 struct Held {
     entry: String,
     unsettled: bool,
+    /// The entry was acknowledged with the task's final status (one script).
+    acked: bool,
+    /// The latest version of the record this process read or wrote: the
+    /// base of its next transition (compare-and-set: a stale one costs a
+    /// retry, never a lost update).
+    last: Option<TaskRecord>,
+    /// The waiter registered before the claim read the record, for the
+    /// worker's `subscribe` (it then reads nothing).
+    first: Option<PreWatch>,
+}
+
+/// A waiter registered before the record was read.
+struct PreWatch {
+    guard: Watching,
+    generation: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Drop for Inner {
@@ -82,6 +100,17 @@ fn text(v: &Value) -> Option<String> {
     }
 }
 
+/// [`text`], taking the bytes instead of copying them.
+fn into_text(v: Value) -> Option<String> {
+    match v {
+        Value::BulkString(b) => String::from_utf8(b).ok(),
+        Value::SimpleString(s) => Some(s),
+        Value::VerbatimString { text, .. } => Some(text),
+        Value::Int(i) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
 fn int(v: &Value) -> Option<i64> {
     match v {
         Value::Int(i) => Some(*i),
@@ -97,18 +126,22 @@ fn items(v: Value) -> Vec<Value> {
     }
 }
 
-/// The first stream entry in an XREADGROUP or XAUTOCLAIM entry list:
+/// The stream entries in an XREADGROUP or XAUTOCLAIM entry list:
 /// `(entry id, task id)`.
-fn first_entry(entries: Value) -> Option<(String, Option<String>)> {
-    let entry = items(entries).into_iter().next()?;
-    let mut parts = items(entry).into_iter();
-    let entry_id = text(&parts.next()?)?;
-    let fields: Vec<Value> = parts.next().map(items).unwrap_or_default();
-    let task = fields
-        .chunks(2)
-        .find(|kv| kv.first().and_then(text).as_deref() == Some("id"))
-        .and_then(|kv| kv.get(1).and_then(text));
-    Some((entry_id, task))
+fn entries(list: Value) -> Vec<(String, Option<String>)> {
+    items(list)
+        .into_iter()
+        .filter_map(|entry| {
+            let mut parts = items(entry).into_iter();
+            let entry_id = text(&parts.next()?)?;
+            let fields: Vec<Value> = parts.next().map(items).unwrap_or_default();
+            let task = fields
+                .chunks(2)
+                .find(|kv| kv.first().and_then(text).as_deref() == Some("id"))
+                .and_then(|kv| kv.get(1).and_then(text));
+            Some((entry_id, task))
+        })
+        .collect()
 }
 
 impl RedisBackend {
@@ -148,6 +181,7 @@ impl RedisBackend {
                 claimed: Mutex::new(HashMap::new()),
                 takeover_cursor: Mutex::new(START.into()),
                 handed_back: Mutex::new(HashMap::new()),
+                last_scan: Mutex::new(None),
                 group_ready: AtomicBool::new(false),
                 renewer: AtomicBool::new(false),
                 closed: CancellationToken::new(),
@@ -294,21 +328,49 @@ impl Inner {
             .query_async(&mut conn)
             .await
             .map_err(|e| storage("read", &e))?;
-        let mut fields = items(v).into_iter();
+        Ok(self.stored(id, items(v)))
+    }
+
+    /// A record read as `[record, version, tag]`, when it is trusted and
+    /// not expired.
+    fn stored(&self, id: &TaskId, fields: Vec<Value>) -> Option<(TaskRecord, String)> {
+        let mut fields = fields.into_iter();
         let (Some(record), Some(version), tag) = (
-            fields.next().as_ref().and_then(text),
-            fields.next().as_ref().and_then(text),
-            fields.next().as_ref().and_then(text),
+            fields.next().and_then(into_text),
+            fields.next().and_then(into_text),
+            fields.next().and_then(into_text),
         ) else {
-            return Ok(None);
+            return None;
         };
-        let Some(record) = self.trusted(id, &record, tag.as_deref()) else {
-            return Ok(None);
-        };
+        let record = self.trusted(id, &record, tag.as_deref())?;
         if record.is_expired_at(now_ms()) {
-            return Ok(None);
+            return None;
         }
-        Ok(Some((record, version)))
+        Some((record, version))
+    }
+
+    /// Starts the events listener, once.
+    fn listen(self: &Arc<Self>) {
+        if self.events.needs_start() {
+            tokio::spawn(events::listen(
+                self.client.clone(),
+                self.keys.events(),
+                Arc::downgrade(self),
+                self.dropped.clone(),
+            ));
+        }
+    }
+
+    /// Registers a waiter of `id` now, before its record is read.
+    fn pre_watch(self: &Arc<Self>, id: &TaskId) -> PreWatch {
+        PreWatch {
+            generation: self.events.generation(),
+            guard: Watching {
+                inner: Arc::downgrade(self),
+                id: id.clone(),
+                rx: Some(self.events.watch(id)),
+            },
+        }
     }
 
     async fn ensure_group(&self) -> Result<(), BackendError> {
@@ -343,51 +405,108 @@ impl Inner {
 
     /// Removes an entry that has nothing (left) to run.
     async fn drop_entry(&self, entry: &str) -> Result<(), BackendError> {
+        self.drop_entries(&[entry.to_owned()]).await
+    }
+
+    /// Removes entries that have nothing (left) to run, in one round trip.
+    async fn drop_entries(&self, entries: &[String]) -> Result<(), BackendError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
         let mut conn = self.conn().await?;
         redis::pipe()
             .atomic()
             .cmd("XACK")
             .arg(self.keys.queue())
             .arg(self.keys.group())
-            .arg(entry)
+            .arg(entries)
             .ignore()
             .cmd("XDEL")
             .arg(self.keys.queue())
-            .arg(entry)
+            .arg(entries)
             .ignore()
             .query_async::<()>(&mut conn)
             .await
             .map_err(|e| storage("acknowledge", &e))
     }
 
-    /// Turns a stream entry into a job for this process, or `None` when
-    /// there is nothing to run (the entry is then removed).
+    /// Turns stream entries into jobs for this process, in one script call
+    /// (counts each delivery, hands out each job with its record); the
+    /// entries with nothing to run are removed.
     async fn take(
         self: &Arc<Self>,
+        entries: Vec<(String, Option<String>)>,
+    ) -> Result<Vec<Claimed>, BackendError> {
+        let mut nothing = Vec::new();
+        let mut wanted = Vec::new();
+        for (entry, task) in entries {
+            match task {
+                Some(task) => wanted.push((entry, TaskId::from_wire(task))),
+                None => nothing.push(entry),
+            }
+        }
+        let mut claimed = Vec::new();
+        if !wanted.is_empty() {
+            // Watch first, then read (in the script): no version published
+            // in between is missed.
+            self.listen();
+            let watches: Vec<PreWatch> = wanted.iter().map(|(_, id)| self.pre_watch(id)).collect();
+            let mut invocation = scripts::CLAIM.prepare_invoke();
+            for (_, id) in &wanted {
+                invocation.key(self.keys.task(id));
+            }
+            let mut conn = self.conn().await?;
+            let v: Value = invocation
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| storage("claim", &e))?;
+            let mut replies = items(v).into_iter();
+            for ((entry, id), watch) in wanted.into_iter().zip(watches) {
+                let parts = match replies.next() {
+                    Some(Value::Array(parts)) => parts,
+                    // Expired, or terminal before it ran (cancelled while queued).
+                    _ => {
+                        nothing.push(entry);
+                        continue;
+                    }
+                };
+                if let Some(c) = self.take_one(entry, id, parts, watch).await {
+                    claimed.push(c);
+                }
+            }
+        }
+        if let Err(e) = self.drop_entries(&nothing).await {
+            if claimed.is_empty() {
+                return Err(e);
+            }
+            // Left pending: taken over (and removed) after the visibility timeout.
+            tracing::warn!("removing finished queue entries failed: {e}");
+        }
+        if !claimed.is_empty() {
+            self.start_renewer();
+        }
+        Ok(claimed)
+    }
+
+    /// One claimed entry: `parts` is `[job, attempts, record, version,
+    /// tag]` from the claim script. `None` when there is nothing to run
+    /// here (handed back, or failed and removed).
+    async fn take_one(
+        self: &Arc<Self>,
         entry: String,
-        task: Option<String>,
-    ) -> Result<Option<Claimed>, BackendError> {
-        let Some(task) = task else {
-            self.drop_entry(&entry).await?;
-            return Ok(None);
-        };
-        let id = TaskId::from_wire(task);
-        let mut conn = self.conn().await?;
-        let v: Value = scripts::CLAIM
-            .key(self.keys.task(&id))
-            .invoke_async(&mut conn)
-            .await
-            .map_err(|e| storage("claim", &e))?;
-        let mut parts = items(v).into_iter();
-        let (Some(job), Some(attempt)) = (
-            parts.next().as_ref().and_then(text),
-            parts.next().as_ref().and_then(int),
-        ) else {
-            // Expired, or terminal before it ran (cancelled while queued).
-            self.drop_entry(&entry).await?;
-            return Ok(None);
+        id: TaskId,
+        parts: Vec<Value>,
+        watch: PreWatch,
+    ) -> Option<Claimed> {
+        let mut parts = parts.into_iter();
+        let job = parts.next().and_then(into_text);
+        let attempt = parts.next().as_ref().and_then(int);
+        let (Some(job), Some(attempt)) = (job, attempt) else {
+            let _ = self.drop_entry(&entry).await;
+            return None;
         };
         let attempt = u32::try_from(attempt).unwrap_or(u32::MAX);
+        let record = self.stored(&id, parts.collect()).map(|(r, _)| r);
         let job = match self.keyring.open(&job, id.as_str()) {
             Err(OpenError::MissingKey(key)) if attempt < self.max_deliveries => {
                 // A key rotation under way: a worker that has the key runs it.
@@ -396,8 +515,10 @@ impl Inner {
                     attempt,
                     "the task is sealed with key id {key:?}, which this worker does not have; handed back for a worker that has it"
                 );
-                self.hand_back(&entry, true).await?;
-                return Ok(None);
+                if let Err(e) = self.hand_back(&entry, true).await {
+                    tracing::warn!(task_id = %id, "handing the task back failed ({e}); another worker takes it over after the visibility timeout");
+                }
+                return None;
             }
             Err(OpenError::MissingKey(key)) => Err(format!(
                 "the task snapshot is encrypted with key id {key:?}, which none of the workers it was delivered to ({attempt} times) has; configure that key on the workers (RedisConfig::old_snapshot_key)"
@@ -422,19 +543,26 @@ impl Inner {
                     now_ms(),
                 )
                 .await;
-            self.drop_entry(&entry).await?;
-            return Ok(None);
+            if let Err(e) = self.drop_entry(&entry).await {
+                tracing::warn!("removing a failed task's queue entry failed: {e}");
+            }
+            return None;
         }
-        let Ok(job) = job else { return Ok(None) };
+        let job = job.ok()?;
+        if let Some(record) = &record {
+            self.events.deliver(record);
+        }
         self.held().insert(
             id.clone(),
             Held {
                 entry,
                 unsettled: false,
+                acked: false,
+                last: record,
+                first: Some(watch),
             },
         );
-        self.start_renewer();
-        Ok(Some(Claimed { id, job, attempt }))
+        Some(Claimed { id, job, attempt })
     }
 
     fn start_renewer(self: &Arc<Self>) {
@@ -460,7 +588,12 @@ impl Inner {
 
     /// Resets the idle time of every entry this process still runs.
     async fn renew(&self) -> Result<(), BackendError> {
-        let entries: Vec<String> = self.held().values().map(|h| h.entry.clone()).collect();
+        let entries: Vec<String> = self
+            .held()
+            .values()
+            .filter(|h| !h.acked)
+            .map(|h| h.entry.clone())
+            .collect();
         if entries.is_empty() {
             return Ok(());
         }
@@ -477,15 +610,19 @@ impl Inner {
         Ok(())
     }
 
-    /// A pending entry idle for longer than the visibility timeout (its
-    /// worker died or handed it back), now claimed by this process.
+    /// Pending entries idle for longer than the visibility timeout (their
+    /// worker died or handed them back), now claimed by this process (at
+    /// most `max`).
     ///
-    /// `XAUTOCLAIM` examines at most ten pending entries per call (`COUNT`
-    /// 1), so the search follows its cursor, for at most
+    /// `XAUTOCLAIM` examines at most ten pending entries per claimed one
+    /// (`COUNT`), so the search follows its cursor, for at most
     /// [`TAKEOVER_CALLS`] calls per pass, and the next pass goes on where
     /// this one stopped: however many live entries come first, every stale
     /// one is reached.
-    async fn stale_entry(&self) -> Result<Option<(String, Option<String>)>, BackendError> {
+    async fn stale_entries(
+        &self,
+        max: usize,
+    ) -> Result<Vec<(String, Option<String>)>, BackendError> {
         let mut conn = self.conn().await?;
         let mut cursor = self.cursor().clone();
         for _ in 0..TAKEOVER_CALLS {
@@ -496,7 +633,7 @@ impl Inner {
                 .arg(self.visibility.as_millis() as u64)
                 .arg(&cursor)
                 .arg("COUNT")
-                .arg(1)
+                .arg(max)
                 .query_async(&mut conn)
                 .await
                 .map_err(|e| self.on_queue_error(&e))?;
@@ -507,27 +644,50 @@ impl Inner {
                 .and_then(text)
                 .unwrap_or_else(|| START.into());
             *self.cursor() = next.clone();
-            if let Some((entry, task)) = parts.next().and_then(first_entry) {
+            let mut found = Vec::new();
+            for (entry, task) in parts.next().map(entries).unwrap_or_default() {
                 if !self.recently_handed_back(&entry) {
-                    return Ok(Some((entry, task)));
+                    found.push((entry, task));
+                } else {
+                    // Ours to leave alone for now: back to the others, as it was.
+                    let _ = self.hand_back(&entry, false).await;
                 }
-                // Ours to leave alone for now: back to the others, as it was.
-                let _ = self.hand_back(&entry, false).await;
+            }
+            if !found.is_empty() {
+                return Ok(found);
             }
             if next == START {
                 break; // the whole pending list was seen
             }
             cursor = next;
         }
-        Ok(None)
+        Ok(Vec::new())
     }
 
-    async fn claim_once(self: &Arc<Self>) -> Result<Option<Claimed>, BackendError> {
+    /// Whether it is time to look for stale jobs: at most once per `block`
+    /// (an idle worker looks between two blocking reads, as before).
+    fn scan_due(&self) -> bool {
+        let mut last = self.last_scan.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|t| t.elapsed() < self.block) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        true
+    }
+
+    async fn claim_once(self: &Arc<Self>, max: usize) -> Result<Vec<Claimed>, BackendError> {
         self.ensure_group().await?;
-        // A dead worker's job first: idle longer than the visibility timeout.
-        if let Some((entry, task)) = self.stale_entry().await? {
-            tracing::info!(entry = %entry, "took over a task whose worker stopped renewing its claim");
-            return self.take(entry, task).await;
+        // A dead worker's jobs first: idle longer than the visibility timeout.
+        if self.scan_due() {
+            let stale = self.stale_entries(max).await?;
+            if !stale.is_empty() {
+                for (entry, _) in &stale {
+                    tracing::info!(entry = %entry, "took over a task whose worker stopped renewing its claim");
+                }
+                // There may be more: look again at the next claim.
+                *self.last_scan.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                return self.take(stale).await;
+            }
         }
         let mut blocking = self.blocking().await?;
         let fresh: Value = redis::cmd("XREADGROUP")
@@ -535,7 +695,7 @@ impl Inner {
             .arg(self.keys.group())
             .arg(&self.consumer)
             .arg("COUNT")
-            .arg(1)
+            .arg(max)
             .arg("BLOCK")
             .arg(self.block.as_millis() as u64)
             .arg("STREAMS")
@@ -552,10 +712,11 @@ impl Inner {
                 .next()
                 .and_then(|s| items(s).into_iter().nth(1)),
         };
-        match stream.and_then(first_entry) {
-            Some((entry, task)) => self.take(entry, task).await,
-            None => Ok(None),
+        let fresh = stream.map(entries).unwrap_or_default();
+        if fresh.is_empty() {
+            return Ok(Vec::new());
         }
+        self.take(fresh).await
     }
 
     async fn create_once(
@@ -614,12 +775,24 @@ impl Inner {
         transition: Transition,
         now: u64,
     ) -> Result<TaskRecord, UpdateError> {
+        // The worker running the task holds its latest record: no read.
+        let mut base = self.held().get(id).and_then(|h| h.last.clone()).map(|r| {
+            let version = r.version().to_string();
+            (r, version, true)
+        });
         for _ in 0..100 {
-            let Some((mut record, version)) = self.read(id).await? else {
-                return Err(UpdateError::NotFound);
+            let (mut record, version, cached) = match base.take() {
+                Some(known) => known,
+                None => match self.read(id).await? {
+                    Some((record, version)) => (record, version, false),
+                    None => return Err(UpdateError::NotFound),
+                },
             };
             let before = record.clone();
             if let Err(error) = record.apply(transition.clone(), now) {
+                if cached && !before.status().is_terminal() {
+                    continue; // refused by a version that may be stale: read
+                }
                 return Err(UpdateError::Refused {
                     error,
                     record: Box::new(before),
@@ -628,21 +801,34 @@ impl Inner {
             let json = serde_json::to_string(&record)
                 .map_err(|_| BackendError::Storage("a task record does not serialize".into()))?;
             let tag = self.keyring.tag(id.as_str(), &json);
-            let message = events::message(&tag, &json);
+            // Without a tag the message is the record itself: not sent twice.
+            let message = if tag.is_empty() {
+                String::new()
+            } else {
+                events::message(&tag, &json)
+            };
+            let terminal = record.status().is_terminal();
+            // The final status of a job this process runs acknowledges its
+            // entry in the same script.
+            let entry = if terminal {
+                self.held()
+                    .get(id)
+                    .filter(|h| !h.unsettled && !h.acked)
+                    .map(|h| h.entry.clone())
+            } else {
+                None
+            };
             let mut conn = self.conn().await?;
-            let written: i64 = scripts::TRANSITION
+            let written: Value = scripts::TRANSITION
                 .key(self.keys.task(id))
                 .key(self.keys.owner(record.owner()))
                 .key(self.keys.owner_expiry(record.owner()))
+                .key(self.keys.queue())
                 .arg(&version)
                 .arg(record.version())
                 .arg(&json)
                 .arg(self.keys.events())
-                .arg(if record.status().is_terminal() {
-                    "1"
-                } else {
-                    "0"
-                })
+                .arg(if terminal { "1" } else { "0" })
                 .arg(&tag)
                 .arg(&message)
                 .arg(
@@ -651,16 +837,35 @@ impl Inner {
                         .map_or_else(String::new, |until| until.to_string()),
                 )
                 .arg(id.as_str())
+                .arg(self.keys.group())
+                .arg(entry.as_deref().unwrap_or(""))
                 .invoke_async(&mut conn)
                 .await
                 .map_err(|e| storage("update", &e))?;
             match written {
-                1 => {
+                Value::Int(1) => {
                     self.events.deliver(&record);
+                    if let Some(held) = self.held().get_mut(id) {
+                        held.last = Some(record.clone());
+                        held.acked |= entry.is_some();
+                    }
                     return Ok(record);
                 }
-                -1 => return Err(UpdateError::NotFound),
-                _ => tokio::task::yield_now().await, // raced: read again
+                Value::Int(-1) => return Err(UpdateError::NotFound),
+                Value::Array(stored) => {
+                    // Raced: apply again to the version now stored.
+                    match self.stored(id, stored) {
+                        Some((record, version)) => base = Some((record, version, false)),
+                        None => return Err(UpdateError::NotFound),
+                    }
+                    tokio::task::yield_now().await;
+                }
+                other => {
+                    return Err(BackendError::Storage(format!(
+                        "Redis update failed: unexpected reply {other:?}"
+                    ))
+                    .into())
+                }
             }
         }
         Err(BackendError::Storage("the task changed too often to update it".into()).into())
@@ -752,26 +957,31 @@ impl TaskBackend for RedisBackend {
     fn subscribe(&self, id: TaskId) -> BoxFuture<'_, Result<Option<TaskUpdates>, BackendError>> {
         async move {
             let inner = Arc::clone(&self.inner);
-            if inner.events.needs_start() {
-                tokio::spawn(events::listen(
-                    inner.client.clone(),
-                    inner.keys.events(),
-                    Arc::downgrade(&inner),
-                    inner.dropped.clone(),
-                ));
+            // A job this process claimed: its waiter was registered before
+            // the claim read the record.
+            let pre = inner.held().get_mut(&id).and_then(|h| h.first.take());
+            let (guard, generation, known) = match pre {
+                Some(pre) => {
+                    let known = pre
+                        .guard
+                        .rx
+                        .as_ref()
+                        .is_some_and(|rx| rx.borrow().is_some());
+                    (pre.guard, pre.generation, known)
+                }
+                None => {
+                    inner.listen();
+                    // Watch first, then read: no version published in between is missed.
+                    let pre = inner.pre_watch(&id);
+                    (pre.guard, pre.generation, false)
+                }
+            };
+            if !known {
+                let Some((record, _)) = inner.read(&id).await? else {
+                    return Ok(None);
+                };
+                inner.events.deliver(&record);
             }
-            // Watch first, then read: no version published in between is missed.
-            let rx = inner.events.watch(&id);
-            let guard = Watching {
-                inner: Arc::downgrade(&inner),
-                id: id.clone(),
-                rx: Some(rx),
-            };
-            let Some((record, _)) = inner.read(&id).await? else {
-                return Ok(None);
-            };
-            inner.events.deliver(&record);
-            let generation = inner.events.generation();
             let state = Follow {
                 inner,
                 guard,
@@ -787,19 +997,23 @@ impl TaskBackend for RedisBackend {
     }
 
     fn claim(&self) -> BoxFuture<'_, Result<Option<Claimed>, BackendError>> {
+        async move { Ok(self.claim_many(1).await?.into_iter().next()) }.boxed()
+    }
+
+    fn claim_many(&self, max: usize) -> BoxFuture<'_, Result<Vec<Claimed>, BackendError>> {
         async move {
             let inner = &self.inner;
             loop {
                 if inner.closed.is_cancelled() {
-                    return Ok(None);
+                    return Ok(Vec::new());
                 }
                 let claimed = tokio::select! {
                     biased;
-                    _ = inner.closed.cancelled() => return Ok(None),
-                    c = inner.claim_once() => c?,
+                    _ = inner.closed.cancelled() => return Ok(Vec::new()),
+                    c = inner.claim_once(max.max(1)) => c?,
                 };
-                if let Some(c) = claimed {
-                    return Ok(Some(c));
+                if !claimed.is_empty() {
+                    return Ok(claimed);
                 }
             }
         }
@@ -811,6 +1025,8 @@ impl TaskBackend for RedisBackend {
             let held = self.inner.held().remove(&id);
             match held {
                 None => Ok(()),
+                // Acknowledged with its final status.
+                Some(h) if h.acked => Ok(()),
                 Some(h) if h.unsettled => {
                     tracing::warn!(task_id = %id, "the task's end was not stored; it will be delivered again");
                     Ok(())

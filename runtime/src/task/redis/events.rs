@@ -62,6 +62,11 @@ impl Events {
             .subscribe()
     }
 
+    /// Whether this process waits on `id`.
+    pub(crate) fn is_watched(&self, id: &TaskId) -> bool {
+        self.lock().contains_key(id)
+    }
+
     /// Forgets the waiters of `id` once none is left.
     pub(crate) fn unwatch(&self, id: &TaskId) {
         let mut watchers = self.lock();
@@ -106,6 +111,17 @@ pub(crate) fn message(tag: &str, record: &str) -> String {
     } else {
         format!("{tag}\n{record}")
     }
+}
+
+/// The task id of a published record: read from its start (a record's
+/// JSON begins with its id), else parsed.
+fn published_id(json: &str) -> Option<TaskId> {
+    if let Some(rest) = json.strip_prefix("{\"id\":\"") {
+        if let Some(id) = rest.split('"').next().filter(|id| !id.contains('\\')) {
+            return Some(TaskId::from_wire(id));
+        }
+    }
+    serde_json::from_str::<IdOnly>(json).ok().map(|r| r.id)
 }
 
 /// Splits a published message into its tag and its record JSON.
@@ -163,16 +179,15 @@ pub(crate) async fn listen(
                         tracing::warn!("task events: a malformed message was published");
                         continue;
                     };
-                    let id = serde_json::from_str::<IdOnly>(json).map(|r| r.id);
-                    match id {
-                        Ok(id) => {
+                    match published_id(json) {
+                        // Verified and parsed only when someone here waits on it.
+                        Some(id) if inner.events.is_watched(&id) => {
                             if let Some(record) = inner.trusted(&id, json, tag) {
                                 inner.events.deliver(&record);
                             }
                         }
-                        Err(e) => {
-                            tracing::warn!("task events: a malformed record was published: {e}")
-                        }
+                        Some(_) => {}
+                        None => tracing::warn!("task events: a malformed record was published"),
                     }
                 }
                 tracing::warn!("task events: the Redis subscription was lost; reconnecting");
@@ -200,6 +215,19 @@ pub(crate) async fn listen(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_id_of_a_published_record_is_read_from_its_start() {
+        assert_eq!(
+            published_id(r#"{"id":"abc","owner":null}"#),
+            Some(TaskId::from_wire("abc"))
+        );
+        assert_eq!(
+            published_id(r#"{"owner":null,"id":"a\"b"}"#),
+            Some(TaskId::from_wire("a\"b"))
+        );
+        assert_eq!(published_id("not json"), None);
+    }
 
     #[test]
     fn a_message_carries_its_tag_when_there_is_one() {

@@ -61,20 +61,26 @@ return seq
 /// keep it as long as the record's retention says: while a worker runs the
 /// task, without expiry (the owner index too); else until the end of its
 /// retention (the owner index at least as long, once no longer held open
-/// by this task).
+/// by this task). A terminal version with a stream entry acknowledges and
+/// removes that entry in the same step (the worker that ran the task is
+/// done with it).
 ///
-/// KEYS: task hash, owner set, owner expiry index. ARGV: expected version,
-/// new version, record JSON, events channel, whether the new status is
-/// terminal (`1`: the job, which holds the snapshot, is deleted), record tag,
-/// the message to publish, end of retention in Unix ms (empty: kept until
-/// the task ends), task id.
-/// Returns `1` written, `0` version changed meanwhile, `-1` no such task.
+/// KEYS: task hash, owner set, owner expiry index, queue stream. ARGV:
+/// expected version, new version, record JSON, events channel, whether the
+/// new status is terminal (`1`: the job, which holds the snapshot, is
+/// deleted), record tag, the message to publish (empty: the record JSON,
+/// as it is without keys), end of retention in Unix
+/// ms (empty: kept until the task ends), task id, workers' group, stream
+/// entry to acknowledge (empty: none).
+/// Returns `1` written, `-1` no such task, and when the version changed
+/// meanwhile the stored `{record, version, tag}`, so the caller applies
+/// its transition again without reading.
 pub(crate) static TRANSITION: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local v = redis.call('HGET', KEYS[1], 'version')
 if not v then return -1 end
-if v ~= ARGV[1] then return 0 end
+if v ~= ARGV[1] then return redis.call('HMGET', KEYS[1], 'record', 'version', 'tag') end
 redis.call('HSET', KEYS[1], 'record', ARGV[3], 'version', ARGV[2], 'tag', ARGV[6])
 if ARGV[5] == '1' then redis.call('HDEL', KEYS[1], 'job') end
 if ARGV[8] == '' then
@@ -93,23 +99,39 @@ else
     if (pttl == -1 and held) or (pttl >= 0 and pttl < left) then redis.call('PEXPIRE', k, left) end
   end
 end
-redis.call('PUBLISH', ARGV[4], ARGV[7])
+if ARGV[5] == '1' and ARGV[11] ~= '' then
+  redis.call('XACK', KEYS[4], ARGV[10], ARGV[11])
+  redis.call('XDEL', KEYS[4], ARGV[11])
+end
+local message = ARGV[7]
+if message == '' then message = ARGV[3] end
+redis.call('PUBLISH', ARGV[4], message)
 return 1
 "#,
     )
 });
 
-/// Counts a delivery and hands out the job.
+/// Counts a delivery of each task and hands out its job with the record
+/// as it is now, so the worker starts without reading it again.
 ///
-/// KEYS: task hash. Returns `{job, attempts}`, or nil when the task is gone
-/// or has no job any more (it is terminal).
+/// KEYS: task hashes. Returns, for each, `{job, attempts, record, version,
+/// tag}`, or `0` when the task is gone or has no job any more (it is
+/// terminal).
 pub(crate) static CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
-local job = redis.call('HGET', KEYS[1], 'job')
-if not job then return nil end
-local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-return {job, attempts}
+local out = {}
+for i, key in ipairs(KEYS) do
+  local job = redis.call('HGET', key, 'job')
+  if job then
+    local attempts = redis.call('HINCRBY', key, 'attempts', 1)
+    local r = redis.call('HMGET', key, 'record', 'version', 'tag')
+    out[i] = {job, attempts, r[1], r[2], r[3]}
+  else
+    out[i] = 0
+  end
+end
+return out
 "#,
     )
 });
