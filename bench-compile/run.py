@@ -165,19 +165,10 @@ def rmcp_tools_rs(n, edited):
         "",
         "/// The server: its tools are its methods.",
         "#[derive(Clone)]",
-        "pub struct Bench {",
-        "    tool_router: rmcp::handler::server::router::tool::ToolRouter<Bench>,",
-        "}",
+        "pub struct Bench;",
         "",
         "#[tool_router]",
         "impl Bench {",
-        "    /// A server with every tool.",
-        "    pub fn new() -> Self {",
-        "        Bench {",
-        "            tool_router: Self::tool_router(),",
-        "        }",
-        "    }",
-        "",
     ]
     for i in range(n):
         out += [
@@ -224,7 +215,7 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {{
     let service = StreamableHttpService::new(
-        || Ok(tools::Bench::new()),
+        || Ok(tools::Bench),
         Arc::new(LocalSessionManager::default()),
         StreamableHttpServerConfig::default(),
     );
