@@ -173,7 +173,7 @@ def rmcp_tools_rs(n, edited):
     for i in range(n):
         out += [
             f"    /// Tool {i}: combines its arguments into a report.",
-            f"    #[tool(description = \"Tool {i}: combines its arguments into a report.\", annotations(read_only_hint = true))]",
+            "    #[tool(annotations(read_only_hint = true))]",
             f"    async fn tool_{i}(",
             "        &self,",
             f"        Parameters(Tool{i}Args {{ a, b, c, filter }}): Parameters<Tool{i}Args>,",
@@ -187,6 +187,7 @@ def rmcp_tools_rs(n, edited):
             "    }",
             "",
         ]
+    out.pop()
     out += [
         "}",
         "",
