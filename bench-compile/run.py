@@ -18,6 +18,7 @@ the lines each framework's macros generate per tool.
 
     python3 bench-compile/run.py                # 50 tools, 3 rounds
     python3 bench-compile/run.py --tools 50 --rounds 5 --no-expand
+    python3 bench-compile/run.py --rounds 0     # only the expanded lines
 
 The crates are written to target/bench-compile/ and built into the
 workspace's target directory (no second target directory). The rmcp crate
@@ -27,6 +28,7 @@ uses the newest rmcp on crates.io (`--rmcp-version` to pin one).
 import argparse
 import os
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -160,7 +162,7 @@ def rmcp_tools_rs(n, edited):
         "//! The tools.", "",
         "use crate::types::*;",
         "use rmcp::handler::server::wrapper::{Json, Parameters};",
-        "use rmcp::model::{Implementation, ServerCapabilities, ServerInfo};",
+        "use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};",
         "use rmcp::{tool, tool_handler, tool_router, ServerHandler};",
         "",
         "/// The server: its tools are its methods.",
@@ -193,8 +195,8 @@ def rmcp_tools_rs(n, edited):
         "",
         "#[tool_handler]",
         "impl ServerHandler for Bench {",
-        "    fn get_info(&self) -> ServerInfo {",
-        "        ServerInfo::new(ServerCapabilities::builder().enable_tools().build())",
+        "    fn get_info(&self) -> ServerConfig {",
+        "        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())",
         "            .with_server_info(Implementation::new(\"bench-compile\", \"0.1.0\"))",
         "    }",
         "}",
@@ -279,7 +281,7 @@ tokio = {{ version = "1", features = ["rt-multi-thread", "macros"] }}
 """)
     lock = out / "Cargo.lock"
     if not lock.exists():
-        # The workspace's versions, so shared dependencies are built once.
+        # The workspace's versions, so shared dependencies are built once...
         shutil.copy(ROOT / "Cargo.lock", lock)
     write(out / "ferry/src/main.rs", ferry_main_rs(n))
     write(out / "ferry/src/types.rs", types_rs(n, rmcp=False))
@@ -317,17 +319,54 @@ def rmcp_version_resolved(out):
     return m.group(1) if m else "?"
 
 
-def expanded_lines(out, env, package):
-    """Lines of the expanded `mod tools` and `mod types`, and of the source."""
-    env = dict(env, RUSTC_BOOTSTRAP="1")
-    text = sh(["cargo", "rustc", "-q", "-p", package, "--bin", package, "--",
-               "-Zunpretty=expanded"], out, env, capture=True)
+def rustc_command(out, env, package, packages):
+    """The rustc command line and environment cargo uses for `package`
+    (read from `cargo build -v` after touching its main.rs)."""
+    main_rs = out / ("ferry" if package.endswith("ferry") else "rmcp") / "src/main.rs"
+    main_rs.touch()
+    log = sh(["cargo", "build", "-v", *[a for p in packages for a in ("-p", p)]], out, env)
+    crate = package.replace("-", "_")
+    line = next(l for l in log.split("\n")
+                if "Running `" in l and f"--crate-name {crate} " in l)
+    words = shlex.split(line.split("Running `", 1)[1].rstrip("`"))
+    run_env = dict(env)
+    while "=" in words[0] and not words[0].startswith("/"):
+        key, value = words.pop(0).split("=", 1)
+        run_env[key] = value
+    keep, skip = [], False
+    for w in words:
+        if skip:
+            skip = False
+        elif w in ("--emit", "--out-dir", "--error-format", "--json"):
+            skip = True
+        elif w.startswith(("--emit=", "--error-format=", "--json=", "incremental=")):
+            if keep and keep[-1] == "-C":
+                keep.pop()
+        else:
+            keep.append(w)
+    return keep, run_env
+
+
+def expanded_lines(out, env, package, packages):
+    """Lines of the expanded `mod tools` and `mod types`, and of the source:
+    cargo's own rustc command for the crate, with `-Zunpretty=expanded`
+    (`RUSTC_BOOTSTRAP=1` on that one command, so no dependency is rebuilt)."""
+    cmd, run_env = rustc_command(out, env, package, packages)
+    run_env["RUSTC_BOOTSTRAP"] = "1"
+    # cargo runs rustc at the workspace root.
+    r = subprocess.run(cmd + ["-Zunpretty=expanded"], cwd=out, env=run_env,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(r.stderr[-4000:])
+        raise SystemExit(f"expanding {package} failed")
+    text = r.stdout
     counts = {}
+    lines = text.split("\n")
     for module in ("tools", "types"):
-        lines = text.split("\n")
         start = next(i for i, l in enumerate(lines) if l.startswith(f"mod {module} {{"))
         end = next(i for i in range(start + 1, len(lines)) if lines[i] == "}")
         counts[module] = sum(1 for l in lines[start + 1:end] if l.strip())
+    (out / f"{package}.expanded.rs").write_text(text)
     src = out / ("ferry" if package.endswith("ferry") else "rmcp") / "src"
     for module in ("tools", "types"):
         counts[f"{module}_src"] = sum(
@@ -339,7 +378,7 @@ def expanded_lines(out, env, package):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tools", type=int, default=50, help="tools per crate (default 50)")
-    p.add_argument("--rounds", type=int, default=3, help="measured rounds (default 3)")
+    p.add_argument("--rounds", type=int, default=3, help="measured rounds (default 3; 0: only count the expanded lines)")
     p.add_argument("--rmcp-version", default="*", help="rmcp version requirement (default: newest)")
     p.add_argument("--no-expand", action="store_true", help="skip counting the expanded lines")
     args = p.parse_args()
@@ -351,6 +390,8 @@ def main():
     env.pop("CARGO_INCREMENTAL", None)
     n = args.tools
     generate(out, n, args.rmcp_version)
+    # ... and the newest rmcp the requirement allows.
+    sh(["cargo", "update", "-p", "rmcp"], out, env)
     crates = {"ferrymcp": "bench-compile-ferry", "rmcp": "bench-compile-rmcp"}
     tools_file = {"ferrymcp": (out / "ferry/src/tools.rs", ferry_tools_rs),
                   "rmcp": (out / "rmcp/src/tools.rs", rmcp_tools_rs)}
@@ -369,11 +410,12 @@ def main():
             # Edit one tool's body (the middle one).
             path.write_text(render(n, edited=n // 2))
             rebuild = timed_build(out, env, package, crates.values())
-            path.write_text(render(n, edited=-1))
             results[name]["clean"].append(clean)
             results[name]["rebuild"].append(rebuild)
             print(f"   round {r + 1} {name:8}  clean {clean:6.2f} s   rebuild {rebuild:6.2f} s", flush=True)
 
+    for path, render in tools_file.values():
+        path.write_text(render(n, edited=-1))
     load = open("/proc/loadavg").read().split()[:3] if Path("/proc/loadavg").exists() else ["?"] * 3
     print()
     print(f"{n} tools, `cargo build` (debug), dependencies prebuilt; median (min) of {args.rounds} rounds;"
@@ -382,7 +424,7 @@ def main():
     print()
     print("| | clean build of the crate | rebuild after editing one tool |")
     print("|---|---|---|")
-    for name in crates:
+    for name in crates if args.rounds else []:
         c, b = results[name]["clean"], results[name]["rebuild"]
         print(f"| {name} | {statistics.median(c):.1f} s ({min(c):.1f}) | {statistics.median(b):.1f} s ({min(b):.1f}) |")
 
@@ -390,7 +432,7 @@ def main():
         print()
         print("| per tool (lines, blank lines and comments left out) | ferrymcp | rmcp |")
         print("|---|---|---|")
-        counts = {name: expanded_lines(out, env, package) for name, package in crates.items()}
+        counts = {name: expanded_lines(out, env, package, crates.values()) for name, package in crates.items()}
         rows = [
             ("written: the tool", "tools_src"),
             ("written: its types", "types_src"),
