@@ -9,6 +9,7 @@
 //! Not public API: used by `ferrymcp` and `ferrymcp-macros` only.
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod uri_template;
 

@@ -29,8 +29,25 @@
 //! [`AccessToken`] (or `Option<_>` of the last three), or a type of yours
 //! marked `#[inject]`. Every injected parameter is resolved from one
 //! explicit [`CallScope`]; see [`inject`].
+//!
+//! # Cargo features
+//!
+//! - `https` (default): HTTPS to authorization servers for JWKS, discovery,
+//!   introspection and token exchange ([`auth::HttpClient`]; rustls with
+//!   ring and the webpki roots). Without it, the client speaks plain HTTP
+//!   only and refuses `https://` URLs.
+//! - `native-roots`: trusts the operating system's certificate store too,
+//!   besides the webpki roots (implies `https`).
+//! - `redis`: the distributed task backend on Redis, [`task::redis`].
+//!
+//! # Unsafe code
+//!
+//! Denied, except in two audited places of the HTTP server: reading the
+//! bytes a `MSG_PEEK` initialized, and `getrlimit` (the open-file limit).
 
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate self as ferrymcp;
 

@@ -339,11 +339,8 @@ pub fn allow_open_files(needed: u64) {
         rlim_max: 0,
     };
     // SAFETY: getrlimit writes into the struct we pass.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-        0,
-        "getrlimit(RLIMIT_NOFILE)"
-    );
+    let got = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    assert_eq!(got, 0, "getrlimit(RLIMIT_NOFILE)");
     if limit.rlim_cur >= needed {
         return;
     }
@@ -354,11 +351,8 @@ pub fn allow_open_files(needed: u64) {
     );
     limit.rlim_cur = needed;
     // SAFETY: setrlimit reads the struct we pass.
-    assert_eq!(
-        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) },
-        0,
-        "setrlimit(RLIMIT_NOFILE)"
-    );
+    let set = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
+    assert_eq!(set, 0, "setrlimit(RLIMIT_NOFILE)");
 }
 
 /// A process's resident memory, in bytes.

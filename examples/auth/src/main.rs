@@ -111,6 +111,34 @@ async fn list_notes(notes: Lifespan<Notes>) -> Vec<String> {
     notes.list.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
+/// An MCP server whose tools need OAuth access tokens (HS256 JWTs by default,
+/// or a real provider's tokens with --issuer or --introspect).
+///
+/// Serves over HTTP and prints its MCP URL on stdout once it accepts
+/// connections. --mint-token prints a test token for that server instead;
+/// --stdio serves the same tools over stdio, without authorization.
+#[derive(clap::Parser)]
+#[command(name = "auth", version, about, long_about)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    /// Print a signed test token for SUBJECT (valid for this server's resource
+    /// URL and authorization server, signed with the same secret) and exit.
+    #[arg(long, value_name = "SUBJECT", conflicts_with = "stdio")]
+    mint_token: Option<String>,
+    /// With --mint-token: a scope the token grants (repeatable), e.g.
+    /// `notes:write`.
+    #[arg(long, value_name = "SCOPE")]
+    scope: Vec<String>,
+    /// With --mint-token: how long the token is valid, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    ttl: u64,
+    /// Serve the same tools over stdio instead, where there are no tokens:
+    /// authorization is off.
+    #[arg(long)]
+    stdio: bool,
+}
+
 /// What the command line asks for.
 enum Command {
     Serve(Settings),
@@ -124,19 +152,46 @@ enum Command {
 }
 
 /// The settings shared by serving and minting.
+#[derive(clap::Args)]
 struct Settings {
+    /// The address to listen on; port 0 picks a free one.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8000")]
     bind: String,
+    /// The server's resource URL, the audience tokens must name
+    /// [default: http://HOST:PORT/mcp of --bind].
+    #[arg(long, value_name = "URL")]
     resource: Option<String>,
+    /// The authorization server announced in the protected-resource
+    /// metadata, and the issuer HS256 tokens must name.
+    #[arg(long, value_name = "URL", default_value = DEFAULT_AUTHORIZATION_SERVER)]
     authorization_server: String,
+    /// The HS256 signing secret [default: $FERRYMCP_AUTH_SECRET, else a
+    /// development secret, with a warning].
+    #[arg(long, value_name = "SECRET")]
     secret: Option<String>,
+    /// List only the tools the caller's token may call.
+    #[arg(long)]
     hide_unauthorized_tools: bool,
-    /// JWTs of the provider at this issuer (discovery) instead of HS256.
+    /// Accept the JWTs of the identity provider at this issuer URL instead of
+    /// HS256 tokens (its keys are found by OpenID Connect discovery / RFC 8414
+    /// and fetched over HTTPS).
+    #[arg(long, value_name = "URL", conflicts_with = "introspect")]
     issuer: Option<String>,
-    /// Opaque tokens checked at this introspection endpoint.
+    /// Accept opaque tokens, checked at this RFC 7662 introspection endpoint
+    /// (with --client-id and --client-secret).
+    #[arg(long, value_name = "URL")]
     introspect: Option<String>,
+    /// This server's client id at the introspection endpoint
+    /// [default: $FERRYMCP_CLIENT_ID].
+    #[arg(long, value_name = "ID")]
     client_id: Option<String>,
+    /// This server's client secret at the introspection endpoint
+    /// [default: $FERRYMCP_CLIENT_SECRET].
+    #[arg(long, value_name = "SECRET")]
     client_secret: Option<String>,
-    /// A PEM file of extra trusted roots for the provider's HTTPS.
+    /// A PEM file of certificate authorities to trust for the provider's
+    /// HTTPS endpoints, besides the public ones.
+    #[arg(long, value_name = "FILE")]
     ca_cert: Option<String>,
 }
 
@@ -166,88 +221,20 @@ impl Settings {
     }
 }
 
-const USAGE: &str = "usage:
-  auth [--bind HOST:PORT] [--resource URL] [--authorization-server URL] [--secret S] [--hide-unauthorized-tools]
-  auth --issuer URL [--resource URL] [--ca-cert FILE] [--bind HOST:PORT] [--hide-unauthorized-tools]
-  auth --introspect URL --authorization-server URL [--client-id ID] [--client-secret S] [--ca-cert FILE] [--resource URL] [--bind HOST:PORT]
-  auth --mint-token SUBJECT [--scope SCOPE]... [--ttl SECONDS] [--bind HOST:PORT | --resource URL] [--authorization-server URL] [--secret S]
-  auth --stdio";
-
-fn parse_args() -> Result<Command, String> {
-    let mut args = std::env::args().skip(1);
-    let mut settings = Settings {
-        bind: "127.0.0.1:8000".into(),
-        resource: None,
-        authorization_server: DEFAULT_AUTHORIZATION_SERVER.into(),
-        secret: None,
-        hide_unauthorized_tools: false,
-        issuer: None,
-        introspect: None,
-        client_id: None,
-        client_secret: None,
-        ca_cert: None,
-    };
-    let mut mint: Option<String> = None;
-    let mut scopes = Vec::new();
-    let mut ttl_secs = 3600;
-    let mut stdio = false;
-    while let Some(arg) = args.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => (name.to_owned(), Some(value.into())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |what: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs {what}\n{USAGE}"))
-        };
-        match name.as_str() {
-            "--bind" => settings.bind = value("HOST:PORT")?,
-            "--resource" => settings.resource = Some(value("a URL")?),
-            "--authorization-server" => settings.authorization_server = value("a URL")?,
-            "--secret" => settings.secret = Some(value("a secret")?),
-            "--hide-unauthorized-tools" => settings.hide_unauthorized_tools = true,
-            "--issuer" => settings.issuer = Some(value("a URL")?),
-            "--introspect" => settings.introspect = Some(value("a URL")?),
-            "--client-id" => settings.client_id = Some(value("a client id")?),
-            "--client-secret" => settings.client_secret = Some(value("a secret")?),
-            "--ca-cert" => settings.ca_cert = Some(value("a PEM file")?),
-            "--mint-token" => mint = Some(value("a subject")?),
-            "--scope" => scopes.push(value("a scope")?),
-            "--ttl" => {
-                ttl_secs = value("seconds")?
-                    .parse()
-                    .map_err(|_| format!("--ttl needs a number of seconds\n{USAGE}"))?
-            }
-            "--stdio" => stdio = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+impl Cli {
+    /// The command these arguments ask for.
+    fn command(self) -> Command {
+        match (self.mint_token, self.stdio) {
+            (Some(subject), _) => Command::Mint {
+                settings: self.settings,
+                subject,
+                scopes: self.scope,
+                ttl_secs: self.ttl,
+            },
+            (None, true) => Command::Stdio,
+            (None, false) => Command::Serve(self.settings),
         }
     }
-    if settings.issuer.is_some() && settings.introspect.is_some() {
-        return Err(format!(
-            "--issuer and --introspect exclude each other\n{USAGE}"
-        ));
-    }
-    Ok(match (mint, stdio) {
-        (Some(_), true) => {
-            return Err(format!(
-                "--mint-token and --stdio exclude each other\n{USAGE}"
-            ))
-        }
-        (Some(subject), false) => Command::Mint {
-            settings,
-            subject,
-            scopes,
-            ttl_secs,
-        },
-        (None, true) => Command::Stdio,
-        (None, false) => Command::Serve(settings),
-    })
 }
 
 /// A signed HS256 token for the server `settings` describe.
@@ -291,7 +278,7 @@ fn client_credentials(settings: &Settings) -> Result<(String, String), String> {
         given
             .clone()
             .or_else(|| std::env::var(env).ok().filter(|v| !v.is_empty()))
-            .ok_or_else(|| format!("--introspect needs {env} or its option\n{USAGE}"))
+            .ok_or_else(|| format!("--introspect needs {env} or its option"))
     };
     Ok((
         from(&settings.client_id, "FERRYMCP_CLIENT_ID")?,
@@ -388,13 +375,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let command = match parse_args() {
-        Ok(command) => command,
-        Err(message) => {
-            eprintln!("{message}");
-            std::process::exit(2);
-        }
-    };
+    let command = <Cli as clap::Parser>::parse().command();
     match command {
         Command::Serve(settings) => serve(settings).await,
         Command::Mint {

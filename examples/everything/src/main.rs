@@ -268,20 +268,16 @@ async fn test_prompt_with_image() -> Vec<PromptMessage> {
     ]
 }
 
-fn bind_arg() -> Result<String, String> {
-    let mut args = std::env::args().skip(1);
-    let mut bind = "127.0.0.1:8000".to_string();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--bind" => bind = args.next().ok_or("--bind needs HOST:PORT")?,
-            other => {
-                return Err(format!(
-                    "unknown argument {other:?}; usage: everything [--bind HOST:PORT]"
-                ))
-            }
-        }
-    }
-    Ok(bind)
+/// The conformance suite's everything-server, built only with ferrymcp's public API.
+///
+/// Serves streamable HTTP at `/mcp` and prints the MCP URL on stdout once it
+/// accepts connections; logs go to stderr (`RUST_LOG`, default `warn`).
+#[derive(clap::Parser)]
+#[command(name = "everything", version, about, long_about)]
+struct Cli {
+    /// The address to listen on; port 0 picks a free one.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8000")]
+    bind: String,
 }
 
 #[tokio::main]
@@ -292,7 +288,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let bind = bind_arg()?;
+    let bind = <Cli as clap::Parser>::parse().bind;
     let server = Server::builder("everything")
         .version(env!("CARGO_PKG_VERSION"))
         .tools(tools![

@@ -109,26 +109,16 @@ async fn uptime(started: Lifespan<Started>) -> f64 {
     started.at.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
-/// `--bind HOST:PORT` (default 127.0.0.1:8000).
-fn bind_arg() -> Result<String, String> {
-    let mut args = std::env::args().skip(1);
-    let mut bind = "127.0.0.1:8000".to_string();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--bind" => bind = args.next().ok_or("--bind needs HOST:PORT")?,
-            other if other.starts_with("--bind=") => bind = other["--bind=".len()..].into(),
-            "-h" | "--help" => {
-                println!("usage: http-quickstart [--bind HOST:PORT]");
-                std::process::exit(0);
-            }
-            other => {
-                return Err(format!(
-                    "unknown argument {other:?}; usage: [--bind HOST:PORT]"
-                ))
-            }
-        }
-    }
-    Ok(bind)
+/// The ferrymcp quick start over streamable HTTP: a few tools at /mcp.
+///
+/// Prints its MCP URL (`http://HOST:PORT/mcp`) on stdout once it accepts
+/// connections; logs go to stderr (`RUST_LOG`, default `info`).
+#[derive(clap::Parser)]
+#[command(name = "http-quickstart", version, about, long_about)]
+struct Cli {
+    /// The address to listen on; port 0 picks a free one.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8000")]
+    bind: String,
 }
 
 #[tokio::main]
@@ -139,7 +129,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let bind = bind_arg()?;
+    let bind = <Cli as clap::Parser>::parse().bind;
     let server = Server::builder("quickstart")
         .version(env!("CARGO_PKG_VERSION"))
         .instructions("Arithmetic and a slow countdown, to try ferrymcp.")

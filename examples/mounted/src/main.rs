@@ -51,26 +51,17 @@ async fn resolve_tenant(mut request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// `--bind HOST:PORT` (default 127.0.0.1:8000).
-fn bind_arg() -> Result<String, String> {
-    let mut args = std::env::args().skip(1);
-    let mut bind = "127.0.0.1:8000".to_string();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--bind" => bind = args.next().ok_or("--bind needs HOST:PORT")?,
-            other if other.starts_with("--bind=") => bind = other["--bind=".len()..].into(),
-            "-h" | "--help" => {
-                println!("usage: mounted [--bind HOST:PORT]");
-                std::process::exit(0);
-            }
-            other => {
-                return Err(format!(
-                    "unknown argument {other:?}; usage: [--bind HOST:PORT]"
-                ))
-            }
-        }
-    }
-    Ok(bind)
+/// ferrymcp mounted at /api/mcp of an axum app with its own routes and middleware.
+///
+/// Prints the MCP URL (`http://HOST:PORT/api/mcp`) on stdout once it accepts
+/// connections; the tenant comes from the `X-Tenant` header. Logs go to
+/// stderr (`RUST_LOG`, default `info`).
+#[derive(clap::Parser)]
+#[command(name = "mounted", version, about, long_about)]
+struct Cli {
+    /// The address to listen on; port 0 picks a free one.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8000")]
+    bind: String,
 }
 
 #[tokio::main]
@@ -81,7 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let bind = bind_arg()?;
+    let bind = <Cli as clap::Parser>::parse().bind;
     let server = Server::builder("mounted")
         .version(env!("CARGO_PKG_VERSION"))
         .tools(tools![tenant, user_agent])

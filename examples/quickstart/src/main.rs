@@ -113,8 +113,18 @@ async fn uptime(started: Lifespan<Started>) -> f64 {
     started.at.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
+/// The ferrymcp quick start: a few tools, served over stdio.
+///
+/// An MCP client talks to it on stdin and stdout (start it from the client's
+/// configuration); logs go to stderr (`RUST_LOG`, default `info`). It takes
+/// no options besides these.
+#[derive(clap::Parser)]
+#[command(name = "quickstart", version, about, long_about)]
+struct Cli {}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let Cli {} = <Cli as clap::Parser>::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

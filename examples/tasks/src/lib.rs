@@ -126,65 +126,41 @@ pub fn builder(options: TaskOptions) -> ServerBuilder<App> {
 }
 
 /// The Redis settings both processes take on their command line.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, clap::Args)]
+#[command(next_help_heading = "Tasks in Redis")]
 pub struct RedisArgs {
-    /// `--redis URL`.
+    /// Store tasks in the Redis at this URL (e.g. `redis://127.0.0.1:6379`),
+    /// shared by every HTTP node and worker.
+    #[arg(long = "redis", value_name = "URL")]
     pub url: Option<String>,
-    /// `--prefix P`.
+    /// The prefix of every Redis key [default: ferrymcp]; processes that
+    /// share a prefix share tasks.
+    #[arg(long, value_name = "P")]
     pub prefix: Option<String>,
-    /// `--snapshot-key KEY_ID:BASE64` (or `FERRYMCP_SNAPSHOT_KEY`).
+    /// Encrypt task snapshots with this key: a key id, a colon and 32 bytes
+    /// in base64 [default: $FERRYMCP_SNAPSHOT_KEY].
+    #[arg(long = "snapshot-key", value_name = "KEY_ID:BASE64")]
     pub key: Option<String>,
-    /// `--old-snapshot-key KEY_ID:BASE64`, repeatable.
+    /// A retired snapshot key, still accepted for reading (repeatable).
+    #[arg(long = "old-snapshot-key", value_name = "KEY_ID:BASE64")]
     pub old_keys: Vec<String>,
-    /// `--visibility-timeout-ms N`.
+    /// How long a worker holds a task before another may take it over, in
+    /// milliseconds [default: 30000].
+    #[arg(long = "visibility-timeout-ms", value_name = "N")]
     pub visibility_ms: Option<u64>,
-    /// `--concurrency N`.
+    /// How many tasks this process runs at once [default: 4].
+    #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
-    /// `--keep-raw-token`: task snapshots keep the caller's raw token.
+    /// Keep the caller's raw bearer token in task snapshots (for tools that
+    /// forward it); without --snapshot-key it is stored unencrypted.
+    #[arg(long)]
     pub keep_raw_token: bool,
-    /// `--max-active-tasks-per-caller N`.
+    /// How many queued or running tasks one caller may have [default: 100].
+    #[arg(long = "max-active-tasks-per-caller", value_name = "N")]
     pub max_active_per_caller: Option<usize>,
 }
 
-/// The usage text of the Redis options.
-pub const REDIS_USAGE: &str = "[--redis URL] [--prefix P] [--snapshot-key KEY_ID:BASE64] [--old-snapshot-key KEY_ID:BASE64]... [--visibility-timeout-ms N] [--concurrency N] [--keep-raw-token] [--max-active-tasks-per-caller N]";
-
 impl RedisArgs {
-    /// Takes `arg` (and its value from `rest`) when it is a Redis option.
-    pub fn take(
-        &mut self,
-        arg: &str,
-        rest: &mut impl Iterator<Item = String>,
-    ) -> Result<bool, String> {
-        let mut value = |name: &str| rest.next().ok_or(format!("{name} needs a value"));
-        match arg {
-            "--keep-raw-token" => self.keep_raw_token = true,
-            "--redis" => self.url = Some(value(arg)?),
-            "--prefix" => self.prefix = Some(value(arg)?),
-            "--snapshot-key" => self.key = Some(value(arg)?),
-            "--old-snapshot-key" => self.old_keys.push(value(arg)?),
-            "--visibility-timeout-ms" => {
-                self.visibility_ms = Some(
-                    value(arg)?
-                        .parse()
-                        .map_err(|_| "bad --visibility-timeout-ms")?,
-                )
-            }
-            "--max-active-tasks-per-caller" => {
-                self.max_active_per_caller = Some(
-                    value(arg)?
-                        .parse()
-                        .map_err(|_| "bad --max-active-tasks-per-caller")?,
-                )
-            }
-            "--concurrency" => {
-                self.concurrency = Some(value(arg)?.parse().map_err(|_| "bad --concurrency")?)
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-
     /// The task options these arguments ask for.
     pub fn options(&self) -> TaskOptions {
         let mut options = TaskOptions::default()

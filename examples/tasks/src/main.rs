@@ -34,49 +34,36 @@
 use axum::middleware;
 use axum::routing::get;
 use ferrymcp::auth::{AccessToken, AuthConfig, StaticTokenVerifier};
-use tasks::{builder, init_logging, resolve_tenant, RedisArgs, REDIS_USAGE};
+use tasks::{builder, init_logging, resolve_tenant, RedisArgs};
 
+/// ferrymcp background tasks: a slow task tool with progress, cancellation,
+/// the caller's token and the server's lifespan inside the task.
+///
+/// Serves streamable HTTP at `/mcp` and prints the MCP URL on stdout once it
+/// accepts connections; logs go to stderr (`RUST_LOG`, default `info`). With
+/// --redis it is one HTTP node of a distributed deployment whose tasks the
+/// `worker` example runs.
+#[derive(clap::Parser)]
+#[command(name = "tasks", version, about, long_about)]
 struct Args {
+    /// The address to listen on; port 0 picks a free one.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8000")]
     bind: String,
+    /// Require `Authorization: Bearer TOKEN` (subject `dev`); without it
+    /// there is no authorization.
+    #[arg(long, value_name = "TOKEN")]
     dev_token: Option<String>,
-    redis: RedisArgs,
+    /// With --redis: run tasks in this process too, not only in workers.
+    #[arg(long)]
     workers: bool,
-}
-
-fn usage() -> String {
-    format!("usage: tasks [--bind HOST:PORT] [--dev-token TOKEN] [--workers] {REDIS_USAGE}")
-}
-
-fn args() -> Result<Args, String> {
-    let mut it = std::env::args().skip(1);
-    let mut args = Args {
-        bind: "127.0.0.1:8000".into(),
-        dev_token: None,
-        redis: RedisArgs::default(),
-        workers: false,
-    };
-    while let Some(arg) = it.next() {
-        if args.redis.take(&arg, &mut it)? {
-            continue;
-        }
-        match arg.as_str() {
-            "--bind" => args.bind = it.next().ok_or("--bind needs HOST:PORT")?,
-            "--dev-token" => args.dev_token = Some(it.next().ok_or("--dev-token needs a value")?),
-            "--workers" => args.workers = true,
-            "-h" | "--help" => {
-                println!("{}", usage());
-                std::process::exit(0);
-            }
-            other => return Err(format!("unknown argument {other:?}; {}", usage())),
-        }
-    }
-    Ok(args)
+    #[command(flatten)]
+    redis: RedisArgs,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_logging();
-    let args = args()?;
+    let args = <Args as clap::Parser>::parse();
     let listener = tokio::net::TcpListener::bind(&args.bind).await?;
     let url = format!("http://{}/mcp", listener.local_addr()?);
     let backend = args.redis.backend()?;

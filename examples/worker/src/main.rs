@@ -14,33 +14,40 @@
 //!
 //! Prints `worker ready` on stdout once it runs.
 
-use tasks::{builder, init_logging, RedisArgs, REDIS_USAGE};
+use clap::{CommandFactory, Parser};
+use tasks::{builder, init_logging, RedisArgs};
 
-fn args() -> Result<RedisArgs, String> {
-    let mut it = std::env::args().skip(1);
-    let mut args = RedisArgs::default();
-    while let Some(arg) = it.next() {
-        if args.take(&arg, &mut it)? {
-            continue;
-        }
-        match arg.as_str() {
-            "-h" | "--help" => {
-                println!("usage: worker --redis URL {REDIS_USAGE}");
-                std::process::exit(0);
-            }
-            other => {
-                return Err(format!(
-                    "unknown argument {other:?}; usage: worker --redis URL {REDIS_USAGE}"
-                ))
-            }
-        }
-    }
+/// A ferrymcp task worker: takes the `tasks` example's tasks from Redis and
+/// runs them; serves no HTTP.
+///
+/// Prints `worker ready` on stdout once it runs; logs go to stderr
+/// (`RUST_LOG`, default `info`). Ctrl-C or SIGTERM stops taking tasks and
+/// gives the running ones 10 s to finish. --redis is required.
+#[derive(Parser)]
+#[command(
+    name = "worker",
+    version,
+    about,
+    long_about,
+    override_usage = "worker --redis <URL> [OPTIONS]"
+)]
+struct Args {
+    #[command(flatten)]
+    redis: RedisArgs,
+}
+
+/// The Redis settings; exits with a usage error when --redis is missing.
+fn args() -> RedisArgs {
+    let args = Args::parse().redis;
     if args.url.is_none() {
-        return Err(format!(
-            "--redis URL is required; usage: worker --redis URL {REDIS_USAGE}"
-        ));
+        Args::command()
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "the following required argument was not provided: --redis <URL>",
+            )
+            .exit();
     }
-    Ok(args)
+    args
 }
 
 async fn terminated() {
@@ -61,7 +68,7 @@ async fn terminated() {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     init_logging();
-    let args = args()?;
+    let args = args();
     let backend = args.backend()?.ok_or("--redis URL is required")?;
     let relay = args.change_relay()?.ok_or("--redis URL is required")?;
     let server = builder(args.options())

@@ -1,6 +1,6 @@
 //! Injection: how a tool's non-argument parameters are supplied.
 //!
-//! Every call has one [`CallScope`]. The `#[tool]` wrapper resolves each injected
+//! Every call has one [`CallScope`](crate::call::CallScope). The `#[tool]` wrapper resolves each injected
 //! parameter from it through the [`Inject`] trait: [`Ctx`] for logging, progress
 //! and cancellation, [`Lifespan<T>`] for the server's start-up value,
 //! [`Extension<T>`] for values the transport attached, and any type of yours that

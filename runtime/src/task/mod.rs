@@ -46,6 +46,7 @@ pub(crate) mod model;
 mod questions;
 mod quota;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
 pub(crate) mod snapshot;
 pub(crate) mod wire;

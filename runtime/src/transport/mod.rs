@@ -2,7 +2,7 @@
 //!
 //! A transport turns bytes into [`Incoming`](crate::protocol::Incoming) messages,
 //! hands them to a [`Session`](crate::server::Session), and delivers what the
-//! session sends back through an [`Outbound`] sink.
+//! session sends back through an [`Outbound`](crate::call::Outbound) sink.
 
 pub mod http;
 mod memory;

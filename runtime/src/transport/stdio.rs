@@ -39,7 +39,8 @@ pub const MAX_CONCURRENT_REQUESTS: usize = 128;
 ///
 /// Requests that may wait run concurrently, so that the client's answers,
 /// `ping` and `notifications/cancelled` are read meanwhile; the others are
-/// answered in the order they arrived (see the [module docs](self)).
+/// answered in the order they arrived. At most [`MAX_CONCURRENT_REQUESTS`]
+/// requests run beside the reader.
 pub async fn serve_io<R, W>(server: &Server, reader: R, writer: W) -> std::io::Result<()>
 where
     R: AsyncRead + Unpin,

@@ -13,6 +13,7 @@ pub(crate) fn connection_budget() -> Option<usize> {
 }
 
 #[cfg(unix)]
+#[allow(unsafe_code)]
 fn open_file_limit() -> Option<usize> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,

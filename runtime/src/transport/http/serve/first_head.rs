@@ -63,6 +63,7 @@ fn look(stream: &TcpStream) -> io::Result<bool> {
 }
 
 /// The bytes waiting in the socket, up to `buffer`'s length, left there.
+#[allow(unsafe_code)]
 fn peek<'b>(socket: &SockRef<'_>, buffer: &'b mut [MaybeUninit<u8>]) -> io::Result<&'b [u8]> {
     let n = socket.peek(buffer)?;
     // SAFETY: `peek` initialized the first `n` bytes of `buffer`.
