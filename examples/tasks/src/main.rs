@@ -12,7 +12,7 @@
 //! value, which are the same inside the worker as inline. `report` only runs
 //! as a task.
 //!
-//! The MCP endpoint is nested at `/mcp` of an app whose middleware puts the
+//! The MCP endpoint is mounted at `/mcp` (`router_at`) of an app whose middleware puts the
 //! tenant (header `X-Tenant`, default `public`) in the request's extensions;
 //! the server carries it into tasks (`.carry::<Tenant>()`).
 //!
