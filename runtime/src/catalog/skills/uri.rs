@@ -58,7 +58,7 @@ pub(crate) fn segments(uri: &str) -> Result<Vec<String>, ErrorObject> {
         if raw.is_empty() {
             return refuse("it has an empty segment (an absolute path, `//`, or a trailing `/`)");
         }
-        let Some(segment) = decode(raw) else {
+        let Some(segment) = crate::catalog::template::percent_decode(raw) else {
             return refuse("it has a malformed percent-escape, or one that is not UTF-8");
         };
         if segment == "." || segment == ".." {
@@ -70,26 +70,6 @@ pub(crate) fn segments(uri: &str) -> Result<Vec<String>, ErrorObject> {
         out.push(segment);
     }
     Ok(out)
-}
-
-/// Percent-decodes one segment; `None` for a bad escape or bytes that are
-/// not UTF-8.
-fn decode(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -119,6 +99,8 @@ mod tests {
             "skill://pdf-processing/",
             "skill://pdf-processing/SKILL.md?x=1",
             "skill://pdf-processing/%zz",
+            // A sign is not a hex digit (`u8::from_str_radix("+1", 16)` is 1).
+            "skill://pdf-processing/%+1.md",
             "skill://pdf-processing/%ff",
             "skill://pdf-processing/a%00b",
         ] {
