@@ -130,6 +130,24 @@ impl ChangeRelay for RedisChangeRelay {
 
 /// Keeps one subscription alive until `stop`, reconnecting whenever it
 /// breaks, and delivers the other processes' changes.
+/// A fresh pub/sub connection subscribed to `channel`, given 3 s: `None`
+/// when `stop` fires first, `Some(None)` when Redis did not answer in time.
+pub(super) async fn subscribe(
+    client: &redis::Client,
+    channel: &str,
+    stop: &CancellationToken,
+) -> Option<Option<redis::aio::PubSub>> {
+    let subscribed = async {
+        let mut pubsub = client.get_async_pubsub().await?;
+        pubsub.subscribe(channel).await?;
+        Ok::<_, RedisError>(pubsub)
+    };
+    tokio::select! {
+        _ = stop.cancelled() => None,
+        s = tokio::time::timeout(Duration::from_secs(3), subscribed) => Some(s.ok().and_then(Result::ok)),
+    }
+}
+
 async fn listen(
     client: redis::Client,
     channel: String,
@@ -139,16 +157,10 @@ async fn listen(
 ) {
     let mut delay = Duration::from_millis(50);
     loop {
-        let subscribed = async {
-            let mut pubsub = client.get_async_pubsub().await?;
-            pubsub.subscribe(&channel).await?;
-            Ok::<_, RedisError>(pubsub)
+        let Some(subscribed) = subscribe(&client, &channel, &stop).await else {
+            return;
         };
-        let subscribed = tokio::select! {
-            _ = stop.cancelled() => return,
-            s = tokio::time::timeout(Duration::from_secs(3), subscribed) => s,
-        };
-        if let Ok(Ok(pubsub)) = subscribed {
+        if let Some(pubsub) = subscribed {
             delay = Duration::from_millis(50);
             let mut messages = pubsub.into_on_message();
             loop {

@@ -438,16 +438,10 @@ async fn listen(inner: std::sync::Weak<Inner>, stop: CancellationToken) {
         else {
             return;
         };
-        let subscribed = async {
-            let mut pubsub = client.get_async_pubsub().await?;
-            pubsub.subscribe(&channel).await?;
-            Ok::<_, RedisError>(pubsub)
+        let Some(subscribed) = super::changes::subscribe(&client, &channel, &stop).await else {
+            return;
         };
-        let subscribed = tokio::select! {
-            _ = stop.cancelled() => return,
-            s = tokio::time::timeout(Duration::from_secs(3), subscribed) => s,
-        };
-        if let Ok(Ok(pubsub)) = subscribed {
+        if let Some(pubsub) = subscribed {
             delay = Duration::from_millis(50);
             if let Some(i) = inner.upgrade() {
                 i.subscribed.send_replace(true);
