@@ -2,7 +2,7 @@
 //! downstream API (or a fresh one) in exchange for the caller's.
 
 use super::discovery::ServerMetadata;
-use super::http_client::{url_problem, HttpClient};
+use super::http_client::{ClientEndpoint, HttpClient};
 use super::KeyError;
 use serde_json::Value;
 use std::fmt;
@@ -40,10 +40,7 @@ pub struct TokenExchange(Arc<Config>);
 
 #[derive(Clone)]
 struct Config {
-    endpoint: String,
-    client_id: String,
-    client_secret: String,
-    client: HttpClient,
+    endpoint: ClientEndpoint,
     subject_token_type: String,
     requested_token_type: Option<String>,
 }
@@ -51,8 +48,8 @@ struct Config {
 impl fmt::Debug for TokenExchange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenExchange")
-            .field("endpoint", &self.0.endpoint)
-            .field("client_id", &self.0.client_id)
+            .field("endpoint", &self.0.endpoint.url)
+            .field("client_id", &self.0.endpoint.client_id)
             .field("subject_token_type", &self.0.subject_token_type)
             .field("requested_token_type", &self.0.requested_token_type)
             .finish_non_exhaustive()
@@ -180,15 +177,13 @@ impl TokenExchange {
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
     ) -> Result<Self, KeyError> {
-        let endpoint = endpoint.into();
-        if let Some(p) = url_problem(&endpoint) {
-            return Err(KeyError::new(format!("the token endpoint {p}")));
-        }
         Ok(TokenExchange(Arc::new(Config {
-            endpoint,
-            client_id: client_id.into(),
-            client_secret: client_secret.into(),
-            client: HttpClient::default(),
+            endpoint: ClientEndpoint::new(
+                "the token endpoint",
+                endpoint.into(),
+                client_id.into(),
+                client_secret.into(),
+            )?,
             subject_token_type: ACCESS_TOKEN_TYPE.into(),
             requested_token_type: Some(ACCESS_TOKEN_TYPE.into()),
         })))
@@ -211,7 +206,7 @@ impl TokenExchange {
 
     /// The HTTP client (default [`HttpClient::default`]).
     pub fn http_client(mut self, client: HttpClient) -> Self {
-        Arc::make_mut(&mut self.0).client = client;
+        Arc::make_mut(&mut self.0).endpoint.client = client;
         self
     }
 
@@ -231,7 +226,7 @@ impl TokenExchange {
 
     /// The token endpoint.
     pub fn endpoint(&self) -> &str {
-        &self.0.endpoint
+        &self.0.endpoint.url
     }
 
     /// Exchanges `subject_token` for a token for `audience` (sent as
@@ -257,11 +252,12 @@ impl TokenExchange {
         }
         form.push(("subject_token", subject_token));
         form.push(("subject_token_type", &c.subject_token_type));
+        let url = &c.endpoint.url;
         let response = c
-            .client
-            .post_form(&c.endpoint, &form, Some((&c.client_id, &c.client_secret)))
+            .endpoint
+            .post_form(&form)
             .await
-            .map_err(|e| ExchangeError::Failed(format!("`{}`: {e}", c.endpoint)))?;
+            .map_err(|e| ExchangeError::Failed(format!("`{url}`: {e}")))?;
         let status = response.status.as_u16();
         let json: Option<Value> = serde_json::from_slice(&response.body).ok();
         if !response.status.is_success() {
@@ -280,14 +276,14 @@ impl TokenExchange {
                 },
                 None => ExchangeError::Failed(format!(
                     "`{}` answered {} without an OAuth error",
-                    c.endpoint, response.status
+                    url, response.status
                 )),
             });
         }
         let Some(Value::Object(answer)) = json else {
             return Err(ExchangeError::Failed(format!(
                 "`{}` answered {} with a body that is not a JSON object",
-                c.endpoint, response.status
+                url, response.status
             )));
         };
         let required = |name: &str| {

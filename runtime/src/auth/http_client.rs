@@ -402,6 +402,52 @@ impl Target {
     }
 }
 
+/// An endpoint of an authorization server that this server calls as an
+/// OAuth client (`client_secret_basic`): the URL, this server's client id and
+/// secret, and the HTTP client. Introspection and token exchange share it.
+#[derive(Clone)]
+pub(crate) struct ClientEndpoint {
+    /// The endpoint's URL.
+    pub(crate) url: String,
+    /// This server's client id at the authorization server.
+    pub(crate) client_id: String,
+    client_secret: String,
+    /// The HTTP client the endpoint is called with.
+    pub(crate) client: HttpClient,
+}
+
+impl ClientEndpoint {
+    /// The endpoint at `url` (https, or http to loopback); `what` names it
+    /// in the error ("the token endpoint").
+    pub(crate) fn new(
+        what: &str,
+        url: String,
+        client_id: String,
+        client_secret: String,
+    ) -> Result<ClientEndpoint, super::KeyError> {
+        if let Some(p) = url_problem(&url) {
+            return Err(super::KeyError::new(format!("{what} {p}")));
+        }
+        Ok(ClientEndpoint {
+            url,
+            client_id,
+            client_secret,
+            client: HttpClient::default(),
+        })
+    }
+
+    /// POSTs `form` with this server's credentials.
+    pub(crate) async fn post_form(&self, form: &[(&str, &str)]) -> Result<HttpResponse, String> {
+        self.client
+            .post_form(
+                &self.url,
+                form,
+                Some((&self.client_id, &self.client_secret)),
+            )
+            .await
+    }
+}
+
 /// Why the client will not fetch `url`: not an absolute URL, a scheme other
 /// than https, or plain http to a host that is not loopback (what comes over
 /// it could be forged by anyone on the path). `None` when it may.

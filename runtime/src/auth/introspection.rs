@@ -3,7 +3,7 @@
 
 use super::discovery::ServerMetadata;
 use super::header::MAX_TOKEN_LEN;
-use super::http_client::{url_problem, HttpClient};
+use super::http_client::{ClientEndpoint, HttpClient};
 use super::{AccessToken, AuthError, TokenRejection, TokenVerifier};
 use futures::future::{BoxFuture, FutureExt, Shared};
 use serde_json::Value;
@@ -54,10 +54,7 @@ pub struct IntrospectionVerifier {
 
 #[derive(Clone)]
 struct Config {
-    endpoint: String,
-    client_id: String,
-    client_secret: String,
-    client: HttpClient,
+    endpoint: ClientEndpoint,
     audience: Vec<String>,
     issuers: Vec<String>,
     ceiling: Duration,
@@ -81,18 +78,14 @@ impl IntrospectionVerifier {
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
     ) -> Result<Self, super::KeyError> {
-        let endpoint = endpoint.into();
-        if let Some(p) = url_problem(&endpoint) {
-            return Err(super::KeyError::new(format!(
-                "the introspection endpoint {p}"
-            )));
-        }
         Ok(IntrospectionVerifier {
             config: Arc::new(Config {
-                endpoint,
-                client_id: client_id.into(),
-                client_secret: client_secret.into(),
-                client: HttpClient::default(),
+                endpoint: ClientEndpoint::new(
+                    "the introspection endpoint",
+                    endpoint.into(),
+                    client_id.into(),
+                    client_secret.into(),
+                )?,
                 audience: Vec::new(),
                 issuers: Vec::new(),
                 ceiling: Duration::from_secs(60),
@@ -154,7 +147,7 @@ impl IntrospectionVerifier {
 
     /// The HTTP client (default [`HttpClient::default`]).
     pub fn http_client(self, client: HttpClient) -> Self {
-        self.map(|c| c.client = client)
+        self.map(|c| c.endpoint.client = client)
     }
 
     fn cached(&self, key: &[u8; 32]) -> Option<AccessToken> {
@@ -177,8 +170,8 @@ impl IntrospectionVerifier {
 impl std::fmt::Debug for IntrospectionVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IntrospectionVerifier")
-            .field("endpoint", &self.config.endpoint)
-            .field("client_id", &self.config.client_id)
+            .field("endpoint", &self.config.endpoint.url)
+            .field("client_id", &self.config.endpoint.client_id)
             .field("audience", &self.config.audience)
             .field("issuers", &self.config.issuers)
             .field("cache_ceiling", &self.config.ceiling)
@@ -235,7 +228,7 @@ impl TokenVerifier for IntrospectionVerifier {
     }
 
     fn configuration_error(&self) -> Option<String> {
-        if self.config.client_id.is_empty() {
+        if self.config.endpoint.client_id.is_empty() {
             return Some("the IntrospectionVerifier has an empty client id".into());
         }
         None
@@ -264,14 +257,10 @@ fn store(config: &Config, cache: &Cache, key: [u8; 32], token: &AccessToken) {
 
 /// One call of the introspection endpoint, and the checks of its answer.
 async fn introspect(config: &Config, token: &str) -> Result<AccessToken, AuthError> {
-    let endpoint = &config.endpoint;
+    let endpoint = &config.endpoint.url;
     let response = config
-        .client
-        .post_form(
-            endpoint,
-            &[("token", token), ("token_type_hint", "access_token")],
-            Some((&config.client_id, &config.client_secret)),
-        )
+        .endpoint
+        .post_form(&[("token", token), ("token_type_hint", "access_token")])
         .await
         .map_err(|e| AuthError::Unavailable(format!("introspection at `{endpoint}`: {e}")))?;
     if matches!(response.status.as_u16(), 401 | 403) {
