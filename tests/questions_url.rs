@@ -8,9 +8,7 @@
 
 mod http_support;
 
-use ferrymcp::ask::{
-    ElicitationCompletion, ElicitationId, UrlElicitationRequired, UrlRequest,
-};
+use ferrymcp::ask::{ElicitationCompletion, ElicitationId, UrlElicitationRequired, UrlRequest};
 use ferrymcp::prelude::*;
 use ferrymcp::Client;
 use http_support::{post, spawn, sse_messages, stateless};
@@ -105,14 +103,17 @@ async fn client(
 ) -> (Client, Arc<Mutex<Vec<(String, Value)>>>) {
     let seen: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
     let log = Arc::clone(&seen);
-    let client =
-        Client::connect_answering(&server(pending.clone()).await, caps, move |method, params| {
+    let client = Client::connect_answering(
+        &server(pending.clone()).await,
+        caps,
+        move |method, params| {
             log.lock().unwrap().push((method, params));
             let answer = answer.clone();
             async move { Ok(answer) }
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await
+    .unwrap();
     (client, seen)
 }
 
@@ -410,7 +411,10 @@ async fn over_http_the_callback_route_completes_on_the_get_stream_after_the_call
     let asked = call.next().await;
     assert_eq!(asked["method"], "elicitation/create");
     assert_eq!(asked["params"]["mode"], "url");
-    let id = asked["params"]["elicitationId"].as_str().unwrap().to_owned();
+    let id = asked["params"]["elicitationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let answer = json!({"jsonrpc": "2.0", "id": asked["id"], "result": {"action": "accept"}});
     assert_eq!(post(&url, &headers, answer.to_string()).await.status, 202);
     let done = call.next().await;
@@ -464,7 +468,11 @@ async fn over_http_form_only_and_pre_2025_11_25_sessions_get_32021() {
             "params": {"name": "connect", "arguments": {}}});
         let reply = post(&url, &headers, call.to_string()).await;
         let messages = reply.messages();
-        assert_eq!(messages.len(), 1, "no request, only the error: {messages:?}");
+        assert_eq!(
+            messages.len(),
+            1,
+            "no request, only the error: {messages:?}"
+        );
         assert_eq!(messages[0]["error"]["code"], -32021, "{version}");
         assert_eq!(
             messages[0]["error"]["data"]["requiredCapabilities"],
@@ -517,7 +525,13 @@ async fn on_2026_07_28_the_url_travels_in_input_requests_and_the_retry_resumes()
 
     // A form-only 2026 client: -32021 with HTTP 400, as the revision says.
     let form_only = json!({"elicitation": {}});
-    let refused = call_2026(&url, 3, json!({"name": "connect", "arguments": {}}), &form_only).await;
+    let refused = call_2026(
+        &url,
+        3,
+        json!({"name": "connect", "arguments": {}}),
+        &form_only,
+    )
+    .await;
     assert_eq!(refused.status, 400);
     assert_eq!(refused.json()["error"]["code"], -32021);
     assert_eq!(
@@ -600,7 +614,9 @@ async fn a_2026_task_shows_the_url_in_tasks_get_and_resumes_on_tasks_update() {
     })
     .await
     .expect("the task finishes in time");
-    let text = done["result"]["content"][0]["text"].as_str().unwrap_or_default();
+    let text = done["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
     assert!(text.starts_with("Decline "), "{done}");
 }
 
@@ -616,7 +632,8 @@ async fn the_official_typescript_client_follows_url_elicitation() {
     let tools = std::path::PathBuf::from(
         std::env::var_os("MCP_TOOLS_DIR").expect("MCP_TOOLS_DIR names the shared tools folder"),
     );
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("official/ts_url_elicitation.mjs");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("official/ts_url_elicitation.mjs");
     let output = tokio::task::spawn_blocking(move || {
         let setup = std::process::Command::new(tools.join("ext-setup.sh"))
             .output()
@@ -681,12 +698,22 @@ async fn url_elicitation_messages_follow_each_revisions_schema() {
         let reply = call_2026(&url, 1, json!({"name": tool, "arguments": {}}), &caps).await;
         let body = reply.json();
         modern.check("InputRequiredResult", &body["result"]);
-        for request in body["result"]["inputRequests"].as_object().unwrap().values() {
+        for request in body["result"]["inputRequests"]
+            .as_object()
+            .unwrap()
+            .values()
+        {
             modern.check("ElicitRequest", request);
             modern.check("ElicitRequestURLParams", &request["params"]);
         }
     }
     let form_only = json!({"elicitation": {}});
-    let refused = call_2026(&url, 3, json!({"name": "connect", "arguments": {}}), &form_only).await;
+    let refused = call_2026(
+        &url,
+        3,
+        json!({"name": "connect", "arguments": {}}),
+        &form_only,
+    )
+    .await;
     modern.check("MissingRequiredClientCapabilityError", &refused.json());
 }

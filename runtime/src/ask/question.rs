@@ -3,7 +3,7 @@
 
 use super::elicit::parse_answer;
 use super::{
-    elicitation_schema, ElicitationId, Elicitation, InputError, InputRequest, Root,
+    elicitation_schema, Elicitation, ElicitationId, InputError, InputRequest, Root,
     SamplingRequest, SamplingResponse, UrlElicitation, UrlRequest,
 };
 use crate::protocol::ProtocolVersion;

@@ -376,7 +376,9 @@ mod tests {
     #[test]
     fn only_absolute_urls_are_asked() {
         assert!(UrlRequest::new("m", "https://a.example/x").check().is_ok());
-        assert!(UrlRequest::new("m", "http://127.0.0.1:8080/cb").check().is_ok());
+        assert!(UrlRequest::new("m", "http://127.0.0.1:8080/cb")
+            .check()
+            .is_ok());
         for bad in ["", "/relative", "not a url", "https://"] {
             let err = UrlRequest::new("m", bad).check().unwrap_err();
             assert!(
@@ -401,10 +403,17 @@ mod tests {
             "Auth",
             "https://a.example/c",
         ))
-        .and(UrlRequest::with_id("e2".into(), "Pay", "https://a.example/p"))
+        .and(UrlRequest::with_id(
+            "e2".into(),
+            "Pay",
+            "https://a.example/p",
+        ))
         .to_error_object();
         assert_eq!(error.code, -32042);
-        assert_eq!(error.data.as_ref().unwrap()["elicitations"][1]["elicitationId"], "e2");
+        assert_eq!(
+            error.data.as_ref().unwrap()["elicitations"][1]["elicitationId"],
+            "e2"
+        );
         let asked = required_as_input_requests(&error).unwrap();
         assert_eq!(asked[0].0, "e1");
         assert_eq!(

@@ -264,8 +264,11 @@ impl StatelessCall {
                             match gate {
                                 // A tool's `UrlElicitationRequired` (-32042, which this
                                 // revision lacks) asks for its URLs as input instead.
-                                Gate::Done(Err(error)) if required_as_input_requests(&error).is_some() => {
-                                    let asked = required_as_input_requests(&error).unwrap_or_default();
+                                Gate::Done(Err(error))
+                                    if required_as_input_requests(&error).is_some() =>
+                                {
+                                    let asked =
+                                        required_as_input_requests(&error).unwrap_or_default();
                                     Ok(Answer::Value(mrtr.input_required(
                                         asked,
                                         key,
