@@ -68,8 +68,8 @@ impl Ctx {
     /// whose `elicitation` capability lacks `url` (`{}` means form only)
     /// gets no request: the call fails with -32021 naming
     /// `elicitation.url`. Inline, in a task and on 2026-07-28 (multi
-    /// round-trip) alike; see [`ask`](crate::ask) and the
-    /// [`UrlElicitation`] module docs for what differs.
+    /// round-trip) alike; see [`ask`](crate::ask) for how the question
+    /// travels and what 2026-07-28 lacks (ids, the notification).
     ///
     /// ```
     /// use ferrymcp::prelude::*;

@@ -20,6 +20,11 @@
 //!   questions; a 2025-11-25 client receives them on its `tasks/result`
 //!   stream, a 2026-07-28 client in `tasks/get` and answers with
 //!   `tasks/update`. The task resumes where it waited.
+//!
+//! URL-mode elicitation ([`Ctx::elicit_url`](crate::Ctx::elicit_url),
+//! [`UrlElicitationRequired`], [`ElicitationCompletion`]) travels the same
+//! ways; on 2026-07-28 without `elicitationId`, which that revision dropped
+//! together with `notifications/elicitation/complete` and -32042.
 
 mod channel;
 mod ctx;

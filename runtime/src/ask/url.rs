@@ -211,8 +211,9 @@ impl ElicitationCompletion {
 
     /// Sends `notifications/elicitation/complete`; `false` when it could
     /// not go anywhere: a 2026-07-28 client (the revision has no such
-    /// notification: the client retries its request instead), or a session
-    /// with no stream open to its client. Sending twice is harmless (clients
+    /// notification: the client retries its request instead), a session
+    /// with no stream open to its client, or a task run by a worker of
+    /// another process (which holds no way to the session). Sending twice is harmless (clients
     /// ignore ids they no longer know).
     pub fn complete(&self) -> bool {
         let Some(to) = &self.to else {
