@@ -717,3 +717,42 @@ async fn url_elicitation_messages_follow_each_revisions_schema() {
     .await;
     modern.check("MissingRequiredClientCapabilityError", &refused.json());
 }
+
+/// The official Python SDK's client (`mcp` 2.x from `MCP_TOOLS_DIR`'s
+/// install), as a 2025-11-25 session and as a 2026-07-28 client: its
+/// elicitation callback gets the URL request (with `elicitationId`, then
+/// without, through the multi round-trip), and -32042 becomes its
+/// `UrlElicitationRequiredError`.
+#[tokio::test]
+#[ignore = "needs MCP_TOOLS_DIR (the official SDKs); run by .ci/run"]
+async fn the_official_python_client_follows_url_elicitation() {
+    let base = serve(Pending::default()).await;
+    let tools = std::path::PathBuf::from(
+        std::env::var_os("MCP_TOOLS_DIR").expect("MCP_TOOLS_DIR names the shared tools folder"),
+    );
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("official/py_url_elicitation.py");
+    let output = tokio::task::spawn_blocking(move || {
+        let setup = std::process::Command::new(tools.join("ext-setup.sh"))
+            .output()
+            .expect("ext-setup.sh runs");
+        let ext = String::from_utf8_lossy(&setup.stdout).trim().to_owned();
+        std::process::Command::new(std::path::Path::new(&ext).join("venv/bin/python"))
+            .arg(script)
+            .arg(&base)
+            .output()
+            .expect("python runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_str(stdout.trim()).expect(&stdout);
+    assert_eq!(report["auto"]["protocol"], "2026-07-28", "{report}");
+    assert_eq!(report["legacy"]["protocol"], "2025-11-25", "{report}");
+    assert_eq!(report["legacy"]["required"][0]["mode"], "url", "{report}");
+}
