@@ -2,7 +2,8 @@
 //! socket) share one real `redis-server` through `RedisSessionStore`. A
 //! 2025-11-25 session opened on node A is served by node B, the GET stream
 //! on A hears what B causes, an answer to a question may land on either
-//! node, DELETE on one ends the session on the other, a foreign identity gets
+//! node, a URL elicitation completed with a handle made on B reaches the GET
+//! stream on A, DELETE on one ends the session on the other, a foreign identity gets
 //! 404 everywhere, a restarted node loses no session and idling ends it.
 
 #[path = "redis_support/mod.rs"]
@@ -58,6 +59,20 @@ async fn ask_name(ctx: Ctx) -> Result<String, ToolError> {
     ))
 }
 
+/// The URL-elicitation completions `needs_payment` made (the app's state).
+static COMPLETIONS: std::sync::Mutex<Vec<ferrymcp::ask::ElicitationCompletion>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Cannot proceed before the user added a payment method (-32042).
+#[tool]
+async fn needs_payment(ctx: Ctx) -> Result<String, ToolError> {
+    use ferrymcp::ask::{UrlElicitationRequired, UrlRequest};
+    let request = UrlRequest::new("Add a payment method.", "https://pay.example.com/setup");
+    let completion = ctx.elicitation_completion(request.id.clone());
+    COMPLETIONS.lock().unwrap().push(completion);
+    Err(UrlElicitationRequired::new(request).into())
+}
+
 /// Doubles a number, as a task.
 #[tool(task = true)]
 async fn double(n: i64) -> i64 {
@@ -92,7 +107,14 @@ impl Node {
             .unwrap()
             .recheck_after(setup.recheck);
         let mut builder = Server::builder("node")
-            .tools(tools![add, announce, ask_name, double, delay])
+            .tools(tools![
+                add,
+                announce,
+                ask_name,
+                double,
+                delay,
+                needs_payment
+            ])
             .resources(resources![watched])
             .tasks(RedisBackend::new(config).unwrap());
         if setup.shared {
@@ -491,6 +513,47 @@ async fn a_session_opened_on_one_node_is_served_by_another() {
         json!(["test://watched"]),
         "{record}"
     );
+}
+
+/// A tool on B returns -32042; the app completes the URL elicitation with
+/// the handle B's call made, and `notifications/elicitation/complete`
+/// reaches the client's GET stream on A (through Redis).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_elicitation_completed_on_one_node_reaches_the_get_stream_on_another() {
+    let _serial = serial().await;
+    let redis = Redis::start(false);
+    let setup = Setup::default();
+    let (a, b) = (
+        Node::start(&redis, &setup).await,
+        Node::start(&redis, &setup).await,
+    );
+    let mut client = Client::new(None);
+    client.open(&a.url).await;
+    let mut stream = client.get_stream(&a.url).await;
+    let refused = client
+        .call(
+            &b.url,
+            "tools/call",
+            json!({"name": "needs_payment", "arguments": {}}),
+        )
+        .await;
+    assert_eq!(refused["error"]["code"], -32042, "{refused}");
+    let id = refused["error"]["data"]["elicitations"][0]["elicitationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let completion = {
+        let mut made = COMPLETIONS.lock().unwrap();
+        let at = made.iter().position(|c| c.id().as_str() == id).unwrap();
+        made.remove(at)
+    };
+    assert!(completion.complete(), "B's session reaches the client");
+    let note = stream
+        .until("the completion notification", |m| {
+            m["method"] == "notifications/elicitation/complete"
+        })
+        .await;
+    assert_eq!(note["params"]["elicitationId"], id.as_str(), "{note}");
 }
 
 /// A tool on B asks; the question travels to the GET stream on A (a call

@@ -83,6 +83,14 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for ToolError {
         if let Some(input) = (&e as &dyn std::any::Any).downcast_ref::<crate::ask::InputError>() {
             return ToolError::from_input(input);
         }
+        // A request that cannot proceed until URL elicitations complete: -32042.
+        if let Some(required) =
+            (&e as &dyn std::any::Any).downcast_ref::<crate::ask::UrlElicitationRequired>()
+        {
+            return ToolError {
+                kind: ToolErrorKind::Protocol(required.to_error_object()),
+            };
+        }
         ToolError::new(e.to_string())
     }
 }
@@ -106,6 +114,19 @@ impl ToolError {
                     )
                     .with_data(serde_json::json!({
                         "requiredCapabilities": { *capability: {} }
+                    })),
+                ),
+            },
+            InputError::UnsupportedMode { capability, mode } => ToolError {
+                kind: ToolErrorKind::Protocol(
+                    ErrorObject::new(
+                        code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+                        format!(
+                            "Missing required client capability: this call needs `{capability}.{mode}`; declare `\"{capability}\": {{\"{mode}\": {{}}}}` in the client capabilities"
+                        ),
+                    )
+                    .with_data(serde_json::json!({
+                        "requiredCapabilities": { *capability: { *mode: {} } }
                     })),
                 ),
             },

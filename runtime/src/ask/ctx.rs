@@ -1,7 +1,10 @@
 //! The questions a tool asks through its [`Ctx`]: elicitation, sampling,
 //! roots, named or not.
 
-use super::{Elicitation, Question, Root, SamplingRequest, SamplingResponse};
+use super::{
+    Elicitation, ElicitationCompletion, ElicitationId, Question, Root, SamplingRequest,
+    SamplingResponse, UrlElicitation,
+};
 use crate::call::InputError;
 use crate::inject::Ctx;
 use crate::protocol::InputRequest;
@@ -53,6 +56,62 @@ impl Ctx {
             .await
     }
 
+    /// Asks the user to open `url` for a step that must not pass through the
+    /// client (URL-mode elicitation, 2025-11-25 on): `elicitation/create`
+    /// with `mode: "url"` and a fresh, unguessable `elicitationId`.
+    ///
+    /// The answer is the user's consent only: `Accept` means they agreed to
+    /// open the URL, not that the step finished. When the app sees it finish
+    /// (its web handler got the callback), it calls
+    /// [`complete`](crate::ask::ElicitationCompletion::complete) on
+    /// [`UrlElicitation::completion`], which tells the client. A client
+    /// whose `elicitation` capability lacks `url` (`{}` means form only)
+    /// gets no request: the call fails with -32021 naming
+    /// `elicitation.url`. Inline, in a task and on 2026-07-28 (multi
+    /// round-trip) alike; see [`ask`](crate::ask) for how the question
+    /// travels and what 2026-07-28 lacks (ids, the notification).
+    ///
+    /// ```
+    /// use ferrymcp::prelude::*;
+    /// use ferrymcp::ask::ElicitAction;
+    ///
+    /// /// Connects the user's Example Co account.
+    /// #[tool]
+    /// async fn connect(ctx: Ctx) -> Result<String, ToolError> {
+    ///     let asked = ctx
+    ///         .elicit_url("Sign in to Example Co to continue.", "https://mcp.example.com/connect")
+    ///         .await?;
+    ///     // Keep `asked.completion()` where the callback handler finds it
+    ///     // (a map by `asked.id()` in shared state), and call `complete()` there.
+    ///     Ok(match asked.action() {
+    ///         ElicitAction::Accept => format!("waiting for sign-in {}", asked.id()),
+    ///         _ => "not connected".into(),
+    ///     })
+    /// }
+    /// ```
+    pub async fn elicit_url(
+        &self,
+        message: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Result<UrlElicitation, InputError> {
+        self.question(None).elicit_url(message, url).await
+    }
+
+    /// The handle that tells this call's client that the URL elicitation
+    /// `id` finished (`notifications/elicitation/complete`), for ids the
+    /// tool sent in a [`UrlElicitationRequired`](crate::ask::UrlElicitationRequired)
+    /// error. It goes to the session's own stream, so it works after the
+    /// call ended; on 2026-07-28 (no sessions, no such notification)
+    /// [`complete`](ElicitationCompletion::complete) sends nothing.
+    pub fn elicitation_completion(&self, id: ElicitationId) -> ElicitationCompletion {
+        let scope = self.scope();
+        let to = match scope.client().protocol_version {
+            v if v.is_stateless() => None,
+            _ => scope.session_outbound.clone(),
+        };
+        ElicitationCompletion { id, to }
+    }
+
     /// Asks the client's model (`sampling/createMessage`).
     pub async fn sample(&self, request: SamplingRequest) -> Result<SamplingResponse, InputError> {
         self.question(None).sample(request).await
@@ -82,8 +141,46 @@ impl Ctx {
         Question::new(self, key)
     }
 
+    /// Whether the client can answer a URL-mode elicitation: it speaks
+    /// 2025-11-25 or later and its `elicitation` capability has `url`.
+    pub fn client_supports_url_elicitation(&self) -> bool {
+        self.client().protocol_version >= crate::protocol::ProtocolVersion::V2025_11_25
+            && self
+                .client()
+                .capabilities
+                .get("elicitation")
+                .and_then(|e| e.get("url"))
+                .is_some_and(|url| !url.is_null())
+    }
+
+    /// Checks that the client declared what `request` needs: the capability
+    /// and, for an elicitation, its mode (`form` when `mode` is absent).
+    pub(crate) fn check_capability(&self, request: &InputRequest) -> Result<(), InputError> {
+        let capability = request.capability();
+        if capability == "elicitation" {
+            let declared = self.client().capabilities.get(capability);
+            if matches!(declared, None | Some(Value::Null)) {
+                return Err(InputError::Unsupported { capability });
+            }
+            let mode = request.params.get("mode").and_then(Value::as_str);
+            let (mode, supported) = match mode {
+                Some("url") => ("url", self.client_supports_url_elicitation()),
+                _ => ("form", self.client_supports(capability)),
+            };
+            return match supported {
+                true => Ok(()),
+                false => Err(InputError::UnsupportedMode { capability, mode }),
+            };
+        }
+        match self.client_supports(capability) {
+            true => Ok(()),
+            false => Err(InputError::Unsupported { capability }),
+        }
+    }
+
     /// Whether the client declared `capability` (`elicitation`, `sampling`,
-    /// `roots`); for elicitation, the form mode.
+    /// `roots`); for elicitation, the form mode (see
+    /// [`client_supports_url_elicitation`](Self::client_supports_url_elicitation)).
     pub fn client_supports(&self, capability: &str) -> bool {
         let declared = self.client().capabilities.get(capability);
         match (capability, declared) {

@@ -1,7 +1,8 @@
-//! Asking the client during a call: elicitation (ask the user), sampling (ask
-//! the client's model) and roots.
+//! Asking the client during a call: elicitation (ask the user, with a form or
+//! by sending them to a URL), sampling (ask the client's model) and roots.
 //!
 //! A tool calls [`Ctx::elicit`](crate::Ctx::elicit),
+//! [`Ctx::elicit_url`](crate::Ctx::elicit_url) (see [`UrlElicitation`]),
 //! [`Ctx::sample`](crate::Ctx::sample) or [`Ctx::list_roots`](crate::Ctx::list_roots)
 //! and awaits the answer. How the question travels depends on the call, never
 //! on the tool's code:
@@ -19,6 +20,11 @@
 //!   questions; a 2025-11-25 client receives them on its `tasks/result`
 //!   stream, a 2026-07-28 client in `tasks/get` and answers with
 //!   `tasks/update`. The task resumes where it waited.
+//!
+//! URL-mode elicitation ([`Ctx::elicit_url`](crate::Ctx::elicit_url),
+//! [`UrlElicitationRequired`], [`ElicitationCompletion`]) travels the same
+//! ways; on 2026-07-28 without `elicitationId`, which that revision dropped
+//! together with `notifications/elicitation/complete` and -32042.
 
 mod channel;
 mod ctx;
@@ -28,6 +34,7 @@ mod pending;
 mod question;
 mod sample;
 pub(crate) mod state;
+mod url;
 
 pub use crate::call::InputError;
 pub use crate::protocol::InputRequest;
@@ -35,7 +42,11 @@ pub use elicit::{elicitation_schema, ElicitAction, Elicitation};
 pub use question::Question;
 pub use sample::{Root, SamplingMessage, SamplingRequest, SamplingResponse};
 pub use state::{RequestStateKey, RequestStateKeyError, MIN_SECRET_BYTES};
+pub use url::{
+    ElicitationCompletion, ElicitationId, UrlElicitation, UrlElicitationRequired, UrlRequest,
+};
 
 pub(crate) use channel::{question_key, InputSource};
 pub(crate) use mrtr::{run_with_input, Gate, MrtrInput};
 pub(crate) use pending::{PendingRequests, SessionInput};
+pub(crate) use url::required_as_input_requests;

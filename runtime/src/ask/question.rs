@@ -3,8 +3,8 @@
 
 use super::elicit::parse_answer;
 use super::{
-    elicitation_schema, Elicitation, InputError, InputRequest, Root, SamplingRequest,
-    SamplingResponse,
+    elicitation_schema, Elicitation, ElicitationId, InputError, InputRequest, Root,
+    SamplingRequest, SamplingResponse, UrlElicitation, UrlRequest,
 };
 use crate::protocol::ProtocolVersion;
 use crate::Ctx;
@@ -58,6 +58,38 @@ impl<'a> Question<'a> {
         Ok(answer)
     }
 
+    /// Asks the user to open `url` (see [`Ctx::elicit_url`]), with a fresh
+    /// [`ElicitationId`].
+    pub async fn elicit_url(
+        self,
+        message: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Result<UrlElicitation, InputError> {
+        self.elicit_url_with_id(ElicitationId::random(), message, url)
+            .await
+    }
+
+    /// Asks the user to open `url`, with an id the tool made first (to put
+    /// it in the URL: `ElicitationId::random()`, then
+    /// `format!("https://app.example/connect?e={id}")`).
+    pub async fn elicit_url_with_id(
+        self,
+        id: ElicitationId,
+        message: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Result<UrlElicitation, InputError> {
+        let request = UrlRequest::with_id(id, message, url);
+        request.check()?;
+        let ctx = self.ctx;
+        let params = request.params(ctx.client().protocol_version);
+        let answer = self.send("elicitation/create", params).await?;
+        let action = parse_answer::<Value>(answer)?.action();
+        Ok(UrlElicitation {
+            action,
+            completion: ctx.elicitation_completion(request.id),
+        })
+    }
+
     /// Asks the client's model (`sampling/createMessage`).
     pub async fn sample(self, request: SamplingRequest) -> Result<SamplingResponse, InputError> {
         let answer = self
@@ -80,16 +112,14 @@ impl<'a> Question<'a> {
 
     /// Sends any request to the client (`elicitation/create`,
     /// `sampling/createMessage`, `roots/list`) and returns its raw result,
-    /// after checking that the client declared the capability it needs.
+    /// after checking that the client declared the capability it needs (for
+    /// an elicitation, the capability and its `mode`).
     pub async fn send(self, method: &str, params: Value) -> Result<Value, InputError> {
         let request = InputRequest {
             method: method.into(),
             params,
         };
-        let capability = request.capability();
-        if !self.ctx.client_supports(capability) {
-            return Err(InputError::Unsupported { capability });
-        }
+        self.ctx.check_capability(&request)?;
         self.ctx.send_question(self.key.as_deref(), request).await
     }
 }

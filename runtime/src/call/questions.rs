@@ -62,10 +62,24 @@ pub enum InputError {
         /// `elicitation`, `sampling` or `roots`.
         capability: &'static str,
     },
+    /// The client declared the capability but not the mode the question
+    /// needs (a URL elicitation to a client whose `elicitation` capability
+    /// has no `url`; `{}` means form only).
+    #[error("the client does not support {capability} in {mode} mode (its `{capability}` capability does not include `{mode}`)")]
+    UnsupportedMode {
+        /// `elicitation`.
+        capability: &'static str,
+        /// `url` or `form`.
+        mode: &'static str,
+    },
     /// This call has no way to reach the client (for example a task whose
     /// client can neither poll nor hold a stream).
     #[error("cannot ask the client: {0}")]
     Unavailable(String),
+    /// The question itself is malformed (a URL elicitation whose `url` is
+    /// not an absolute URL); nothing was sent.
+    #[error("the question cannot be asked: {0}")]
+    InvalidQuestion(String),
     /// The client answered with a JSON-RPC error.
     #[error("the client refused the request: {} ({})", .0.message, .0.code)]
     Client(ErrorObject),

@@ -81,6 +81,10 @@ pub struct CallScope {
     pub(crate) input: Questions,
     /// Announces changes to clients.
     pub(crate) notifier: Notifier,
+    /// The session's own stream (not the call's): where messages for the
+    /// client go after the call ended (`notifications/elicitation/complete`).
+    /// `None` without a session (2026-07-28, or a task whose client is gone).
+    pub(crate) session_outbound: Option<Arc<dyn Outbound>>,
 }
 
 /// A request's `_meta`, as received, read into a map the first time
@@ -146,6 +150,7 @@ impl CallScope {
             tool_name: Arc::from(""),
             input: Questions::Unavailable("this call has no client to ask"),
             notifier: Notifier::new(),
+            session_outbound: None,
         }
     }
 
@@ -183,6 +188,12 @@ impl CallScope {
     /// How the call's questions reach the client.
     pub(crate) fn with_input(mut self, input: Questions) -> Self {
         self.input = input;
+        self
+    }
+
+    /// The session's own stream, for messages after the call ended.
+    pub(crate) fn with_session_outbound(mut self, outbound: Option<Arc<dyn Outbound>>) -> Self {
+        self.session_outbound = outbound;
         self
     }
 

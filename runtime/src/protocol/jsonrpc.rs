@@ -27,6 +27,9 @@ pub mod code {
     pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i64 = -32021;
     /// The protocol version is not supported (2026-07-28).
     pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+    /// The request cannot proceed until URL-mode elicitations complete
+    /// (`URLElicitationRequiredError`, 2025-11-25).
+    pub const URL_ELICITATION_REQUIRED: i64 = -32042;
 }
 
 /// A JSON-RPC request id: a string or an integer.

@@ -228,6 +228,7 @@ impl Server {
                 extensions,
                 cancellation,
                 input,
+                session_outbound,
                 ..
             } = match ctx {
                 CallContext::Given(ctx) => ctx,
@@ -245,6 +246,7 @@ impl Server {
                 tool_name: tool.name.clone(),
                 input: input.questions(),
                 notifier: self.inner.notifier.clone(),
+                session_outbound,
             };
             let output = tool.tool.call(scope, args).await;
             return Self::finish_reply(tool, output).map(Answer::Tool);
@@ -262,6 +264,7 @@ impl Server {
             tool_name: tool.name.clone(),
             input: ctx.input.questions(),
             notifier: self.inner.notifier.clone(),
+            session_outbound: ctx.session_outbound.clone(),
         };
         // A task's arguments are checked now: the caller hears of a bad one
         // at once, not from a failed task later.
@@ -375,6 +378,7 @@ impl Server {
                 .with_cancellation(ctx.cancellation.clone())
                 .with_input(ctx.input.questions())
                 .with_notifier(self.inner.notifier.clone())
+                .with_session_outbound(ctx.session_outbound.clone())
         };
         match method {
             Method::ResourcesList => catalog.list_resources(params, &ctx.client),

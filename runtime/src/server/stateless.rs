@@ -12,7 +12,7 @@ use super::methods::{Answer, CallContext, RequestContext};
 use super::tasks::{declares_tasks_extension, owner_of, TaskDialect};
 use super::Server;
 use crate::ask::state::StateBinding;
-use crate::ask::{run_with_input, Gate, InputSource, MrtrInput};
+use crate::ask::{required_as_input_requests, run_with_input, Gate, InputSource, MrtrInput};
 use crate::call::Filter;
 use crate::call::Outbound;
 use crate::call::{ClientInfo, LogLevelFilter};
@@ -262,6 +262,20 @@ impl StatelessCall {
                                 run_with_input(work, Some(&mrtr)).await
                             };
                             match gate {
+                                // A tool's `UrlElicitationRequired` (-32042, which this
+                                // revision lacks) asks for its URLs as input instead.
+                                Gate::Done(Err(error))
+                                    if required_as_input_requests(&error).is_some() =>
+                                {
+                                    let asked =
+                                        required_as_input_requests(&error).unwrap_or_default();
+                                    Ok(Answer::Value(mrtr.input_required(
+                                        asked,
+                                        key,
+                                        || binding(params.as_ref(), &ctx),
+                                        now_ms(),
+                                    )))
+                                }
                                 Gate::Done(outcome) => outcome,
                                 Gate::NeedInput(asked) => Ok(Answer::Value(mrtr.input_required(
                                     asked,

@@ -432,11 +432,16 @@ impl Execute for ServerExecutor {
             if let Some(exchange) = server.inner.auth.as_ref().and_then(|a| a.token_exchange()) {
                 restored.extensions.insert(exchange.clone());
             }
-            let (outbound, log_filter) = match link {
-                Some(link) => (link.outbound, link.log_filter),
+            let (outbound, log_filter, session_outbound) = match link {
+                Some(link) => (
+                    Arc::clone(&link.outbound),
+                    link.log_filter,
+                    Some(link.outbound),
+                ),
                 None => (
                     Arc::new(NoOutbound) as Arc<dyn Outbound>,
                     Arc::new(LogLevelFilter::new()),
+                    None,
                 ),
             };
             let scope = CallScope {
@@ -451,6 +456,7 @@ impl Execute for ServerExecutor {
                 tool_name: tool.name.clone(),
                 input,
                 notifier: server.inner.notifier.clone(),
+                session_outbound,
             };
             let output = tool.tool.call(scope, JsonObject::from(arguments)).await;
             Server::finish_call(&tool, output)
