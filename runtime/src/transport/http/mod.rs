@@ -187,6 +187,7 @@ mod limits;
 mod modern;
 mod options;
 pub(crate) mod response;
+mod resume;
 mod router;
 mod serve;
 mod sessions;
