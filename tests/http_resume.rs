@@ -375,11 +375,22 @@ async fn a_dropped_call_resumes_with_the_rest_and_its_result_exactly_once() {
     assert!(priming.data.is_empty());
     let first = call.event().await.expect("progress 1");
     let second = call.event().await.expect("progress 2");
-    assert_eq!((progress_of(&first), progress_of(&second)), (Some(1), Some(2)));
-    let stream = priming_id.rsplit_once('-').expect("<stream>-<n>").0.to_owned();
+    assert_eq!(
+        (progress_of(&first), progress_of(&second)),
+        (Some(1), Some(2))
+    );
+    let stream = priming_id
+        .rsplit_once('-')
+        .expect("<stream>-<n>")
+        .0
+        .to_owned();
     for e in [&first, &second] {
         let id = e.id.as_deref().expect("every event has an id");
-        assert_eq!(id.rsplit_once('-').unwrap().0, stream, "one stream, one key");
+        assert_eq!(
+            id.rsplit_once('-').unwrap().0,
+            stream,
+            "one stream, one key"
+        );
     }
     drop(call);
 
@@ -459,7 +470,13 @@ async fn the_get_stream_resumes_with_what_was_sent_while_away() {
     for id in [2, 3] {
         // The server notices the closed connection when it next writes; the
         // message it was writing is kept for the resume either way.
-        let mut call = Raw::send(addr, "POST", &session_headers(&session), Some(&announce(id))).await;
+        let mut call = Raw::send(
+            addr,
+            "POST",
+            &session_headers(&session),
+            Some(&announce(id)),
+        )
+        .await;
         let _ = call.rest().await;
     }
     let mut resumed = resume(addr, &session, heard.id.as_deref().unwrap()).await;
@@ -524,9 +541,17 @@ async fn another_sessions_id_an_unknown_id_and_a_malformed_one_get_400() {
 
     for (session, id, says) in [
         (&bob, alices.as_str(), "names no stream of this session"),
-        (&alice, "0123456789abcdef-1", "names no stream of this session"),
+        (
+            &alice,
+            "0123456789abcdef-1",
+            "names no stream of this session",
+        ),
         (&alice, "not-an-id", "not an event id"),
-        (&alice, &format!("{}-99", alices.rsplit_once('-').unwrap().0), "names no stream"),
+        (
+            &alice,
+            &format!("{}-99", alices.rsplit_once('-').unwrap().0),
+            "names no stream",
+        ),
     ] {
         let mut reply = resume(addr, session, id).await;
         assert_eq!(reply.status, 400, "{id}");
@@ -573,7 +598,11 @@ async fn the_official_typescript_client_resumes_a_dropped_call() {
     let seen: Value = serde_json::from_str(stdout.lines().last().expect("a line")).expect("JSON");
     assert_eq!(seen["version"], "2025-11-25", "{seen}");
     assert_eq!(seen["progressA"], json!([1, 2]), "{seen}");
-    assert_eq!(seen["progressB"], json!([3, 4, 5, 6]), "the rest, in order, once: {seen}");
+    assert_eq!(
+        seen["progressB"],
+        json!([3, 4, 5, 6]),
+        "the rest, in order, once: {seen}"
+    );
     assert_eq!(seen["responsesB"], 1, "the result exactly once: {seen}");
     assert_eq!(seen["text"], "paced 6 steps", "{seen}");
     assert_eq!(seen["errors"], json!([]), "{seen}");

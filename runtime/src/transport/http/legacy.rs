@@ -15,9 +15,9 @@ use super::limits::Limit;
 use super::modern::effective_mode;
 use super::options::ResponseMode;
 use super::response::{self, Accept};
+use super::resume::{self, EventLog, NotResumable, LAST_EVENT_ID};
 use super::router::Endpoint;
 use super::sessions::{HttpSession, Owner};
-use super::resume::{self, EventLog, NotResumable, LAST_EVENT_ID};
 use super::sse::{self, reply, CallMessages, KeepAlive, Reply, Resumable};
 use crate::auth::AccessToken;
 use crate::call::{NoOutbound, Outbound};
@@ -123,15 +123,13 @@ async fn shared_session(
                     session.session.apply(&record);
                     session
                 }
-                None => ep
-                    .sessions
-                    .insert_or_get(HttpSession::restore(
-                        &ep.server,
-                        sid,
-                        &record,
-                        store,
-                        event_log(ep),
-                    )),
+                None => ep.sessions.insert_or_get(HttpSession::restore(
+                    &ep.server,
+                    sid,
+                    &record,
+                    store,
+                    event_log(ep),
+                )),
             };
             session.mark_verified(now);
             Ok(session)
@@ -359,17 +357,16 @@ pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
         Ok(s) => s,
         Err(no) => return no.response(None),
     };
-    let last_event_id = match parts.headers.get(&LAST_EVENT_ID).map(|v| v.to_str()) {
-        None => None,
-        Some(Ok(id)) if resume::parse_id(id).is_ok() => Some(id.trim_ascii().to_owned()),
-        Some(_) => {
-            return response::refuse(
+    let last_event_id =
+        match parts.headers.get(&LAST_EVENT_ID).map(|v| v.to_str()) {
+            None => None,
+            Some(Ok(id)) if resume::parse_id(id).is_ok() => Some(id.trim_ascii().to_owned()),
+            Some(_) => return response::refuse(
                 StatusCode::BAD_REQUEST,
                 None,
                 "Bad Request: Last-Event-ID is not an event id of this server (<stream>-<number>)",
-            )
-        }
-    };
+            ),
+        };
     let caller = ep.limits.caller(&ep.options, &parts);
     let permit = match ep.limits.acquire(Limit::GetStreams, caller.as_ref()) {
         Ok(permit) => permit,

@@ -106,14 +106,19 @@ pub(crate) const LAST_EVENT_ID: http::HeaderName = http::HeaderName::from_static
 
 /// The stream key and event number of an event id.
 pub(crate) fn parse_id(id: &str) -> Result<(&str, u64), NotResumable> {
-    let (key, n) = id.trim_ascii().rsplit_once('-').ok_or(NotResumable::Malformed)?;
+    let (key, n) = id
+        .trim_ascii()
+        .rsplit_once('-')
+        .ok_or(NotResumable::Malformed)?;
     if key.len() != 16 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(NotResumable::Malformed);
     }
     if n.is_empty() || n.len() > 19 || !n.bytes().all(|b| b.is_ascii_digit()) {
         return Err(NotResumable::Malformed);
     }
-    n.parse().map(|n| (key, n)).map_err(|_| NotResumable::Malformed)
+    n.parse()
+        .map(|n| (key, n))
+        .map_err(|_| NotResumable::Malformed)
 }
 
 /// The SSE frame of one message with its id.
@@ -229,7 +234,9 @@ impl EventLog {
         match stream.live.as_ref().map(|(_, tx)| tx.try_send(frame)) {
             Some(Ok(())) => Offered::Live,
             Some(Err(mpsc::error::TrySendError::Full(_))) => {
-                tracing::warn!("the client reads its GET stream too slowly; disconnected it so it resumes");
+                tracing::warn!(
+                    "the client reads its GET stream too slowly; disconnected it so it resumes"
+                );
                 stream.live = None;
                 Offered::Kept
             }
@@ -471,7 +478,10 @@ mod tests {
         assert!(!log.is_live(&key));
         assert!(rx.try_recv().is_ok());
         let (missed, _rx) = log.attach(&key, 2, 1).unwrap();
-        assert_eq!(text(&missed), [format!("id: {key}-3\nevent: message\ndata: 3\n\n")]);
+        assert_eq!(
+            text(&missed),
+            [format!("id: {key}-3\nevent: message\ndata: 3\n\n")]
+        );
         log.close();
         assert_eq!(log.offer(&key, b"4", false), Offered::Refused);
     }

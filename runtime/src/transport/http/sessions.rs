@@ -22,12 +22,12 @@ use crate::call::Outbound;
 use crate::protocol::ProtocolVersion;
 use crate::server::{Server, Session, Shared};
 use crate::session_store::{SessionEvent, SessionOwner, SessionRecord, SessionStore};
+use axum::body::Bytes;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
-use axum::body::Bytes;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
