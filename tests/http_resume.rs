@@ -7,7 +7,7 @@
 
 use ferrymcp::call::Change;
 use ferrymcp::prelude::*;
-use ferrymcp::transport::http::HttpOptions;
+use ferrymcp::transport::http::{HttpOptions, ResponseMode};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -43,6 +43,13 @@ async fn long_job(ctx: Ctx, steps: u32, shared: Lifespan<Arc<Steps>>) -> String 
     format!("done after {steps} steps")
 }
 
+/// Waits for the test's permit, as a task.
+#[tool(task = true)]
+async fn gated_task(shared: Lifespan<Arc<Steps>>) -> String {
+    shared.gate.acquire().await.expect("open").forget();
+    "task done".into()
+}
+
 /// Announces that the tool list changed (a message for the GET stream).
 #[tool]
 async fn announce(ctx: Ctx) -> String {
@@ -71,7 +78,7 @@ async fn serve(options: HttpOptions) -> (SocketAddr, Arc<Steps>) {
     let shared = Arc::clone(&steps);
     let server = Server::builder("resume")
         .lifespan(move || async move { Ok::<_, std::io::Error>(shared) })
-        .tools(tools![long_job, announce, paced_job])
+        .tools(tools![long_job, announce, paced_job, gated_task])
         .build()
         .await
         .expect("the server builds");
@@ -606,4 +613,44 @@ async fn the_official_typescript_client_resumes_a_dropped_call() {
     assert_eq!(seen["responsesB"], 1, "the result exactly once: {seen}");
     assert_eq!(seen["text"], "paced 6 steps", "{seen}");
     assert_eq!(seen["errors"], json!([]), "{seen}");
+}
+
+#[tokio::test]
+async fn a_dropped_tasks_result_stream_resumes_with_the_result_once() {
+    let (addr, steps) = serve(HttpOptions::new().response_mode(ResponseMode::Sse)).await;
+    let session = open_session(addr).await;
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "gated_task", "arguments": {}, "task": {"ttl": 60000}}});
+    let mut created = Raw::send(addr, "POST", &session_headers(&session), Some(&call)).await;
+    let created = created.rest().await;
+    let task = created
+        .iter()
+        .filter(|e| !e.data.is_empty())
+        .map(Event::json)
+        .find(|m| m["id"] == 1)
+        .expect("CreateTaskResult");
+    let task_id = task["result"]["task"]["taskId"]
+        .as_str()
+        .expect("a task id")
+        .to_owned();
+
+    let result = json!({"jsonrpc": "2.0", "id": 2, "method": "tasks/result",
+                        "params": {"taskId": task_id}});
+    let mut waiting = Raw::send(addr, "POST", &session_headers(&session), Some(&result)).await;
+    assert_eq!(waiting.status, 200);
+    let priming = waiting.event().await.expect("a priming event");
+    drop(waiting);
+
+    steps.gate.add_permits(1);
+    // Resumed from the priming event: the result, once, then the end.
+    let mut resumed = resume(addr, &session, priming.id.as_deref().expect("an id")).await;
+    assert_eq!(resumed.status, 200);
+    let events = resumed.rest().await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let answer = events[0].json();
+    assert_eq!(answer["id"], 2);
+    assert_eq!(
+        answer["result"]["content"][0]["text"], "task done",
+        "{answer}"
+    );
 }
