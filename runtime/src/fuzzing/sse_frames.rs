@@ -38,7 +38,7 @@ pub fn check(data: &[u8]) {
     for (slot, byte) in number.iter_mut().zip(data) {
         *slot = *byte;
     }
-    // Event ids are a session's stream counter, as the session writes them.
+    // Priming ids are `<stream>-0`, as a session writes them (any stream key reads back).
     let event_id = format!("{}-0", u64::from_le_bytes(number));
     let read = read_stream(&priming(&event_id));
     assert_eq!(read.events, [("message".to_owned(), String::new())]);

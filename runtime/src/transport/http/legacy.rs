@@ -15,9 +15,10 @@ use super::limits::Limit;
 use super::modern::effective_mode;
 use super::options::ResponseMode;
 use super::response::{self, Accept};
+use super::resume::{self, EventLog, NotResumable, LAST_EVENT_ID};
 use super::router::Endpoint;
 use super::sessions::{HttpSession, Owner};
-use super::sse::{self, reply, CallMessages, KeepAlive, Priming, Reply};
+use super::sse::{self, reply, CallMessages, KeepAlive, Reply, Resumable};
 use crate::auth::AccessToken;
 use crate::call::{NoOutbound, Outbound};
 use crate::inject::Headers;
@@ -122,9 +123,13 @@ async fn shared_session(
                     session.session.apply(&record);
                     session
                 }
-                None => ep
-                    .sessions
-                    .insert_or_get(HttpSession::restore(&ep.server, sid, &record, store)),
+                None => ep.sessions.insert_or_get(HttpSession::restore(
+                    &ep.server,
+                    sid,
+                    &record,
+                    store,
+                    event_log(ep),
+                )),
             };
             session.mark_verified(now);
             Ok(session)
@@ -212,8 +217,12 @@ pub(crate) async fn post(
             (Arc::clone(&messages) as Arc<dyn Outbound>, Some(messages))
         }
     };
-    let priming =
-        (session.protocol_version() >= ProtocolVersion::V2025_11_25).then_some(Priming::Next);
+    let priming = session.protocol_version() >= ProtocolVersion::V2025_11_25;
+    let resume = Resumable {
+        log: Arc::clone(&session.log),
+        request: request.id.clone(),
+        session_closed: session.closed.clone(),
+    };
     let inner = session.session.clone();
     let call = async move {
         inner
@@ -227,6 +236,7 @@ pub(crate) async fn post(
         Reply {
             mode,
             priming,
+            resume: Some(resume),
             detach: true,
             cancel_on_drop: None,
             active: Some(active),
@@ -262,8 +272,8 @@ async fn initialize(
     };
     let owner = Owner::of(parts.extensions.get::<AccessToken>());
     let session = match &ep.shared {
-        None => HttpSession::new(&ep.server, owner, permit),
-        Some(store) => HttpSession::new_shared(&ep.server, owner, permit, store),
+        None => HttpSession::new(&ep.server, owner, permit, event_log(&ep)),
+        Some(store) => HttpSession::new_shared(&ep.server, owner, permit, store, event_log(&ep)),
     };
     let id = request.id.clone();
     let mut extensions = parts.extensions;
@@ -298,9 +308,12 @@ async fn initialize(
         }
         tracing::debug!(session = %session.id, "session opened");
     }
-    let priming = (mode == ResponseMode::Sse
-        && session.protocol_version() >= ProtocolVersion::V2025_11_25)
-        .then(|| Priming::Id(session.next_event_id()));
+    let priming = session.protocol_version() >= ProtocolVersion::V2025_11_25;
+    let resume = Resumable {
+        log: Arc::clone(&session.log),
+        request: id,
+        session_closed: session.closed.clone(),
+    };
     reply(
         futures::future::ready(Some(Written::from_value(&answer))).boxed(),
         None,
@@ -311,6 +324,7 @@ async fn initialize(
                 ResponseMode::Json
             },
             priming,
+            resume: Some(resume),
             detach: false,
             cancel_on_drop: None,
             active: None,
@@ -322,7 +336,14 @@ async fn initialize(
     .await
 }
 
-/// GET: opens the session's stream for messages that belong to no request.
+/// The event log of a new session copy.
+fn event_log(ep: &Endpoint) -> EventLog {
+    EventLog::new(ep.options.max_replay_events, ep.options.max_replay_bytes)
+}
+
+/// GET: opens the session's stream for messages that belong to no request,
+/// or, with `Last-Event-ID`, resumes a stream of the session (the GET
+/// stream or a call's) after that event ([`resume`]).
 pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
     if !Accept::from_headers(&parts.headers).sse {
         return response::refuse(
@@ -336,22 +357,80 @@ pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
         Ok(s) => s,
         Err(no) => return no.response(None),
     };
+    let last_event_id =
+        match parts.headers.get(&LAST_EVENT_ID).map(|v| v.to_str()) {
+            None => None,
+            Some(Ok(id)) if resume::parse_id(id).is_ok() => Some(id.trim_ascii().to_owned()),
+            Some(_) => return response::refuse(
+                StatusCode::BAD_REQUEST,
+                None,
+                "Bad Request: Last-Event-ID is not an event id of this server (<stream>-<number>)",
+            ),
+        };
     let caller = ep.limits.caller(&ep.options, &parts);
     let permit = match ep.limits.acquire(Limit::GetStreams, caller.as_ref()) {
         Ok(permit) => permit,
         Err(over) => return over.response(None),
     };
-    let stream_no = session.next_stream();
-    let Some(mut messages) = session.standalone.open(stream_no, ep.options.sse_buffer) else {
-        return response::refuse(
-            StatusCode::CONFLICT,
-            None,
-            "Conflict: this session already has an open GET stream",
-        );
+    let buffer = ep.options.sse_buffer;
+    let (head, mut messages) = match &last_event_id {
+        None => {
+            let Some((key, rx)) = session.standalone.open(buffer) else {
+                return response::refuse(
+                    StatusCode::CONFLICT,
+                    None,
+                    "Conflict: this session already has an open GET stream",
+                );
+            };
+            let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25)
+                .then(|| sse::priming(&resume::priming_id(&key)));
+            (priming.into_iter().collect(), rx)
+        }
+        Some(id) => {
+            let Ok((key, after)) = resume::parse_id(id) else {
+                unreachable!("checked above")
+            };
+            match session.log.attach(key, after, buffer) {
+                Ok(resumed) => {
+                    tracing::debug!(session = %session.id, last_event_id = %id, "a stream resumed");
+                    resumed
+                }
+                Err(NotResumable::Lost {
+                    request: Some(request),
+                }) => {
+                    tracing::debug!(session = %session.id, last_event_id = %id, "a call's stream cannot be resumed: events were dropped");
+                    let (_, closed) = mpsc::channel(1);
+                    return sse::live_response(
+                        vec![resume::lost_event(&request, id)],
+                        closed,
+                        None,
+                        (),
+                    );
+                }
+                Err(NotResumable::Lost { request: None }) => {
+                    return response::refuse(
+                        StatusCode::BAD_REQUEST,
+                        None,
+                        format!(
+                            "Bad Request: the GET stream's events after Last-Event-ID {id} are no longer kept; \
+                             open a new GET stream without Last-Event-ID"
+                        ),
+                    )
+                }
+                Err(_) => {
+                    return response::refuse(
+                        StatusCode::BAD_REQUEST,
+                        None,
+                        format!(
+                            "Bad Request: Last-Event-ID {id} names no stream of this session \
+                             (its events are no longer kept, or it is not this session's)"
+                        ),
+                    )
+                }
+            }
+        }
     };
     let active = Arc::clone(&session).activate(now);
-    let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25)
-        .then(|| format!("{stream_no}-0"));
     let keep_alive = ep.options.sse_keep_alive;
     // With a shared store, the open stream keeps the stored session alive.
     let mut refresh = ep.shared.clone().map(|store| {
@@ -365,17 +444,20 @@ pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
         let _active = active;
         let _permit = permit;
         let mut keep_alive = KeepAlive::new(keep_alive);
-        let mut connected = match priming {
-            Some(id) => frames.send(sse::priming(&id)).await.is_ok(),
-            None => true,
-        };
+        let mut connected = true;
+        for frame in head {
+            if !connected {
+                break;
+            }
+            connected = frames.send(frame).await.is_ok();
+        }
         while connected {
             tokio::select! {
                 biased;
                 _ = frames.closed() => connected = false,
                 _ = session.closed.cancelled() => connected = false,
                 m = messages.recv() => match m {
-                    Some(m) => connected = frames.send(sse::event(&m)).await.is_ok(),
+                    Some(frame) => connected = frames.send(frame).await.is_ok(),
                     None => connected = false,
                 },
                 _ = keep_alive.tick() => {
@@ -384,7 +466,6 @@ pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
                 alive = refreshed(&mut refresh, &session.id) => connected = alive,
             }
         }
-        session.standalone.close(stream_no);
     });
     sse::stream_response(rx)
 }

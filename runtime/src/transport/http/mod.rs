@@ -52,7 +52,24 @@
 //!   request of any session ([`session_store`](crate::session_store)).
 //!
 //! Responses are one JSON object, or an SSE stream when the call sends
-//! notifications ([`ResponseMode`]). Every request is checked for DNS
+//! notifications ([`ResponseMode`]).
+//!
+//! # Resumable streams
+//!
+//! On the session revisions every SSE event has an id, `<stream>-<n>`
+//! (a random 16-hex-digit stream key and the event's number in it, 0 being
+//! the 2025-11-25 priming event), and each session keeps its recent events
+//! ([`HttpOptions::max_replay_events`], [`HttpOptions::max_replay_bytes`]).
+//! A client whose connection dropped sends `GET` with `Last-Event-ID` and
+//! gets what that stream (a call's, `tasks/result`'s, or the GET stream)
+//! sent after that id, in order, then the rest live; a call keeps running
+//! while its client is away. An id that cannot be honoured is answered,
+//! never skipped over: 400 for a malformed id, another session's, or a
+//! stream the session no longer has; for a call's stream whose later events
+//! were dropped, a stream carrying one JSON-RPC error (-32603) for the call;
+//! for the GET stream in that case, 400 (open a new one). Events are kept
+//! in the memory of the node that sent them. 2026-07-28 streams have no
+//! ids: that revision does not resume (closing its stream cancels the call). Every request is checked for DNS
 //! rebinding (`Host`, `Origin`: 403) and body size (413); see [`HttpOptions`].
 //!
 //! # DNS rebinding protection
@@ -187,6 +204,7 @@ mod limits;
 mod modern;
 mod options;
 pub(crate) mod response;
+mod resume;
 mod router;
 mod serve;
 mod sessions;

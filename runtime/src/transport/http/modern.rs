@@ -93,7 +93,8 @@ pub(crate) async fn post(
         messages,
         Reply {
             mode,
-            priming: None,
+            priming: false,
+            resume: None,
             detach: false,
             cancel_on_drop: Some(token.drop_guard()),
             active: None,

@@ -49,6 +49,8 @@ pub struct HttpOptions {
     pub(crate) max_sessions: usize,
     pub(crate) sse_buffer: usize,
     pub(crate) sse_keep_alive: Option<Duration>,
+    pub(crate) max_replay_events: usize,
+    pub(crate) max_replay_bytes: usize,
     pub(crate) allowed_hosts: Vec<String>,
     pub(crate) any_host: bool,
     pub(crate) allowed_origins: Vec<String>,
@@ -70,6 +72,8 @@ impl Default for HttpOptions {
             max_sessions: 10_000,
             sse_buffer: 256,
             sse_keep_alive: Some(Duration::from_secs(15)),
+            max_replay_events: 1_000,
+            max_replay_bytes: 1024 * 1024,
             allowed_hosts: Vec::new(),
             any_host: false,
             allowed_origins: Vec::new(),
@@ -128,6 +132,22 @@ impl HttpOptions {
     /// open (default 15 s; `None` for never).
     pub fn sse_keep_alive(mut self, every: Option<Duration>) -> Self {
         self.sse_keep_alive = every.filter(|d| !d.is_zero());
+        self
+    }
+
+    /// How many events of its streams a legacy session keeps for clients
+    /// that reconnect with `Last-Event-ID` (default 1,000; at least 1). The
+    /// oldest go first; a resume that needs a dropped one is told so
+    /// ([resumable streams](super#resumable-streams)).
+    pub fn max_replay_events(mut self, events: usize) -> Self {
+        self.max_replay_events = events.max(1);
+        self
+    }
+
+    /// How many bytes of events a legacy session keeps for resuming clients
+    /// (default 1 MiB; the newest event is kept even when larger).
+    pub fn max_replay_bytes(mut self, bytes: usize) -> Self {
+        self.max_replay_bytes = bytes.max(1);
         self
     }
 

@@ -16,11 +16,13 @@
 //! and works in whatever runtime serves the router.
 
 use super::limits::Permit;
+use super::resume::{EventLog, Offered};
 use crate::auth::{AccessToken, CallerIdentity};
 use crate::call::Outbound;
 use crate::protocol::ProtocolVersion;
 use crate::server::{Server, Session, Shared};
 use crate::session_store::{SessionEvent, SessionOwner, SessionRecord, SessionStore};
+use axum::body::Bytes;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -262,12 +264,13 @@ pub(crate) struct HttpSession {
     /// Whether it ended (`closed`, read without the token's lock).
     ended: AtomicBool,
     pub(crate) standalone: Arc<Standalone>,
+    /// The events of its streams, for clients that resume.
+    pub(crate) log: Arc<EventLog>,
     created: Instant,
     /// Milliseconds after `created` of the last use.
     last_seen: AtomicU64,
     /// Requests running and streams open.
     active: AtomicUsize,
-    next_stream: AtomicU64,
     /// Counts the session for its caller until it ends.
     permit: Mutex<Option<Permit>>,
     /// With a shared store: 1 + the milliseconds after `created` when it
@@ -278,8 +281,8 @@ pub(crate) struct HttpSession {
 impl HttpSession {
     /// A new session of `owner` with a fresh id (128 random bits), counted
     /// for its caller by `permit` until it ends.
-    pub(crate) fn new(server: &Server, owner: Owner, permit: Permit) -> Arc<Self> {
-        let standalone = Arc::new(Standalone::default());
+    pub(crate) fn new(server: &Server, owner: Owner, permit: Permit, log: EventLog) -> Arc<Self> {
+        let standalone = Arc::new(Standalone::new(Arc::new(log), None));
         let id: Arc<str> = format!("{:032x}", rand::random::<u128>()).into();
         let session = server.session(Arc::clone(&standalone) as Arc<dyn Outbound>);
         Self::assemble(id, owner, session, standalone, Some(permit))
@@ -291,9 +294,10 @@ impl HttpSession {
         owner: Owner,
         permit: Permit,
         store: &Arc<dyn SessionStore>,
+        log: EventLog,
     ) -> Arc<Self> {
         let id: Arc<str> = format!("{:032x}", rand::random::<u128>()).into();
-        Self::shared(server, id, owner, None, store, Some(permit))
+        Self::shared(server, id, owner, None, store, Some(permit), log)
     }
 
     /// This node's copy of a session another node (or this one, before a
@@ -303,9 +307,10 @@ impl HttpSession {
         id: &str,
         record: &SessionRecord,
         store: &Arc<dyn SessionStore>,
+        log: EventLog,
     ) -> Arc<Self> {
         let owner = Owner::from_stored(&record.owner);
-        Self::shared(server, id.into(), owner, Some(record), store, None)
+        Self::shared(server, id.into(), owner, Some(record), store, None, log)
     }
 
     fn shared(
@@ -315,11 +320,12 @@ impl HttpSession {
         record: Option<&SessionRecord>,
         store: &Arc<dyn SessionStore>,
         permit: Option<Permit>,
+        log: EventLog,
     ) -> Arc<Self> {
-        let standalone = Arc::new(Standalone {
-            slot: Mutex::new(None),
-            remote: Some((Arc::clone(store), Arc::clone(&id))),
-        });
+        let standalone = Arc::new(Standalone::new(
+            Arc::new(log),
+            Some((Arc::clone(store), Arc::clone(&id))),
+        ));
         let here = Arc::new(Here(Arc::clone(&standalone)));
         let shared = Shared {
             store: Arc::clone(store),
@@ -349,11 +355,11 @@ impl HttpSession {
             owner,
             closed: CancellationToken::new(),
             ended: AtomicBool::new(false),
+            log: Arc::clone(&standalone.log),
             standalone,
             created: Instant::now(),
             last_seen: AtomicU64::new(0),
             active: AtomicUsize::new(0),
-            next_stream: AtomicU64::new(1),
             permit: Mutex::new(permit),
             verified: AtomicU64::new(0),
         })
@@ -394,17 +400,8 @@ impl HttpSession {
     fn end(&self) {
         self.ended.store(true, Ordering::Release);
         self.closed.cancel();
+        self.log.close();
         drop(self.permit.lock().unwrap_or_else(|e| e.into_inner()).take());
-    }
-
-    /// A new stream number, unique in the session.
-    pub(crate) fn next_stream(&self) -> u64 {
-        self.next_stream.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// A new id for the priming event of a stream, unique in the session.
-    pub(crate) fn next_event_id(&self) -> String {
-        format!("{}-0", self.next_stream())
     }
 
     fn touch(&self) {
@@ -445,12 +442,15 @@ impl Drop for Active {
     }
 }
 
-/// The session's GET stream, when one is open: where messages that belong to
-/// no request go. With a shared store, a message finding no stream open on
-/// this node goes to the other nodes ([`SessionEvent::ToClient`]).
-#[derive(Default)]
+/// The session's GET stream: where messages that belong to no request go.
+/// It stays the session's GET stream when its client goes away, keeping
+/// what is sent for a resume, until a new GET replaces it. With a shared
+/// store, a message finding no connected GET stream on this node goes to
+/// the other nodes instead ([`SessionEvent::ToClient`]).
 pub(crate) struct Standalone {
-    slot: Mutex<Option<(u64, mpsc::Sender<Value>)>>,
+    log: Arc<EventLog>,
+    /// The key of the GET stream in the log.
+    current: Mutex<Option<Arc<str>>>,
     remote: Option<(Arc<dyn SessionStore>, Arc<str>)>,
 }
 
@@ -465,44 +465,50 @@ impl Outbound for Here {
 }
 
 impl Standalone {
-    /// Opens the stream; `None` when one is already open.
-    pub(crate) fn open(&self, id: u64, buffer: usize) -> Option<mpsc::Receiver<Value>> {
-        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.as_ref().is_some_and(|(_, tx)| !tx.is_closed()) {
-            return None;
-        }
-        let (tx, rx) = mpsc::channel(buffer);
-        *slot = Some((id, tx));
-        Some(rx)
-    }
-
-    /// Closes stream `id` if it is still the open one.
-    pub(crate) fn close(&self, id: u64) {
-        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.as_ref().is_some_and(|(open, _)| *open == id) {
-            *slot = None;
+    fn new(log: Arc<EventLog>, remote: Option<(Arc<dyn SessionStore>, Arc<str>)>) -> Self {
+        Standalone {
+            log,
+            current: Mutex::new(None),
+            remote,
         }
     }
-}
 
-impl Standalone {
-    /// Sends on this node's stream; `Err` gives the message back when none is open.
-    fn try_here(&self, message: Value) -> Result<(), Value> {
-        let slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
-        match slot.as_ref() {
-            Some((_, tx)) if !tx.is_closed() => {
-                if let Err(e) = tx.try_send(message) {
-                    tracing::warn!("dropped a message for the GET stream: {e}");
-                }
-                Ok(())
+    fn current(&self) -> std::sync::MutexGuard<'_, Option<Arc<str>>> {
+        self.current.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Opens a new GET stream (the earlier one, finished, can still be
+    /// resumed for what it kept); `None` when a client reads one now.
+    pub(crate) fn open(&self, buffer: usize) -> Option<(Arc<str>, mpsc::Receiver<Bytes>)> {
+        let mut current = self.current();
+        if let Some(key) = current.as_ref() {
+            if self.log.is_live(key) {
+                return None;
             }
-            _ => Err(message),
+            self.log.finish(key);
+        }
+        let key = self.log.open(None);
+        let (_, rx) = self.log.attach(&key, 0, buffer).ok()?;
+        *current = Some(Arc::clone(&key));
+        Some((key, rx))
+    }
+
+    /// Offers a message to the GET stream; `Err` gives it back when none takes it.
+    fn offer(&self, message: Value, only_live: bool) -> Result<(), Value> {
+        let current = self.current();
+        let Some(key) = current.as_ref() else {
+            return Err(message);
+        };
+        let json = serde_json::to_vec(&message).unwrap_or_else(|_| b"null".to_vec());
+        match self.log.offer(key, &json, only_live) {
+            Offered::Live | Offered::Kept => Ok(()),
+            Offered::Refused => Err(message),
         }
     }
 
-    /// Sends on this node's stream only.
+    /// Sends on this node's connected stream only.
     pub(crate) fn send_here(&self, message: Value) {
-        if self.try_here(message).is_err() {
+        if self.offer(message, true).is_err() {
             tracing::debug!("dropped a message: no GET stream is open");
         }
     }
@@ -510,7 +516,9 @@ impl Standalone {
 
 impl Outbound for Standalone {
     fn send(&self, message: Value) {
-        let Err(message) = self.try_here(message) else {
+        // Without a shared store, a disconnected GET stream keeps the message
+        // for its client's resume; with one, another node may have the client.
+        let Err(message) = self.offer(message, self.remote.is_some()) else {
             return;
         };
         let Some((store, id)) = &self.remote else {
@@ -532,10 +540,7 @@ impl Outbound for Standalone {
 
     fn reaches_client(&self) -> bool {
         // With a shared store, another node may hold the stream.
-        self.remote.is_some() || {
-            let slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
-            slot.as_ref().is_some_and(|(_, tx)| !tx.is_closed())
-        }
+        self.remote.is_some() || self.current().as_ref().is_some_and(|k| self.log.is_live(k))
     }
 }
 

@@ -10,9 +10,10 @@
 
 use super::options::ResponseMode;
 use super::response::{empty, json_bytes};
+use super::resume::{priming_id, EventLog};
 use super::sessions::Active;
 use crate::call::Outbound;
-use crate::protocol::jsonrpc::Written;
+use crate::protocol::jsonrpc::{RequestId, Written};
 use axum::body::{Body, Bytes};
 use axum::response::Response;
 use futures::future::BoxFuture;
@@ -27,7 +28,7 @@ use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
-use tokio_util::sync::DropGuard;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 /// Frames waiting for a slow client, per stream (the call's own messages are
 /// bounded separately, by `HttpOptions::sse_buffer`).
@@ -95,6 +96,14 @@ impl KeepAlive {
             i.set_missed_tick_behavior(MissedTickBehavior::Delay);
             i
         }))
+    }
+
+    /// [`tick`](Self::tick), polled.
+    pub(crate) fn poll_tick(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        match &mut self.0 {
+            Some(i) => i.poll_tick(cx).map(|_| ()),
+            None => Poll::Pending,
+        }
     }
 
     pub(crate) async fn tick(&mut self) {
@@ -220,30 +229,23 @@ impl Outbound for CallMessages {
     }
 }
 
-/// Where the id of a priming event comes from.
-pub(crate) enum Priming {
-    /// This id.
-    Id(String),
-    /// The next event id of the session the reply keeps [`active`](Reply::active),
-    /// taken only if the answer is a stream.
-    Next,
-}
-
-impl Priming {
-    fn id(self, active: Option<&Active>) -> Option<String> {
-        match self {
-            Priming::Id(id) => Some(id),
-            Priming::Next => active.map(|a| a.session().next_event_id()),
-        }
-    }
+/// What makes a call's stream resumable: the session's event log, the
+/// request it answers, and the session's end (which stops the call).
+pub(crate) struct Resumable {
+    pub(crate) log: Arc<EventLog>,
+    pub(crate) request: RequestId,
+    pub(crate) session_closed: CancellationToken,
 }
 
 /// How one call is answered.
 pub(crate) struct Reply {
     /// JSON, SSE, or JSON unless the call sends notifications first.
     pub(crate) mode: ResponseMode,
-    /// The priming event to open a stream with (2025-11-25).
-    pub(crate) priming: Option<Priming>,
+    /// Open a stream with a priming event (2025-11-25; needs `resume`).
+    pub(crate) priming: bool,
+    /// A session's stream: its events have ids and are kept for a resume
+    /// ([`resume`](super::resume)).
+    pub(crate) resume: Option<Resumable>,
     /// Legacy: the call outlives a disconnect, until the session the reply
     /// keeps [`active`](Reply::active) ends. `false` (stateless): a
     /// disconnect cancels the call.
@@ -334,11 +336,25 @@ pub(crate) async fn reply(
                         pending.push(m);
                     }
                     let mut frames = Vec::with_capacity(pending.len() + 2);
-                    if let Some(id) = reply.priming.and_then(|p| p.id(reply.active.as_ref())) {
-                        frames.push(priming(&id));
+                    match &reply.resume {
+                        None => {
+                            frames.extend(pending.iter().map(event));
+                            frames.extend(outcome.as_ref().map(|w| event_bytes(&w.json)));
+                        }
+                        Some(resume) => {
+                            let key = resume.log.open(Some(resume.request.clone()));
+                            if reply.priming {
+                                frames.push(priming(&priming_id(&key)));
+                            }
+                            for m in &pending {
+                                frames.push(resume.log.append(&key, &to_json(m)).0);
+                            }
+                            if let Some(w) = &outcome {
+                                frames.push(resume.log.append(&key, &w.json).0);
+                            }
+                            resume.log.finish(&key);
+                        }
                     }
-                    frames.extend(pending.iter().map(event));
-                    frames.extend(outcome.as_ref().map(|w| event_bytes(&w.json)));
                     let body = futures::stream::iter(frames.into_iter().map(Ok::<_, Infallible>));
                     return with_headers(
                         sse_headers(Response::new(Body::from_stream(body))),
@@ -349,10 +365,124 @@ pub(crate) async fn reply(
         }
         (_, messages) => messages.map(|m| m.receiver()),
     };
-    let (tx, rx) = mpsc::channel(FRAME_BUFFER);
     let headers = reply.headers.clone();
+    if let Some(resume) = &reply.resume {
+        let key = resume.log.open(Some(resume.request.clone()));
+        let head = reply
+            .priming
+            .then(|| priming(&priming_id(&key)))
+            .into_iter()
+            .collect();
+        let live = resume.log.attach(&key, 0, FRAME_BUFFER);
+        let keep_alive = reply.keep_alive;
+        tokio::spawn(produce(call, receiver, pending, key, reply));
+        return with_headers(
+            match live {
+                Ok((_, rx)) => live_response(head, rx, keep_alive, ()),
+                // The session ended: an empty stream.
+                Err(_) => live_response(head, mpsc::channel(1).1, None, ()),
+            },
+            headers,
+        );
+    }
+    let (tx, rx) = mpsc::channel(FRAME_BUFFER);
     tokio::spawn(pump(call, receiver, pending, tx, reply));
     with_headers(stream_response(rx), headers)
+}
+
+fn to_json(message: &Value) -> Vec<u8> {
+    serde_json::to_vec(message).unwrap_or_else(|_| b"null".to_vec())
+}
+
+/// An SSE response: `head` (a priming event, missed events), then what
+/// `live` receives until it closes, with keep-alive comments while idle.
+/// `hold` lives as long as the response.
+pub(crate) fn live_response(
+    head: Vec<Bytes>,
+    live: mpsc::Receiver<Bytes>,
+    keep_alive: Option<Duration>,
+    hold: impl Send + Sync + 'static,
+) -> Response {
+    let mut head = std::collections::VecDeque::from(head);
+    let mut live = live;
+    let mut keep_alive = KeepAlive::new(keep_alive);
+    let body = futures::stream::poll_fn(move |cx| {
+        let _hold = &hold;
+        if let Some(frame) = head.pop_front() {
+            return Poll::Ready(Some(Ok::<_, Infallible>(frame)));
+        }
+        match live.poll_recv(cx) {
+            Poll::Ready(Some(frame)) => Poll::Ready(Some(Ok(frame))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => match keep_alive.poll_tick(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Ok(Bytes::from_static(KEEP_ALIVE)))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    });
+    sse_headers(Response::new(Body::from_stream(body)))
+}
+
+/// Runs a session's call, keeping its events in the session's log and
+/// sending them to whichever connection reads the stream (none while the
+/// client reconnects): notifications as they come, the result last. The
+/// call runs on when its client goes away, until it ends or the session
+/// does.
+async fn produce(
+    mut call: BoxFuture<'static, Option<Written>>,
+    messages: Option<mpsc::Receiver<Value>>,
+    pending: Vec<Value>,
+    key: Arc<str>,
+    reply: Reply,
+) {
+    let Reply {
+        resume,
+        cancel_on_drop,
+        active,
+        ..
+    } = reply;
+    let Some(resume) = resume else { return };
+    let _cancel_on_drop = cancel_on_drop;
+    let _active = active;
+    let log = &resume.log;
+    let key = &key;
+    let emit = |json: Vec<u8>| {
+        let (frame, live) = log.append(key, &json);
+        async move {
+            if let Some((generation, tx)) = live {
+                if tx.send(frame).await.is_err() {
+                    log.detach(key, generation);
+                }
+            }
+        }
+    };
+    for m in &pending {
+        emit(to_json(m)).await;
+    }
+    let mut messages_open = messages.is_some();
+    let mut messages = messages;
+    loop {
+        tokio::select! {
+            biased;
+            _ = resume.session_closed.cancelled() => break,
+            m = recv(&mut messages), if messages_open => match m {
+                Some(m) => emit(to_json(&m)).await,
+                None => messages_open = false,
+            },
+            outcome = &mut call => {
+                if let Some(messages) = &mut messages {
+                    while let Ok(m) = messages.try_recv() {
+                        emit(to_json(&m)).await;
+                    }
+                }
+                if let Some(response) = outcome {
+                    emit(response.json).await;
+                }
+                break;
+            }
+        }
+    }
+    log.finish(key);
 }
 
 fn finish_json(outcome: Option<Written>, reply: Reply) -> Response {
@@ -382,7 +512,6 @@ async fn pump(
     reply: Reply,
 ) {
     let Reply {
-        priming: priming_id,
         detach,
         cancel_on_drop,
         active,
@@ -392,9 +521,6 @@ async fn pump(
     let _cancel_on_drop = cancel_on_drop;
     let mut keep_alive = KeepAlive::new(keep_alive);
     let mut connected = true;
-    if let Some(id) = priming_id.and_then(|p| p.id(active.as_ref())) {
-        connected = frames.send(priming(&id)).await.is_ok();
-    }
     for m in &pending {
         if !connected {
             break;
