@@ -6,8 +6,8 @@
 
 use super::attr::{Task, ToolOptions};
 use crate::common::{
-    boxed_call, call_and_route, description_or_doc, hidden_impl, hidden_method_name, let_or_return,
-    name_or_fn, opt_str, private, respan, result_parts, type_span, Params,
+    boxed_call, call_and_route, description_or_doc, emit, let_or_return, name_or_fn, opt_str,
+    private, respan, result_parts, type_span, Params, Part,
 };
 use crate::param::{argument_core, ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
@@ -201,148 +201,73 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
         },
     );
 
-    let parts = Parts {
-        meta: quote! {
-            #(#header_checks)*
-            #p::ToolMeta {
-                name: #name,
-                title: #title,
-                description: #description,
-                annotations: #p::ToolAnnotations {
-                    read_only: #read_only,
-                    destructive: #destructive,
-                    idempotent: #idempotent,
-                    open_world: #open_world,
-                },
-                scopes: &[#(#scopes),*],
-                headers: &[#(#headers),*],
-                task_support: #task,
-                ask_first: #ask_first,
-            }
+    let parts = [
+        Part {
+            sig: quote!(fn meta(&self) -> #p::ToolMeta),
+            closure: TokenStream::new(),
+            body: quote! {
+                #(#header_checks)*
+                #p::ToolMeta {
+                    name: #name,
+                    title: #title,
+                    description: #description,
+                    annotations: #p::ToolAnnotations {
+                        read_only: #read_only,
+                        destructive: #destructive,
+                        idempotent: #idempotent,
+                        open_world: #open_world,
+                    },
+                    scopes: &[#(#scopes),*],
+                    headers: &[#(#headers),*],
+                    task_support: #task,
+                    ask_first: #ask_first,
+                }
+            },
         },
-        input_schema,
-        output_schema: quote! {
-            #[allow(unused_imports)]
-            use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _};
-            let __tag = #ok_tag;
-            #schema
+        Part {
+            sig: quote!(fn input_schema(&self) -> #p::serde_json::Value),
+            closure: quote!(||),
+            body: input_schema,
         },
-        check_arguments: quote! {
-            #[allow(unused_mut, unused_variables)]
-            let mut __args = ::core::clone::Clone::clone(__args);
-            #(#checks)*
-            #p::no_unknown(&__args, &[#(#known),*]).map_err(|e| ::std::string::ToString::to_string(&e))
+        Part {
+            sig: quote!(fn output_schema(&self) -> #p::Option<#p::OutputSchema>),
+            closure: quote!(||),
+            body: quote! {
+                #[allow(unused_imports)]
+                use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _};
+                let __tag = #ok_tag;
+                #schema
+            },
         },
-        call: quote! {
-            let _ = &__scope;
-            #boxed
+        Part {
+            sig: quote!(fn check_arguments(&self, __args: &#p::ArgMap) -> #p::Result<(), ::std::string::String>),
+            closure: quote!(|__args|),
+            body: quote! {
+                #[allow(unused_mut, unused_variables)]
+                let mut __args = ::core::clone::Clone::clone(__args);
+                #(#checks)*
+                #p::no_unknown(&__args, &[#(#known),*]).map_err(|e| ::std::string::ToString::to_string(&e))
+            },
         },
-    };
-    if signature.method {
-        parts.method(func, &bounds)
-    } else {
-        parts.free(func, &bounds)
-    }
-}
-
-/// The bodies of the tool's parts, shared by a free function's hidden type
-/// and a method's hidden associated function.
-pub struct Parts {
-    pub meta: TokenStream,
-    pub input_schema: TokenStream,
-    pub output_schema: TokenStream,
-    /// Reads `__args: &ArgMap`.
-    pub check_arguments: TokenStream,
-    /// Reads `__scope: CallScope` and `mut __args: ArgMap` (and, for a
-    /// method, `__ferrymcp_self: Arc<Self>`).
-    pub call: TokenStream,
-}
-
-impl Parts {
-    /// A free function: a hidden type of the function's name that
-    /// implements `ToolFn`.
-    pub fn free(self, func: &ItemFn, bounds: &[TokenStream]) -> TokenStream {
-        let p = private(Span::call_site());
-        let Parts {
-            meta,
-            input_schema,
-            output_schema,
-            check_arguments,
-            call,
-        } = self;
-        let methods = quote! {
-            fn meta(&self) -> #p::ToolMeta {
-                #meta
-            }
-
-            fn input_schema(&self) -> #p::serde_json::Value {
-                #input_schema
-            }
-
-            fn output_schema(&self) -> #p::Option<#p::OutputSchema> {
-                #output_schema
-            }
-
-            fn check_arguments(&self, __args: &#p::ArgMap) -> #p::Result<(), ::std::string::String> {
-                #check_arguments
-            }
-
-            #[allow(unused_mut)]
-            fn call(
-                &self,
-                __scope: #p::CallScope,
-                mut __args: #p::ArgMap,
-            ) -> #p::BoxFuture<'static, #p::ToolOutput> {
-                #call
-            }
-        };
-        hidden_impl(func, "tool", quote!(#p::ToolFn), bounds, methods)
-    }
-
-    /// A `&self` method: the method, and a hidden associated function
-    /// (`__ferrymcp_tool_<name>`) that binds the parts to an instance, which
-    /// `tools![state => Type::name]` calls.
-    pub fn method(self, func: &ItemFn, bounds: &[TokenStream]) -> TokenStream {
-        let p = private(Span::call_site());
-        let Parts {
-            meta,
-            input_schema,
-            output_schema,
-            check_arguments,
-            call,
-        } = self;
-        let function = crate::param::clean_function(func);
-        let vis = &func.vis;
-        let ident = &func.sig.ident;
-        let hidden = hidden_method_name("tool", ident);
-        // `Self` in an anonymous constant compiles for a concrete type only:
-        // on a method of a generic `impl` (`impl<T> Repo<T>`) this is the
-        // one error, "generic `Self` types are currently not permitted in
-        // anonymous constants", at the method's name, with a note at the
-        // `impl`.
-        let concrete_self = quote_spanned!(ident.span()=> Self);
-        quote! {
-            #function
-
-            #[doc(hidden)]
-            #[allow(non_snake_case, unused_mut, clippy::type_complexity)]
-            #vis fn #hidden<__L: ::core::marker::Send + ::core::marker::Sync + 'static>(
-                __ferrymcp_state: #p::Arc<Self>,
-            ) -> #p::MethodTool<Self, __L>
-            where
-                Self: ::core::marker::Send + ::core::marker::Sync + 'static,
-                #(#bounds,)*
-            {
-                let _: [(); { let _ = ::core::marker::PhantomData::<#concrete_self>; 0 }];
-                #p::MethodTool::new(
-                    __ferrymcp_state,
-                    || { #meta },
-                    || { #input_schema },
-                    || { #output_schema },
-                    |__args| { #check_arguments },
-                    |__ferrymcp_self, __scope, mut __args| { #call },
-                )
-            }
-        }
-    }
+        Part {
+            sig: quote! {
+                #[allow(unused_mut)]
+                fn call(
+                    &self,
+                    __scope: #p::CallScope,
+                    mut __args: #p::ArgMap,
+                ) -> #p::BoxFuture<'static, #p::ToolOutput>
+            },
+            closure: quote!(|__ferrymcp_self, __scope, mut __args|),
+            body: boxed,
+        },
+    ];
+    emit(
+        func,
+        "tool",
+        quote!(#p::ToolFn),
+        quote!(#p::MethodTool),
+        &bounds,
+        &parts,
+    )
 }

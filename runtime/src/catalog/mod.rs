@@ -69,6 +69,7 @@ mod completion;
 mod content;
 mod error;
 mod handlers;
+mod method;
 mod prompt;
 mod resource;
 mod skills;

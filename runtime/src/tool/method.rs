@@ -18,7 +18,7 @@ use std::sync::Arc;
 /// value is an `L`. Built by the code `#[tool]` generates.
 pub struct MethodTool<S: ?Sized, L> {
     state: Arc<S>,
-    meta: fn() -> ToolMeta,
+    meta: ToolMeta,
     input_schema: fn() -> serde_json::Value,
     output_schema: fn() -> Option<OutputSchema>,
     check_arguments: fn(&ArgMap) -> Result<(), String>,
@@ -30,7 +30,7 @@ impl<S: ?Sized, L> MethodTool<S, L> {
     /// The tool of the method whose parts these are, on `state`.
     pub fn new(
         state: Arc<S>,
-        meta: fn() -> ToolMeta,
+        meta: ToolMeta,
         input_schema: fn() -> serde_json::Value,
         output_schema: fn() -> Option<OutputSchema>,
         check_arguments: fn(&ArgMap) -> Result<(), String>,
@@ -50,7 +50,7 @@ impl<S: ?Sized, L> MethodTool<S, L> {
 
 impl<S: ?Sized + Send + Sync + 'static, L: 'static> ToolFn<L> for MethodTool<S, L> {
     fn meta(&self) -> ToolMeta {
-        (self.meta)()
+        self.meta
     }
     fn input_schema(&self) -> serde_json::Value {
         (self.input_schema)()
