@@ -460,7 +460,7 @@ pub fn emit(
             #function
 
             #[doc(hidden)]
-            #[allow(non_snake_case, unused_mut, clippy::type_complexity)]
+            #[allow(non_snake_case, unused_mut, clippy::type_complexity, clippy::redundant_closure)]
             #vis fn #hidden<__L: ::core::marker::Send + ::core::marker::Sync + 'static>(
                 __ferrymcp_state: #p::Arc<Self>,
             ) -> #method_type<Self, __L>
@@ -485,6 +485,8 @@ pub fn emit(
 
         impl #p::Generated<#p::#kind> for #hidden_type {}
 
+        // A default is read through `|| default`, which may be a closure clippy would drop.
+        #[allow(clippy::redundant_closure)]
         impl<__L: ::core::marker::Send + ::core::marker::Sync + 'static> #trait_path<__L> for #hidden_type
         where
             #(#bounds,)*
@@ -687,7 +689,6 @@ pub fn let_or_return(
     let p = private(span);
     let fail = respan(fail, span);
     quote_spanned! {span=>
-        #[allow(clippy::redundant_closure)]
         let #binding: #ty = match #value {
             #p::Ok(value) => value,
             #p::Err(error) => return #fail,
