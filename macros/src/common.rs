@@ -473,7 +473,9 @@ pub fn emit(
             }
         };
     }
-    let methods = parts.iter().map(|Part { sig, body, .. }| quote!(#sig { #body }));
+    let methods = parts
+        .iter()
+        .map(|Part { sig, body, .. }| quote!(#sig { #body }));
     let hidden_type = hidden_type_name(ident);
     let kind = kind_marker(kind);
     quote! {

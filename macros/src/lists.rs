@@ -82,10 +82,15 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
                 quote!(#p::ResourceList)
             },
         ),
-        Kind::Prompt => ("prompts!", "#[prompt]", "prompts![summarize, review; style => Style::review]", {
-            let p = catalog_private(call_site);
-            quote!(#p::PromptList)
-        }),
+        Kind::Prompt => (
+            "prompts!",
+            "#[prompt]",
+            "prompts![summarize, review; style => Style::review]",
+            {
+                let p = catalog_private(call_site);
+                quote!(#p::PromptList)
+            },
+        ),
     };
     let sections = match parse(input, kind) {
         Ok(sections) => sections,

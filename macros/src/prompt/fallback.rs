@@ -1,5 +1,6 @@
 //! What `#[prompt]` emits when the attribute or the function is wrong: the
-//! function itself, and a placeholder prompt type so `prompts![..]` resolves.
+//! function itself, and a placeholder of what `prompts![..]` names (the prompt
+//! type of a function, the hidden associated function of a method).
 
 use crate::common::{catalog_private, emit_fallback};
 use proc_macro2::{Span, TokenStream};

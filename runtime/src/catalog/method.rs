@@ -108,7 +108,11 @@ impl<S: ?Sized + Send + Sync + 'static, L: 'static> PromptFn<L> for MethodPrompt
     fn meta(&self) -> PromptMeta {
         self.meta
     }
-    fn get(&self, scope: CallScope, arguments: PromptArguments) -> BoxFuture<'static, PromptOutput> {
+    fn get(
+        &self,
+        scope: CallScope,
+        arguments: PromptArguments,
+    ) -> BoxFuture<'static, PromptOutput> {
         (self.get)(Arc::clone(&self.state), scope, arguments)
     }
     fn complete(

@@ -84,8 +84,7 @@ pub mod route {
     pub mod traits {
         pub use super::{
             SplitPlain as _, SplitResult as _, ViaContent as _, ViaDisplayError as _,
-            ViaStructured as _, ViaToolError as _, ViaUnsupported as _,
-            ViaUnsupportedError as _,
+            ViaStructured as _, ViaToolError as _, ViaUnsupported as _, ViaUnsupportedError as _,
         };
     }
 
