@@ -2,8 +2,8 @@
 //!
 //! The macro cannot add a type next to a method (an `impl` block holds only
 //! associated items), so it adds a hidden associated function that returns a
-//! [`MethodTool`]: the instance, shared by every call, and the tool's parts as
-//! plain function pointers. `tools![state => Type::method, ..]` calls it with
+//! [`MethodTool`]: the instance, shared by every call, the tool's facts, and
+//! its other parts as plain function pointers. `tools![state => Type::method, ..]` calls it with
 //! the instance. A task's worker looks the tool up by name in its own server,
 //! so a restored call runs against the worker's instance.
 
