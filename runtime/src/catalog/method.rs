@@ -22,7 +22,7 @@ use std::sync::Arc;
 pub type MethodComplete =
     fn(&str, String, CompletionContext) -> Option<BoxFuture<'static, Completion>>;
 
-/// The [`MethodComplete`] of an item without completion functions.
+/// The completion of a method item without completion functions.
 pub fn no_completion(
     _: &str,
     _: String,
