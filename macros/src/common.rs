@@ -414,26 +414,69 @@ pub fn not_a_function(item: TokenStream, attribute: &str) -> syn::Error {
     )
 }
 
-/// What an attribute macro emits: the function (minus the parameter
-/// attributes only the macros understand), and a hidden type of the same
-/// name (see [`hidden_type_name`]) whose `trait_path<__L>` impl, under `bounds`, has `methods`.
-/// The fallback passes stubs: the list macro that names the function still
-/// resolves. A method gets no type: it cannot go inside an `impl` block, and
-/// no list macro can name it.
-pub fn hidden_impl(
+/// One part of what an attribute macro generates for a function: a method
+/// of the item's trait, or, for a `&self` method, an argument of the
+/// `Method*::new` that binds the parts to the instance (see [`emit`]).
+pub struct Part {
+    /// The trait method's signature: `fn meta(&self) -> ToolMeta`.
+    pub sig: TokenStream,
+    /// How a method item takes it: empty for the value of `body`, or the
+    /// head of a closure (`|__scope, mut __args|`) whose body is `body`.
+    pub closure: TokenStream,
+    pub body: TokenStream,
+}
+
+/// The item an attribute macro generates, given its parts: for a free
+/// function, a hidden type (see [`hidden_type_name`]) that implements
+/// `trait_path<__L>` under `bounds`; for a `&self` method, a hidden
+/// associated function that builds a `method_type<Self, __L>` from the
+/// instance and the parts. The function itself comes first, minus the
+/// parameter attributes only the macros understand.
+pub fn emit(
     func: &ItemFn,
     kind: &str,
     trait_path: TokenStream,
+    method_type: TokenStream,
     bounds: &[TokenStream],
-    methods: TokenStream,
+    parts: &[Part],
 ) -> TokenStream {
     let function = crate::param::clean_function(func);
-    if func.sig.receiver().is_some() {
-        return quote!(#function);
-    }
-    let vis = &func.vis;
-    let hidden_type = hidden_type_name(&func.sig.ident);
     let p = private(Span::call_site());
+    let vis = &func.vis;
+    let ident = &func.sig.ident;
+    if func.sig.receiver().is_some() {
+        let hidden = hidden_method_name(kind, ident);
+        let args = parts.iter().map(|part| {
+            let Part { closure, body, .. } = part;
+            quote!(#closure { #body })
+        });
+        // `Self` in an anonymous constant compiles for a concrete type only:
+        // on a method of a generic `impl` (`impl<T> Repo<T>`) this is the
+        // one error, "generic `Self` types are currently not permitted in
+        // anonymous constants", at the method's name, with a note at the
+        // `impl`.
+        let concrete_self = quote_spanned!(ident.span()=> Self);
+        return quote! {
+            #function
+
+            #[doc(hidden)]
+            #[allow(non_snake_case, unused_mut, clippy::type_complexity, clippy::redundant_closure)]
+            #vis fn #hidden<__L: ::core::marker::Send + ::core::marker::Sync + 'static>(
+                __ferrymcp_state: #p::Arc<Self>,
+            ) -> #method_type<Self, __L>
+            where
+                Self: ::core::marker::Send + ::core::marker::Sync + 'static,
+                #(#bounds,)*
+            {
+                let _: [(); { let _ = ::core::marker::PhantomData::<#concrete_self>; 0 }];
+                #method_type::new(__ferrymcp_state, #(#args),*)
+            }
+        };
+    }
+    let methods = parts
+        .iter()
+        .map(|Part { sig, body, .. }| quote!(#sig { #body }));
+    let hidden_type = hidden_type_name(ident);
     let kind = kind_marker(kind);
     quote! {
         #function
@@ -444,13 +487,54 @@ pub fn hidden_impl(
 
         impl #p::Generated<#p::#kind> for #hidden_type {}
 
+        // A default is read through `|| default`, which may be a closure clippy would drop.
+        #[allow(clippy::redundant_closure)]
         impl<__L: ::core::marker::Send + ::core::marker::Sync + 'static> #trait_path<__L> for #hidden_type
         where
             #(#bounds,)*
         {
-            #methods
+            #(#methods)*
         }
     }
+}
+
+/// What an attribute macro emits when the attribute or the function is
+/// wrong: the function, and a stand-in of what the list macros name (a
+/// hidden type whose trait methods are `stubs`, or a method's hidden
+/// associated function), so that one mistake gives one error and the list
+/// macro that names the function still resolves.
+pub fn emit_fallback(
+    func: &ItemFn,
+    kind: &str,
+    trait_path: TokenStream,
+    method_type: TokenStream,
+    stubs: &[TokenStream],
+) -> TokenStream {
+    let unreachable = format!("this {kind} failed to compile");
+    if func.sig.receiver().is_some() {
+        let function = crate::param::clean_function(func);
+        let p = private(Span::call_site());
+        let vis = &func.vis;
+        let hidden = hidden_method_name(kind, &func.sig.ident);
+        return quote! {
+            #function
+
+            #[doc(hidden)]
+            #[allow(non_snake_case, unused_variables)]
+            #vis fn #hidden<__L>(__ferrymcp_state: #p::Arc<Self>) -> #method_type<Self, __L> {
+                ::core::unreachable!(#unreachable)
+            }
+        };
+    }
+    let parts: Vec<Part> = stubs
+        .iter()
+        .map(|sig| Part {
+            sig: sig.clone(),
+            closure: TokenStream::new(),
+            body: quote!(::core::unreachable!(#unreachable)),
+        })
+        .collect();
+    emit(func, kind, trait_path, method_type, &[], &parts)
 }
 
 /// The name of what a function serves: `name = ".."`, or the function's own.
@@ -607,7 +691,6 @@ pub fn let_or_return(
     let p = private(span);
     let fail = respan(fail, span);
     quote_spanned! {span=>
-        #[allow(clippy::redundant_closure)]
         let #binding: #ty = match #value {
             #p::Ok(value) => value,
             #p::Err(error) => return #fail,
@@ -749,13 +832,18 @@ pub fn catalog_call(
     (boxed, bounds)
 }
 
-/// The `complete` method of a generated `ResourceFn` / `PromptFn`, or nothing
-/// when no argument has a completion function.
-pub fn complete_method(entries: &[CompleteEntry]) -> TokenStream {
-    if entries.is_empty() {
-        return TokenStream::new();
-    }
+/// The `complete` part of a generated `ResourceFn` / `PromptFn`: `None`
+/// when no argument has a completion function (the trait's default), except
+/// on a method, whose item takes `no_completion` then.
+pub fn complete_part(entries: &[CompleteEntry], method: bool) -> Option<Part> {
     let p = catalog_private(Span::call_site());
+    if entries.is_empty() {
+        return method.then(|| Part {
+            sig: TokenStream::new(),
+            closure: TokenStream::new(),
+            body: quote!(#p::no_completion),
+        });
+    }
     let arms = entries.iter().map(|entry| {
         let name = &entry.name;
         let function = &entry.function;
@@ -766,19 +854,23 @@ pub fn complete_method(entries: &[CompleteEntry]) -> TokenStream {
         };
         quote!(#name => #p::Some(#run),)
     });
-    quote! {
-        fn complete(
-            &self,
-            __argument: &str,
-            __value: #p::String,
-            __context: #p::CompletionContext,
-        ) -> #p::Option<#p::BoxFuture<'static, #p::Completion>> {
+    Some(Part {
+        sig: quote! {
+            fn complete(
+                &self,
+                __argument: &str,
+                __value: #p::String,
+                __context: #p::CompletionContext,
+            ) -> #p::Option<#p::BoxFuture<'static, #p::Completion>>
+        },
+        closure: quote!(|__argument, __value, __context|),
+        body: quote! {
             match __argument {
                 #(#arms)*
                 _ => #p::None,
             }
-        }
-    }
+        },
+    })
 }
 
 /// `Some(value)` / `None` for generated metadata (`Some("text")`, `Some(true)`).

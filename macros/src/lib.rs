@@ -46,6 +46,9 @@ pub fn tools(input: TokenStream) -> TokenStream {
 /// Turns an `async fn` into an MCP resource, or a resource template when its
 /// URI has `{placeholders}`, leaving the function itself unchanged.
 ///
+/// On a free function, or on a `&self` method of a non-generic `impl`
+/// block, registered with its instance: `resources![docs => Docs::readme]`.
+///
 /// Options: `uri = "..."` (required), `name = "..."` (default: the function's
 /// name), `title = "..."`, `description = "..."` (default: the doc comment),
 /// `mime_type = "..."`, and `complete(placeholder = function, ..)`. Every
@@ -65,6 +68,9 @@ pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Turns an `async fn` into an MCP prompt, leaving the function itself unchanged.
 ///
+/// On a free function, or on a `&self` method of a non-generic `impl`
+/// block, registered with its instance: `prompts![style => Style::review]`.
+///
 /// Options: `name = "..."` (default: the function's name), `title = "..."`,
 /// `description = "..."` (default: the doc comment), and
 /// `complete(argument = function, ..)`. Parameters are the prompt's
@@ -79,14 +85,16 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Collects `#[resource]` functions for `ServerBuilder::resources`:
-/// `resources![readme, user_profile]`.
+/// `resources![readme, user_profile]`, and `#[resource]` methods after the
+/// instance they share: `resources![readme; docs => Docs::page, Docs::index]`.
 #[proc_macro]
 pub fn resources(input: TokenStream) -> TokenStream {
     lists::expand(input.into(), lists::Kind::Resource).into()
 }
 
 /// Collects `#[prompt]` functions for `ServerBuilder::prompts`:
-/// `prompts![summarize, review]`.
+/// `prompts![summarize, review]`, and `#[prompt]` methods after the instance
+/// they share: `prompts![summarize; style => Style::review]`.
 #[proc_macro]
 pub fn prompts(input: TokenStream) -> TokenStream {
     lists::expand(input.into(), lists::Kind::Prompt).into()

@@ -3,12 +3,13 @@
 //! `#[prompt]` generated, each of the function's own name (so an imported
 //! function brings its tool with it).
 //!
-//! `tools!` also takes methods, after the instance they run on:
+//! Each also takes methods, after the instance they run on:
 //! `tools![add; repo => Repo::search, Repo::reindex]` (sections separated by
-//! `;`). Each method names the hidden associated function `#[tool]` added
-//! next to it; a method without `#[tool]` finds, instead, a stand-in from a
-//! trait declared in the expansion (inherent items win over trait items), so
-//! the error names the method and says how to make it a tool.
+//! `;`). Each method names the hidden associated function the attribute
+//! added next to it (`__ferrymcp_tool_search`); a method without the
+//! attribute finds, instead, a stand-in from a trait declared in the
+//! expansion (inherent items win over trait items), so the error names the
+//! method and says how to make it an item of the list.
 
 use crate::common::{catalog_private, hidden_method_name, private};
 use proc_macro2::{Span, TokenStream, TokenTree};
@@ -34,6 +35,24 @@ impl Kind {
             Kind::Prompt => "prompt",
         }
     }
+
+    /// `tools`, `resources` or `prompts`.
+    fn list(self) -> &'static str {
+        match self {
+            Kind::Tool => "tools",
+            Kind::Resource => "resources",
+            Kind::Prompt => "prompts",
+        }
+    }
+
+    /// A method's name in the examples of messages.
+    fn example_method(self) -> &'static str {
+        match self {
+            Kind::Tool => "search",
+            Kind::Resource => "readme",
+            Kind::Prompt => "review",
+        }
+    }
 }
 
 /// One `;`-separated part of the list: functions, or methods on an instance.
@@ -57,16 +76,21 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
         Kind::Resource => (
             "resources!",
             "#[resource]",
-            "resources![readme, user_profile]",
+            "resources![readme, user_profile; docs => Docs::page]",
             {
                 let p = catalog_private(call_site);
                 quote!(#p::ResourceList)
             },
         ),
-        Kind::Prompt => ("prompts!", "#[prompt]", "prompts![summarize, review]", {
-            let p = catalog_private(call_site);
-            quote!(#p::PromptList)
-        }),
+        Kind::Prompt => (
+            "prompts!",
+            "#[prompt]",
+            "prompts![summarize, review; style => Style::review]",
+            {
+                let p = catalog_private(call_site);
+                quote!(#p::PromptList)
+            },
+        ),
     };
     let sections = match parse(input, kind) {
         Ok(sections) => sections,
@@ -105,7 +129,7 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
                         continue;
                     };
                     let method = last.ident.clone();
-                    let hidden = hidden_method_name("tool", &method);
+                    let hidden = hidden_method_name(kind.type_kind(), &method);
                     last.ident = hidden.clone();
                     let plain = method.to_string();
                     if !fallback_names.contains(&plain) {
@@ -121,7 +145,7 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
                             .rev()
                             .collect();
                         let ty = ty.join("::");
-                        fallbacks.push(method_fallback(&ty, &plain, &hidden));
+                        fallbacks.push(method_fallback(kind, &ty, &plain, &hidden));
                     }
                     let p_span = private(span);
                     pushes.push(quote_spanned! {span=>
@@ -143,25 +167,35 @@ pub fn expand(input: TokenStream, kind: Kind) -> TokenStream {
 /// The stand-in for method `method` of `ty`: an associated function of the
 /// same name as the hidden one, from a trait implemented for every type, whose
 /// call requires a trait nothing implements, with the message for it.
-fn method_fallback(ty: &str, method: &str, hidden: &syn::Ident) -> TokenStream {
+fn method_fallback(kind: Kind, ty: &str, method: &str, hidden: &syn::Ident) -> TokenStream {
     let p = private(Span::call_site());
     let plain = method.trim_start_matches("r#");
-    let is_tool = format_ident!("{}_is_a_tool_method", plain);
-    let stand_in = format_ident!("{}_is_not_a_tool_method", plain);
+    let noun = kind.type_kind();
+    let is_item = format_ident!("{}_is_a_{}_method", plain, noun);
+    let stand_in = format_ident!("{}_is_not_a_{}_method", plain, noun);
     let hidden = syn::Ident::new(&hidden.to_string(), Span::call_site());
-    let message = format!("`{ty}::{method}` is not a `#[tool]` method");
-    let note = format!(
-        "annotate it with `#[tool]` in `impl {ty}`: `#[tool] async fn {method}(&self, ..)` (a plain `fn` runs on the blocking pool)"
-    );
+    let message = format!("`{ty}::{method}` is not a `#[{noun}]` method");
+    let label = format!("not a `#[{noun}]` method");
+    let note = match kind {
+        Kind::Tool => format!(
+            "annotate it with `#[tool]` in `impl {ty}`: `#[tool] async fn {method}(&self, ..)` (a plain `fn` runs on the blocking pool)"
+        ),
+        Kind::Resource => format!(
+            "annotate it with `#[resource(uri = \"...\")]` in `impl {ty}`: `#[resource(uri = \"...\")] async fn {method}(&self, ..)`"
+        ),
+        Kind::Prompt => format!(
+            "annotate it with `#[prompt]` in `impl {ty}`: `#[prompt] async fn {method}(&self, ..)`"
+        ),
+    };
     quote! {
         #[allow(non_camel_case_types, dead_code)]
-        #[diagnostic::on_unimplemented(message = #message, label = "not a `#[tool]` method", note = #note)]
-        trait #is_tool {}
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        trait #is_item {}
         #[allow(non_camel_case_types, dead_code)]
         trait #stand_in {
             fn #hidden(_: #p::Arc<Self>) -> #p::NotAnItem
             where
-                Self: #is_tool,
+                Self: #is_item,
             {
                 #p::NotAnItem
             }
@@ -213,12 +247,12 @@ fn function_lookup(
         Kind::Resource => (
             quote!(#p::ResourceKind),
             "#[resource]",
-            format!("add `#[resource(uri = \"...\")]` above `async fn {plain}`"),
+            format!("add `#[resource(uri = \"...\")]` above `async fn {plain}`; a `#[resource]` method goes after its instance: `resources![state => Type::{plain}]`"),
         ),
         Kind::Prompt => (
             quote!(#p::PromptKind),
             "#[prompt]",
-            format!("add `#[prompt]` above `async fn {plain}`"),
+            format!("add `#[prompt]` above `async fn {plain}`; a `#[prompt]` method goes after its instance: `prompts![state => Type::{plain}]`"),
         ),
     };
     let message = format!("`{shown}` is not a `{attribute}` function");
@@ -284,16 +318,10 @@ fn parse(input: TokenStream, kind: Kind) -> syn::Result<Vec<Section>> {
             None => sections.push(Section::Functions(paths(&chunk)?)),
             Some(at) => {
                 let state_tokens: TokenStream = chunk[..at].iter().cloned().collect();
-                if !matches!(kind, Kind::Tool) {
-                    return Err(syn::Error::new_spanned(
-                        &chunk[at],
-                        "`=>` (methods on an instance) is for `tools!` only: `#[resource]` and `#[prompt]` go on free functions",
-                    ));
-                }
                 if state_tokens.is_empty() {
                     return Err(syn::Error::new_spanned(
                         &chunk[at],
-                        "`=>` comes after the instance the methods run on: `tools![repo => Repo::search]`",
+                        format!("`=>` comes after the instance the methods run on: `{}![repo => Repo::{}]`", kind.list(), kind.example_method()),
                     ));
                 }
                 let state: Expr = syn::parse2(state_tokens)?;
@@ -303,9 +331,11 @@ fn parse(input: TokenStream, kind: Kind) -> syn::Result<Vec<Section>> {
                         return Err(syn::Error::new_spanned(
                             method,
                             format!(
-                                "after `=>` come `#[tool]` methods, named with their type: `Type::{}`; a free `#[tool]` function goes before, in its own section: `tools![{}; state => Type::method]`",
+                                "after `=>` come `#[{noun}]` methods, named with their type: `Type::{}`; a free `#[{noun}]` function goes before, in its own section: `{list}![{}; state => Type::method]`",
                                 method.to_token_stream(),
-                                method.to_token_stream()
+                                method.to_token_stream(),
+                                noun = kind.type_kind(),
+                                list = kind.list(),
                             ),
                         ));
                     }
@@ -313,7 +343,12 @@ fn parse(input: TokenStream, kind: Kind) -> syn::Result<Vec<Section>> {
                 if methods.is_empty() {
                     return Err(syn::Error::new_spanned(
                         &chunk[at + 1],
-                        "name the `#[tool]` methods after `=>`: `tools![repo => Repo::search, Repo::reindex]`",
+                        format!(
+                            "name the `#[{}]` methods after `=>`: `{}![repo => Repo::{}]`",
+                            kind.type_kind(),
+                            kind.list(),
+                            kind.example_method()
+                        ),
                     ));
                 }
                 sections.push(Section::Methods { state, methods });

@@ -142,6 +142,26 @@ pub mod __private_v0_1_0 {
     /// `K` of [`Generated`] for `#[prompt]`.
     pub struct PromptKind;
 
+    /// A tool's facts with nothing set: `#[tool]` writes those given and
+    /// takes the rest from here (`..TOOL_META`).
+    pub const TOOL_META: ToolMeta = ToolMeta {
+        name: "",
+        title: None,
+        description: None,
+        annotations: NO_ANNOTATIONS,
+        task_support: TaskSupport::Forbidden,
+        ask_first: false,
+        scopes: &[],
+        headers: &[],
+    };
+    /// No annotation hints (`..NO_ANNOTATIONS`).
+    pub const NO_ANNOTATIONS: ToolAnnotations = ToolAnnotations {
+        read_only: None,
+        destructive: None,
+        idempotent: None,
+        open_world: None,
+    };
+
     /// Turns an argument or injection error into the call's result.
     pub fn arg_failure(message: impl std::fmt::Display) -> ToolOutput {
         ToolOutput::Error(ToolError::new(message.to_string()))

@@ -6,8 +6,8 @@
 
 use super::attr::PromptOptions;
 use crate::common::{
-    catalog_call, catalog_private, complete_method, description_or_doc, hidden_impl, let_or_return,
-    name_or_fn, opt_str, option_inner, respan, type_span,
+    catalog_call, catalog_private, complete_part, description_or_doc, emit, let_or_return,
+    name_or_fn, opt_str, option_inner, respan, type_span, Part,
 };
 use crate::param::{ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
@@ -75,29 +75,39 @@ pub fn expand(func: &ItemFn, options: &PromptOptions, signature: &Signature) -> 
             quote_spanned!(span=> #p::prompt_result(__value))
         },
     );
-    let complete = complete_method(&options.complete);
-
-    let methods = quote! {
-        fn meta(&self) -> #p::PromptMeta {
-            #p::PromptMeta {
-                name: #name,
-                title: #title,
-                description: #description,
-                arguments: &[#(#arguments),*],
-                completions: &[#(#completions),*],
-            }
-        }
-
-        fn get(
-            &self,
-            __scope: #p::CallScope,
-            __arguments: #p::PromptArguments,
-        ) -> #p::BoxFuture<'static, #p::PromptOutput> {
-            let _ = &__scope;
-            #boxed
-        }
-
-        #complete
-    };
-    hidden_impl(func, "prompt", quote!(#p::PromptFn), &bounds, methods)
+    let mut parts = vec![
+        Part {
+            sig: quote!(fn meta(&self) -> #p::PromptMeta),
+            closure: TokenStream::new(),
+            body: quote! {
+                #p::PromptMeta {
+                    name: #name,
+                    title: #title,
+                    description: #description,
+                    arguments: &[#(#arguments),*],
+                    completions: &[#(#completions),*],
+                }
+            },
+        },
+        Part {
+            sig: quote! {
+                fn get(
+                    &self,
+                    __scope: #p::CallScope,
+                    __arguments: #p::PromptArguments,
+                ) -> #p::BoxFuture<'static, #p::PromptOutput>
+            },
+            closure: quote!(|__ferrymcp_self, __scope, __arguments|),
+            body: boxed,
+        },
+    ];
+    parts.extend(complete_part(&options.complete, signature.method));
+    emit(
+        func,
+        "prompt",
+        quote!(#p::PromptFn),
+        quote!(#p::MethodPrompt),
+        &bounds,
+        &parts,
+    )
 }

@@ -10,7 +10,7 @@ pub const SITE: Site = Site {
     noun: "parameter",
     plain_name_why: "",
     generic_why: "its parameter and return types must be concrete",
-    receiver: Some("`#[resource]` goes on free functions, not methods: move it out of the `impl` block and pass what it needs through `Lifespan<T>`"),
+    receiver: None,
     blocking: false,
     cfg_why: "",
     read_from: "a `#[resource]` parameter is read from the request",

@@ -6,8 +6,8 @@
 
 use super::attr::ResourceOptions;
 use crate::common::{
-    catalog_call, catalog_private, complete_method, description_or_doc, hidden_impl, let_or_return,
-    name_or_fn, opt_str, type_span,
+    catalog_call, catalog_private, complete_part, description_or_doc, emit, let_or_return,
+    name_or_fn, opt_str, type_span, Part,
 };
 use crate::param::{ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
@@ -46,30 +46,40 @@ pub fn expand(func: &ItemFn, options: &ResourceOptions, signature: &Signature) -
             quote_spanned!(span=> #p::contents(__value, &__request))
         },
     );
-    let complete = complete_method(&options.complete);
-
-    let methods = quote! {
-        fn meta(&self) -> #p::ResourceMeta {
-            #p::ResourceMeta {
-                uri: #uri,
-                name: #name,
-                title: #title,
-                description: #description,
-                mime_type: #mime_type,
-                completions: &[#(#completions),*],
-            }
-        }
-
-        fn read(
-            &self,
-            __scope: #p::CallScope,
-            __request: #p::ResourceRequest,
-        ) -> #p::BoxFuture<'static, #p::ReadOutput> {
-            let _ = &__scope;
-            #boxed
-        }
-
-        #complete
-    };
-    hidden_impl(func, "resource", quote!(#p::ResourceFn), &bounds, methods)
+    let mut parts = vec![
+        Part {
+            sig: quote!(fn meta(&self) -> #p::ResourceMeta),
+            closure: TokenStream::new(),
+            body: quote! {
+                #p::ResourceMeta {
+                    uri: #uri,
+                    name: #name,
+                    title: #title,
+                    description: #description,
+                    mime_type: #mime_type,
+                    completions: &[#(#completions),*],
+                }
+            },
+        },
+        Part {
+            sig: quote! {
+                fn read(
+                    &self,
+                    __scope: #p::CallScope,
+                    __request: #p::ResourceRequest,
+                ) -> #p::BoxFuture<'static, #p::ReadOutput>
+            },
+            closure: quote!(|__ferrymcp_self, __scope, __request|),
+            body: boxed,
+        },
+    ];
+    parts.extend(complete_part(&options.complete, signature.method));
+    emit(
+        func,
+        "resource",
+        quote!(#p::ResourceFn),
+        quote!(#p::MethodResource),
+        &bounds,
+        &parts,
+    )
 }

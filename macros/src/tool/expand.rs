@@ -6,8 +6,8 @@
 
 use super::attr::{Task, ToolOptions};
 use crate::common::{
-    boxed_call, call_and_route, description_or_doc, hidden_impl, hidden_method_name, let_or_return,
-    name_or_fn, opt_str, private, respan, result_parts, type_span, Params,
+    boxed_call, call_and_route, description_or_doc, emit, let_or_return, name_or_fn, opt_str,
+    private, respan, result_parts, type_span, Params, Part,
 };
 use crate::param::{argument_core, ParamKind, Signature};
 use proc_macro2::{Span, TokenStream};
@@ -19,22 +19,41 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
     let p = private(Span::call_site());
 
     let name = name_or_fn(options.name.as_ref(), fn_ident);
-    let title = opt_str(options.title.as_ref().map(|t| t.value()));
-    let description = opt_str(description_or_doc(
-        options.description.as_ref(),
-        &func.attrs,
-    ));
-    let read_only = opt_str(options.read_only);
-    let ask_first = options.ask_first.is_some();
-    let destructive = opt_str(options.destructive);
-    let idempotent = opt_str(options.idempotent);
-    let open_world = opt_str(options.open_world);
+    // The facts given; the rest come from `TOOL_META` (`..TOOL_META`).
+    let mut facts = Vec::new();
+    if let Some(title) = &options.title {
+        facts.push(quote!(title: #p::Some(#title),));
+    }
+    if let Some(description) = description_or_doc(options.description.as_ref(), &func.attrs) {
+        facts.push(quote!(description: #p::Some(#description),));
+    }
+    let hints: Vec<TokenStream> = [
+        ("read_only", options.read_only),
+        ("destructive", options.destructive),
+        ("idempotent", options.idempotent),
+        ("open_world", options.open_world),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| {
+        let key = syn::Ident::new(key, Span::call_site());
+        value.map(|value| quote!(#key: #p::Some(#value),))
+    })
+    .collect();
+    if !hints.is_empty() {
+        facts.push(quote!(annotations: #p::ToolAnnotations { #(#hints)* ..#p::NO_ANNOTATIONS },));
+    }
     let scopes = &options.scopes;
-    let task = match options.task {
-        Task::Forbidden => quote!(#p::TaskSupport::Forbidden),
-        Task::Optional => quote!(#p::TaskSupport::Optional),
-        Task::Required => quote!(#p::TaskSupport::Required),
-    };
+    if !scopes.is_empty() {
+        facts.push(quote!(scopes: &[#(#scopes),*],));
+    }
+    match options.task {
+        Task::Forbidden => {}
+        Task::Optional => facts.push(quote!(task_support: #p::TaskSupport::Optional,)),
+        Task::Required => facts.push(quote!(task_support: #p::TaskSupport::Required,)),
+    }
+    if options.ask_first.is_some() {
+        facts.push(quote!(ask_first: true,));
+    }
 
     let mut schema_args = Vec::new();
     let mut reads = Vec::new();
@@ -87,22 +106,29 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
             } else {
                 ty.to_token_stream()
             };
-            let read = match (default, optional) {
+            // The read, from `args`: the call's map (`&mut __args`), from
+            // which it takes the value, or a map it only looks at (`__args`
+            // of `check_arguments`, the empty `&__args` of `input_schema`).
+            let read_from = |args: TokenStream| match (default, optional) {
                 (Some(expr), _) => {
-                    quote_spanned!(span=> #p::with_default::<#ty>(&mut __args, #name, || #expr))
+                    quote_spanned!(span=> #p::with_default::<#ty>(#args, #name, || #expr))
                 }
-                (None, true) => quote_spanned!(span=> #p::optional::<#ty>(&mut __args, #name)),
-                (None, false) => quote_spanned!(span=> #p::required::<#ty>(&mut __args, #name)),
+                (None, true) => quote_spanned!(span=> #p::optional::<#ty>(#args, #name)),
+                (None, false) => quote_spanned!(span=> #p::required::<#ty>(#args, #name)),
             };
+            let read = read_from(quote_spanned!(span=> &mut __args));
+            let looked_at = read_from(quote_spanned!(span=> &__args));
+            let checked = read_from(quote_spanned!(span=> __args));
             // `Option<Query>: ToolArgument` would be reported as the missing
             // `Query: JsonSchema`, without our message: check `Query` first, at
             // the same span, so that the error is about it and hides the other.
             let check = if wrapped {
-                quote_spanned!(span=> let _ = |mut __args: #p::ArgMap| #p::required::<#core>(&mut __args, #name);)
+                quote_spanned!(span=> let _ = |__args: &#p::ArgMap| #p::required::<#core>(__args, #name);)
             } else {
                 quote!()
             };
             // `input_schema` repeats the read of `call` (on the empty `__args`),
+            // and `check_arguments` does it on the request's map, untouched,
             // before anything else about the argument, so that a type that is
             // not a `ToolArgument`, or a default of the wrong type, fails with
             // the same error in both, which the compiler reports once; the
@@ -111,22 +137,19 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
             schema_args.push(if default.is_some() {
                 quote_spanned! {span=>
                     #check
-                    #[allow(clippy::redundant_closure)]
-                    let __default = #p::Result::ok(#read).and_then(#p::route::default_json::<#ty>);
+                    let __default = #p::Result::ok(#looked_at).and_then(#p::route::default_json::<#ty>);
                     #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, __default);
                     #mark_header
                 }
             } else {
                 quote_spanned! {span=>
                     #check
-                    let _ = |mut __args: #p::ArgMap| #read;
+                    let _ = #looked_at;
                     #p::InputSchema::arg::<#ty>(&mut __schema, #name, #doc, #required, #p::None);
                     #mark_header
                 }
             });
-            let fail = quote!(#p::Err(::std::string::ToString::to_string(&error)));
-            let checked = let_or_return(span, quote!(_), ty, read.clone(), fail);
-            checks.push(quote!(#check #checked));
+            checks.push(quote_spanned!(span=> #check #checked?;));
             let fail = quote!(#p::arg_failure(error));
             let read = let_or_return(span, quote!(#var), ty, read, fail);
             reads.push(quote!(#check #read));
@@ -155,8 +178,8 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
     let input_schema = match &options.input_schema {
         None => quote! {
             let mut __schema = #p::InputSchema::new();
-            #[allow(unused_mut, unused_variables)]
-            let mut __args = #p::ArgMap::new();
+            #[allow(unused_variables)]
+            let __args = #p::ArgMap::new();
             #(#schema_args)*
             __schema.finish()
         },
@@ -190,8 +213,7 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
     let boxed = boxed_call(
         fn_ident,
         quote! {
-            #[allow(unused_imports)]
-            use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _, ViaToolError as _, ViaDisplayError as _, ViaUnsupportedError as _};
+            use #p::route::traits::*;
             #(#reads)*
             if let #p::Err(error) = #p::no_unknown(&__args, &[#(#known),*]) {
                 return #p::arg_failure(error);
@@ -201,148 +223,66 @@ pub fn expand(func: &ItemFn, options: &ToolOptions, signature: &Signature) -> To
         },
     );
 
-    let parts = Parts {
-        meta: quote! {
-            #(#header_checks)*
-            #p::ToolMeta {
-                name: #name,
-                title: #title,
-                description: #description,
-                annotations: #p::ToolAnnotations {
-                    read_only: #read_only,
-                    destructive: #destructive,
-                    idempotent: #idempotent,
-                    open_world: #open_world,
-                },
-                scopes: &[#(#scopes),*],
-                headers: &[#(#headers),*],
-                task_support: #task,
-                ask_first: #ask_first,
-            }
-        },
-        input_schema,
-        output_schema: quote! {
-            #[allow(unused_imports)]
-            use #p::route::{SplitPlain as _, SplitResult as _, ViaContent as _, ViaStructured as _, ViaUnsupported as _};
-            let __tag = #ok_tag;
-            #schema
-        },
-        check_arguments: quote! {
-            #[allow(unused_mut, unused_variables)]
-            let mut __args = ::core::clone::Clone::clone(__args);
-            #(#checks)*
-            #p::no_unknown(&__args, &[#(#known),*]).map_err(|e| ::std::string::ToString::to_string(&e))
-        },
-        call: quote! {
-            let _ = &__scope;
-            #boxed
-        },
-    };
-    if signature.method {
-        parts.method(func, &bounds)
+    let header_field = if headers.is_empty() {
+        TokenStream::new()
     } else {
-        parts.free(func, &bounds)
-    }
-}
-
-/// The bodies of the tool's parts, shared by a free function's hidden type
-/// and a method's hidden associated function.
-pub struct Parts {
-    pub meta: TokenStream,
-    pub input_schema: TokenStream,
-    pub output_schema: TokenStream,
-    /// Reads `__args: &ArgMap`.
-    pub check_arguments: TokenStream,
-    /// Reads `__scope: CallScope` and `mut __args: ArgMap` (and, for a
-    /// method, `__ferrymcp_self: Arc<Self>`).
-    pub call: TokenStream,
-}
-
-impl Parts {
-    /// A free function: a hidden type of the function's name that
-    /// implements `ToolFn`.
-    pub fn free(self, func: &ItemFn, bounds: &[TokenStream]) -> TokenStream {
-        let p = private(Span::call_site());
-        let Parts {
-            meta,
-            input_schema,
-            output_schema,
-            check_arguments,
-            call,
-        } = self;
-        let methods = quote! {
-            fn meta(&self) -> #p::ToolMeta {
-                #meta
-            }
-
-            fn input_schema(&self) -> #p::serde_json::Value {
-                #input_schema
-            }
-
-            fn output_schema(&self) -> #p::Option<#p::OutputSchema> {
-                #output_schema
-            }
-
-            fn check_arguments(&self, __args: &#p::ArgMap) -> #p::Result<(), ::std::string::String> {
-                #check_arguments
-            }
-
-            #[allow(unused_mut)]
-            fn call(
-                &self,
-                __scope: #p::CallScope,
-                mut __args: #p::ArgMap,
-            ) -> #p::BoxFuture<'static, #p::ToolOutput> {
-                #call
-            }
-        };
-        hidden_impl(func, "tool", quote!(#p::ToolFn), bounds, methods)
-    }
-
-    /// A `&self` method: the method, and a hidden associated function
-    /// (`__ferrymcp_tool_<name>`) that binds the parts to an instance, which
-    /// `tools![state => Type::name]` calls.
-    pub fn method(self, func: &ItemFn, bounds: &[TokenStream]) -> TokenStream {
-        let p = private(Span::call_site());
-        let Parts {
-            meta,
-            input_schema,
-            output_schema,
-            check_arguments,
-            call,
-        } = self;
-        let function = crate::param::clean_function(func);
-        let vis = &func.vis;
-        let ident = &func.sig.ident;
-        let hidden = hidden_method_name("tool", ident);
-        // `Self` in an anonymous constant compiles for a concrete type only:
-        // on a method of a generic `impl` (`impl<T> Repo<T>`) this is the
-        // one error, "generic `Self` types are currently not permitted in
-        // anonymous constants", at the method's name, with a note at the
-        // `impl`.
-        let concrete_self = quote_spanned!(ident.span()=> Self);
-        quote! {
-            #function
-
-            #[doc(hidden)]
-            #[allow(non_snake_case, unused_mut, clippy::type_complexity)]
-            #vis fn #hidden<__L: ::core::marker::Send + ::core::marker::Sync + 'static>(
-                __ferrymcp_state: #p::Arc<Self>,
-            ) -> #p::MethodTool<Self, __L>
-            where
-                Self: ::core::marker::Send + ::core::marker::Sync + 'static,
-                #(#bounds,)*
-            {
-                let _: [(); { let _ = ::core::marker::PhantomData::<#concrete_self>; 0 }];
-                #p::MethodTool::new(
-                    __ferrymcp_state,
-                    || { #meta },
-                    || { #input_schema },
-                    || { #output_schema },
-                    |__args| { #check_arguments },
-                    |__ferrymcp_self, __scope, mut __args| { #call },
-                )
-            }
-        }
-    }
+        quote!(headers: &[#(#headers),*],)
+    };
+    let parts = [
+        Part {
+            sig: quote!(fn meta(&self) -> #p::ToolMeta),
+            closure: TokenStream::new(),
+            body: quote! {
+                #(#header_checks)*
+                #p::ToolMeta {
+                    name: #name,
+                    #(#facts)*
+                    #header_field
+                    ..#p::TOOL_META
+                }
+            },
+        },
+        Part {
+            sig: quote!(fn input_schema(&self) -> #p::serde_json::Value),
+            closure: quote!(||),
+            body: input_schema,
+        },
+        Part {
+            sig: quote!(fn output_schema(&self) -> #p::Option<#p::OutputSchema>),
+            closure: quote!(||),
+            body: quote! {
+                use #p::route::traits::*;
+                let __tag = #ok_tag;
+                #schema
+            },
+        },
+        Part {
+            sig: quote!(fn check_arguments(&self, __args: &#p::ArgMap) -> #p::Result<(), ::std::string::String>),
+            closure: quote!(|__args|),
+            body: quote! {
+                #(#checks)*
+                #p::Ok(#p::no_unknown(__args, &[#(#known),*])?)
+            },
+        },
+        Part {
+            sig: quote! {
+                #[allow(unused_mut)]
+                fn call(
+                    &self,
+                    __scope: #p::CallScope,
+                    mut __args: #p::ArgMap,
+                ) -> #p::BoxFuture<'static, #p::ToolOutput>
+            },
+            closure: quote!(|__ferrymcp_self, __scope, mut __args|),
+            body: boxed,
+        },
+    ];
+    emit(
+        func,
+        "tool",
+        quote!(#p::ToolFn),
+        quote!(#p::MethodTool),
+        &bounds,
+        &parts,
+    )
 }

@@ -17,6 +17,13 @@
 //! `AccessToken`, `#[inject]`) as tools do, and `complete(name = function)`
 //! attaches a completion function to an argument or placeholder.
 //!
+//! On a `&self` method of a non-generic `impl` block, `#[resource]` and
+//! `#[prompt]` add a hidden associated function instead of a type, and
+//! `resources![state => Type::method]` / `prompts![state => Type::method]`
+//! bind it to the instance (a value or an `Arc`), which every read and get
+//! shares; free functions and methods mix in one list:
+//! `resources![readme; docs => Docs::page]`.
+//!
 //! Skills (the `io.modelcontextprotocol/skills` extension) are catalog
 //! content too: a [`Skill`] is a `SKILL.md` and its files, served as
 //! `skill://` resources and through `skills/list`, `skills/get` and
@@ -69,6 +76,7 @@ mod completion;
 mod content;
 mod error;
 mod handlers;
+mod method;
 mod prompt;
 mod resource;
 mod skills;

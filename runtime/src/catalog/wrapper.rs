@@ -8,6 +8,7 @@
 
 pub use super::completion::{CompleteFn, Completion, CompletionContext};
 pub use super::error::CatalogError;
+pub use super::method::{no_completion, MethodPrompt, MethodResource};
 pub use super::prompt::{
     IntoPromptResult, PromptArgumentMeta, PromptArguments, PromptFn, PromptMeta, PromptOutput,
 };

@@ -39,34 +39,61 @@ impl ArgError {
     }
 }
 
+impl From<ArgError> for String {
+    fn from(error: ArgError) -> String {
+        error.0
+    }
+}
+
+/// What an argument is read from: the call's map (`&mut ArgMap`), from
+/// which each read takes its value out, or a map only looked at (`&ArgMap`,
+/// `ToolFn::check_arguments`), which is left as it is.
+pub trait ArgSource {
+    /// The JSON text of argument `name`.
+    fn take_json(&mut self, name: &str) -> Option<&str>;
+}
+
+impl ArgSource for &mut ArgMap {
+    fn take_json(&mut self, name: &str) -> Option<&str> {
+        self.remove_json(name)
+    }
+}
+
+impl ArgSource for &ArgMap {
+    fn take_json(&mut self, name: &str) -> Option<&str> {
+        self.get_json(name)
+    }
+}
+
 /// Reads a required argument.
-pub fn required<T: ToolArgument>(args: &mut ArgMap, name: &str) -> Result<T, ArgError> {
-    match args.remove_json(name) {
+pub fn required<T: ToolArgument>(mut args: impl ArgSource, name: &str) -> Result<T, ArgError> {
+    match args.take_json(name) {
         Some(json) => decode(name, json),
         None => Err(ArgError(format!("missing required argument `{name}`"))),
     }
 }
 
 /// Reads an optional argument (`Option<T>`): absent or `null` gives `None`.
-pub fn optional<T: ToolArgument>(args: &mut ArgMap, name: &str) -> Result<T, ArgError> {
-    decode(name, args.remove_json(name).unwrap_or("null"))
+pub fn optional<T: ToolArgument>(mut args: impl ArgSource, name: &str) -> Result<T, ArgError> {
+    decode(name, args.take_json(name).unwrap_or("null"))
 }
 
 /// Reads an argument with a default: absent gives `default()`.
 pub fn with_default<T: ToolArgument>(
-    args: &mut ArgMap,
+    mut args: impl ArgSource,
     name: &str,
     default: impl FnOnce() -> T,
 ) -> Result<T, ArgError> {
-    match args.remove_json(name) {
+    match args.take_json(name) {
         Some(json) => decode(name, json),
         None => Ok(default()),
     }
 }
 
-/// Fails when arguments are left that the tool does not take.
+/// Fails when the map holds an argument the tool does not take (`known`
+/// lists those it takes; after the call's reads took them out, any left).
 pub fn no_unknown(args: &ArgMap, known: &[&str]) -> Result<(), ArgError> {
-    let Some(extra) = args.first_key() else {
+    let Some(extra) = args.keys().find(|key| !known.contains(key)) else {
         return Ok(());
     };
     let expected = if known.is_empty() {
@@ -125,6 +152,17 @@ mod tests {
         let mut args = JsonObject::parse(r#"{"a":1,"a":2}"#).unwrap();
         assert_eq!(required::<i64>(&mut args, "a"), Ok(2));
         assert_eq!(no_unknown(&args, &["a"]), Ok(()));
+    }
+
+    #[test]
+    fn a_check_reads_the_map_without_taking_from_it() {
+        let args = map(json!({"a": 1, "b": "x"}));
+        assert_eq!(required::<i64>(&args, "a"), Ok(1));
+        assert_eq!(required::<i64>(&args, "a"), Ok(1));
+        assert_eq!(no_unknown(&args, &["a", "b"]), Ok(()));
+        let e = no_unknown(&args, &["a"]).unwrap_err();
+        assert_eq!(e.message(), "unknown argument `b`: expected `a`");
+        assert_eq!(String::from(e), "unknown argument `b`: expected `a`");
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //!
 //! The macro cannot add a type next to a method (an `impl` block holds only
 //! associated items), so it adds a hidden associated function that returns a
-//! [`MethodTool`]: the instance, shared by every call, and the tool's parts as
-//! plain function pointers. `tools![state => Type::method, ..]` calls it with
+//! [`MethodTool`]: the instance, shared by every call, the tool's facts, and
+//! its other parts as plain function pointers. `tools![state => Type::method, ..]` calls it with
 //! the instance. A task's worker looks the tool up by name in its own server,
 //! so a restored call runs against the worker's instance.
 
@@ -18,7 +18,7 @@ use std::sync::Arc;
 /// value is an `L`. Built by the code `#[tool]` generates.
 pub struct MethodTool<S: ?Sized, L> {
     state: Arc<S>,
-    meta: fn() -> ToolMeta,
+    meta: ToolMeta,
     input_schema: fn() -> serde_json::Value,
     output_schema: fn() -> Option<OutputSchema>,
     check_arguments: fn(&ArgMap) -> Result<(), String>,
@@ -30,7 +30,7 @@ impl<S: ?Sized, L> MethodTool<S, L> {
     /// The tool of the method whose parts these are, on `state`.
     pub fn new(
         state: Arc<S>,
-        meta: fn() -> ToolMeta,
+        meta: ToolMeta,
         input_schema: fn() -> serde_json::Value,
         output_schema: fn() -> Option<OutputSchema>,
         check_arguments: fn(&ArgMap) -> Result<(), String>,
@@ -50,7 +50,7 @@ impl<S: ?Sized, L> MethodTool<S, L> {
 
 impl<S: ?Sized + Send + Sync + 'static, L: 'static> ToolFn<L> for MethodTool<S, L> {
     fn meta(&self) -> ToolMeta {
-        (self.meta)()
+        self.meta
     }
     fn input_schema(&self) -> serde_json::Value {
         (self.input_schema)()

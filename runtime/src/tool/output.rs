@@ -79,6 +79,15 @@ pub mod route {
     use super::*;
     pub use crate::route::{ErrorTag, OutputTag, ReturnTag, SplitPlain, SplitResult, Supplies};
 
+    /// Every route trait of a tool, imported as `_`: one `use route::traits::*;`
+    /// brings the methods of the autoref dispatch into scope.
+    pub mod traits {
+        pub use super::{
+            SplitPlain as _, SplitResult as _, ViaContent as _, ViaDisplayError as _,
+            ViaStructured as _, ViaToolError as _, ViaUnsupported as _, ViaUnsupportedError as _,
+        };
+    }
+
     // --- the success value ---
 
     /// Route for content types.
