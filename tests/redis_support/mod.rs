@@ -5,6 +5,8 @@
 //! the token's identity and visible from every node).
 #![allow(dead_code)]
 
+pub mod cluster;
+
 use ferrymcp_tests::stdio::example_binary;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -34,6 +36,8 @@ pub struct Redis {
     pub port: u16,
     dir: PathBuf,
     persistent: bool,
+    /// More `redis-server` arguments (a Cluster node, a Sentinel).
+    extra: Vec<String>,
 }
 
 fn free_port() -> u16 {
@@ -48,6 +52,11 @@ impl Redis {
     /// file with `fsync` at every write. Fails the test (never skips it)
     /// when the server cannot be started.
     pub fn start(persistent: bool) -> Redis {
+        Redis::start_with(persistent, &[])
+    }
+
+    /// [`start`](Self::start) with more `redis-server` arguments.
+    pub fn start_with(persistent: bool, extra: &[&str]) -> Redis {
         ensure_redis_installed();
         let dir = std::env::temp_dir().join(format!(
             "ferrymcp-redis-{}-{:x}",
@@ -60,6 +69,7 @@ impl Redis {
             port: free_port(),
             dir,
             persistent,
+            extra: extra.iter().map(|a| a.to_string()).collect(),
         };
         redis.spawn();
         redis
@@ -78,6 +88,7 @@ impl Redis {
         } else {
             cmd.args(["--appendonly", "no"]);
         }
+        cmd.args(&self.extra);
         let child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -149,6 +160,11 @@ impl Redis {
     /// `redis://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Its process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Kills the server at once (SIGKILL: no shutdown save).
