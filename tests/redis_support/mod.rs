@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod sentinel;
 
 use ferrymcp_tests::stdio::example_binary;
 use serde_json::{json, Value};
@@ -127,23 +128,7 @@ impl Redis {
     /// Sends one command (RESP) and returns the raw reply, or `None` when
     /// the server cannot be reached.
     pub fn command(&self, args: &[&str]) -> Option<String> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        let mut req = format!("*{}\r\n", args.len());
-        for a in args {
-            req.push_str(&format!("${}\r\n{a}\r\n", a.len()));
-        }
-        stream.write_all(req.as_bytes()).ok()?;
-        let mut out = Vec::new();
-        let mut buf = [0u8; 65536];
-        loop {
-            let n = stream.read(&mut buf).ok()?;
-            out.extend_from_slice(&buf[..n]);
-            if n == 0 || complete(&out) {
-                break;
-            }
-        }
-        Some(String::from_utf8_lossy(&out).into_owned())
+        command_on(self.port, args)
     }
 
     /// Sends one command and parses its reply; fails the test when the
@@ -181,6 +166,29 @@ impl Redis {
         self.spawn();
     }
 }
+
+/// Sends one command (RESP) to the server on `port`; the raw reply, or
+/// `None` when it cannot be reached.
+pub fn command_on(port: u16, args: &[&str]) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut req = format!("*{}\r\n", args.len());
+    for a in args {
+        req.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+    }
+    stream.write_all(req.as_bytes()).ok()?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        let n = stream.read(&mut buf).ok()?;
+        out.extend_from_slice(&buf[..n]);
+        if n == 0 || complete(&out) {
+            break;
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
 
 /// A parsed RESP2 reply.
 #[derive(Debug, Clone, PartialEq)]

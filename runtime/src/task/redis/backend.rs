@@ -150,7 +150,7 @@ impl RedisBackend {
     /// A backend for `config`. Nothing connects yet: connections open on
     /// first use and reopen by themselves after Redis comes back.
     pub fn new(config: RedisConfig) -> Result<RedisBackend, RedisError> {
-        let target = Target::open(&config.url, &config.cluster)?;
+        let target = Target::open(&config.url, &config.cluster, config.sentinel.as_deref())?;
         let consumer = format!(
             "{}-{}-{:08x}",
             std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into()),

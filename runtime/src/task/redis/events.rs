@@ -146,9 +146,10 @@ pub(crate) async fn listen(
     let mut attempt = 0usize;
     loop {
         // On a Cluster, each try goes to the next seed node.
-        let client = target.pubsub_client(attempt);
+        let this_attempt = attempt;
         attempt = attempt.wrapping_add(1);
         let subscribed = async {
+            let client = target.pubsub_client(this_attempt).await?;
             let mut pubsub = client.get_async_pubsub().await?;
             pubsub.subscribe(&channel).await?;
             Ok::<_, redis::RedisError>(pubsub)

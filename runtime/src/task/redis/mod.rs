@@ -111,6 +111,22 @@
 //! accepted task survives a Redis crash is Redis's persistence setting
 //! (`appendonly yes`; `appendfsync always` to lose nothing).
 //!
+//! With replicas (a Cluster, [Sentinel](RedisConfig::sentinel)), replication
+//! is asynchronous: by default a task acknowledged just before its primary
+//! dies may be missing on the replica promoted in its place.
+//! [`RedisConfig::durable`] waits until replicas confirm each new task
+//! (`WAIT`) before acknowledging it, and fails the creation, saying so,
+//! when they do not.
+//!
+//! # Redis Cluster and Sentinel
+//!
+//! [`RedisConfig::cluster`] takes seed nodes and uses the cluster client
+//! (it follows `MOVED` and `ASK`); [`RedisConfig::sentinel`] asks the
+//! Sentinels for the primary, and again after a failover. During a
+//! failover, commands to the lost primary fail until the new one is known:
+//! a creation answers that the task was not created (or not acknowledged),
+//! never a hang; workers and waiters resume by themselves.
+//!
 //! [`Server::run_task_workers`]: crate::Server::run_task_workers
 
 mod backend;
@@ -134,8 +150,11 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct RedisConfig {
     url: String,
-    /// Seed nodes of a Redis Cluster (empty: one server at `url`).
+    /// Seed nodes of a Redis Cluster, or the Sentinels (empty: one server
+    /// at `url`).
     cluster: Vec<String>,
+    /// The service the Sentinels in `cluster` monitor.
+    sentinel: Option<String>,
     durable: Option<(u32, Duration)>,
     prefix: String,
     visibility_timeout: Duration,
@@ -152,6 +171,7 @@ impl RedisConfig {
         RedisConfig {
             url: url.into(),
             cluster: Vec::new(),
+            sentinel: None,
             durable: None,
             prefix: "ferrymcp".into(),
             visibility_timeout: Duration::from_secs(30),
@@ -191,6 +211,37 @@ impl RedisConfig {
         let nodes: Vec<String> = nodes.into_iter().map(Into::into).collect();
         let mut config = RedisConfig::new(nodes.first().cloned().unwrap_or_default());
         config.cluster = nodes;
+        config
+    }
+
+    /// Connects to the primary of `service` as Redis Sentinel names it
+    /// (`sentinels`: `redis://host:port` of each Sentinel; one that answers
+    /// is enough). A connection that breaks, or whose server answers that
+    /// it is a read-only replica (a failover happened), asks the Sentinels
+    /// again, so the backend follows a failover by itself: commands in
+    /// flight during the switch fail (a task creation says it was not
+    /// created) and the next ones go to the new primary.
+    ///
+    /// The session store and the change relay still use the URL given
+    /// here as the first Sentinel's: keep sessions in memory with
+    /// Sentinel.
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), redis::RedisError> {
+    /// use ferrymcp::task::redis::{RedisBackend, RedisConfig};
+    /// let backend = RedisBackend::new(RedisConfig::sentinel(
+    ///     ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379", "redis://10.0.0.3:26379"],
+    ///     "mymaster",
+    /// ))?;
+    /// # let _ = backend; Ok(()) }
+    /// ```
+    pub fn sentinel<I, S>(sentinels: I, service: impl Into<String>) -> RedisConfig
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut config = RedisConfig::cluster(sentinels);
+        config.sentinel = Some(service.into());
         config
     }
 
