@@ -120,12 +120,9 @@ async fn create(caller: &Caller, n: u64) -> Result<String, Value> {
 
 /// The text of a task's result, waiting for it (bounded).
 async fn result_text(caller: &Caller, id: &str) -> String {
-    let r = tokio::time::timeout(
-        LIMIT,
-        caller.call("tasks/result", json!({"taskId": id})),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("tasks/result of {id} never answered"));
+    let r = tokio::time::timeout(LIMIT, caller.call("tasks/result", json!({"taskId": id})))
+        .await
+        .unwrap_or_else(|_| panic!("tasks/result of {id} never answered"));
     r["result"]["content"][0]["text"]
         .as_str()
         .unwrap_or_else(|| panic!("a result with text expected for {id}: {r}"))
@@ -156,7 +153,10 @@ async fn tasks_created_on_two_nodes_run_on_a_three_primary_cluster() {
     }
     let listed = callers[0].call("tasks/list", json!({})).await;
     assert!(
-        !listed["result"]["tasks"].as_array().expect("tasks").is_empty(),
+        !listed["result"]["tasks"]
+            .as_array()
+            .expect("tasks")
+            .is_empty(),
         "{listed}"
     );
     // The tasks live on the node that serves the prefix's slot.

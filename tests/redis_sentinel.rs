@@ -109,12 +109,9 @@ async fn create(caller: &Caller, n: u64) -> Result<String, Value> {
 
 /// The text of a task's result, waiting for it (bounded).
 async fn result_text(caller: &Caller, id: &str) -> String {
-    let r = tokio::time::timeout(
-        LIMIT,
-        caller.call("tasks/result", json!({"taskId": id})),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("tasks/result of {id} never answered"));
+    let r = tokio::time::timeout(LIMIT, caller.call("tasks/result", json!({"taskId": id})))
+        .await
+        .unwrap_or_else(|_| panic!("tasks/result of {id} never answered"));
     r["result"]["content"][0]["text"]
         .as_str()
         .unwrap_or_else(|| panic!("a result with text expected for {id}: {r}"))
@@ -187,14 +184,20 @@ async fn acknowledged_tasks_complete_when_sentinel_promotes_the_replica() {
         let start = Instant::now();
         while set.primary_port() != Some(new) {
             let _ = set.sentinels[0].command(&["SENTINEL", "FAILOVER", SERVICE]);
-            assert!(start.elapsed() < LIMIT, "the Sentinels never promoted the replica");
+            assert!(
+                start.elapsed() < LIMIT,
+                "the Sentinels never promoted the replica"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
         while !set.nodes[1]
             .command(&["ROLE"])
             .is_some_and(|r| r.contains("master"))
         {
-            assert!(start.elapsed() < LIMIT, "the replica never became the primary");
+            assert!(
+                start.elapsed() < LIMIT,
+                "the replica never became the primary"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         // A new replica replaces the dead node, so durable creations have

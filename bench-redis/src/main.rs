@@ -430,11 +430,16 @@ async fn durability(rounds: u64) {
     assert!(reply.starts_with("+OK"), "{reply}");
     let start = Instant::now();
     while !info(port, "replication").contains("state=online") {
-        assert!(start.elapsed() < Duration::from_secs(20), "the replica never synced");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the replica never synced"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let url = format!("redis://127.0.0.1:{port}");
-    println!("| setting | creation p50 | creation p99 | round trip p50 (create + result) | load 1 min |");
+    println!(
+        "| setting | creation p50 | creation p99 | round trip p50 (create + result) | load 1 min |"
+    );
     println!("|---|---|---|---|---|");
     for (name, durable) in [("default (no WAIT)", false), ("durable(1, 1 s)", true)] {
         let mut config = RedisConfig::new(url.as_str()).prefix(format!("durable{durable}"));

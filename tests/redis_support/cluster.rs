@@ -131,9 +131,9 @@ impl Cluster {
                 self.nodes[*i]
                     .command(&["CLUSTER", "NODES"])
                     .is_some_and(|nodes| {
-                        nodes.lines().any(|l| {
-                            l.contains("myself") && l.contains("slave") && l.contains(&id)
-                        })
+                        nodes
+                            .lines()
+                            .any(|l| l.contains("myself") && l.contains("slave") && l.contains(&id))
                     })
             })
             .collect()

@@ -189,7 +189,6 @@ pub fn command_on(port: u16, args: &[&str]) -> Option<String> {
     Some(String::from_utf8_lossy(&out).into_owned())
 }
 
-
 /// A parsed RESP2 reply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resp {

@@ -27,10 +27,8 @@ fn free_port() -> u16 {
 impl Sentinel {
     fn start(primary_port: u16) -> Sentinel {
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!(
-            "ferrymcp-sentinel-{}-{port}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("ferrymcp-sentinel-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a directory for the sentinel");
         let conf = dir.join("sentinel.conf");
         let mut f = std::fs::File::create(&conf).expect("sentinel.conf");
@@ -111,7 +109,10 @@ impl Sentinels {
         let start = Instant::now();
         while !sentinels.iter().all(|s| {
             s.command(&["SENTINEL", "MASTER", SERVICE])
-                .is_some_and(|m| m.contains("num-slaves\r\n$1\r\n1") && m.contains("num-other-sentinels\r\n$1\r\n2"))
+                .is_some_and(|m| {
+                    m.contains("num-slaves\r\n$1\r\n1")
+                        && m.contains("num-other-sentinels\r\n$1\r\n2")
+                })
         }) {
             assert!(
                 start.elapsed() < LIMIT,

@@ -14,8 +14,8 @@
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
-use redis::{Cmd, Pipeline, RedisError, RedisFuture, Value};
 use redis::sentinel::{SentinelClient, SentinelServerType};
+use redis::{Cmd, Pipeline, RedisError, RedisFuture, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -92,7 +92,6 @@ impl Target {
         })
     }
 
-
     /// A new connection whose commands time out after `response`.
     pub(crate) async fn connect(&self, response: Duration) -> Result<Conn, RedisError> {
         match self {
@@ -133,7 +132,10 @@ impl Target {
     }
 }
 
-async fn manager(client: &redis::Client, response: Duration) -> Result<ConnectionManager, RedisError> {
+async fn manager(
+    client: &redis::Client,
+    response: Duration,
+) -> Result<ConnectionManager, RedisError> {
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(1)))
         .set_response_timeout(Some(response))
