@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p bench-redis [-- --tasks 20000 --rounds 1000 --count 2000]
+//! cargo run --release -p bench-redis -- --durability [ROUNDS]
 //! ```
 //!
 //! Starts its own `redis-server` on a free port (no persistence), then
@@ -53,7 +54,11 @@ async fn echo(n: u64) -> u64 {
 const IN_FLIGHT: usize = 64;
 
 async fn redis_server(url: &str, prefix: &str, run_workers: bool) -> Server {
-    let backend = RedisBackend::new(RedisConfig::new(url).prefix(prefix)).expect("redis url");
+    redis_server_with(RedisConfig::new(url).prefix(prefix), run_workers).await
+}
+
+async fn redis_server_with(config: RedisConfig, run_workers: bool) -> Server {
+    let backend = RedisBackend::new(config).expect("redis url");
     Server::builder("bench")
         .tools(tools![echo])
         .tasks(backend)
@@ -164,7 +169,10 @@ fn start_redis() -> (RedisProcess, u16) {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let dir = std::env::temp_dir().join(format!("ferrymcp-bench-redis-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "ferrymcp-bench-redis-{}-{port}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let child = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
@@ -402,11 +410,97 @@ async fn measure(
     }
 }
 
+/// Sends one inline command to the Redis on `port`; its first reply line.
+fn command(port: u16, line: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("redis");
+    s.write_all(format!("{line}\r\n").as_bytes())
+        .expect("write");
+    let mut reply = String::new();
+    BufReader::new(s).read_line(&mut reply).expect("a reply");
+    reply
+}
+
+/// `--durability`: creation latency without and with
+/// `RedisConfig::durable(1, 1 s)`, on a primary with one replica (both
+/// started here), one node and one worker in this process.
+async fn durability(rounds: u64) {
+    let (_primary, port) = start_redis();
+    let (_replica, replica_port) = start_redis();
+    let reply = command(replica_port, &format!("REPLICAOF 127.0.0.1 {port}"));
+    assert!(reply.starts_with("+OK"), "{reply}");
+    let start = Instant::now();
+    while !info(port, "replication").contains("state=online") {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the replica never synced"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let url = format!("redis://127.0.0.1:{port}");
+    println!(
+        "| setting | creation p50 | creation p99 | round trip p50 (create + result) | load 1 min |"
+    );
+    println!("|---|---|---|---|---|");
+    for (name, durable) in [("default (no WAIT)", false), ("durable(1, 1 s)", true)] {
+        let mut config = RedisConfig::new(url.as_str()).prefix(format!("durable{durable}"));
+        if durable {
+            config = config.durable(1, Duration::from_secs(1));
+        }
+        let node = redis_server_with(config.clone(), false).await;
+        let worker = redis_server_with(config, true).await;
+        let w = worker.clone();
+        tokio::spawn(async move { w.run_task_workers().await });
+        let client = Client::connect(&node).await.expect("client");
+        for n in 0..50 {
+            round_trip(&client, n).await; // warm up
+        }
+        let before = load();
+        let mut creations = Vec::new();
+        let mut trips = Vec::new();
+        for n in 0..rounds {
+            let t = Instant::now();
+            let created = client
+                .request(
+                    "tools/call",
+                    json!({"name": "echo", "arguments": {"n": n}, "task": {}}),
+                )
+                .await
+                .expect("task created");
+            creations.push(t.elapsed());
+            let id = created["task"]["taskId"].as_str().expect("task id");
+            client
+                .request("tasks/result", json!({"taskId": id}))
+                .await
+                .expect("task result");
+            trips.push(t.elapsed());
+        }
+        creations.sort();
+        trips.sort();
+        println!(
+            "| {name} | {:.3} ms | {:.3} ms | {:.3} ms | {before}–{} |",
+            percentile(&creations, 0.5).as_secs_f64() * 1000.0,
+            percentile(&creations, 0.99).as_secs_f64() * 1000.0,
+            percentile(&trips, 0.5).as_secs_f64() * 1000.0,
+            load()
+        );
+        worker.shutdown().await;
+        node.shutdown().await;
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let mut tasks = 20_000u64;
     let mut rounds = 1_000u64;
     let mut count = 2_000u64;
+    if std::env::args().nth(1).as_deref() == Some("--durability") {
+        let rounds = std::env::args()
+            .nth(2)
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(rounds);
+        durability(rounds).await;
+        return;
+    }
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let v = args.next().and_then(|v| v.parse().ok());

@@ -5,6 +5,9 @@
 //! the token's identity and visible from every node).
 #![allow(dead_code)]
 
+pub mod cluster;
+pub mod sentinel;
+
 use ferrymcp_tests::stdio::example_binary;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -34,6 +37,8 @@ pub struct Redis {
     pub port: u16,
     dir: PathBuf,
     persistent: bool,
+    /// More `redis-server` arguments (a Cluster node, a Sentinel).
+    extra: Vec<String>,
 }
 
 fn free_port() -> u16 {
@@ -48,6 +53,11 @@ impl Redis {
     /// file with `fsync` at every write. Fails the test (never skips it)
     /// when the server cannot be started.
     pub fn start(persistent: bool) -> Redis {
+        Redis::start_with(persistent, &[])
+    }
+
+    /// [`start`](Self::start) with more `redis-server` arguments.
+    pub fn start_with(persistent: bool, extra: &[&str]) -> Redis {
         ensure_redis_installed();
         let dir = std::env::temp_dir().join(format!(
             "ferrymcp-redis-{}-{:x}",
@@ -60,6 +70,7 @@ impl Redis {
             port: free_port(),
             dir,
             persistent,
+            extra: extra.iter().map(|a| a.to_string()).collect(),
         };
         redis.spawn();
         redis
@@ -78,6 +89,7 @@ impl Redis {
         } else {
             cmd.args(["--appendonly", "no"]);
         }
+        cmd.args(&self.extra);
         let child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -116,23 +128,7 @@ impl Redis {
     /// Sends one command (RESP) and returns the raw reply, or `None` when
     /// the server cannot be reached.
     pub fn command(&self, args: &[&str]) -> Option<String> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        let mut req = format!("*{}\r\n", args.len());
-        for a in args {
-            req.push_str(&format!("${}\r\n{a}\r\n", a.len()));
-        }
-        stream.write_all(req.as_bytes()).ok()?;
-        let mut out = Vec::new();
-        let mut buf = [0u8; 65536];
-        loop {
-            let n = stream.read(&mut buf).ok()?;
-            out.extend_from_slice(&buf[..n]);
-            if n == 0 || complete(&out) {
-                break;
-            }
-        }
-        Some(String::from_utf8_lossy(&out).into_owned())
+        command_on(self.port, args)
     }
 
     /// Sends one command and parses its reply; fails the test when the
@@ -151,6 +147,11 @@ impl Redis {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    /// Its process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Kills the server at once (SIGKILL: no shutdown save).
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -164,6 +165,28 @@ impl Redis {
         self.kill();
         self.spawn();
     }
+}
+
+/// Sends one command (RESP) to the server on `port`; the raw reply, or
+/// `None` when it cannot be reached.
+pub fn command_on(port: u16, args: &[&str]) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut req = format!("*{}\r\n", args.len());
+    for a in args {
+        req.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+    }
+    stream.write_all(req.as_bytes()).ok()?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        let n = stream.read(&mut buf).ok()?;
+        out.extend_from_slice(&buf[..n]);
+        if n == 0 || complete(&out) {
+            break;
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// A parsed RESP2 reply.

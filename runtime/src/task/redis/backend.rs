@@ -1,5 +1,6 @@
 //! [`RedisBackend`]: the [`TaskBackend`] on Redis.
 
+use super::connection::{Conn, Target};
 use super::crypto::{Keyring, OpenError};
 use super::events::{self, Events};
 use super::keys::Keys;
@@ -13,7 +14,6 @@ use crate::task::model::now_ms;
 use crate::task::{TaskId, TaskRecord, Transition};
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisError, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,7 +31,9 @@ pub struct RedisBackend {
 }
 
 pub(crate) struct Inner {
-    client: redis::Client,
+    target: Target,
+    /// Replicas that must confirm a creation, and for how long to wait.
+    durable: Option<(u32, Duration)>,
     keys: Keys,
     keyring: Keyring,
     visibility: Duration,
@@ -40,8 +42,8 @@ pub(crate) struct Inner {
     max_deliveries: u32,
     refresh: Duration,
     consumer: String,
-    conn: OnceCell<ConnectionManager>,
-    blocking: OnceCell<ConnectionManager>,
+    conn: OnceCell<Conn>,
+    blocking: OnceCell<Conn>,
     pub(crate) events: Events,
     claimed: Mutex<HashMap<TaskId, Held>>,
     /// Where the next search for stale jobs goes on (`XAUTOCLAIM` cursor).
@@ -148,7 +150,7 @@ impl RedisBackend {
     /// A backend for `config`. Nothing connects yet: connections open on
     /// first use and reopen by themselves after Redis comes back.
     pub fn new(config: RedisConfig) -> Result<RedisBackend, RedisError> {
-        let client = redis::Client::open(config.url.as_str())?;
+        let target = Target::open(&config.url, &config.cluster, config.sentinel.as_deref())?;
         let consumer = format!(
             "{}-{}-{:08x}",
             std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into()),
@@ -165,7 +167,8 @@ impl RedisBackend {
         }
         Ok(RedisBackend {
             inner: Arc::new(Inner {
-                client,
+                target,
+                durable: config.durable,
                 keys: Keys::new(&config.prefix),
                 keyring: config.keyring,
                 block: (config.visibility_timeout / 2)
@@ -212,31 +215,19 @@ impl std::fmt::Debug for RedisBackend {
     }
 }
 
-async fn manager(
-    client: &redis::Client,
-    response: Duration,
-) -> Result<ConnectionManager, RedisError> {
-    let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(1)))
-        .set_response_timeout(Some(response))
-        .set_number_of_retries(1)
-        .set_max_delay(Duration::from_millis(500));
-    client.get_connection_manager_with_config(config).await
-}
-
 impl Inner {
-    async fn conn(&self) -> Result<ConnectionManager, BackendError> {
+    async fn conn(&self) -> Result<Conn, BackendError> {
         self.conn
-            .get_or_try_init(|| manager(&self.client, Duration::from_secs(5)))
+            .get_or_try_init(|| self.target.connect(Duration::from_secs(5)))
             .await
             .cloned()
             .map_err(|e| storage("connection", &e))
     }
 
-    async fn blocking(&self) -> Result<ConnectionManager, BackendError> {
+    async fn blocking(&self) -> Result<Conn, BackendError> {
         let response = self.block + Duration::from_secs(5);
         self.blocking
-            .get_or_try_init(|| manager(&self.client, response))
+            .get_or_try_init(|| self.target.connect(response))
             .await
             .cloned()
             .map_err(|e| storage("connection", &e))
@@ -353,7 +344,7 @@ impl Inner {
     fn listen(self: &Arc<Self>) {
         if self.events.needs_start() {
             tokio::spawn(events::listen(
-                self.client.clone(),
+                self.target.clone(),
                 self.keys.events(),
                 Arc::downgrade(self),
                 self.dropped.clone(),
@@ -727,21 +718,71 @@ impl Inner {
         job: &str,
     ) -> Result<i64, BackendError> {
         let mut conn = self.conn().await?;
-        scripts::CREATE
-            .key(self.keys.task(id))
-            .key(self.keys.queue())
-            .key(self.keys.owner(task.owner()))
-            .key(self.keys.seq())
-            .key(self.keys.owner_expiry(task.owner()))
+        let keys = [
+            self.keys.task(id),
+            self.keys.queue(),
+            self.keys.owner(task.owner()),
+            self.keys.seq(),
+            self.keys.owner_expiry(task.owner()),
+        ];
+        let tag = self.keyring.tag(id.as_str(), record);
+        let Some((replicas, timeout)) = self.durable else {
+            return scripts::CREATE
+                .key(&keys[..])
+                .arg(record)
+                .arg(job)
+                .arg(task.expires_at_ms())
+                .arg(id.as_str())
+                .arg(self.queue_capacity)
+                .arg(&tag)
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| storage("write", &e));
+        };
+        // The script and `WAIT` in one pipeline: on the same connection (a
+        // Cluster routes it by the script's keys), so `WAIT` counts the
+        // replicas that have this write.
+        let mut pipe = redis::pipe();
+        pipe.cmd("EVALSHA")
+            .arg(scripts::CREATE.get_hash())
+            .arg(keys.len())
+            .arg(&keys[..])
             .arg(record)
             .arg(job)
             .arg(task.expires_at_ms())
             .arg(id.as_str())
             .arg(self.queue_capacity)
-            .arg(self.keyring.tag(id.as_str(), record))
-            .invoke_async(&mut conn)
-            .await
-            .map_err(|e| storage("write", &e))
+            .arg(&tag)
+            .cmd("WAIT")
+            .arg(replicas)
+            .arg(timeout.as_millis() as u64);
+        let mut reply: Result<(i64, i64), RedisError> = pipe.query_async(&mut conn).await;
+        if matches!(&reply, Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript))
+        {
+            scripts::CREATE
+                .load_async(&mut conn)
+                .await
+                .map_err(|e| storage("write", &e))?;
+            reply = pipe.query_async(&mut conn).await;
+        }
+        let (seq, confirmed) = reply.map_err(|e| storage("write", &e))?;
+        Ok(if seq != -2 && confirmed < i64::from(replicas) {
+            UNCONFIRMED - confirmed.max(0)
+        } else {
+            seq
+        })
+    }
+
+    /// The error of a creation that `confirmed` replicas of the ones
+    /// required confirmed.
+    fn unconfirmed(&self, confirmed: i64) -> BackendError {
+        let (replicas, timeout) = self.durable.unwrap_or_default();
+        BackendError::Storage(format!(
+            "the task was stored, but only {confirmed} of the {replicas} Redis replicas it needs \
+             (RedisConfig::durable) confirmed it within {} ms: it is not acknowledged, since a \
+             failover could lose it (it may still run; look for it with tasks/list)",
+            timeout.as_millis()
+        ))
     }
 
     async fn transition(
@@ -882,6 +923,10 @@ const START: &str = "0-0";
 /// stale job makes at most; the next search goes on from there.
 const TAKEOVER_CALLS: usize = 50;
 
+/// What [`Inner::create_once`] returns when the replicas did not confirm
+/// the task: this minus the number that did.
+const UNCONFIRMED: i64 = -1_000;
+
 /// The pause before the one retry of an operation whose connection broke.
 const RETRY_AFTER: Duration = Duration::from_millis(50);
 
@@ -917,6 +962,7 @@ impl TaskBackend for RedisBackend {
             match seq {
                 -2 => Err(BackendError::QueueFull),
                 -1 => Err(BackendError::Storage("task id collision; try again".into())),
+                n if n <= UNCONFIRMED => Err(inner.unconfirmed(UNCONFIRMED - n)),
                 _ => Ok(()),
             }
         }

@@ -136,15 +136,20 @@ fn parse(payload: &[u8]) -> Option<(Option<&str>, &str)> {
 /// Keeps one subscription to `channel` alive until `stop`, reconnecting
 /// whenever it breaks, and delivers every record to `events`.
 pub(crate) async fn listen(
-    client: redis::Client,
+    target: super::connection::Target,
     channel: String,
     events: std::sync::Weak<super::backend::Inner>,
     stop: CancellationToken,
 ) {
     let mut delay = Duration::from_millis(50);
     let mut was_down = false;
+    let mut attempt = 0usize;
     loop {
+        // On a Cluster, each try goes to the next seed node.
+        let this_attempt = attempt;
+        attempt = attempt.wrapping_add(1);
         let subscribed = async {
+            let client = target.pubsub_client(this_attempt).await?;
             let mut pubsub = client.get_async_pubsub().await?;
             pubsub.subscribe(&channel).await?;
             Ok::<_, redis::RedisError>(pubsub)

@@ -111,10 +111,27 @@
 //! accepted task survives a Redis crash is Redis's persistence setting
 //! (`appendonly yes`; `appendfsync always` to lose nothing).
 //!
+//! With replicas (a Cluster, [Sentinel](RedisConfig::sentinel)), replication
+//! is asynchronous: by default a task acknowledged just before its primary
+//! dies may be missing on the replica promoted in its place.
+//! [`RedisConfig::durable`] waits until replicas confirm each new task
+//! (`WAIT`) before acknowledging it, and fails the creation, saying so,
+//! when they do not.
+//!
+//! # Redis Cluster and Sentinel
+//!
+//! [`RedisConfig::cluster`] takes seed nodes and uses the cluster client
+//! (it follows `MOVED` and `ASK`); [`RedisConfig::sentinel`] asks the
+//! Sentinels for the primary, and again after a failover. During a
+//! failover, commands to the lost primary fail until the new one is known:
+//! a creation answers that the task was not created (or not acknowledged),
+//! never a hang; workers and waiters resume by themselves.
+//!
 //! [`Server::run_task_workers`]: crate::Server::run_task_workers
 
 mod backend;
 mod changes;
+mod connection;
 mod crypto;
 mod events;
 mod keys;
@@ -133,6 +150,12 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct RedisConfig {
     url: String,
+    /// Seed nodes of a Redis Cluster, or the Sentinels (empty: one server
+    /// at `url`).
+    cluster: Vec<String>,
+    /// The service the Sentinels in `cluster` monitor.
+    sentinel: Option<String>,
+    durable: Option<(u32, Duration)>,
     prefix: String,
     visibility_timeout: Duration,
     queue_capacity: u64,
@@ -147,6 +170,9 @@ impl RedisConfig {
     pub fn new(url: impl Into<String>) -> RedisConfig {
         RedisConfig {
             url: url.into(),
+            cluster: Vec::new(),
+            sentinel: None,
+            durable: None,
             prefix: "ferrymcp".into(),
             visibility_timeout: Duration::from_secs(30),
             queue_capacity: 100_000,
@@ -154,6 +180,91 @@ impl RedisConfig {
             refresh_interval: Duration::from_secs(5),
             keyring: crypto::Keyring::default(),
         }
+    }
+
+    /// Connects to a Redis Cluster through its seed nodes (`redis://host:port`
+    /// each; one reachable node is enough, the others are found from it).
+    /// The backend uses the cluster client: it follows `MOVED` and `ASK`,
+    /// and finds the new primary of a slot after a failover. Every key of
+    /// one prefix lives in one slot (see the [module docs](self)).
+    ///
+    /// Pub/sub (task events, [`RedisChangeRelay`]) listens on one seed
+    /// node at a time, moving to the next when it goes away. The session
+    /// store ([`RedisSessionStore`]) still talks to the first seed only: on
+    /// a Cluster, keep sessions in memory or on a single Redis.
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), redis::RedisError> {
+    /// use ferrymcp::task::redis::{RedisBackend, RedisConfig};
+    /// use std::time::Duration;
+    /// let backend = RedisBackend::new(
+    ///     RedisConfig::cluster(["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"])
+    ///         .durable(1, Duration::from_millis(500)),
+    /// )?;
+    /// # let _ = backend; Ok(()) }
+    /// ```
+    pub fn cluster<I, S>(nodes: I) -> RedisConfig
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let nodes: Vec<String> = nodes.into_iter().map(Into::into).collect();
+        let mut config = RedisConfig::new(nodes.first().cloned().unwrap_or_default());
+        config.cluster = nodes;
+        config
+    }
+
+    /// Connects to the primary of `service` as Redis Sentinel names it
+    /// (`sentinels`: `redis://host:port` of each Sentinel; one that answers
+    /// is enough). A connection that breaks, or whose server answers that
+    /// it is a read-only replica (a failover happened), asks the Sentinels
+    /// again, so the backend follows a failover by itself: commands in
+    /// flight during the switch fail (a task creation says it was not
+    /// created) and the next ones go to the new primary.
+    ///
+    /// The session store and the change relay still use the URL given
+    /// here as the first Sentinel's: keep sessions in memory with
+    /// Sentinel.
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), redis::RedisError> {
+    /// use ferrymcp::task::redis::{RedisBackend, RedisConfig};
+    /// let backend = RedisBackend::new(RedisConfig::sentinel(
+    ///     ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379", "redis://10.0.0.3:26379"],
+    ///     "mymaster",
+    /// ))?;
+    /// # let _ = backend; Ok(()) }
+    /// ```
+    pub fn sentinel<I, S>(sentinels: I, service: impl Into<String>) -> RedisConfig
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut config = RedisConfig::cluster(sentinels);
+        config.sentinel = Some(service.into());
+        config
+    }
+
+    /// Waits, after storing each new task and before acknowledging it,
+    /// until `replicas` replicas of the primary that stored it confirm they
+    /// have it (`WAIT replicas timeout`). When fewer confirm within
+    /// `timeout`, creating the task fails with an error saying so (the task
+    /// may still run: it is stored on the primary, but a failover may lose
+    /// it).
+    ///
+    /// Without it (the default) a task is acknowledged once the primary has
+    /// it: Redis replicates asynchronously, so a task acknowledged just
+    /// before the primary dies may be missing on the replica promoted in
+    /// its place. With it, an acknowledged task is on `replicas + 1`
+    /// servers; it survives the loss of the primary as long as a replica
+    /// that confirmed it is promoted (Redis Cluster and Sentinel promote
+    /// the most up-to-date replica). `WAIT` does not make the data durable
+    /// on disk (that is `appendonly`/`appendfsync`). `replicas` 0 turns it
+    /// off. Status changes by workers are not waited for: a change lost in
+    /// a failover makes the task run again (delivery is at least once).
+    pub fn durable(mut self, replicas: u32, timeout: Duration) -> Self {
+        self.durable = (replicas > 0).then_some((replicas, timeout.max(Duration::from_millis(1))));
+        self
     }
 
     /// The prefix of every key (default `ferrymcp`); it is also the hash
