@@ -3,9 +3,11 @@
 //! HTTP per the MCP semantic conventions, its parent from `traceparent` in
 //! `_meta` (the HTTP header as a fallback, a malformed one ignored), and a
 //! task created on one node and run by a worker on another node, through a
-//! real `redis-server`, in the same trace. The two nodes are two servers in
-//! this process sharing the Redis backend (node A runs no workers): the
-//! worker sees the trace context only through the task's snapshot in Redis.
+//! real `redis-server`, in the same trace: once with two servers in this
+//! process sharing the Redis backend (node A runs no workers, so the worker
+//! sees the trace context only through the task's snapshot in Redis), once
+//! with the `tasks` and `worker` example processes exporting with
+//! `--otlp` to a collector this test runs.
 
 #[path = "redis_support/mod.rs"]
 mod redis_support;
@@ -17,7 +19,7 @@ use ferrymcp::TaskOptions;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId, TracerProvider as _};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
-use redis_support::{serial, Redis};
+use redis_support::{eventually, serial, Mcp, Process, Redis};
 use serde_json::json;
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -446,4 +448,94 @@ async fn a_task_run_by_a_worker_on_redis_is_in_the_trace_of_its_request() {
     node_b.shutdown().await;
     node_a.shutdown().await;
     let _ = within("the worker to stop", worker).await;
+}
+
+/// What an OTLP/HTTP collector received: each request's path and body.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A collector on a loopback port: keeps every export, answers 200 with an
+/// empty (valid) protobuf response.
+async fn collector() -> (String, Received) {
+    let received = Received::default();
+    let sink = std::sync::Arc::clone(&received);
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri, body: axum::body::Bytes| {
+        let sink = std::sync::Arc::clone(&sink);
+        async move {
+            sink.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((uri.path().to_owned(), body.to_vec()));
+            (
+                [("content-type", "application/x-protobuf")],
+                Vec::<u8>::new(),
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), received)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Whether an export of `path` holds every one of `parts` (one export is
+/// one process's batch: its resource, its spans).
+fn exported(received: &Received, path: &str, parts: &[&[u8]]) -> bool {
+    received
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|(p, body)| p == path && parts.iter().all(|part| contains(body, part)))
+}
+
+/// The `tasks` node and a `worker` process, each with `--otlp`: the node's
+/// `tools/call slow_task` span and the worker's `execute_tool slow_task`
+/// span reach the collector with the trace id of the caller's
+/// `traceparent`, from two processes (service `tasks`, service `worker`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_run_by_a_worker_process_exports_its_span_in_the_trace_of_its_request() {
+    let _serial = serial().await;
+    let redis = Redis::start(false);
+    let (otlp, received) = collector().await;
+    let node = Process::node(&redis.url(), &["--otlp", &otlp]);
+    let _worker = Process::worker(&redis.url(), &["--otlp", &otlp]);
+    let client = Mcp::open(node.url()).await;
+
+    let (parent, trace, _) = traceparent();
+    let created = client
+        .request(
+            "tools/call",
+            json!({"name": "slow_task", "arguments": {"duration": 50}, "task": {"ttl": 60000},
+                   "_meta": {"traceparent": parent}}),
+        )
+        .await;
+    let id = created["result"]["task"]["taskId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let text = client.result_text(&id).await;
+    assert!(text.contains(&format!("task {id}")), "{text}");
+
+    // The batch exporters send within seconds (bounded wait).
+    let trace = trace.to_bytes();
+    eventually("the node's server span reaches the collector", || {
+        exported(
+            &received,
+            "/v1/traces",
+            &[b"tasks", b"tools/call slow_task", &trace],
+        )
+    })
+    .await;
+    eventually("the worker's run span reaches the collector", || {
+        exported(
+            &received,
+            "/v1/traces",
+            &[b"worker", b"execute_tool slow_task", id.as_bytes(), &trace],
+        )
+    })
+    .await;
 }

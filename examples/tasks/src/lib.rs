@@ -309,7 +309,10 @@ pub fn init_telemetry(
         // The request and task spans are at INFO; the exporter's own HTTP
         // client logs below it, so its requests are never traced.
         .with_filter(EnvFilter::new("info"));
-    tracing_subscriber::registry().with(logs).with(traces).init();
+    tracing_subscriber::registry()
+        .with(logs)
+        .with(traces)
+        .init();
     tracing::info!("exporting traces and metrics to {base} (OTLP/HTTP)");
     Ok(Telemetry {
         tracer: Some(tracer),

@@ -69,7 +69,10 @@ async fn terminated() {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let Args { redis: args, telemetry } = args();
+    let Args {
+        redis: args,
+        telemetry,
+    } = args();
     let _telemetry = init_telemetry("worker", &telemetry)?;
     let backend = args.backend()?.ok_or("--redis URL is required")?;
     let relay = args.change_relay()?.ok_or("--redis URL is required")?;
