@@ -113,7 +113,7 @@ pub(crate) use enabled::*;
 
 #[cfg(feature = "otel")]
 mod enabled {
-    use super::{parse_traceparent, TraceCarrier};
+    use crate::telemetry::{parse_traceparent, TraceCarrier};
     use crate::inject::Headers;
     use crate::protocol::JsonObject;
     use opentelemetry::metrics::{Counter, Histogram, UpDownCounter};
