@@ -113,9 +113,9 @@ pub(crate) use enabled::*;
 
 #[cfg(feature = "otel")]
 mod enabled {
-    use crate::telemetry::{parse_traceparent, TraceCarrier};
     use crate::inject::Headers;
     use crate::protocol::JsonObject;
+    use crate::telemetry::{parse_traceparent, TraceCarrier};
     use opentelemetry::metrics::{Counter, Histogram, UpDownCounter};
     use opentelemetry::trace::{
         SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,

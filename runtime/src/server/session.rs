@@ -400,7 +400,7 @@ impl Session {
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
     ) -> Option<(RequestId, Result<Answer, ErrorObject>)> {
-        let facts = super::SpanFacts {
+        let facts = || super::SpanFacts {
             protocol_version: self.protocol_version(),
             session_key: Some(&self.state.key),
             extensions: &extensions,

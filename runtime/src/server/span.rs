@@ -19,7 +19,8 @@ pub(crate) struct SpanFacts<'a> {
 }
 
 /// The span a request is answered in, `mcp.request{method, request_id}`,
-/// and what records its outcome.
+/// and what records its outcome. `facts` is called only with the `otel`
+/// feature (without it, the span costs what it did before the feature).
 ///
 /// At DEBUG level, as tower-http's `TraceLayer` makes its request spans: a
 /// subscriber at `info` (the usual production setting) never creates it, and
@@ -28,7 +29,10 @@ pub(crate) struct SpanFacts<'a> {
 /// every event logged while the request runs.
 #[cfg(not(feature = "otel"))]
 #[inline(always)]
-pub(crate) fn request_span(request: &Request, _facts: SpanFacts<'_>) -> (tracing::Span, Finish) {
+pub(crate) fn request_span<'a>(
+    request: &Request,
+    _facts: impl FnOnce() -> SpanFacts<'a>,
+) -> (tracing::Span, Finish) {
     let span =
         tracing::debug_span!("mcp.request", method = %request.method, request_id = %request.id);
     (span, Finish)
@@ -49,8 +53,12 @@ impl Finish {
 /// conventions' server span, at INFO level (the `otel` feature asks for the
 /// spans to be exported), and what records its outcome and duration.
 #[cfg(feature = "otel")]
-pub(crate) fn request_span(request: &Request, facts: SpanFacts<'_>) -> (tracing::Span, Finish) {
+pub(crate) fn request_span<'a>(
+    request: &Request,
+    facts: impl FnOnce() -> SpanFacts<'a>,
+) -> (tracing::Span, Finish) {
     use tracing::field::Empty;
+    let facts = facts();
     let method = request.method.as_str();
     let transport = if facts.extensions.get::<crate::Headers>().is_some() {
         "tcp"

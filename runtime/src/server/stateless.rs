@@ -175,7 +175,7 @@ impl StatelessCall {
             client,
             log_level,
         } = self;
-        let facts = super::SpanFacts {
+        let facts = || super::SpanFacts {
             protocol_version: Some(client.protocol_version),
             session_key: None,
             extensions: &extensions,
