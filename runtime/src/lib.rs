@@ -39,6 +39,9 @@
 //! - `native-roots`: trusts the operating system's certificate store too,
 //!   besides the webpki roots (implies `https`).
 //! - `redis`: the distributed task backend on Redis, [`task::redis`].
+//! - `otel`: OpenTelemetry spans per the MCP semantic conventions, trace
+//!   context from `_meta` (or HTTP headers) into tasks and their workers,
+//!   and metrics; see [`telemetry`].
 //!
 //! # Unsafe code
 //!
@@ -63,6 +66,7 @@ pub mod auth;
 pub mod error;
 pub mod inject;
 mod route;
+pub mod telemetry;
 
 pub mod catalog;
 pub mod session_store;

@@ -21,7 +21,9 @@ const TIERS: &[&[&str]] = &[
     // What a tool's parameters draw on: injection, questions to the client,
     // the caller's identity; the errors a tool returns;
     // and the compile-time routing of what a wrapped function returns.
-    &["error", "inject", "ask", "auth", "route"],
+    // The trace context and metrics (`otel`), read from a request's
+    // `_meta` and headers.
+    &["error", "inject", "ask", "auth", "route", "telemetry"],
     // What a server serves: tools, the catalog, background tasks,
     // and the store sessions are shared through.
     &["tool", "catalog", "task", "session_store"],

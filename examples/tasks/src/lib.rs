@@ -231,3 +231,91 @@ pub fn init_logging() {
         )
         .init();
 }
+
+/// Where to export OpenTelemetry traces and metrics.
+#[derive(Debug, Default, clap::Args)]
+#[command(next_help_heading = "Telemetry")]
+pub struct TelemetryArgs {
+    /// Export OpenTelemetry traces and metrics to this OTLP/HTTP collector
+    /// (protobuf over plain HTTP), e.g. http://127.0.0.1:4318; /v1/traces and
+    /// /v1/metrics are added to it. A task's run on a worker is in the trace
+    /// of the request that created it.
+    #[arg(long, value_name = "URL")]
+    pub otlp: Option<String>,
+}
+
+/// Flushes and stops the OpenTelemetry exporters when dropped.
+#[derive(Default)]
+pub struct Telemetry {
+    tracer: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+    meter: Option<opentelemetry_sdk::metrics::SdkMeterProvider>,
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if let Some(tracer) = self.tracer.take() {
+            let _ = tracer.shutdown();
+        }
+        if let Some(meter) = self.meter.take() {
+            let _ = meter.shutdown();
+        }
+    }
+}
+
+/// Logs as [`init_logging`] does and, with `--otlp URL`, exports the
+/// spans (at `info`) and the metrics of `service` to that collector. Keep
+/// the returned value until the process ends: dropping it flushes.
+pub fn init_telemetry(
+    service: &'static str,
+    args: &TelemetryArgs,
+) -> Result<Telemetry, Box<dyn std::error::Error>> {
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_otlp::WithExportConfig;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
+
+    let logs = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()));
+    let Some(base) = args.otlp.as_deref() else {
+        tracing_subscriber::registry().with(logs).init();
+        return Ok(Telemetry::default());
+    };
+    let base = base.trim_end_matches('/');
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name(service)
+        .build();
+    let spans = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_endpoint(format!("{base}/v1/traces"))
+        .build()?;
+    let tracer = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(spans)
+        .with_resource(resource.clone())
+        .build();
+    let metrics = opentelemetry_otlp::MetricExporter::builder()
+        .with_http()
+        .with_endpoint(format!("{base}/v1/metrics"))
+        .build()?;
+    let meter = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+        .with_periodic_exporter(metrics)
+        .with_resource(resource)
+        .build();
+    // Before the server is built: its instruments are made on first use.
+    opentelemetry::global::set_meter_provider(meter.clone());
+    let traces = tracing_opentelemetry::layer()
+        .with_tracer(tracer.tracer("ferrymcp"))
+        // The request and task spans are at INFO; the exporter's own HTTP
+        // client logs below it, so its requests are never traced.
+        .with_filter(EnvFilter::new("info"));
+    tracing_subscriber::registry()
+        .with(logs)
+        .with(traces)
+        .init();
+    tracing::info!("exporting traces and metrics to {base} (OTLP/HTTP)");
+    Ok(Telemetry {
+        tracer: Some(tracer),
+        meter: Some(meter),
+    })
+}

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run -p tasks -- --bind 127.0.0.1:8000 [--dev-token TOKEN]
 //! cargo run -p tasks -- --bind 127.0.0.1:8000 --redis redis://127.0.0.1:6379 [--workers]
+//! cargo run -p tasks -- --otlp http://127.0.0.1:4318   # traces and metrics to a collector
 //! ```
 //!
 //! `slow_task` may run as a task: a client of 2025-11-25 asks for one with
@@ -34,7 +35,7 @@
 use axum::middleware;
 use axum::routing::get;
 use ferrymcp::auth::{AccessToken, AuthConfig, StaticTokenVerifier};
-use tasks::{builder, init_logging, resolve_tenant, RedisArgs};
+use tasks::{builder, init_telemetry, resolve_tenant, RedisArgs, TelemetryArgs};
 
 /// ferrymcp background tasks: a slow task tool with progress, cancellation,
 /// the caller's token and the server's lifespan inside the task.
@@ -58,12 +59,14 @@ struct Args {
     workers: bool,
     #[command(flatten)]
     redis: RedisArgs,
+    #[command(flatten)]
+    telemetry: TelemetryArgs,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    init_logging();
     let args = <Args as clap::Parser>::parse();
+    let _telemetry = init_telemetry("tasks", &args.telemetry)?;
     let listener = tokio::net::TcpListener::bind(&args.bind).await?;
     let url = format!("http://{}/mcp", listener.local_addr()?);
     let backend = args.redis.backend()?;

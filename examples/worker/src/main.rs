@@ -3,7 +3,7 @@
 //! from Redis and runs them, and serves no HTTP.
 //!
 //! ```text
-//! cargo run -p worker -- --redis redis://127.0.0.1:6379 [--concurrency 16]
+//! cargo run -p worker -- --redis redis://127.0.0.1:6379 [--concurrency 16] [--otlp http://127.0.0.1:4318]
 //! ```
 //!
 //! Start as many as you like, on any machine that reaches Redis. A worker
@@ -15,7 +15,7 @@
 //! Prints `worker ready` on stdout once it runs.
 
 use clap::{CommandFactory, Parser};
-use tasks::{builder, init_logging, RedisArgs};
+use tasks::{builder, init_telemetry, RedisArgs, TelemetryArgs};
 
 /// A ferrymcp task worker: takes the `tasks` example's tasks from Redis and
 /// runs them; serves no HTTP.
@@ -34,12 +34,14 @@ use tasks::{builder, init_logging, RedisArgs};
 struct Args {
     #[command(flatten)]
     redis: RedisArgs,
+    #[command(flatten)]
+    telemetry: TelemetryArgs,
 }
 
-/// The Redis settings; exits with a usage error when --redis is missing.
-fn args() -> RedisArgs {
-    let args = Args::parse().redis;
-    if args.url.is_none() {
+/// The settings; exits with a usage error when --redis is missing.
+fn args() -> Args {
+    let args = Args::parse();
+    if args.redis.url.is_none() {
         Args::command()
             .error(
                 clap::error::ErrorKind::MissingRequiredArgument,
@@ -67,8 +69,11 @@ async fn terminated() {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    init_logging();
-    let args = args();
+    let Args {
+        redis: args,
+        telemetry,
+    } = args();
+    let _telemetry = init_telemetry("worker", &telemetry)?;
     let backend = args.backend()?.ok_or("--redis URL is required")?;
     let relay = args.change_relay()?.ok_or("--redis URL is required")?;
     let server = builder(args.options())

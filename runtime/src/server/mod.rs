@@ -7,6 +7,7 @@
 mod builder;
 mod methods;
 mod session;
+mod span;
 mod stateless;
 mod tasks;
 mod tool_page;
@@ -15,6 +16,7 @@ use crate::call::Notifier;
 pub use builder::ServerBuilder;
 pub use session::Session;
 pub(crate) use session::Shared;
+pub(crate) use span::{request_span, SpanFacts};
 pub use stateless::StatelessCall;
 
 use crate::protocol::Implementation;
@@ -49,17 +51,6 @@ pub(crate) struct ServerInner {
     pub(crate) request_state_key: crate::ask::RequestStateKey,
     /// Where the HTTP sessions live when every node shares them.
     pub(crate) session_store: Option<Arc<dyn crate::session_store::SessionStore>>,
-}
-
-/// The span a request is answered in, `mcp.request{method, request_id}`.
-///
-/// At DEBUG level, as tower-http's `TraceLayer` makes its request spans: a
-/// subscriber at `info` (the usual production setting) never creates it, and
-/// a span recorded by `tracing-subscriber`'s formatter costs about a fifth of
-/// a small call's instructions. `RUST_LOG=info,ferrymcp=debug` shows it on
-/// every event logged while the request runs.
-pub(crate) fn request_span(request: &crate::protocol::jsonrpc::Request) -> tracing::Span {
-    tracing::debug_span!("mcp.request", method = %request.method, request_id = %request.id)
 }
 
 impl Drop for ServerInner {

@@ -51,6 +51,9 @@ struct SessionState {
     changes: Arc<dyn Outbound>,
     /// The store every node reads the session from, when there is one.
     shared: Option<Shared>,
+    /// When the session opened (`mcp.server.session.duration`).
+    #[cfg(feature = "otel")]
+    opened: std::time::Instant,
 }
 
 /// A session kept in a [`SessionStore`] shared by the nodes of a deployment.
@@ -63,6 +66,20 @@ pub(crate) struct Shared {
 impl Drop for SessionState {
     fn drop(&mut self) {
         self.ended.cancel();
+        // A node's copy of a shared session is not the session: only a
+        // session this process holds alone has a duration here.
+        #[cfg(feature = "otel")]
+        if self.shared.is_none() {
+            if let Some(client) = self.client.get() {
+                let version = opentelemetry::KeyValue::new(
+                    "mcp.protocol.version",
+                    client.protocol_version.as_str(),
+                );
+                crate::telemetry::instruments()
+                    .session_duration
+                    .record(self.opened.elapsed().as_secs_f64(), &[version]);
+            }
+        }
     }
 }
 
@@ -162,6 +179,8 @@ impl Session {
                 ended: ended.clone(),
                 changes: changes_to,
                 shared,
+                #[cfg(feature = "otel")]
+                opened: std::time::Instant::now(),
             }),
         };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -381,7 +400,12 @@ impl Session {
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
     ) -> Option<(RequestId, Result<Answer, ErrorObject>)> {
-        let span = super::request_span(&request);
+        let facts = || super::SpanFacts {
+            protocol_version: self.protocol_version(),
+            session_key: Some(&self.state.key),
+            extensions: &extensions,
+        };
+        let (span, finish) = super::request_span(&request, facts);
         let Request { id, method, params } = request;
         let outcome = async {
             let token = CancellationToken::new();
@@ -411,6 +435,7 @@ impl Session {
         }
         .instrument(span)
         .await?;
+        finish.end(&outcome);
         Some((id, outcome))
     }
 

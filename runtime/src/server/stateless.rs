@@ -175,7 +175,12 @@ impl StatelessCall {
             client,
             log_level,
         } = self;
-        let span = super::request_span(&request);
+        let facts = || super::SpanFacts {
+            protocol_version: Some(client.protocol_version),
+            session_key: None,
+            extensions: &extensions,
+        };
+        let (span, finish) = super::request_span(&request, facts);
         let (log_filter, outbound): (_, Arc<dyn Outbound>) = match log_level {
             Some(level) => {
                 let filter = LogLevelFilter::new();
@@ -289,6 +294,7 @@ impl StatelessCall {
                 }
             }
         };
+        finish.end(&outcome);
         (request.id, outcome)
     }
 }

@@ -9,6 +9,7 @@ use super::links::Links;
 use super::model::{now_ms, InputAnswer, TaskId, TaskRecord, Transition};
 use super::quota::{self, Quotas};
 use super::snapshot::Snapshot;
+use super::trace::{RunEnd, RunTrace};
 use super::wire;
 use crate::call::LogLevelFilter;
 use crate::call::Outbound;
@@ -436,6 +437,7 @@ impl TaskEngine {
             self.quotas.ended(owner.as_deref(), &id);
             return Err(backend_error(e));
         }
+        super::trace::created(tool);
         tracing::debug!(task_id = %id, tool, "task created");
         Ok(record)
     }
@@ -899,7 +901,7 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
         engine: Arc::downgrade(&engine),
         cancellation: cancellation.clone(),
     };
-    let span = tracing::info_span!("mcp.task", task_id = %id, tool = %job.tool, attempt);
+    let (span, trace) = RunTrace::start(&id, &job.tool, attempt, &job.snapshot);
     let work = AssertUnwindSafe(engine.executor.execute(job, handle, link).instrument(span))
         .catch_unwind();
     tokio::select! {
@@ -914,6 +916,7 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
         }
         still_there = ended_elsewhere => {
             cancellation.cancel();
+            trace.end(RunEnd::Cancelled);
             engine.quotas.ended(owner, &id);
             if still_there {
                 tracing::info!(task_id = %id, "task ended elsewhere (cancelled); its future is dropped");
@@ -924,7 +927,9 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
         () = over_limit => {
             cancellation.cancel();
             let limit = run_limit.unwrap_or_default();
-            match engine.apply(id.clone(), Transition::Fail(run_time_limit_reached(limit))).await {
+            let error = run_time_limit_reached(limit);
+            trace.end(RunEnd::Failed(&error));
+            match engine.apply(id.clone(), Transition::Fail(error)).await {
                 Ok(_) => tracing::warn!(task_id = %id, "task stopped: it reached its run-time limit of {limit:?}"),
                 Err(e) => tracing::debug!(task_id = %id, "task over its run-time limit ended meanwhile: {e}"),
             }
@@ -948,6 +953,13 @@ async fn run(engine: Arc<TaskEngine>, claimed: Claimed) {
                 Ok(Err(error)) => Transition::Fail(error),
                 Err(_) => Transition::Fail(ErrorObject::internal("the tool panicked while running the task")),
             };
+            trace.end(match &transition {
+                Transition::Fail(error) => RunEnd::Failed(error),
+                Transition::Complete(result) => RunEnd::Completed {
+                    tool_error: result.get("isError") == Some(&Value::Bool(true)),
+                },
+                _ => RunEnd::Cancelled,
+            });
             let applied = engine.apply(id.clone(), transition).await;
             if reserved {
                 let until = applied.as_ref().ok().and_then(TaskRecord::retained_until_ms);

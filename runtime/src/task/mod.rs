@@ -49,6 +49,7 @@ mod quota;
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub mod redis;
 pub(crate) mod snapshot;
+mod trace;
 pub(crate) mod wire;
 
 pub use backend::{

@@ -17,6 +17,7 @@ use crate::auth::TokenExpired;
 use crate::auth::{AccessToken, CallerIdentity};
 use crate::call::{CallMeta, ClientInfo};
 use crate::protocol::{Implementation, ProtocolVersion, RequestId};
+use crate::telemetry::TraceCarrier;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -62,6 +63,11 @@ pub struct Snapshot {
     client_info: Option<Implementation>,
     client_capabilities: Value,
     carried: Map<String, Value>,
+    /// The trace context of the request span that created the task (the
+    /// `otel` feature), so that the worker's span joins its trace. Absent
+    /// from snapshots stored before it existed, and without the feature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    trace: Option<TraceCarrier>,
 }
 
 /// A snapshot turned back into the parts of a call scope.
@@ -100,7 +106,14 @@ impl Snapshot {
             client_info: client.implementation.clone(),
             client_capabilities: client.capabilities.clone(),
             carried: carried.take(extensions),
+            trace: crate::telemetry::current_carrier(),
         }
+    }
+
+    /// The trace context of the request that created the task.
+    #[cfg_attr(not(feature = "otel"), allow(dead_code))]
+    pub(crate) fn trace(&self) -> Option<&TraceCarrier> {
+        self.trace.as_ref()
     }
 
     /// The verified token the task was created with.
@@ -311,5 +324,24 @@ mod tests {
         assert!(later.extensions.get::<TokenExpired>().is_some());
         let now = snap.restore(&Carried::default(), SystemTime::now());
         assert!(now.extensions.get::<AccessToken>().is_some());
+    }
+
+    #[test]
+    fn a_snapshot_stored_before_trace_context_loads_and_one_with_it_round_trips() {
+        let old = r#"{"token":null,"owner":null,"request_id":1,"meta":null,
+            "protocol_version":"2025-11-25","client_info":null,
+            "client_capabilities":{},"carried":{}}"#;
+        let snap: Snapshot = serde_json::from_str(old).unwrap();
+        assert_eq!(snap.trace(), None);
+        // Without a trace context, the field is left out.
+        assert!(!serde_json::to_string(&snap).unwrap().contains("trace"));
+        let mut snap = snap;
+        snap.trace = Some(TraceCarrier {
+            traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into(),
+            tracestate: String::new(),
+        });
+        let text = serde_json::to_string(&snap).unwrap();
+        let back: Snapshot = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.trace(), snap.trace());
     }
 }
