@@ -43,6 +43,31 @@ async fn long_job(ctx: Ctx, steps: u32, shared: Lifespan<Arc<Steps>>) -> String 
     format!("done after {steps} steps")
 }
 
+/// Sends two progress notifications, closes its stream (to be polled), sends
+/// two more once the test lets it, then returns.
+#[tool]
+async fn polled_job(ctx: Ctx, shared: Lifespan<Arc<Steps>>) -> String {
+    for i in 1..=4 {
+        if i == 3 {
+            assert!(ctx.close_sse_stream(), "a session's call stream closes");
+            shared.gate.acquire().await.expect("open").forget();
+        }
+        ctx.progress(f64::from(i), Some(4.0), None).await;
+        shared.sent.store(i, Ordering::SeqCst);
+        shared.stepped.notify_waiters();
+    }
+    "polled to the end".into()
+}
+
+/// Closes its stream before sending anything, then answers (the
+/// conformance suite's `test_reconnection`).
+#[tool]
+async fn closes_at_once(ctx: Ctx) -> String {
+    ctx.close_sse_stream();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    "answered after the close".into()
+}
+
 /// Waits for the test's permit, as a task.
 #[tool(task = true)]
 async fn gated_task(shared: Lifespan<Arc<Steps>>) -> String {
@@ -78,7 +103,14 @@ async fn serve(options: HttpOptions) -> (SocketAddr, Arc<Steps>) {
     let shared = Arc::clone(&steps);
     let server = Server::builder("resume")
         .lifespan(move || async move { Ok::<_, std::io::Error>(shared) })
-        .tools(tools![long_job, announce, paced_job, gated_task])
+        .tools(tools![
+            long_job,
+            announce,
+            paced_job,
+            gated_task,
+            polled_job,
+            closes_at_once
+        ])
         .build()
         .await
         .expect("the server builds");
@@ -129,6 +161,8 @@ struct Raw {
     chunked: bool,
     /// Body bytes decoded but not yet split into events.
     body: Vec<u8>,
+    /// The `retry` field of the events read so far.
+    retry: Option<String>,
     /// Bytes of the current chunk still to read.
     chunk_left: usize,
     ended: bool,
@@ -169,6 +203,7 @@ impl Raw {
             headers: Vec::new(),
             chunked: false,
             body: Vec::new(),
+            retry: None,
             chunk_left: 0,
             ended: false,
         };
@@ -288,6 +323,8 @@ impl Raw {
                     if let Some(id) = line.strip_prefix("id: ") {
                         event.id = Some(id.to_owned());
                         fields = true;
+                    } else if let Some(retry) = line.strip_prefix("retry: ") {
+                        self.retry = Some(retry.to_owned());
                     } else if let Some(data) = line.strip_prefix("data: ") {
                         event.data.push_str(data);
                         fields = true;
@@ -653,4 +690,103 @@ async fn a_dropped_tasks_result_stream_resumes_with_the_result_once() {
         answer["result"]["content"][0]["text"], "task done",
         "{answer}"
     );
+}
+
+/// Calls `tool` (no arguments) as request `id`, asking for progress.
+async fn call_tool(addr: SocketAddr, session: &str, id: i64, tool: &str) -> Raw {
+    let call = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+        "name": tool, "arguments": {}, "_meta": {"progressToken": "poll"}}});
+    let reply = Raw::send(addr, "POST", &session_headers(session), Some(&call)).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("text/event-stream"));
+    reply
+}
+
+#[tokio::test]
+async fn a_call_that_closes_its_stream_is_polled_for_the_rest_and_its_result_once() {
+    let (addr, steps) = serve(HttpOptions::new().sse_retry(Some(Duration::from_millis(250)))).await;
+    let session = open_session(addr).await;
+    let mut call = call_tool(addr, &session, 11, "polled_job").await;
+
+    // The priming event comes first and tells the client when to reconnect.
+    let priming = call.event().await.expect("a priming event");
+    assert!(priming.data.is_empty());
+    assert!(priming.id.is_some());
+    assert_eq!(call.retry.as_deref(), Some("250"));
+    // Two progress notifications, then the server ends the stream.
+    let first = call.event().await.expect("progress 1");
+    let second = call.event().await.expect("progress 2");
+    assert_eq!(
+        (progress_of(&first), progress_of(&second)),
+        (Some(1), Some(2))
+    );
+    assert!(
+        call.event().await.is_none(),
+        "the call closed its stream before its result"
+    );
+
+    // The call runs on: step 3 while no client reads.
+    steps.gate.add_permits(1);
+    until_sent(&steps, 4).await;
+    let mut resumed = resume(addr, &session, second.id.as_deref().expect("an id")).await;
+    assert_eq!(resumed.status, 200);
+    let events = resumed.rest().await;
+    let progress: Vec<_> = events.iter().filter_map(progress_of).collect();
+    assert_eq!(progress, [3, 4], "the rest, in order: {events:?}");
+    let results: Vec<_> = events
+        .iter()
+        .map(Event::json)
+        .filter(|m| m.get("id").is_some())
+        .collect();
+    assert_eq!(results.len(), 1, "the result exactly once: {events:?}");
+    assert_eq!(results[0]["id"], 11);
+    assert_eq!(
+        results[0]["result"]["content"][0]["text"],
+        "polled to the end"
+    );
+    assert_eq!(events.len(), 3, "nothing else, nothing twice: {events:?}");
+}
+
+#[tokio::test]
+async fn a_call_that_closes_its_stream_at_once_answers_on_the_resume() {
+    let (addr, _) = serve(HttpOptions::new()).await;
+    let session = open_session(addr).await;
+    let mut call = call_tool(addr, &session, 12, "closes_at_once").await;
+    let events = call.rest().await;
+    assert_eq!(events.len(), 1, "only the priming event: {events:?}");
+    assert!(events[0].data.is_empty());
+    assert_eq!(
+        call.retry.as_deref(),
+        Some("1000"),
+        "the default retry is 1 s"
+    );
+
+    // Polled from the priming event (the reconnect may come before the
+    // call ends: the stream then stays open until the result).
+    let mut resumed = resume(addr, &session, events[0].id.as_deref().expect("an id")).await;
+    assert_eq!(resumed.status, 200);
+    let rest = resumed.rest().await;
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    let answer = rest[0].json();
+    assert_eq!(answer["id"], 12);
+    assert_eq!(
+        answer["result"]["content"][0]["text"],
+        "answered after the close"
+    );
+}
+
+#[tokio::test]
+async fn a_get_stream_announces_its_retry_and_none_can_be_asked_for() {
+    let (addr, _) = serve(HttpOptions::new().sse_retry(None)).await;
+    let session = open_session(addr).await;
+    let mut get = Raw::send(addr, "GET", &session_headers(&session), None).await;
+    let priming = get.event().await.expect("a priming event");
+    assert!(priming.data.is_empty());
+    assert_eq!(get.retry, None);
+
+    let (addr, _) = serve(HttpOptions::new()).await;
+    let session = open_session(addr).await;
+    let mut get = Raw::send(addr, "GET", &session_headers(&session), None).await;
+    let _ = get.event().await.expect("a priming event");
+    assert_eq!(get.retry.as_deref(), Some("1000"));
 }

@@ -102,6 +102,15 @@ async fn test_tool_with_progress(ctx: Ctx) -> String {
     "Progress test completed".into()
 }
 
+/// Closes its SSE stream mid-call, then answers: the client reconnects with
+/// `Last-Event-ID` and receives the result there (SSE polling, SEP-1699).
+#[tool]
+async fn test_reconnection(ctx: Ctx) -> String {
+    ctx.close_sse_stream();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    "Reconnection test completed: the result arrived after the stream was closed".into()
+}
+
 /// Greets someone.
 #[tool]
 async fn greet(
@@ -300,6 +309,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             test_tool_with_logging,
             test_error_handling,
             test_tool_with_progress,
+            test_reconnection,
             greet,
             slow_compute,
             failing_job,

@@ -16,6 +16,16 @@ pub trait Outbound: Send + Sync + 'static {
     fn reaches_client(&self) -> bool {
         true
     }
+
+    /// Ends the stream this call's messages travel on now, while the call
+    /// runs on: what it sends from here on is kept for the client, which
+    /// reconnects with `GET` and `Last-Event-ID` and polls for it (SSE
+    /// polling, 2025-11-25). `false` (and nothing happens) where the stream
+    /// cannot be resumed: stdio, a JSON response, a stateless request
+    /// (closing its stream would cancel it), a task's own channel.
+    fn close_stream(&self) -> bool {
+        false
+    }
 }
 
 /// An [`Outbound`] that feeds a bounded channel.

@@ -40,7 +40,7 @@ pub fn check(data: &[u8]) {
     }
     // Priming ids are `<stream>-0`, as a session writes them (any stream key reads back).
     let event_id = format!("{}-0", u64::from_le_bytes(number));
-    let read = read_stream(&priming(&event_id));
+    let read = read_stream(&priming(&event_id, None));
     assert_eq!(read.events, [("message".to_owned(), String::new())]);
     assert_eq!(read.last_event_id, event_id);
 }

@@ -151,6 +151,17 @@ impl Ctx {
         ));
     }
 
+    /// Closes the SSE stream this call answers on, while the call runs on
+    /// (SSE polling, 2025-11-25): the client reconnects with `GET` and
+    /// `Last-Event-ID` after the `retry` interval the stream announced, and
+    /// receives what the call sent meanwhile and its result. Lets a long
+    /// call free its connection. `false` when the call's stream cannot be
+    /// resumed (stdio, a JSON response, a 2026-07-28 request, whose closed
+    /// stream would cancel it); nothing is closed then.
+    pub fn close_sse_stream(&self) -> bool {
+        self.scope.outbound.close_stream()
+    }
+
     /// Announces changes (the tool, prompt or resource lists; one resource)
     /// to every client listening.
     pub fn notifier(&self) -> &crate::call::Notifier {

@@ -213,7 +213,7 @@ pub(crate) async fn post(
         // Notifications of a JSON-answered call go to the GET stream, if open.
         ResponseMode::Json => (Arc::clone(&session.standalone) as Arc<dyn Outbound>, None),
         _ => {
-            let messages = CallMessages::new(ep.options.sse_buffer);
+            let messages = CallMessages::resumable(ep.options.sse_buffer);
             (Arc::clone(&messages) as Arc<dyn Outbound>, Some(messages))
         }
     };
@@ -236,6 +236,7 @@ pub(crate) async fn post(
         Reply {
             mode,
             priming,
+            retry: ep.options.sse_retry,
             resume: Some(resume),
             detach: true,
             cancel_on_drop: None,
@@ -324,6 +325,7 @@ async fn initialize(
                 ResponseMode::Json
             },
             priming,
+            retry: ep.options.sse_retry,
             resume: Some(resume),
             detach: false,
             cancel_on_drop: None,
@@ -383,7 +385,7 @@ pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
                 );
             };
             let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25)
-                .then(|| sse::priming(&resume::priming_id(&key)));
+                .then(|| sse::priming(&resume::priming_id(&key), ep.options.sse_retry));
             (priming.into_iter().collect(), rx)
         }
         Some(id) => {

@@ -94,6 +94,7 @@ pub(crate) async fn post(
         Reply {
             mode,
             priming: false,
+            retry: None,
             resume: None,
             detach: false,
             cancel_on_drop: Some(token.drop_guard()),

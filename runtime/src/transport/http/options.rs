@@ -49,6 +49,7 @@ pub struct HttpOptions {
     pub(crate) max_sessions: usize,
     pub(crate) sse_buffer: usize,
     pub(crate) sse_keep_alive: Option<Duration>,
+    pub(crate) sse_retry: Option<Duration>,
     pub(crate) max_replay_events: usize,
     pub(crate) max_replay_bytes: usize,
     pub(crate) allowed_hosts: Vec<String>,
@@ -72,6 +73,7 @@ impl Default for HttpOptions {
             max_sessions: 10_000,
             sse_buffer: 256,
             sse_keep_alive: Some(Duration::from_secs(15)),
+            sse_retry: Some(Duration::from_secs(1)),
             max_replay_events: 1_000,
             max_replay_bytes: 1024 * 1024,
             allowed_hosts: Vec::new(),
@@ -132,6 +134,16 @@ impl HttpOptions {
     /// open (default 15 s; `None` for never).
     pub fn sse_keep_alive(mut self, every: Option<Duration>) -> Self {
         self.sse_keep_alive = every.filter(|d| !d.is_zero());
+        self
+    }
+
+    /// How long a client waits before it reconnects to a stream the server
+    /// closed (the `retry` field of the 2025-11-25 priming event; default
+    /// 1 s; `None` leaves it to the client). A call that closes its stream
+    /// to be polled ([`Ctx::close_sse_stream`](crate::Ctx::close_sse_stream))
+    /// is polled this often.
+    pub fn sse_retry(mut self, retry: Option<Duration>) -> Self {
+        self.sse_retry = retry;
         self
     }
 

@@ -338,6 +338,15 @@ impl EventLog {
         }
     }
 
+    /// Ends the connection reading stream `key` once it has read what was
+    /// sent (the call closed its stream, to be polled: SSE polling); what
+    /// follows is kept for a resume.
+    pub(crate) fn disconnect(&self, key: &str) {
+        if let Some(stream) = self.lock().streams.get_mut(key) {
+            stream.live = None;
+        }
+    }
+
     /// No event follows on stream `key`: its reader ends once it has read
     /// what was sent.
     pub(crate) fn finish(&self, key: &str) {

@@ -60,9 +60,16 @@ pub(crate) fn event_bytes(json: &[u8]) -> Bytes {
 }
 
 /// The priming event of 2025-11-25: an event id and empty data, so the client
-/// has an id to resume from.
-pub(crate) fn priming(id: &str) -> Bytes {
-    Bytes::from(format!("id: {id}\ndata: \n\n"))
+/// has an id to resume from, and the `retry` interval (milliseconds) it
+/// waits before reconnecting when the server closes the stream.
+pub(crate) fn priming(id: &str, retry: Option<Duration>) -> Bytes {
+    match retry {
+        Some(retry) => Bytes::from(format!(
+            "id: {id}\nretry: {}\ndata: \n\n",
+            retry.as_millis()
+        )),
+        None => Bytes::from(format!("id: {id}\ndata: \n\n")),
+    }
 }
 
 const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
@@ -131,13 +138,24 @@ pub(crate) struct CallMessages {
     waiting: AtomicWaker,
     /// Drops `notifications/message` (a stateless request that set no log level).
     without_log_messages: bool,
+    /// The call's stream is resumable: the call may close it
+    /// ([`Outbound::close_stream`]).
+    closable: bool,
+}
+
+/// What a call sends towards its response stream.
+pub(crate) enum Out {
+    /// A message.
+    Message(Value),
+    /// The call closed the stream: what follows is kept for a resume only.
+    CloseStream,
 }
 
 enum Slot {
     /// Nothing sent yet.
     Unopened,
     /// The channel, and its receiver until the response takes it.
-    Open(mpsc::Sender<Value>, Option<mpsc::Receiver<Value>>),
+    Open(mpsc::Sender<Out>, Option<mpsc::Receiver<Out>>),
     /// The response is finished.
     Closed,
 }
@@ -145,21 +163,28 @@ enum Slot {
 impl CallMessages {
     /// Room for `capacity` messages the client has not read yet.
     pub(crate) fn new(capacity: usize) -> Arc<CallMessages> {
-        Self::build(capacity, false)
+        Self::build(capacity, false, false)
+    }
+
+    /// [`new`](Self::new), for a session's call whose stream is resumable
+    /// (the call may close it).
+    pub(crate) fn resumable(capacity: usize) -> Arc<CallMessages> {
+        Self::build(capacity, false, true)
     }
 
     /// [`new`](Self::new), dropping the call's log messages.
     pub(crate) fn without_log_messages(capacity: usize) -> Arc<CallMessages> {
-        Self::build(capacity, true)
+        Self::build(capacity, true, false)
     }
 
-    fn build(capacity: usize, without_log_messages: bool) -> Arc<CallMessages> {
+    fn build(capacity: usize, without_log_messages: bool, closable: bool) -> Arc<CallMessages> {
         Arc::new(CallMessages {
             capacity: capacity.max(1),
             slot: Mutex::new(Slot::Unopened),
             opened: AtomicBool::new(false),
             waiting: AtomicWaker::new(),
             without_log_messages,
+            closable,
         })
     }
 
@@ -172,7 +197,7 @@ impl CallMessages {
     }
 
     /// The receiver of the channel the call opened, if it sent anything.
-    fn take_receiver(&self) -> Option<mpsc::Receiver<Value>> {
+    fn take_receiver(&self) -> Option<mpsc::Receiver<Out>> {
         match &mut *self.lock() {
             Slot::Open(_, rx) => rx.take(),
             _ => None,
@@ -180,7 +205,7 @@ impl CallMessages {
     }
 
     /// The receiver, opening the channel if the call has sent nothing yet.
-    fn receiver(&self) -> mpsc::Receiver<Value> {
+    fn receiver(&self) -> mpsc::Receiver<Out> {
         let mut slot = self.lock();
         match &mut *slot {
             Slot::Open(_, rx) => rx.take(),
@@ -200,13 +225,10 @@ impl CallMessages {
     }
 }
 
-impl Outbound for CallMessages {
-    fn send(&self, message: Value) {
-        if self.without_log_messages
-            && message.get("method").and_then(Value::as_str) == Some("notifications/message")
-        {
-            return;
-        }
+impl CallMessages {
+    /// Puts `out` on the channel, opening it (and waking the response
+    /// waiting for the call's first message) if it is the first.
+    fn put(&self, out: Out) -> bool {
         let mut slot = self.lock();
         if let Slot::Unopened = &*slot {
             let (tx, rx) = mpsc::channel(self.capacity);
@@ -215,17 +237,37 @@ impl Outbound for CallMessages {
             self.waiting.wake();
         }
         match &*slot {
-            Slot::Open(tx, _) => {
-                if let Err(e) = tx.try_send(message) {
+            Slot::Open(tx, _) => match tx.try_send(out) {
+                Ok(()) => true,
+                Err(e) => {
                     tracing::warn!("dropped an outgoing message: {e}");
+                    false
                 }
+            },
+            _ => {
+                tracing::warn!("dropped an outgoing message: channel closed");
+                false
             }
-            _ => tracing::warn!("dropped an outgoing message: channel closed"),
         }
+    }
+}
+
+impl Outbound for CallMessages {
+    fn send(&self, message: Value) {
+        if self.without_log_messages
+            && message.get("method").and_then(Value::as_str) == Some("notifications/message")
+        {
+            return;
+        }
+        self.put(Out::Message(message));
     }
 
     fn reaches_client(&self) -> bool {
         !matches!(&*self.lock(), Slot::Closed)
+    }
+
+    fn close_stream(&self) -> bool {
+        self.closable && self.put(Out::CloseStream)
     }
 }
 
@@ -243,6 +285,8 @@ pub(crate) struct Reply {
     pub(crate) mode: ResponseMode,
     /// Open a stream with a priming event (2025-11-25; needs `resume`).
     pub(crate) priming: bool,
+    /// The `retry` interval the priming event announces.
+    pub(crate) retry: Option<Duration>,
     /// A session's stream: its events have ids and are kept for a resume
     /// ([`resume`](super::resume)).
     pub(crate) resume: Option<Resumable>,
@@ -272,7 +316,7 @@ impl CloseOnDrop {
     }
 
     /// Hands the receiver over to a stream, which closes it when it ends.
-    fn into_receiver(mut self) -> mpsc::Receiver<Value> {
+    fn into_receiver(mut self) -> mpsc::Receiver<Out> {
         let messages = self.0.take().unwrap_or_else(|| unreachable!());
         messages.receiver()
     }
@@ -338,19 +382,33 @@ pub(crate) async fn reply(
                     let mut frames = Vec::with_capacity(pending.len() + 2);
                     match &reply.resume {
                         None => {
-                            frames.extend(pending.iter().map(event));
+                            frames.extend(pending.iter().filter_map(Out::message).map(event));
                             frames.extend(outcome.as_ref().map(|w| event_bytes(&w.json)));
                         }
                         Some(resume) => {
                             let key = resume.log.open(Some(resume.request.clone()));
                             if reply.priming {
-                                frames.push(priming(&priming_id(&key)));
+                                frames.push(priming(&priming_id(&key), reply.retry));
                             }
-                            for m in &pending {
-                                frames.push(resume.log.append(&key, &to_json(m)).0);
+                            // After the call closed its stream, its events
+                            // are kept for the resume only.
+                            let mut open = true;
+                            for out in &pending {
+                                match out {
+                                    Out::Message(m) => {
+                                        let frame = resume.log.append(&key, &to_json(m)).0;
+                                        if open {
+                                            frames.push(frame);
+                                        }
+                                    }
+                                    Out::CloseStream => open = false,
+                                }
                             }
                             if let Some(w) = &outcome {
-                                frames.push(resume.log.append(&key, &w.json).0);
+                                let frame = resume.log.append(&key, &w.json).0;
+                                if open {
+                                    frames.push(frame);
+                                }
                             }
                             resume.log.finish(&key);
                         }
@@ -370,7 +428,7 @@ pub(crate) async fn reply(
         let key = resume.log.open(Some(resume.request.clone()));
         let head = reply
             .priming
-            .then(|| priming(&priming_id(&key)))
+            .then(|| priming(&priming_id(&key), reply.retry))
             .into_iter()
             .collect();
         let live = resume.log.attach(&key, 0, FRAME_BUFFER);
@@ -388,6 +446,15 @@ pub(crate) async fn reply(
     let (tx, rx) = mpsc::channel(FRAME_BUFFER);
     tokio::spawn(pump(call, receiver, pending, tx, reply));
     with_headers(stream_response(rx), headers)
+}
+
+impl Out {
+    fn message(&self) -> Option<&Value> {
+        match self {
+            Out::Message(m) => Some(m),
+            Out::CloseStream => None,
+        }
+    }
 }
 
 fn to_json(message: &Value) -> Vec<u8> {
@@ -430,8 +497,8 @@ pub(crate) fn live_response(
 /// does.
 async fn produce(
     mut call: BoxFuture<'static, Option<Written>>,
-    messages: Option<mpsc::Receiver<Value>>,
-    pending: Vec<Value>,
+    messages: Option<mpsc::Receiver<Out>>,
+    pending: Vec<Out>,
     key: Arc<str>,
     reply: Reply,
 ) {
@@ -456,8 +523,15 @@ async fn produce(
             }
         }
     };
-    for m in &pending {
-        emit(to_json(m)).await;
+    let handle = |out: Out| async move {
+        match out {
+            Out::Message(m) => emit(to_json(&m)).await,
+            // What was sent before is on its way; the reader ends after it.
+            Out::CloseStream => log.disconnect(key),
+        }
+    };
+    for out in pending {
+        handle(out).await;
     }
     let mut messages_open = messages.is_some();
     let mut messages = messages;
@@ -466,13 +540,13 @@ async fn produce(
             biased;
             _ = resume.session_closed.cancelled() => break,
             m = recv(&mut messages), if messages_open => match m {
-                Some(m) => emit(to_json(&m)).await,
+                Some(out) => handle(out).await,
                 None => messages_open = false,
             },
             outcome = &mut call => {
                 if let Some(messages) = &mut messages {
-                    while let Ok(m) = messages.try_recv() {
-                        emit(to_json(&m)).await;
+                    while let Ok(out) = messages.try_recv() {
+                        handle(out).await;
                     }
                 }
                 if let Some(response) = outcome {
@@ -506,8 +580,8 @@ fn with_headers(mut response: Response, headers: Vec<(HeaderName, HeaderValue)>)
 /// Streams a call: priming event, notifications as they come, the result last.
 async fn pump(
     mut call: BoxFuture<'static, Option<Written>>,
-    messages: Option<mpsc::Receiver<Value>>,
-    pending: Vec<Value>,
+    messages: Option<mpsc::Receiver<Out>>,
+    pending: Vec<Out>,
     frames: mpsc::Sender<Bytes>,
     reply: Reply,
 ) {
@@ -521,7 +595,7 @@ async fn pump(
     let _cancel_on_drop = cancel_on_drop;
     let mut keep_alive = KeepAlive::new(keep_alive);
     let mut connected = true;
-    for m in &pending {
+    for m in pending.iter().filter_map(Out::message) {
         if !connected {
             break;
         }
@@ -534,12 +608,15 @@ async fn pump(
             biased;
             _ = frames.closed() => connected = false,
             m = recv(&mut messages), if messages_open => match m {
-                Some(m) => connected = frames.send(event(&m)).await.is_ok(),
+                Some(Out::Message(m)) => connected = frames.send(event(&m)).await.is_ok(),
+                // Not resumable: the stream stays open.
+                Some(Out::CloseStream) => {}
                 None => messages_open = false,
             },
             outcome = &mut call => {
                 if let Some(messages) = &mut messages {
-                    while let Ok(m) = messages.try_recv() {
+                    while let Ok(out) = messages.try_recv() {
+                        let Out::Message(m) = out else { continue };
                         if frames.send(event(&m)).await.is_err() {
                             return;
                         }
@@ -573,7 +650,7 @@ async fn pump(
     }
 }
 
-async fn recv(messages: &mut Option<mpsc::Receiver<Value>>) -> Option<Value> {
+async fn recv(messages: &mut Option<mpsc::Receiver<Out>>) -> Option<Out> {
     match messages {
         Some(rx) => rx.recv().await,
         None => None,
