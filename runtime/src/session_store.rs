@@ -17,7 +17,13 @@
 //!   node ([`SessionEvent::ToClient`]), and what the client posts that no call
 //!   of this node waits for ([`SessionEvent::FromClient`]: answers to
 //!   questions, cancellations), to every node: the one that holds the stream,
-//!   or the waiting call, takes it.
+//!   or the waiting call, takes it;
+//! * if the store [keeps events](SessionStore::keeps_events), keeps the
+//!   events of the session's streams there too (bounded as in memory,
+//!   gone when the session ends) and tells every node of each
+//!   ([`SessionEvent::Streamed`]), so a client whose stream dropped resumes it
+//!   with `Last-Event-ID` on any node: what it missed from the store, then
+//!   the live rest.
 //!
 //! [`ServerBuilder::sessions`]: crate::ServerBuilder::sessions
 
@@ -101,6 +107,80 @@ pub enum SessionEvent {
         /// The JSON-RPC message.
         message: Value,
     },
+    /// A stream of the session got an event, or finished: a node where
+    /// its client resumed sends it on.
+    Streamed {
+        /// The session id.
+        session: String,
+        /// What happened to the stream.
+        #[serde(rename = "streamEvent")]
+        step: StreamEvent,
+    },
+}
+
+/// One step of a session's stream, as kept for resumes on any node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamEvent {
+    /// The stream's key (the part of its event ids before the `-`).
+    pub stream: String,
+    /// The event's number in the stream (from 1); for `Opened` 0, for
+    /// `Finished` the number no event took.
+    pub number: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: StreamEventKind,
+}
+
+/// What happened to a stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum StreamEventKind {
+    /// The stream opened; `request` is the id of the request it answers
+    /// (`None`: the session's GET stream).
+    Opened {
+        /// The request's id, as JSON.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<Value>,
+    },
+    /// An event was sent on it.
+    Sent {
+        /// The event as written on the stream (an SSE frame).
+        frame: String,
+    },
+    /// No event follows.
+    Finished,
+}
+
+/// How many events, and bytes of them, a store keeps per session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayLimits {
+    /// Events kept at most (the oldest go first).
+    pub max_events: usize,
+    /// Bytes kept at most (the newest event is kept even when larger).
+    pub max_bytes: usize,
+}
+
+/// What a store keeps of a stream after one of its events.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum StoredEvents {
+    /// No such stream (or a number it never reached, or none of its events
+    /// is kept any more).
+    Unknown,
+    /// Some of the events after it were dropped; `request` is the request
+    /// the stream answers.
+    Lost {
+        /// The request's id, as JSON (`None`: the GET stream).
+        request: Option<Value>,
+    },
+    /// Every event after it, in order.
+    Kept {
+        /// The frames, numbered from the one after.
+        frames: Vec<String>,
+        /// No event follows them.
+        finished: bool,
+    },
 }
 
 /// Takes every event of every node, in order; called inline by the store's
@@ -166,5 +246,38 @@ pub trait SessionStore: Send + Sync + 'static {
     /// ([`ServerBuilder::change_relay`](crate::ServerBuilder::change_relay)).
     fn change_relay(&self) -> Option<Arc<dyn ChangeRelay>> {
         None
+    }
+
+    /// Whether the store keeps the events of sessions' streams
+    /// ([`keep_event`](Self::keep_event), [`events_after`](Self::events_after)),
+    /// so that they resume on any node. Default: `false` (each node keeps
+    /// its own, in memory).
+    fn keeps_events(&self) -> bool {
+        false
+    }
+
+    /// Keeps one event of a session's stream within `limits` (dropping the
+    /// session's oldest), expiring after `ttl` unless the session is used,
+    /// and tells every node ([`SessionEvent::Streamed`]), in one step.
+    fn keep_event<'a>(
+        &'a self,
+        session: &'a str,
+        event: &'a StreamEvent,
+        limits: ReplayLimits,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let _ = (session, event, limits, ttl);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// The kept events of a session's stream after number `after`.
+    fn events_after<'a>(
+        &'a self,
+        session: &'a str,
+        stream: &'a str,
+        after: u64,
+    ) -> BoxFuture<'a, Result<StoredEvents, StoreError>> {
+        let _ = (session, stream, after);
+        Box::pin(std::future::ready(Ok(StoredEvents::Unknown)))
     }
 }

@@ -36,6 +36,16 @@ impl Keys {
         format!("{}:session:{id}", self.tag)
     }
 
+    /// The kept events of one HTTP session's streams (a hash).
+    pub(crate) fn replay(&self, id: &str) -> String {
+        format!("{}:replay:{id}", self.tag)
+    }
+
+    /// The order of those events, oldest first (a sorted set).
+    pub(crate) fn replay_order(&self, id: &str) -> String {
+        format!("{}:replay-order:{id}", self.tag)
+    }
+
     /// The pub/sub channel of session events (and then of changes).
     pub(crate) fn sessions(&self) -> String {
         format!("{}:sessions", self.tag)

@@ -174,3 +174,89 @@ return 1
 "#,
     )
 });
+
+/// Keeps one event of a session's stream, drops the session's oldest beyond
+/// the budget, and publishes the event, in one step.
+///
+/// KEYS: the session's replay hash, its order set.
+/// ARGV: stream, number, kind (`o`pened, `s`ent, `f`inished), frame,
+/// request JSON (`''`: none), max events, max bytes, TTL (ms), channel,
+/// envelope (`''`: publish nothing).
+///
+/// Hash fields: `e:<stream>-<n>` the frame, `next:<s>` the next number,
+/// `drop:<s>` the highest dropped, `req:<s>`, `fin:<s>`, `cnt:<s>` the
+/// events kept, `bytes`, `seq`. A finished stream none of whose events is
+/// kept is forgotten, as in memory.
+pub(crate) static KEEP_EVENT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local h, z = KEYS[1], KEYS[2]
+local s, n, kind = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local function forget(st)
+  redis.call('HDEL', h, 'next:'..st, 'drop:'..st, 'req:'..st, 'fin:'..st, 'cnt:'..st)
+end
+if kind == 'o' then
+  redis.call('HSETNX', h, 'next:'..s, 1)
+  if ARGV[5] ~= '' then redis.call('HSET', h, 'req:'..s, ARGV[5]) end
+elseif kind == 's' then
+  local id = s..'-'..n
+  redis.call('HSET', h, 'e:'..id, ARGV[4], 'next:'..s, n + 1)
+  redis.call('HINCRBY', h, 'cnt:'..s, 1)
+  local seq = redis.call('HINCRBY', h, 'seq', 1)
+  redis.call('ZADD', z, seq, id)
+  local bytes = redis.call('HINCRBY', h, 'bytes', #ARGV[4])
+  local count = redis.call('ZCARD', z)
+  local maxe, maxb = tonumber(ARGV[6]), tonumber(ARGV[7])
+  while (count > maxe or bytes > maxb) and count > 1 do
+    local old = redis.call('ZRANGE', z, 0, 0)[1]
+    redis.call('ZREMRANGEBYRANK', z, 0, 0)
+    count = count - 1
+    local f = redis.call('HGET', h, 'e:'..old)
+    if f then
+      bytes = redis.call('HINCRBY', h, 'bytes', -#f)
+      redis.call('HDEL', h, 'e:'..old)
+    end
+    local os, on = string.match(old, '^(.*)-(%d+)$')
+    redis.call('HSET', h, 'drop:'..os, on)
+    local left = redis.call('HINCRBY', h, 'cnt:'..os, -1)
+    if left <= 0 and redis.call('HEXISTS', h, 'fin:'..os) == 1 then forget(os) end
+  end
+else
+  redis.call('HSET', h, 'fin:'..s, 1)
+  if redis.call('HEXISTS', h, 'next:'..s) == 0 then redis.call('HSET', h, 'next:'..s, n) end
+  if tonumber(redis.call('HGET', h, 'cnt:'..s) or '0') <= 0 then forget(s) end
+end
+redis.call('PEXPIRE', h, ARGV[8])
+if redis.call('EXISTS', z) == 1 then redis.call('PEXPIRE', z, ARGV[8]) end
+if ARGV[10] ~= '' then redis.call('PUBLISH', ARGV[9], ARGV[10]) end
+return 1
+"#,
+    )
+});
+
+/// The kept events of one stream after a number.
+///
+/// KEYS: the session's replay hash. ARGV: stream, after.
+/// Returns `{0}` unknown, `{1, request}` events dropped (or never
+/// arrived), `{2, request, finished, frames...}`.
+pub(crate) static EVENTS_AFTER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local h, s, after = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local nxt = redis.call('HGET', h, 'next:'..s)
+if not nxt then return {0} end
+nxt = tonumber(nxt)
+if after >= nxt then return {0} end
+local req = redis.call('HGET', h, 'req:'..s) or ''
+local drop = tonumber(redis.call('HGET', h, 'drop:'..s) or '0')
+if after < drop then return {1, req} end
+local out = {2, req, redis.call('HEXISTS', h, 'fin:'..s)}
+for i = after + 1, nxt - 1 do
+  local f = redis.call('HGET', h, 'e:'..s..'-'..i)
+  if not f then return {1, req} end
+  table.insert(out, f)
+end
+return out
+"#,
+    )
+});

@@ -8,16 +8,32 @@
 //! each other (for a GET stream, from a client) and, unless the server has
 //! another relay, the change announcements: one channel, one subscription
 //! per store, so a node hears a subscription before a change it is for.
+//!
+//! The events of a session's streams are kept in `{p}:replay:<id>` (a hash:
+//! each frame, and per stream its next number, highest dropped number,
+//! request and end) and `{p}:replay-order:<id>` (a sorted set, oldest
+//! first), bounded as the in-memory log is, expiring one session TTL after
+//! the session's latest stream event (so never later than the session,
+//! though earlier when it runs long without one: then an old id gets the
+//! 400 of an unknown one) and deleted when the session ends. One script
+//! keeps an event, drops the oldest beyond the budget and publishes the
+//! event ([`SessionEvent::Streamed`]), so a node reading the kept events
+//! after it started listening misses none.
 
 use super::keys::Keys;
+use super::scripts;
 use super::RedisConfig;
 use crate::call::{Change, ChangeRelay};
-use crate::session_store::{EventHandler, SessionEvent, SessionRecord, SessionStore, StoreError};
+use crate::session_store::{
+    EventHandler, ReplayLimits, SessionEvent, SessionRecord, SessionStore, StoreError,
+    StoredEvents, StreamEvent, StreamEventKind,
+};
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use redis::aio::ConnectionManager;
 use redis::RedisError;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -361,11 +377,16 @@ impl SessionStore for RedisSessionStore {
             }),
             None,
         );
+        let (replay, order) = (self.inner.keys.replay(id), self.inner.keys.replay_order(id));
         self.run(move |mut conn| async move {
             redis::pipe()
                 .atomic()
                 .cmd("DEL")
                 .arg(key)
+                .cmd("DEL")
+                .arg(replay)
+                .arg(order)
+                .ignore()
                 .cmd("PUBLISH")
                 .arg(channel)
                 .arg(event)
@@ -396,6 +417,126 @@ impl SessionStore for RedisSessionStore {
 
     fn change_relay(&self) -> Option<Arc<dyn ChangeRelay>> {
         Some(Arc::new(StoreRelay(self.clone())))
+    }
+
+    fn keeps_events(&self) -> bool {
+        true
+    }
+
+    fn keep_event<'a>(
+        &'a self,
+        session: &'a str,
+        event: &'a StreamEvent,
+        limits: ReplayLimits,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let keys = [
+            self.inner.keys.replay(session),
+            self.inner.keys.replay_order(session),
+        ];
+        let (kind, frame, request) = match &event.kind {
+            StreamEventKind::Opened { request } => (
+                "o",
+                String::new(),
+                request.as_ref().map(Value::to_string).unwrap_or_default(),
+            ),
+            StreamEventKind::Sent { frame } => ("s", frame.clone(), String::new()),
+            StreamEventKind::Finished => ("f", String::new(), String::new()),
+        };
+        // Who resumed elsewhere needs the events as they come, not the opening.
+        let envelope = match &event.kind {
+            StreamEventKind::Opened { .. } => String::new(),
+            _ => self.envelope(
+                Some(SessionEvent::Streamed {
+                    session: session.to_owned(),
+                    step: event.clone(),
+                }),
+                None,
+            ),
+        };
+        let channel = self.inner.channel.clone();
+        let stream = event.stream.clone();
+        let number = event.number;
+        self.run(move |mut conn| async move {
+            scripts::KEEP_EVENT
+                .key(&keys[0])
+                .key(&keys[1])
+                .arg(stream)
+                .arg(number)
+                .arg(kind)
+                .arg(frame)
+                .arg(request)
+                .arg(limits.max_events.max(1))
+                .arg(limits.max_bytes.max(1))
+                .arg(millis(ttl))
+                .arg(channel)
+                .arg(envelope)
+                .invoke_async::<i64>(&mut conn)
+                .await
+                .map(|_| ())
+        })
+        .boxed()
+    }
+
+    fn events_after<'a>(
+        &'a self,
+        session: &'a str,
+        stream: &'a str,
+        after: u64,
+    ) -> BoxFuture<'a, Result<StoredEvents, StoreError>> {
+        let key = self.inner.keys.replay(session);
+        let stream = stream.to_owned();
+        async move {
+            let reply = self
+                .run(move |mut conn| async move {
+                    scripts::EVENTS_AFTER
+                        .key(key)
+                        .arg(stream)
+                        .arg(after)
+                        .invoke_async::<Vec<redis::Value>>(&mut conn)
+                        .await
+                })
+                .await?;
+            stored_events(reply)
+        }
+        .boxed()
+    }
+}
+
+/// Reads what [`scripts::EVENTS_AFTER`] returned.
+fn stored_events(reply: Vec<redis::Value>) -> Result<StoredEvents, StoreError> {
+    fn text(value: &redis::Value) -> Result<String, StoreError> {
+        redis::from_redis_value::<String>(value.clone()).map_err(failed)
+    }
+    let malformed = || StoreError("a malformed answer about kept events".into());
+    let status = reply
+        .first()
+        .map(|v| redis::from_redis_value::<i64>(v.clone()))
+        .ok_or_else(malformed)?
+        .map_err(failed)?;
+    let request = match reply.get(1).map(text).transpose()? {
+        Some(json) if !json.is_empty() => Some(serde_json::from_str(&json).map_err(failed)?),
+        _ => None,
+    };
+    match status {
+        0 => Ok(StoredEvents::Unknown),
+        1 => Ok(StoredEvents::Lost { request }),
+        2 => {
+            let finished = reply
+                .get(2)
+                .map(|v| redis::from_redis_value::<i64>(v.clone()))
+                .ok_or_else(malformed)?
+                .map_err(failed)?
+                == 1;
+            let frames = reply
+                .get(3..)
+                .unwrap_or(&[])
+                .iter()
+                .map(text)
+                .collect::<Result<_, _>>()?;
+            Ok(StoredEvents::Kept { frames, finished })
+        }
+        _ => Err(malformed()),
     }
 }
 

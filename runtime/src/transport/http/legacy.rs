@@ -340,7 +340,11 @@ async fn initialize(
 
 /// The event log of a new session copy.
 fn event_log(ep: &Endpoint) -> EventLog {
-    EventLog::new(ep.options.max_replay_events, ep.options.max_replay_bytes)
+    let log = EventLog::new(ep.options.max_replay_events, ep.options.max_replay_bytes);
+    match &ep.shared {
+        Some(store) => log.kept_in(Arc::clone(store), ep.shared_ttl(store.as_ref())),
+        None => log,
+    }
 }
 
 /// GET: opens the session's stream for messages that belong to no request,
@@ -392,7 +396,14 @@ pub(crate) async fn get(ep: Arc<Endpoint>, parts: Parts) -> Response {
             let Ok((key, after)) = resume::parse_id(id) else {
                 unreachable!("checked above")
             };
-            match session.log.attach(key, after, buffer) {
+            let attached = match session.log.attach(key, after, buffer) {
+                // Perhaps a stream of another node.
+                Err(NotResumable::Unknown) if session.log.is_shared() => {
+                    session.log.attach_shared(key, after, buffer).await
+                }
+                attached => attached,
+            };
+            match attached {
                 Ok(resumed) => {
                     tracing::debug!(session = %session.id, last_event_id = %id, "a stream resumed");
                     resumed

@@ -36,14 +36,31 @@
 //! session is shared between nodes (then a message finding no connected GET
 //! stream here goes to the other nodes, as before).
 //!
+//! With a session store that keeps events
+//! ([`SessionStore::keeps_events`], Redis), each node also hands every event
+//! of the streams it produces to the store, in order (`Opened`, `Sent`,
+//! `Finished`), which keeps them within the same budget, expiring with the
+//! session, and tells every node. A `Last-Event-ID` naming a stream this
+//! node does not have is answered from the store: the node listens for the
+//! stream's events first, then reads what the store kept after the id, then
+//! sends on what it hears after those (by number: none twice; a number
+//! skipped ends the stream, and the client's next resume is told what was
+//! lost). The answers for ids the store cannot honour are the ones above.
+//! A resume on another node does not end an older connection still reading
+//! the stream on the node that produces it.
+//!
 //! Revision 2026-07-28 has no resumable streams ("Resumable SSE streams via
 //! `Last-Event-ID` are not supported"; closing a response stream cancels its
 //! request), so its events carry no id and nothing is kept.
 
 use crate::protocol::jsonrpc::{write_error, ErrorObject, RequestId};
+use crate::session_store::{
+    ReplayLimits, SessionStore, StoredEvents, StreamEvent, StreamEventKind,
+};
 use axum::body::Bytes;
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// The events a session sent, per stream, within a budget.
@@ -51,6 +68,22 @@ pub(crate) struct EventLog {
     max_events: usize,
     max_bytes: usize,
     inner: Mutex<LogInner>,
+    /// A store that keeps events too, and how long they live there.
+    store: Option<(Arc<dyn SessionStore>, Duration)>,
+    /// The session's events in that store, once it has an id.
+    shared: OnceLock<SharedLog>,
+}
+
+/// A session's events in a store every node reads.
+struct SharedLog {
+    store: Arc<dyn SessionStore>,
+    session: Arc<str>,
+    /// The events on their way to the store, in order.
+    outbox: mpsc::Sender<StreamEvent>,
+    /// Streams of other nodes resumed here: where their events go, by
+    /// stream key, with the resume's generation.
+    watchers: Mutex<HashMap<String, (u64, mpsc::Sender<StreamEvent>)>>,
+    generations: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default)]
@@ -156,6 +189,155 @@ impl EventLog {
             max_events: max_events.max(1),
             max_bytes: max_bytes.max(1),
             inner: Mutex::new(LogInner::default()),
+            store: None,
+            shared: OnceLock::new(),
+        }
+    }
+
+    /// The same, keeping the events in `store` too (for `ttl` after the
+    /// session's last use) once [`bind`](Self::bind) names the session.
+    pub(crate) fn kept_in(mut self, store: Arc<dyn SessionStore>, ttl: Duration) -> EventLog {
+        if store.keeps_events() {
+            self.store = Some((store, ttl));
+        }
+        self
+    }
+
+    /// Starts keeping the events of session `session` in the store (no-op
+    /// without one, or outside a runtime).
+    pub(crate) fn bind(&self, session: &Arc<str>) {
+        let Some((store, ttl)) = &self.store else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return tracing::warn!("no tokio runtime: stream events are kept on this node only");
+        };
+        let limits = ReplayLimits {
+            max_events: self.max_events,
+            max_bytes: self.max_bytes,
+        };
+        let (outbox, mut queue) = mpsc::channel::<StreamEvent>(self.max_events.clamp(64, 4096));
+        let shared = SharedLog {
+            store: Arc::clone(store),
+            session: Arc::clone(session),
+            outbox,
+            watchers: Mutex::new(HashMap::new()),
+            generations: Default::default(),
+        };
+        if self.shared.set(shared).is_ok() {
+            let (store, session, ttl) = (Arc::clone(store), Arc::clone(session), *ttl);
+            runtime.spawn(async move {
+                while let Some(event) = queue.recv().await {
+                    if let Err(e) = store.keep_event(&session, &event, limits, ttl).await {
+                        tracing::warn!(
+                            session = %session,
+                            "an event was not kept in the session store (a resume on another node reports it lost): {e}"
+                        );
+                    }
+                }
+            });
+        }
+    }
+
+    /// Hands an event to the store, in order; one that does not fit is
+    /// dropped (a resume elsewhere then finds the gap and says so).
+    fn mirror(&self, stream: &str, number: u64, kind: StreamEventKind) {
+        let Some(shared) = self.shared.get() else {
+            return;
+        };
+        let event = StreamEvent {
+            stream: stream.to_owned(),
+            number,
+            kind,
+        };
+        if shared.outbox.try_send(event).is_err() {
+            tracing::warn!("the session store falls behind: an event is kept on this node only");
+        }
+    }
+
+    /// Whether streams of other nodes can be resumed here.
+    pub(crate) fn is_shared(&self) -> bool {
+        self.shared.get().is_some()
+    }
+
+    /// Another node's stream got an event: a client that resumed it here
+    /// gets it. One too slow to take it is disconnected (it resumes again).
+    pub(crate) fn heard(&self, event: &StreamEvent) {
+        let Some(shared) = self.shared.get() else {
+            return;
+        };
+        let mut watchers = shared.watchers.lock().unwrap_or_else(|e| e.into_inner());
+        let full = match watchers.get(&event.stream) {
+            Some((_, tx)) => tx.try_send(event.clone()).is_err(),
+            None => false,
+        };
+        if full {
+            watchers.remove(&event.stream);
+        }
+    }
+
+    /// Connects a reader to stream `key` of another node after event
+    /// `after`, from what the store kept then what every node hears.
+    pub(crate) async fn attach_shared(
+        self: &Arc<Self>,
+        key: &str,
+        after: u64,
+        buffer: usize,
+    ) -> Result<(Vec<Bytes>, mpsc::Receiver<Bytes>), NotResumable> {
+        let Some(shared) = self.shared.get() else {
+            return Err(NotResumable::Unknown);
+        };
+        // Listen first: what is published after the read is heard.
+        let generation = shared
+            .generations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (heard_tx, heard) = mpsc::channel(buffer.max(64));
+        shared
+            .watchers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_owned(), (generation, heard_tx));
+        let stored = shared.store.events_after(&shared.session, key, after).await;
+        let (frames, finished) = match stored {
+            Ok(StoredEvents::Kept { frames, finished }) => (frames, finished),
+            Ok(StoredEvents::Lost { request }) => {
+                self.unwatch(key, generation);
+                return Err(NotResumable::Lost {
+                    request: request.and_then(|r| serde_json::from_value(r).ok()),
+                });
+            }
+            Ok(_) => {
+                self.unwatch(key, generation);
+                return Err(NotResumable::Unknown);
+            }
+            Err(e) => {
+                self.unwatch(key, generation);
+                tracing::warn!("the session store could not be read for a resume: {e}");
+                return Err(NotResumable::Unknown);
+            }
+        };
+        let last = after + frames.len() as u64;
+        let missed = frames.into_iter().map(Bytes::from).collect();
+        let (tx, rx) = mpsc::channel(buffer.max(1));
+        if finished {
+            self.unwatch(key, generation);
+        } else {
+            let log = Arc::clone(self);
+            let key = key.to_owned();
+            tokio::spawn(async move {
+                forward(heard, last, tx).await;
+                log.unwatch(&key, generation);
+            });
+        }
+        Ok((missed, rx))
+    }
+
+    fn unwatch(&self, key: &str, generation: u64) {
+        if let Some(shared) = self.shared.get() {
+            let mut watchers = shared.watchers.lock().unwrap_or_else(|e| e.into_inner());
+            if watchers.get(key).is_some_and(|(g, _)| *g == generation) {
+                watchers.remove(key);
+            }
         }
     }
 
@@ -174,6 +356,10 @@ impl EventLog {
             }
         };
         if !inner.closed {
+            let opened = StreamEventKind::Opened {
+                request: request.as_ref().and_then(|r| serde_json::to_value(r).ok()),
+            };
+            self.mirror(&key, 0, opened);
             inner.streams.insert(
                 Arc::clone(&key),
                 StreamState {
@@ -258,6 +444,13 @@ impl EventLog {
         stream.next += 1;
         let frame = frame(&key, n, json);
         stream.events.push_back((n, frame.clone()));
+        self.mirror(
+            &key,
+            n,
+            StreamEventKind::Sent {
+                frame: String::from_utf8_lossy(&frame).into_owned(),
+            },
+        );
         inner.bytes += frame.len();
         inner.kept.push_back((key, n, frame.len()));
         while (inner.kept.len() > self.max_events || inner.bytes > self.max_bytes)
@@ -353,6 +546,9 @@ impl EventLog {
         let mut inner = self.lock();
         let empty = match inner.streams.get_mut(key) {
             Some(stream) => {
+                if !stream.finished {
+                    self.mirror(key, stream.next, StreamEventKind::Finished);
+                }
                 stream.finished = true;
                 stream.live = None;
                 stream.events.is_empty()
@@ -371,6 +567,42 @@ impl EventLog {
         inner.streams.clear();
         inner.kept.clear();
         inner.bytes = 0;
+        if let Some(shared) = self.shared.get() {
+            shared
+                .watchers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
+        }
+    }
+}
+
+/// Sends on what is heard of a stream after event `last`, in order, until
+/// it finishes, the reader goes away, or an event is missing (then the
+/// stream ends, and the client's next resume is told what was lost).
+async fn forward(mut heard: mpsc::Receiver<StreamEvent>, mut last: u64, out: mpsc::Sender<Bytes>) {
+    loop {
+        let event = tokio::select! {
+            _ = out.closed() => return,
+            event = heard.recv() => event,
+        };
+        let Some(event) = event else { return };
+        if event.number <= last {
+            continue;
+        }
+        if event.number > last + 1 {
+            return tracing::debug!(stream = %event.stream, "an event of a resumed stream was not heard; ending it");
+        }
+        match event.kind {
+            StreamEventKind::Sent { frame } => {
+                if out.send(Bytes::from(frame)).await.is_err() {
+                    return;
+                }
+                last += 1;
+            }
+            StreamEventKind::Finished => return,
+            _ => {}
+        }
     }
 }
 

@@ -122,6 +122,11 @@ impl SessionTable {
                     s.session.handle_from_other_node(message);
                 }
             }
+            SessionEvent::Streamed { session, step } => {
+                if let Some(s) = self.peek(session) {
+                    s.log.heard(step);
+                }
+            }
         }
     }
 
@@ -322,6 +327,7 @@ impl HttpSession {
         permit: Option<Permit>,
         log: EventLog,
     ) -> Arc<Self> {
+        log.bind(&id);
         let standalone = Arc::new(Standalone::new(
             Arc::new(log),
             Some((Arc::clone(store), Arc::clone(&id))),
