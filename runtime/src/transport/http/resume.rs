@@ -617,6 +617,56 @@ mod tests {
             .collect()
     }
 
+    fn step(number: u64, kind: StreamEventKind) -> StreamEvent {
+        StreamEvent {
+            stream: "00000000000000ab".into(),
+            number,
+            kind,
+        }
+    }
+
+    fn sent(number: u64) -> StreamEvent {
+        step(
+            number,
+            StreamEventKind::Sent {
+                frame: format!("{number}"),
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn what_is_heard_of_another_nodes_stream_goes_on_in_order_once() {
+        // After event 2: 2 again (read from the store meanwhile) is skipped,
+        // 3 and 4 go on, the end ends the stream.
+        let (heard_tx, heard) = mpsc::channel(8);
+        let (out, mut rx) = mpsc::channel(8);
+        for event in [
+            sent(2),
+            sent(3),
+            sent(4),
+            step(5, StreamEventKind::Finished),
+            sent(6),
+        ] {
+            heard_tx.try_send(event).unwrap();
+        }
+        forward(heard, 2, out).await;
+        let mut got = Vec::new();
+        while let Ok(frame) = rx.try_recv() {
+            got.push(String::from_utf8_lossy(&frame).into_owned());
+        }
+        assert_eq!(got, ["3", "4"]);
+
+        // A number skipped ends the stream before it: no silent gap.
+        let (heard_tx, heard) = mpsc::channel(8);
+        let (out, mut rx) = mpsc::channel(8);
+        for event in [sent(3), sent(5), sent(6)] {
+            heard_tx.try_send(event).unwrap();
+        }
+        forward(heard, 2, out).await;
+        assert_eq!(&rx.try_recv().unwrap()[..], b"3");
+        assert!(rx.try_recv().is_err());
+    }
+
     #[test]
     fn ids_parse_only_as_written() {
         assert_eq!(parse_id("00000000000000ab-3"), Ok(("00000000000000ab", 3)));
