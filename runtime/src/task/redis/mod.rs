@@ -145,6 +145,9 @@ pub use sessions::RedisSessionStore;
 
 use std::time::Duration;
 
+/// The most shards [`RedisConfig::shards`] takes.
+const MAX_SHARDS: usize = 1024;
+
 /// How a [`RedisBackend`] connects and behaves. Every setting but the URL
 /// has a default.
 #[derive(Debug, Clone)]
@@ -157,6 +160,7 @@ pub struct RedisConfig {
     sentinel: Option<String>,
     durable: Option<(u32, Duration)>,
     prefix: String,
+    shards: usize,
     visibility_timeout: Duration,
     queue_capacity: u64,
     max_deliveries: u32,
@@ -174,6 +178,7 @@ impl RedisConfig {
             sentinel: None,
             durable: None,
             prefix: "ferrymcp".into(),
+            shards: 1,
             visibility_timeout: Duration::from_secs(30),
             queue_capacity: 100_000,
             max_deliveries: 5,
@@ -275,6 +280,25 @@ impl RedisConfig {
         self
     }
 
+    /// Splits the queue into `n` shards (default 1; at most 1024), each
+    /// under its own hash tag, so that on a Redis Cluster the shards live
+    /// in different slots and the load spreads over the primaries: a task
+    /// goes to the shard its id hashes to (FNV-1a, modulo `n`), shard 0
+    /// keeps the keys of a deployment without shards (`{prefix}`), shard
+    /// `k` uses `{prefix:k}`. Workers read every shard, starting with a
+    /// different one each time; `tasks/list` merges the shards.
+    ///
+    /// Every process of a deployment must use the same `n`. Changing it
+    /// on a live deployment orphans the tasks of the shards it removes
+    /// (they are neither run nor found) and makes every process look for a
+    /// task in a shard other than the one it was created in: drain the
+    /// queue first (or start a new prefix). `tasks/list` cursors made with
+    /// another `n` are refused.
+    pub fn shards(mut self, n: usize) -> Self {
+        self.shards = n.clamp(1, MAX_SHARDS);
+        self
+    }
+
     /// How long a job may go without its worker renewing the claim before
     /// another worker takes it over (default 30 s). Workers renew every
     /// third of it.
@@ -284,7 +308,9 @@ impl RedisConfig {
     }
 
     /// How many jobs may be queued or running at once (default 100,000);
-    /// creating one more fails with "the task queue is full".
+    /// creating one more fails with "the task queue is full". With
+    /// [shards](Self::shards), each shard holds its share (the capacity
+    /// divided by the number of shards, rounded up).
     pub fn queue_capacity(mut self, n: u64) -> Self {
         self.queue_capacity = n.max(1);
         self
