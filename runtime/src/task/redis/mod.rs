@@ -24,6 +24,12 @@
 //!
 //! # Layout (one hash tag per prefix, `{prefix}`, so it runs on a Cluster)
 //!
+//! With [queue shards](RedisConfig::shards), the task keys below (`task`,
+//! `queue`, `seq`, `owner`, `owner-expiry`) exist once per shard: `{p}` for
+//! shard 0, `{p:k}` for shard `k`, each shard in its own slot; a task lives
+//! in the shard its id hashes to. The channels and the session keys stay
+//! under `{p}`.
+//!
 //! * `{p}:task:<id>`: a hash with the record (JSON), its `version`, its
 //!   `tag` (authentication, when a key is set), the job (tool, arguments
 //!   and snapshot; encrypted when a key is set; deleted once the task is
@@ -273,8 +279,8 @@ impl RedisConfig {
     }
 
     /// The prefix of every key (default `ferrymcp`); it is also the hash
-    /// tag, so one prefix lives in one Cluster slot. Processes that share a
-    /// prefix share tasks.
+    /// tag, so one prefix lives in one Cluster slot (one per shard with
+    /// [`shards`](Self::shards)). Processes that share a prefix share tasks.
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self
