@@ -237,8 +237,9 @@ async fn three_shards_spread_the_queue_over_three_primaries() {
     let cluster = tokio::task::spawn_blocking(|| Cluster::start(3, 0, 2000))
         .await
         .unwrap();
-    let primary_of_shard =
-        |p: &str, k: usize| cluster.primary_of(cluster.slot(&format!("{}:queue", shard_tag(p, k))), 0);
+    let primary_of_shard = |p: &str, k: usize| {
+        cluster.primary_of(cluster.slot(&format!("{}:queue", shard_tag(p, k))), 0)
+    };
     let prefix = (0..)
         .map(|i| format!("shards{i}"))
         .find(|p| {

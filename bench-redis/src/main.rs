@@ -471,10 +471,7 @@ async fn cluster(tasks: u64, shards: usize) {
         .expect("redis-cli runs");
     assert!(out.status.success(), "redis-cli --cluster create failed");
     let start = Instant::now();
-    while !nodes
-        .iter()
-        .all(|(_, port)| cluster_ok(*port))
-    {
+    while !nodes.iter().all(|(_, port)| cluster_ok(*port)) {
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "the cluster never became ok"

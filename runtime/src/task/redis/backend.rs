@@ -52,7 +52,7 @@ pub(crate) struct Inner {
     /// With several shards: the blocking read of each shard in flight, if
     /// any (what it reads is this consumer's already: taken by a later
     /// claim, never dropped), and the signal that one finished.
-    reads: Mutex<Vec<Option<tokio::task::JoinHandle<Result<Value, RedisError>>>>>,
+    reads: Mutex<Vec<Option<Read>>>,
     read_done: Arc<Notify>,
     /// The shard the next claim starts with (rotates).
     next_shard: AtomicUsize,
@@ -73,6 +73,9 @@ pub(crate) struct Inner {
     closed: CancellationToken,
     dropped: CancellationToken,
 }
+
+/// A blocking read of one shard's stream, in flight or done.
+type Read = tokio::task::JoinHandle<Result<Value, RedisError>>;
 
 /// A job this process holds: its stream entry, and whether its final
 /// status failed to be stored (then it is not acknowledged: it runs again).
@@ -795,7 +798,7 @@ impl Inner {
         max: usize,
         order: &[usize],
     ) -> Result<Vec<Claimed>, BackendError> {
-        let finished: Vec<(usize, tokio::task::JoinHandle<Result<Value, RedisError>>)> = {
+        let finished: Vec<(usize, Read)> = {
             let mut reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
             let mut finished = Vec::new();
             for &k in order {
@@ -1247,7 +1250,11 @@ impl TaskBackend for RedisBackend {
             // that fail, it is taken over after the visibility timeout.
             let held = self.inner.held().remove(&id);
             match held {
-                Some(h) => self.inner.hand_back(self.inner.shard_of(&id), &h.entry, true).await,
+                Some(h) => {
+                    self.inner
+                        .hand_back(self.inner.shard_of(&id), &h.entry, true)
+                        .await
+                }
                 None => Ok(()),
             }
         }
