@@ -149,11 +149,21 @@ async fn lane(load: Arc<Load>, acked: tokio::sync::mpsc::UnboundedSender<Creatio
 }
 
 /// How many queue entries the worker with process id `pid` holds (claimed,
-/// not acknowledged), from Redis's pending entries list.
-fn pending_on(redis: &Redis, pid: u32) -> usize {
-    redis
-        .command(&["XPENDING", "{ferrymcp}:queue", "workers", "-", "+", "10000"])
-        .map_or(0, |reply| reply.matches(&format!("-{pid}-")).count())
+/// not acknowledged), from Redis's pending entries lists (of each of
+/// `shards` queue shards).
+fn pending_on(redis: &Redis, pid: u32, shards: usize) -> usize {
+    (0..shards)
+        .map(|k| {
+            let queue = if k == 0 {
+                "{ferrymcp}:queue".to_owned()
+            } else {
+                format!("{{ferrymcp:{k}}}:queue")
+            };
+            redis
+                .command(&["XPENDING", &queue, "workers", "-", "+", "10000"])
+                .map_or(0, |reply| reply.matches(&format!("-{pid}-")).count())
+        })
+        .sum()
 }
 
 /// One run's end as a worker's stderr records it.
@@ -361,15 +371,34 @@ async fn text_again(load: &Load, c: &Creation) -> String {
 /// exactly the acknowledged tasks, each once, completed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_tasks_survive_a_killed_worker_and_a_killed_redis() {
+    chaos(1).await;
+}
+
+/// The same with the queue in three shards (`--shards 3`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_tasks_survive_a_killed_worker_and_a_killed_redis_with_three_shards() {
+    chaos(3).await;
+}
+
+async fn chaos(shards: usize) {
     let _serial = serial().await;
     let started = std::time::Instant::now();
     let step = |what: &str| eprintln!("chaos {:5.1} s: {what}", started.elapsed().as_secs_f64());
     let mut redis = Redis::start(true);
+    let n = shards.to_string();
+    let sharded = ["--shards", n.as_str()];
     let (a, b) = (
-        Process::node(&redis.url(), &[]),
-        Process::node(&redis.url(), &[]),
+        Process::node(&redis.url(), &sharded),
+        Process::node(&redis.url(), &sharded),
     );
-    let worker_args = ["--visibility-timeout-ms", "2000", "--concurrency", "8"];
+    let worker_args = [
+        "--visibility-timeout-ms",
+        "2000",
+        "--concurrency",
+        "8",
+        "--shards",
+        n.as_str(),
+    ];
     let mut first = Process::worker_traced(&redis.url(), &worker_args);
     let second = Process::worker_traced(&redis.url(), &worker_args);
     let load = Arc::new(Load {
@@ -396,7 +425,7 @@ async fn acknowledged_tasks_survive_a_killed_worker_and_a_killed_redis() {
 
     // 1. A worker dies holding claimed tasks.
     eventually("60 acknowledged, and worker 1 holds a claimed task", || {
-        load.acknowledged(None) >= 60 && pending_on(&redis, first.pid()) > 0
+        load.acknowledged(None) >= 60 && pending_on(&redis, first.pid(), shards) > 0
     })
     .await;
     first.kill9();

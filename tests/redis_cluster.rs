@@ -183,6 +183,121 @@ async fn tasks_created_on_two_nodes_run_on_a_three_primary_cluster() {
     );
 }
 
+/// The hash tag of queue shard `k` of `prefix` (as the backend names it).
+fn shard_tag(prefix: &str, k: usize) -> String {
+    if k == 0 {
+        format!("{{{prefix}}}")
+    } else {
+        format!("{{{prefix}:{k}}}")
+    }
+}
+
+/// The shard (of `n`) of a task id: FNV-1a 64 of the id, modulo `n`.
+fn shard_of(id: &str, n: u64) -> usize {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in id.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (hash % n) as usize
+}
+
+/// Every task of `tasks/list`, following `nextCursor`.
+async fn list_all(caller: &Caller) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let params = match &cursor {
+            Some(c) => json!({"cursor": c}),
+            None => json!({}),
+        };
+        let r = caller.call("tasks/list", params).await;
+        let page = &r["result"];
+        out.extend(
+            page["tasks"]
+                .as_array()
+                .unwrap_or_else(|| panic!("a page of tasks: {r}"))
+                .iter()
+                .cloned(),
+        );
+        match page["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+/// Three queue shards on three primaries: a prefix whose three shards'
+/// slots are served by three different primaries; the tasks spread over
+/// them (each task on the primary of its shard), all complete, and
+/// `tasks/list` pages through the three shards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_shards_spread_the_queue_over_three_primaries() {
+    let _serial = serial().await;
+    let cluster = tokio::task::spawn_blocking(|| Cluster::start(3, 0, 2000))
+        .await
+        .unwrap();
+    let primary_of_shard = |p: &str, k: usize| {
+        cluster.primary_of(cluster.slot(&format!("{}:queue", shard_tag(p, k))), 0)
+    };
+    let prefix = (0..)
+        .map(|i| format!("shards{i}"))
+        .find(|p| {
+            let owners: std::collections::HashSet<usize> =
+                (0..3).map(|k| primary_of_shard(p, k)).collect();
+            owners.len() == 3
+        })
+        .expect("a prefix");
+    let owners: Vec<usize> = (0..3).map(|k| primary_of_shard(&prefix, k)).collect();
+    let config = RedisConfig::cluster(cluster.seeds())
+        .prefix(prefix.as_str())
+        .shards(3);
+    let deployment = deploy(&config).await;
+    let callers = callers(&deployment.urls).await;
+    let mut ids = Vec::new();
+    for n in 0..90u64 {
+        let id = create(&callers[(n % 2) as usize], 5_000 + n)
+            .await
+            .unwrap_or_else(|e| panic!("creating a task on the cluster failed: {e}"));
+        ids.push((5_000 + n, id));
+    }
+    for (i, (n, id)) in ids.iter().enumerate() {
+        let text = result_text(&callers[(i + 1) % 2], id).await;
+        assert_eq!(text, format!("echo {n}"));
+    }
+    // Each task is on the primary of its shard; every shard got some.
+    let mut per_shard = [0usize; 3];
+    for (_, id) in &ids {
+        let k = shard_of(id, 3);
+        per_shard[k] += 1;
+        let key = format!("{}:task:{id}", shard_tag(&prefix, k));
+        assert_eq!(
+            cluster.nodes[owners[k]].query(&["EXISTS", &key]).int(),
+            1,
+            "task {id} (shard {k}) is not on node {}",
+            owners[k]
+        );
+    }
+    assert!(per_shard.iter().all(|n| *n > 10), "{per_shard:?}");
+    for (k, owner) in owners.iter().enumerate() {
+        let seq = cluster.nodes[*owner]
+            .query(&["GET", &format!("{}:seq", shard_tag(&prefix, k))])
+            .text()
+            .and_then(|s| s.parse::<usize>().ok());
+        assert_eq!(seq, Some(per_shard[k]), "shard {k} on node {owner}");
+    }
+    // tasks/list merges the three shards: every task once.
+    let listed = list_all(&callers[0]).await;
+    let listed: Vec<&str> = listed
+        .iter()
+        .map(|t| t["taskId"].as_str().expect("taskId"))
+        .collect();
+    let unique: std::collections::HashSet<&str> = listed.iter().copied().collect();
+    assert_eq!(unique.len(), listed.len(), "a task listed twice");
+    let created: std::collections::HashSet<&str> = ids.iter().map(|(_, id)| id.as_str()).collect();
+    assert_eq!(unique, created);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_tasks_complete_when_the_queue_primary_is_killed() {
     let _serial = serial().await;

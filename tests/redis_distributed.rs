@@ -10,19 +10,37 @@ use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+/// `--shards 3`: the queue split into three shards (three hash tags).
+const SHARDS: &[&str] = &["--shards", "3"];
+
+/// `base` and `more` as one argument list.
+fn with(base: &[&'static str], more: &[&'static str]) -> Vec<&'static str> {
+    base.iter().chain(more).copied().collect()
+}
+
 /// A task created on node A is polled, listed and fetched on node B, and
 /// its result is what the tool returned on a worker.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_created_on_one_node_is_answered_by_another() {
+    answered_by_another(&[]).await;
+}
+
+/// The same with the queue in three shards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_created_on_one_node_is_answered_by_another_with_three_shards() {
+    answered_by_another(SHARDS).await;
+}
+
+async fn answered_by_another(shards: &[&str]) {
     let _serial = serial().await;
     let redis = Redis::start(false);
     let (a, b) = (
-        Process::node(&redis.url(), &[]),
-        Process::node(&redis.url(), &[]),
+        Process::node(&redis.url(), shards),
+        Process::node(&redis.url(), shards),
     );
     let _workers = [
-        Process::worker(&redis.url(), &[]),
-        Process::worker(&redis.url(), &[]),
+        Process::worker(&redis.url(), shards),
+        Process::worker(&redis.url(), shards),
     ];
     let (on_a, on_b) = (Mcp::open(a.url()).await, Mcp::open(b.url()).await);
 
@@ -58,15 +76,25 @@ async fn a_task_created_on_one_node_is_answered_by_another() {
 /// `tasks/result` waiting on node A wakes up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancel_on_one_node_stops_the_run_on_a_worker() {
+    cancel_on_one_node(&[]).await;
+}
+
+/// The same with the queue in three shards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_on_one_node_stops_the_run_on_a_worker_with_three_shards() {
+    cancel_on_one_node(SHARDS).await;
+}
+
+async fn cancel_on_one_node(shards: &[&str]) {
     let _serial = serial().await;
     let redis = Redis::start(false);
     let (a, b) = (
-        Process::node(&redis.url(), &[]),
-        Process::node(&redis.url(), &[]),
+        Process::node(&redis.url(), shards),
+        Process::node(&redis.url(), shards),
     );
     let workers = [
-        Process::worker(&redis.url(), &[]),
-        Process::worker(&redis.url(), &[]),
+        Process::worker(&redis.url(), shards),
+        Process::worker(&redis.url(), shards),
     ];
     let (on_a, on_b) = (Arc::new(Mcp::open(a.url()).await), Mcp::open(b.url()).await);
 
@@ -100,10 +128,20 @@ async fn a_cancel_on_one_node_stops_the_run_on_a_worker() {
 /// after the visibility timeout (2 s here) and it completes, attempt 2.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_survives_its_worker_being_killed() {
+    survives_its_worker(&[]).await;
+}
+
+/// The same with the queue in three shards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_survives_its_worker_being_killed_with_three_shards() {
+    survives_its_worker(SHARDS).await;
+}
+
+async fn survives_its_worker(shards: &[&'static str]) {
     let _serial = serial().await;
     let redis = Redis::start(false);
-    let a = Process::node(&redis.url(), &[]);
-    let vt = ["--visibility-timeout-ms", "2000"];
+    let a = Process::node(&redis.url(), shards);
+    let vt = with(&["--visibility-timeout-ms", "2000"], shards);
     let mut first = Process::worker(&redis.url(), &vt);
     let on_a = Mcp::open(a.url()).await;
 
@@ -124,14 +162,25 @@ async fn a_task_survives_its_worker_being_killed() {
 /// nodes lift the per-caller limit of active tasks (100 by default).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_tasks_through_two_workers_each_complete_once() {
+    a_thousand_tasks(&[]).await;
+}
+
+/// The same with the queue in three shards: every shard gets tasks, and
+/// `tasks/list` pages through all three.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_tasks_through_two_workers_each_complete_once_with_three_shards() {
+    a_thousand_tasks(SHARDS).await;
+}
+
+async fn a_thousand_tasks(shards: &[&'static str]) {
     let _serial = serial().await;
     let redis = Redis::start(false);
-    let lifted = ["--max-active-tasks-per-caller", "1000"];
+    let lifted = with(&["--max-active-tasks-per-caller", "1000"], shards);
     let (a, b) = (
         Process::node(&redis.url(), &lifted),
         Process::node(&redis.url(), &lifted),
     );
-    let c = ["--concurrency", "32"];
+    let c = with(&["--concurrency", "32"], shards);
     let _workers = [
         Process::worker(&redis.url(), &c),
         Process::worker(&redis.url(), &c),
@@ -182,6 +231,38 @@ async fn a_thousand_tasks_through_two_workers_each_complete_once() {
         );
     }
     assert_eq!(seen, ids.into_iter().collect::<HashSet<_>>());
+
+    // Each shard's sequence counts the tasks created in it: all in shard 0
+    // (today's keys) without shards, spread over the three with them.
+    let n = if shards.is_empty() { 1 } else { 3 };
+    let created: Vec<i64> = (0..n)
+        .map(|k| {
+            let tag = if k == 0 {
+                "{ferrymcp}".to_owned()
+            } else {
+                format!("{{ferrymcp:{k}}}")
+            };
+            redis
+                .query(&["GET", &format!("{tag}:seq")])
+                .text()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        })
+        .collect();
+    assert_eq!(created.iter().sum::<i64>(), 1000, "{created:?}");
+    assert!(created.iter().all(|c| *c > 250), "{created:?}");
+    // A cursor made for another number of shards is refused, precisely.
+    let other = if n == 1 { "redis:1.2.3" } else { "redis:5" };
+    let refused = nodes[0]
+        .request("tasks/list", json!({"cursor": other}))
+        .await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cursor")),
+        "{refused}"
+    );
 }
 
 fn hget(redis: &Redis, prefix: &str, id: &str, field: &str) -> String {

@@ -4,7 +4,12 @@
 //! ```text
 //! cargo run --release -p bench-redis [-- --tasks 20000 --rounds 1000 --count 2000]
 //! cargo run --release -p bench-redis -- --durability [ROUNDS]
+//! cargo run --release -p bench-redis -- --cluster [--shards 3] [--tasks N]
 //! ```
+//!
+//! `--shards N` splits the queue of the single-server runs into N shards;
+//! `--cluster` measures throughput on a three-primary Redis Cluster
+//! started here, with the queue in one shard and then in N (default 3).
 //!
 //! Starts its own `redis-server` on a free port (no persistence), then
 //! measures the in-memory backend (one server running its own tasks) and
@@ -53,8 +58,16 @@ async fn echo(n: u64) -> u64 {
 /// How many tasks are in flight in the throughput runs.
 const IN_FLIGHT: usize = 64;
 
+/// The queue shards of the single-server runs (`--shards`).
+static SHARDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
 async fn redis_server(url: &str, prefix: &str, run_workers: bool) -> Server {
-    redis_server_with(RedisConfig::new(url).prefix(prefix), run_workers).await
+    let shards = SHARDS.load(std::sync::atomic::Ordering::Relaxed);
+    redis_server_with(
+        RedisConfig::new(url).prefix(prefix).shards(shards),
+        run_workers,
+    )
+    .await
 }
 
 async fn redis_server_with(config: RedisConfig, run_workers: bool) -> Server {
@@ -165,6 +178,10 @@ impl Drop for RedisProcess {
 }
 
 fn start_redis() -> (RedisProcess, u16) {
+    start_redis_with(&[])
+}
+
+fn start_redis_with(extra: &[String]) -> (RedisProcess, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -177,6 +194,7 @@ fn start_redis() -> (RedisProcess, u16) {
     let child = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
+        .args(extra)
         .arg("--dir")
         .arg(&dir)
         .stdout(Stdio::null())
@@ -420,6 +438,97 @@ fn command(port: u16, line: &str) -> String {
     reply
 }
 
+/// `--cluster`: throughput on a Redis Cluster of three primaries (no
+/// replicas; started here, `redis-cli --cluster create`), one node and two
+/// workers in this process, with the queue in one shard, then in
+/// `shards` shards (each of their own prefix).
+async fn cluster(tasks: u64, shards: usize) {
+    let nodes: Vec<(RedisProcess, u16)> = (0..3)
+        .map(|_| {
+            let bus = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            start_redis_with(&[
+                "--cluster-enabled".into(),
+                "yes".into(),
+                "--cluster-config-file".into(),
+                "nodes.conf".into(),
+                "--cluster-port".into(),
+                bus.to_string(),
+            ])
+        })
+        .collect();
+    let addresses: Vec<String> = nodes
+        .iter()
+        .map(|(_, port)| format!("127.0.0.1:{port}"))
+        .collect();
+    let out = Command::new("redis-cli")
+        .args(["--cluster", "create"])
+        .args(&addresses)
+        .args(["--cluster-replicas", "0", "--cluster-yes"])
+        .output()
+        .expect("redis-cli runs");
+    assert!(out.status.success(), "redis-cli --cluster create failed");
+    let start = Instant::now();
+    while !nodes.iter().all(|(_, port)| cluster_ok(*port)) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the cluster never became ok"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let seeds: Vec<String> = addresses.iter().map(|a| format!("redis://{a}")).collect();
+    println!(
+        "| queue shards | throughput (64 in flight, {tasks} tasks) | CPU per task (bench + 3 redis) | load 1 min (before → after) |"
+    );
+    println!("|---|---|---|---|");
+    for n in [1, shards] {
+        let config = RedisConfig::cluster(seeds.clone())
+            .prefix(format!("cluster{n}"))
+            .shards(n);
+        let node = redis_server_with(config.clone(), false).await;
+        let mut pool = Vec::new();
+        for _ in 0..2 {
+            let worker = redis_server_with(config.clone(), true).await;
+            let w = worker.clone();
+            tokio::spawn(async move { w.run_task_workers().await });
+            pool.push(worker);
+        }
+        let client = Arc::new(Client::connect(&node).await.expect("client"));
+        throughput(&client, 500, IN_FLIGHT).await; // warm up
+        let before = load();
+        let cpu = |pids: &[u32]| pids.iter().map(|p| cpu_time(*p)).sum::<Duration>();
+        let mut pids: Vec<u32> = nodes.iter().map(|(r, _)| r.0.id()).collect();
+        pids.push(std::process::id());
+        let cpu_before = cpu(&pids);
+        let rate = throughput(&client, tasks, IN_FLIGHT).await;
+        let per_task = (cpu(&pids) - cpu_before).as_secs_f64() / tasks as f64;
+        println!(
+            "| {n} | {rate:.0} tasks/s | {:.3} ms | {before} → {} |",
+            per_task * 1000.0,
+            load()
+        );
+        for w in &pool {
+            w.shutdown().await;
+        }
+        node.shutdown().await;
+    }
+}
+
+/// Whether the cluster node on `port` says `cluster_state:ok`.
+fn cluster_ok(port: u16) -> bool {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("redis");
+    s.write_all(b"CLUSTER INFO\r\n").expect("write");
+    let mut r = BufReader::new(s);
+    let mut header = String::new();
+    r.read_line(&mut header).expect("read");
+    let len: usize = header.trim().trim_start_matches('$').parse().unwrap_or(0);
+    let mut body = vec![0; len + 2];
+    r.read_exact(&mut body).expect("read");
+    String::from_utf8_lossy(&body).contains("cluster_state:ok")
+}
+
 /// `--durability`: creation latency without and with
 /// `RedisConfig::durable(1, 1 s)`, on a primary with one replica (both
 /// started here), one node and one worker in this process.
@@ -501,19 +610,33 @@ async fn main() {
         durability(rounds).await;
         return;
     }
+    let mut shards = 1usize;
+    let mut on_cluster = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        if a == "--cluster" {
+            on_cluster = true;
+            continue;
+        }
         let v = args.next().and_then(|v| v.parse().ok());
         match (a.as_str(), v) {
             ("--tasks", Some(v)) => tasks = v,
             ("--rounds", Some(v)) => rounds = v.max(1),
             ("--count", Some(v)) => count = v.max(1),
+            ("--shards", Some(v)) => shards = (v as usize).clamp(1, 1024),
             _ => {
-                eprintln!("usage: bench-redis [--tasks N] [--rounds N] [--count N]");
+                eprintln!(
+                    "usage: bench-redis [--tasks N] [--rounds N] [--count N] [--shards N] [--cluster]"
+                );
                 std::process::exit(2);
             }
         }
     }
+    if on_cluster {
+        cluster(tasks, if shards == 1 { 3 } else { shards }).await;
+        return;
+    }
+    SHARDS.store(shards, std::sync::atomic::Ordering::Relaxed);
     let (redis, port) = start_redis();
     let redis_pid = redis.0.id();
     let url = format!("redis://127.0.0.1:{port}");

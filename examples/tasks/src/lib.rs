@@ -137,6 +137,11 @@ pub struct RedisArgs {
     /// share a prefix share tasks.
     #[arg(long, value_name = "P")]
     pub prefix: Option<String>,
+    /// Split the task queue into N shards, each under its own hash tag
+    /// (its own slot on a Redis Cluster) [default: 1]; every process of a
+    /// deployment must use the same N.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub shards: Option<u16>,
     /// Encrypt task snapshots with this key: a key id, a colon and 32 bytes
     /// in base64 [default: $FERRYMCP_SNAPSHOT_KEY].
     #[arg(long = "snapshot-key", value_name = "KEY_ID:BASE64")]
@@ -200,6 +205,9 @@ impl RedisArgs {
         let mut config = RedisConfig::new(url.clone());
         if let Some(prefix) = &self.prefix {
             config = config.prefix(prefix.clone());
+        }
+        if let Some(n) = self.shards {
+            config = config.shards(usize::from(n));
         }
         if let Some(ms) = self.visibility_ms {
             config = config.visibility_timeout(Duration::from_millis(ms));

@@ -3,7 +3,7 @@
 use super::connection::{Conn, Target};
 use super::crypto::{Keyring, OpenError};
 use super::events::{self, Events};
-use super::keys::Keys;
+use super::keys::{shard_of, Keys};
 use super::scripts;
 use super::RedisConfig;
 use crate::protocol::ErrorObject;
@@ -16,10 +16,10 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use redis::{RedisError, Value};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
-use tokio::sync::OnceCell;
+use tokio::sync::{Notify, OnceCell};
 use tokio_util::sync::CancellationToken;
 
 /// Tasks in Redis, shared by every HTTP node and worker process that uses
@@ -34,7 +34,10 @@ pub(crate) struct Inner {
     target: Target,
     /// Replicas that must confirm a creation, and for how long to wait.
     durable: Option<(u32, Duration)>,
+    /// The keys of shard 0, and of the events channel every shard shares.
     keys: Keys,
+    /// The keys of each queue shard (one, shard 0, by default).
+    shards: Vec<Keys>,
     keyring: Keyring,
     visibility: Duration,
     block: Duration,
@@ -43,22 +46,36 @@ pub(crate) struct Inner {
     refresh: Duration,
     consumer: String,
     conn: OnceCell<Conn>,
-    blocking: OnceCell<Conn>,
+    /// One connection per shard for blocking reads (a blocked read holds
+    /// its connection).
+    blocking: Vec<OnceCell<Conn>>,
+    /// With several shards: the blocking read of each shard in flight, if
+    /// any (what it reads is this consumer's already: taken by a later
+    /// claim, never dropped), and the signal that one finished.
+    reads: Mutex<Vec<Option<Read>>>,
+    read_done: Arc<Notify>,
+    /// The shard the next claim starts with (rotates).
+    next_shard: AtomicUsize,
     pub(crate) events: Events,
     claimed: Mutex<HashMap<TaskId, Held>>,
-    /// Where the next search for stale jobs goes on (`XAUTOCLAIM` cursor).
-    takeover_cursor: Mutex<String>,
-    /// Entries this process handed back, and until when it leaves them to
-    /// the other workers.
-    handed_back: Mutex<HashMap<String, Instant>>,
+    /// Where the next search for stale jobs goes on in each shard
+    /// (`XAUTOCLAIM` cursor).
+    takeover_cursor: Mutex<Vec<String>>,
+    /// Entries (shard, entry id) this process handed back, and until when
+    /// it leaves them to the other workers.
+    handed_back: Mutex<HashMap<(usize, String), Instant>>,
     /// When this process last looked for stale jobs (it looks at most once
     /// per `block`, not before every read).
     last_scan: Mutex<Option<Instant>>,
-    group_ready: AtomicBool,
+    /// Whether the workers' group exists, per shard.
+    group_ready: Vec<AtomicBool>,
     renewer: AtomicBool,
     closed: CancellationToken,
     dropped: CancellationToken,
 }
+
+/// A blocking read of one shard's stream, in flight or done.
+type Read = tokio::task::JoinHandle<Result<Value, RedisError>>;
 
 /// A job this process holds: its stream entry, and whether its final
 /// status failed to be stored (then it is not acknowledged: it runs again).
@@ -146,6 +163,35 @@ fn entries(list: Value) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+/// `XREADGROUP` of new entries of one shard's stream, up to `max`,
+/// blocking for `block` when given.
+fn read_group(keys: &Keys, consumer: &str, max: usize, block: Option<Duration>) -> redis::Cmd {
+    let mut cmd = redis::cmd("XREADGROUP");
+    cmd.arg("GROUP")
+        .arg(keys.group())
+        .arg(consumer)
+        .arg("COUNT")
+        .arg(max);
+    if let Some(block) = block {
+        cmd.arg("BLOCK").arg(block.as_millis() as u64);
+    }
+    cmd.arg("STREAMS").arg(keys.queue()).arg(">");
+    cmd
+}
+
+/// The entries of an `XREADGROUP` reply on one stream:
+/// `[[stream, [[entry, [field, value]]]]]` (or a map in RESP3).
+fn stream_entries(reply: Value) -> Vec<(String, Option<String>)> {
+    let stream = match reply {
+        Value::Map(m) => m.into_iter().next().map(|(_, v)| v),
+        other => items(other)
+            .into_iter()
+            .next()
+            .and_then(|s| items(s).into_iter().nth(1)),
+    };
+    stream.map(entries).unwrap_or_default()
+}
+
 impl RedisBackend {
     /// A backend for `config`. Nothing connects yet: connections open on
     /// first use and reopen by themselves after Redis comes back.
@@ -165,27 +211,33 @@ impl RedisBackend {
                  Redis can rewrite a task's owner or result undetected"
             );
         }
+        let n = config.shards.max(1);
         Ok(RedisBackend {
             inner: Arc::new(Inner {
                 target,
                 durable: config.durable,
                 keys: Keys::new(&config.prefix),
+                shards: (0..n).map(|k| Keys::shard(&config.prefix, k)).collect(),
                 keyring: config.keyring,
                 block: (config.visibility_timeout / 2)
                     .clamp(Duration::from_millis(50), Duration::from_secs(1)),
                 visibility: config.visibility_timeout,
-                queue_capacity: config.queue_capacity,
+                // Each shard holds its share of the capacity.
+                queue_capacity: config.queue_capacity.div_ceil(n as u64),
                 max_deliveries: config.max_deliveries,
                 refresh: config.refresh_interval,
                 consumer,
                 conn: OnceCell::new(),
-                blocking: OnceCell::new(),
+                blocking: (0..n).map(|_| OnceCell::new()).collect(),
+                reads: Mutex::new((0..n).map(|_| None).collect()),
+                read_done: Arc::new(Notify::new()),
+                next_shard: AtomicUsize::new(0),
                 events: Events::new(),
                 claimed: Mutex::new(HashMap::new()),
-                takeover_cursor: Mutex::new(START.into()),
+                takeover_cursor: Mutex::new(vec![START.to_owned(); n]),
                 handed_back: Mutex::new(HashMap::new()),
                 last_scan: Mutex::new(None),
-                group_ready: AtomicBool::new(false),
+                group_ready: (0..n).map(|_| AtomicBool::new(false)).collect(),
                 renewer: AtomicBool::new(false),
                 closed: CancellationToken::new(),
                 dropped: CancellationToken::new(),
@@ -198,6 +250,12 @@ impl RedisBackend {
         &self.inner.consumer
     }
 
+    /// How many queue shards the backend uses
+    /// ([`RedisConfig::shards`]).
+    pub fn shards(&self) -> usize {
+        self.inner.shards.len()
+    }
+
     /// Whether snapshots are encrypted at rest.
     pub fn encrypts_snapshots(&self) -> bool {
         self.inner.keyring.is_enabled()
@@ -208,6 +266,7 @@ impl std::fmt::Debug for RedisBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisBackend")
             .field("keys", &self.inner.keys)
+            .field("shards", &self.inner.shards.len())
             .field("consumer", &self.inner.consumer)
             .field("visibility_timeout", &self.inner.visibility)
             .field("keyring", &self.inner.keyring)
@@ -224,13 +283,23 @@ impl Inner {
             .map_err(|e| storage("connection", &e))
     }
 
-    async fn blocking(&self) -> Result<Conn, BackendError> {
+    async fn blocking(&self, shard: usize) -> Result<Conn, BackendError> {
         let response = self.block + Duration::from_secs(5);
-        self.blocking
+        self.blocking[shard]
             .get_or_try_init(|| self.target.connect(response))
             .await
             .cloned()
             .map_err(|e| storage("connection", &e))
+    }
+
+    /// The shard task `id` lives in.
+    fn shard_of(&self, id: &TaskId) -> usize {
+        shard_of(id, self.shards.len())
+    }
+
+    /// The keys of the shard task `id` lives in.
+    fn keys_of(&self, id: &TaskId) -> &Keys {
+        &self.shards[self.shard_of(id)]
     }
 
     fn held(&self) -> std::sync::MutexGuard<'_, HashMap<TaskId, Held>> {
@@ -260,15 +329,16 @@ impl Inner {
 
     /// Hands a claimed entry back to the other workers at once; `leave`
     /// keeps this process off it for one visibility timeout.
-    async fn hand_back(&self, entry: &str, leave: bool) -> Result<(), BackendError> {
+    async fn hand_back(&self, shard: usize, entry: &str, leave: bool) -> Result<(), BackendError> {
         if leave {
             self.lock_handed_back()
-                .insert(entry.to_owned(), Instant::now() + self.visibility);
+                .insert((shard, entry.to_owned()), Instant::now() + self.visibility);
         }
+        let keys = &self.shards[shard];
         let mut conn = self.conn().await?;
         scripts::RELEASE
-            .key(self.keys.queue())
-            .arg(self.keys.group())
+            .key(keys.queue())
+            .arg(keys.group())
             .arg(&self.consumer)
             .arg(entry)
             .arg(self.visibility.as_millis() as u64)
@@ -278,20 +348,20 @@ impl Inner {
         Ok(())
     }
 
-    fn lock_handed_back(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
+    fn lock_handed_back(&self) -> std::sync::MutexGuard<'_, HashMap<(usize, String), Instant>> {
         self.handed_back.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether this process handed `entry` back less than a visibility
     /// timeout ago (it leaves it to the others meanwhile).
-    fn recently_handed_back(&self, entry: &str) -> bool {
+    fn recently_handed_back(&self, shard: usize, entry: &str) -> bool {
         let now = Instant::now();
         let mut handed = self.lock_handed_back();
         handed.retain(|_, until| *until > now);
-        handed.contains_key(entry)
+        handed.contains_key(&(shard, entry.to_owned()))
     }
 
-    fn cursor(&self) -> std::sync::MutexGuard<'_, String> {
+    fn cursor(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
         self.takeover_cursor
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -312,7 +382,7 @@ impl Inner {
     async fn read_once(&self, id: &TaskId) -> Result<Option<(TaskRecord, String)>, BackendError> {
         let mut conn = self.conn().await?;
         let v: Value = redis::cmd("HMGET")
-            .arg(self.keys.task(id))
+            .arg(self.keys_of(id).task(id))
             .arg("record")
             .arg("version")
             .arg("tag")
@@ -364,15 +434,16 @@ impl Inner {
         }
     }
 
-    async fn ensure_group(&self) -> Result<(), BackendError> {
-        if self.group_ready.load(Ordering::SeqCst) {
+    async fn ensure_group(&self, shard: usize) -> Result<(), BackendError> {
+        if self.group_ready[shard].load(Ordering::SeqCst) {
             return Ok(());
         }
+        let keys = &self.shards[shard];
         let mut conn = self.conn().await?;
         let created: Result<Value, RedisError> = redis::cmd("XGROUP")
             .arg("CREATE")
-            .arg(self.keys.queue())
-            .arg(self.keys.group())
+            .arg(keys.queue())
+            .arg(keys.group())
             .arg("0")
             .arg("MKSTREAM")
             .query_async(&mut conn)
@@ -382,38 +453,39 @@ impl Inner {
             Err(e) if e.to_string().contains("BUSYGROUP") => {}
             Err(e) => return Err(storage("creating the workers' group", &e)),
         }
-        self.group_ready.store(true, Ordering::SeqCst);
+        self.group_ready[shard].store(true, Ordering::SeqCst);
         Ok(())
     }
 
-    fn on_queue_error(&self, e: &RedisError) -> BackendError {
+    fn on_queue_error(&self, shard: usize, e: &RedisError) -> BackendError {
         if e.to_string().contains("NOGROUP") {
             // Redis lost the group (restarted without persistence).
-            self.group_ready.store(false, Ordering::SeqCst);
+            self.group_ready[shard].store(false, Ordering::SeqCst);
         }
         storage("queue", e)
     }
 
     /// Removes an entry that has nothing (left) to run.
-    async fn drop_entry(&self, entry: &str) -> Result<(), BackendError> {
-        self.drop_entries(&[entry.to_owned()]).await
+    async fn drop_entry(&self, shard: usize, entry: &str) -> Result<(), BackendError> {
+        self.drop_entries(shard, &[entry.to_owned()]).await
     }
 
     /// Removes entries that have nothing (left) to run, in one round trip.
-    async fn drop_entries(&self, entries: &[String]) -> Result<(), BackendError> {
+    async fn drop_entries(&self, shard: usize, entries: &[String]) -> Result<(), BackendError> {
         if entries.is_empty() {
             return Ok(());
         }
+        let keys = &self.shards[shard];
         let mut conn = self.conn().await?;
         redis::pipe()
             .atomic()
             .cmd("XACK")
-            .arg(self.keys.queue())
-            .arg(self.keys.group())
+            .arg(keys.queue())
+            .arg(keys.group())
             .arg(entries)
             .ignore()
             .cmd("XDEL")
-            .arg(self.keys.queue())
+            .arg(keys.queue())
             .arg(entries)
             .ignore()
             .query_async::<()>(&mut conn)
@@ -426,6 +498,7 @@ impl Inner {
     /// entries with nothing to run are removed.
     async fn take(
         self: &Arc<Self>,
+        shard: usize,
         entries: Vec<(String, Option<String>)>,
     ) -> Result<Vec<Claimed>, BackendError> {
         let mut nothing = Vec::new();
@@ -444,7 +517,8 @@ impl Inner {
             let watches: Vec<PreWatch> = wanted.iter().map(|(_, id)| self.pre_watch(id)).collect();
             let mut invocation = scripts::CLAIM.prepare_invoke();
             for (_, id) in &wanted {
-                invocation.key(self.keys.task(id));
+                // Every task of a shard's stream lives in that shard.
+                invocation.key(self.shards[shard].task(id));
             }
             let mut conn = self.conn().await?;
             let v: Value = invocation
@@ -461,12 +535,12 @@ impl Inner {
                         continue;
                     }
                 };
-                if let Some(c) = self.take_one(entry, id, parts, watch).await {
+                if let Some(c) = self.take_one(shard, entry, id, parts, watch).await {
                     claimed.push(c);
                 }
             }
         }
-        if let Err(e) = self.drop_entries(&nothing).await {
+        if let Err(e) = self.drop_entries(shard, &nothing).await {
             if claimed.is_empty() {
                 return Err(e);
             }
@@ -484,6 +558,7 @@ impl Inner {
     /// here (handed back, or failed and removed).
     async fn take_one(
         self: &Arc<Self>,
+        shard: usize,
         entry: String,
         id: TaskId,
         parts: Vec<Value>,
@@ -493,7 +568,7 @@ impl Inner {
         let job = parts.next().and_then(into_text);
         let attempt = parts.next().as_ref().and_then(int);
         let (Some(job), Some(attempt)) = (job, attempt) else {
-            let _ = self.drop_entry(&entry).await;
+            let _ = self.drop_entry(shard, &entry).await;
             return None;
         };
         let attempt = u32::try_from(attempt).unwrap_or(u32::MAX);
@@ -506,7 +581,7 @@ impl Inner {
                     attempt,
                     "the task is sealed with key id {key:?}, which this worker does not have; handed back for a worker that has it"
                 );
-                if let Err(e) = self.hand_back(&entry, true).await {
+                if let Err(e) = self.hand_back(shard, &entry, true).await {
                     tracing::warn!(task_id = %id, "handing the task back failed ({e}); another worker takes it over after the visibility timeout");
                 }
                 return None;
@@ -534,7 +609,7 @@ impl Inner {
                     now_ms(),
                 )
                 .await;
-            if let Err(e) = self.drop_entry(&entry).await {
+            if let Err(e) = self.drop_entry(shard, &entry).await {
                 tracing::warn!("removing a failed task's queue entry failed: {e}");
             }
             return None;
@@ -579,26 +654,31 @@ impl Inner {
 
     /// Resets the idle time of every entry this process still runs.
     async fn renew(&self) -> Result<(), BackendError> {
-        let entries: Vec<String> = self
-            .held()
-            .values()
-            .filter(|h| !h.acked)
-            .map(|h| h.entry.clone())
-            .collect();
-        if entries.is_empty() {
+        let mut by_shard: Vec<Vec<String>> = vec![Vec::new(); self.shards.len()];
+        for (id, h) in self.held().iter().filter(|(_, h)| !h.acked) {
+            by_shard[self.shard_of(id)].push(h.entry.clone());
+        }
+        if by_shard.iter().all(Vec::is_empty) {
             return Ok(());
         }
         let mut conn = self.conn().await?;
-        let mut invocation = scripts::RENEW.key(self.keys.queue());
-        invocation.arg(self.keys.group()).arg(&self.consumer);
-        for entry in &entries {
-            invocation.arg(entry);
+        let mut failed = None;
+        for (shard, entries) in by_shard.iter().enumerate() {
+            if entries.is_empty() {
+                continue;
+            }
+            let keys = &self.shards[shard];
+            let mut invocation = scripts::RENEW.key(keys.queue());
+            invocation.arg(keys.group()).arg(&self.consumer);
+            for entry in entries {
+                invocation.arg(entry);
+            }
+            // One shard's primary away does not stop the others' renewals.
+            if let Err(e) = invocation.invoke_async::<Value>(&mut conn).await {
+                failed = Some(storage("renew", &e));
+            }
         }
-        invocation
-            .invoke_async::<Value>(&mut conn)
-            .await
-            .map_err(|e| storage("renew", &e))?;
-        Ok(())
+        failed.map_or(Ok(()), Err)
     }
 
     /// Pending entries idle for longer than the visibility timeout (their
@@ -612,14 +692,16 @@ impl Inner {
     /// one is reached.
     async fn stale_entries(
         &self,
+        shard: usize,
         max: usize,
     ) -> Result<Vec<(String, Option<String>)>, BackendError> {
+        let keys = &self.shards[shard];
         let mut conn = self.conn().await?;
-        let mut cursor = self.cursor().clone();
+        let mut cursor = self.cursor()[shard].clone();
         for _ in 0..TAKEOVER_CALLS {
             let reply: Value = redis::cmd("XAUTOCLAIM")
-                .arg(self.keys.queue())
-                .arg(self.keys.group())
+                .arg(keys.queue())
+                .arg(keys.group())
                 .arg(&self.consumer)
                 .arg(self.visibility.as_millis() as u64)
                 .arg(&cursor)
@@ -627,21 +709,21 @@ impl Inner {
                 .arg(max)
                 .query_async(&mut conn)
                 .await
-                .map_err(|e| self.on_queue_error(&e))?;
+                .map_err(|e| self.on_queue_error(shard, &e))?;
             let mut parts = items(reply).into_iter();
             let next = parts
                 .next()
                 .as_ref()
                 .and_then(text)
                 .unwrap_or_else(|| START.into());
-            *self.cursor() = next.clone();
+            self.cursor()[shard] = next.clone();
             let mut found = Vec::new();
             for (entry, task) in parts.next().map(entries).unwrap_or_default() {
-                if !self.recently_handed_back(&entry) {
+                if !self.recently_handed_back(shard, &entry) {
                     found.push((entry, task));
                 } else {
                     // Ours to leave alone for now: back to the others, as it was.
-                    let _ = self.hand_back(&entry, false).await;
+                    let _ = self.hand_back(shard, &entry, false).await;
                 }
             }
             if !found.is_empty() {
@@ -667,47 +749,123 @@ impl Inner {
     }
 
     async fn claim_once(self: &Arc<Self>, max: usize) -> Result<Vec<Claimed>, BackendError> {
-        self.ensure_group().await?;
+        let n = self.shards.len();
+        // Each claim starts with the next shard: none waits behind another.
+        let first = self.next_shard.fetch_add(1, Ordering::Relaxed) % n;
+        let order: Vec<usize> = (0..n).map(|i| (first + i) % n).collect();
+        for &shard in &order {
+            self.ensure_group(shard).await?;
+        }
         // A dead worker's jobs first: idle longer than the visibility timeout.
         if self.scan_due() {
-            let stale = self.stale_entries(max).await?;
-            if !stale.is_empty() {
+            for &shard in &order {
+                let stale = self.stale_entries(shard, max).await?;
+                if stale.is_empty() {
+                    continue;
+                }
                 for (entry, _) in &stale {
-                    tracing::info!(entry = %entry, "took over a task whose worker stopped renewing its claim");
+                    tracing::info!(entry = %entry, shard, "took over a task whose worker stopped renewing its claim");
                 }
                 // There may be more: look again at the next claim.
                 *self.last_scan.lock().unwrap_or_else(|e| e.into_inner()) = None;
-                return self.take(stale).await;
+                return self.take(shard, stale).await;
             }
         }
-        let mut blocking = self.blocking().await?;
-        let fresh: Value = redis::cmd("XREADGROUP")
-            .arg("GROUP")
-            .arg(self.keys.group())
-            .arg(&self.consumer)
-            .arg("COUNT")
-            .arg(max)
-            .arg("BLOCK")
-            .arg(self.block.as_millis() as u64)
-            .arg("STREAMS")
-            .arg(self.keys.queue())
-            .arg(">")
+        if n > 1 {
+            return self.claim_sharded(max, &order).await;
+        }
+        let mut blocking = self.blocking(0).await?;
+        let fresh: Value = read_group(&self.shards[0], &self.consumer, max, Some(self.block))
             .query_async(&mut blocking)
             .await
-            .map_err(|e| self.on_queue_error(&e))?;
-        // [[stream, [[entry, [field, value]]]]] (or a map in RESP3).
-        let stream = match fresh {
-            Value::Map(m) => m.into_iter().next().map(|(_, v)| v),
-            other => items(other)
-                .into_iter()
-                .next()
-                .and_then(|s| items(s).into_iter().nth(1)),
-        };
-        let fresh = stream.map(entries).unwrap_or_default();
+            .map_err(|e| self.on_queue_error(0, &e))?;
+        let fresh = stream_entries(fresh);
         if fresh.is_empty() {
             return Ok(Vec::new());
         }
-        self.take(fresh).await
+        self.take(0, fresh).await
+    }
+
+    /// New jobs from several shards, in `order`: first what a blocking
+    /// read left in flight by an earlier claim brought (it is this
+    /// consumer's already), then a read without blocking of each shard; with
+    /// nothing anywhere, a blocking read of every shard that has none in
+    /// flight, each on its own connection, waiting until one of them
+    /// returns (or the block time passes): the next claim takes what it
+    /// brought.
+    async fn claim_sharded(
+        self: &Arc<Self>,
+        max: usize,
+        order: &[usize],
+    ) -> Result<Vec<Claimed>, BackendError> {
+        let finished: Vec<(usize, Read)> = {
+            let mut reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
+            let mut finished = Vec::new();
+            for &k in order {
+                if reads[k].as_ref().is_some_and(|h| h.is_finished()) {
+                    finished.extend(reads[k].take().map(|h| (k, h)));
+                }
+            }
+            finished
+        };
+        let mut found = Vec::new();
+        let mut failed = None;
+        for (shard, handle) in finished {
+            match handle.await {
+                Ok(Ok(v)) => {
+                    let fresh = stream_entries(v);
+                    if !fresh.is_empty() {
+                        found.push((shard, fresh));
+                    }
+                }
+                Ok(Err(e)) => failed = Some(self.on_queue_error(shard, &e)),
+                Err(_) => {} // the read panicked or was aborted: nothing read
+            }
+        }
+        if !found.is_empty() {
+            // All of it is this consumer's already: take it all (a surplus
+            // over `max` waits for a permit in the engine).
+            let mut claimed = Vec::new();
+            for (shard, fresh) in found {
+                claimed.extend(self.take(shard, fresh).await?);
+            }
+            return Ok(claimed);
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let mut conn = self.conn().await?;
+        for &shard in order {
+            let fresh: Value = read_group(&self.shards[shard], &self.consumer, max, None)
+                .query_async(&mut conn)
+                .await
+                .map_err(|e| self.on_queue_error(shard, &e))?;
+            let fresh = stream_entries(fresh);
+            if !fresh.is_empty() {
+                return self.take(shard, fresh).await;
+            }
+        }
+        // Nothing queued anywhere: block on every shard at once.
+        for &shard in order {
+            if self.reads.lock().unwrap_or_else(|e| e.into_inner())[shard].is_some() {
+                continue;
+            }
+            let mut blocking = self.blocking(shard).await?;
+            let cmd = read_group(&self.shards[shard], &self.consumer, max, Some(self.block));
+            let done = Arc::clone(&self.read_done);
+            let handle = tokio::spawn(async move {
+                let reply = cmd.query_async::<Value>(&mut blocking).await;
+                done.notify_one();
+                reply
+            });
+            self.reads.lock().unwrap_or_else(|e| e.into_inner())[shard] = Some(handle);
+        }
+        let _ = tokio::time::timeout(
+            self.block + Duration::from_secs(1),
+            self.read_done.notified(),
+        )
+        .await;
+        Ok(Vec::new())
     }
 
     async fn create_once(
@@ -718,12 +876,13 @@ impl Inner {
         job: &str,
     ) -> Result<i64, BackendError> {
         let mut conn = self.conn().await?;
+        let shard = self.keys_of(id);
         let keys = [
-            self.keys.task(id),
-            self.keys.queue(),
-            self.keys.owner(task.owner()),
-            self.keys.seq(),
-            self.keys.owner_expiry(task.owner()),
+            shard.task(id),
+            shard.queue(),
+            shard.owner(task.owner()),
+            shard.seq(),
+            shard.owner_expiry(task.owner()),
         ];
         let tag = self.keyring.tag(id.as_str(), record);
         let Some((replicas, timeout)) = self.durable else {
@@ -860,11 +1019,12 @@ impl Inner {
                 None
             };
             let mut conn = self.conn().await?;
+            let keys = self.keys_of(id);
             let written: Value = scripts::TRANSITION
-                .key(self.keys.task(id))
-                .key(self.keys.owner(record.owner()))
-                .key(self.keys.owner_expiry(record.owner()))
-                .key(self.keys.queue())
+                .key(keys.task(id))
+                .key(keys.owner(record.owner()))
+                .key(keys.owner_expiry(record.owner()))
+                .key(keys.queue())
                 .arg(&version)
                 .arg(record.version())
                 .arg(&json)
@@ -878,7 +1038,7 @@ impl Inner {
                         .map_or_else(String::new, |until| until.to_string()),
                 )
                 .arg(id.as_str())
-                .arg(self.keys.group())
+                .arg(keys.group())
                 .arg(entry.as_deref().unwrap_or(""))
                 .invoke_async(&mut conn)
                 .await
@@ -1077,7 +1237,7 @@ impl TaskBackend for RedisBackend {
                     tracing::warn!(task_id = %id, "the task's end was not stored; it will be delivered again");
                     Ok(())
                 }
-                Some(h) => self.inner.drop_entry(&h.entry).await,
+                Some(h) => self.inner.drop_entry(self.inner.shard_of(&id), &h.entry).await,
             }
         }
         .boxed()
@@ -1090,7 +1250,11 @@ impl TaskBackend for RedisBackend {
             // that fail, it is taken over after the visibility timeout.
             let held = self.inner.held().remove(&id);
             match held {
-                Some(h) => self.inner.hand_back(&h.entry, true).await,
+                Some(h) => {
+                    self.inner
+                        .hand_back(self.inner.shard_of(&id), &h.entry, true)
+                        .await
+                }
                 None => Ok(()),
             }
         }
@@ -1108,7 +1272,42 @@ impl TaskBackend for RedisBackend {
     }
 }
 
+/// What one shard holds for one page of `tasks/list`: its valid records
+/// from the page's position on, with their sequences (at most the page
+/// size and one), and where a read after all of them would start.
+struct ShardPage {
+    records: Vec<(u64, TaskRecord)>,
+    end: u64,
+}
+
+/// The position of each shard in a `tasks/list` cursor: `redis:P0.P1…`,
+/// one creation sequence per shard (with one shard, `redis:P0`: the cursor
+/// of a deployment without shards). `None` when it is not one of ours, or
+/// was made for another number of shards.
+fn parse_cursor(cursor: &str, shards: usize) -> Option<Vec<u64>> {
+    let positions = cursor
+        .strip_prefix(CURSOR_PREFIX)?
+        .split('.')
+        .map(|p| {
+            // Digits only (no sign, no spaces).
+            (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse::<u64>().ok())
+                .flatten()
+        })
+        .collect::<Option<Vec<u64>>>()?;
+    (positions.len() == shards).then_some(positions)
+}
+
+fn format_cursor(positions: &[u64]) -> String {
+    let parts: Vec<String> = positions.iter().map(u64::to_string).collect();
+    format!("{CURSOR_PREFIX}{}", parts.join("."))
+}
+
 impl RedisBackend {
+    /// One page of `owner`'s tasks. Each shard orders its tasks by its own
+    /// creation sequence; the page merges the shards by sequence (then
+    /// shard), so it takes a prefix of each shard's list, and the cursor
+    /// says where each shard goes on.
     async fn list_once(
         &self,
         owner: Option<String>,
@@ -1116,18 +1315,54 @@ impl RedisBackend {
         limit: usize,
     ) -> Result<TaskPage, BackendError> {
         let inner = &self.inner;
-        let mut start = match cursor {
-            None => 0,
-            Some(c) => c
-                .strip_prefix(CURSOR_PREFIX)
-                .and_then(|n| n.parse::<u64>().ok())
-                .ok_or(BackendError::BadCursor(c))?,
+        let n = inner.shards.len();
+        let starts = match cursor {
+            None => vec![0; n],
+            Some(c) => parse_cursor(&c, n).ok_or(BackendError::BadCursor(c))?,
         };
         let limit = limit.max(1);
-        let key = inner.keys.owner(owner.as_deref());
-        let mut conn = inner.conn().await?;
-        let mut page = TaskPage::default();
+        let conn = inner.conn().await?;
         let now = now_ms();
+        let pages = futures::future::try_join_all(starts.iter().enumerate().map(|(k, &start)| {
+            self.shard_page(k, conn.clone(), owner.as_deref(), start, limit + 1, now)
+        }))
+        .await?;
+        let mut merged: Vec<(u64, usize, TaskRecord)> = pages
+            .iter()
+            .enumerate()
+            .flat_map(|(k, p)| p.records.iter().map(move |(seq, r)| (*seq, k, r.clone())))
+            .collect();
+        merged.sort_by_key(|(seq, k, _)| (*seq, *k));
+        let mut page = TaskPage::default();
+        if merged.len() > limit {
+            // Each shard goes on at its first record not on this page, or,
+            // when all it read is on it (it had no more), after them.
+            let mut positions: Vec<u64> = pages.iter().map(|p| p.end).collect();
+            for (seq, k, _) in merged[limit..].iter().rev() {
+                positions[*k] = *seq;
+            }
+            page.next_cursor = Some(format_cursor(&positions));
+            merged.truncate(limit);
+        }
+        page.tasks = merged.into_iter().map(|(_, _, r)| r).collect();
+        Ok(page)
+    }
+
+    /// Up to `want` valid records of `owner` in shard `k` from sequence
+    /// `start` on; index entries whose task is gone are removed on the way.
+    async fn shard_page(
+        &self,
+        k: usize,
+        mut conn: Conn,
+        owner: Option<&str>,
+        mut start: u64,
+        want: usize,
+        now: u64,
+    ) -> Result<ShardPage, BackendError> {
+        let inner = &self.inner;
+        let keys = &inner.shards[k];
+        let key = keys.owner(owner);
+        let mut records = Vec::new();
         loop {
             let batch: Vec<(String, u64)> = redis::cmd("ZRANGEBYSCORE")
                 .arg(&key)
@@ -1136,47 +1371,45 @@ impl RedisBackend {
                 .arg("WITHSCORES")
                 .arg("LIMIT")
                 .arg(0)
-                .arg(limit + 1)
+                .arg(want - records.len())
                 .query_async(&mut conn)
                 .await
                 .map_err(|e| storage("list", &e))?;
             if batch.is_empty() {
-                return Ok(page);
+                return Ok(ShardPage {
+                    records,
+                    end: start,
+                });
             }
             let mut pipe = redis::pipe();
             for (id, _) in &batch {
                 pipe.cmd("HMGET")
-                    .arg(inner.keys.task(&TaskId::from_wire(id.clone())))
+                    .arg(keys.task(&TaskId::from_wire(id.clone())))
                     .arg("record")
                     .arg("tag");
             }
-            let records: Vec<(Option<String>, Option<String>)> = pipe
+            let stored: Vec<(Option<String>, Option<String>)> = pipe
                 .query_async(&mut conn)
                 .await
                 .map_err(|e| storage("list", &e))?;
-            let full = batch.len() == limit + 1;
+            let full = batch.len() == want - records.len();
             let mut gone = Vec::new();
-            for ((id, seq), (record, tag)) in batch.iter().zip(records) {
+            for ((id, seq), (record, tag)) in batch.iter().zip(stored) {
                 let task = TaskId::from_wire(id.clone());
                 let record = record
                     .and_then(|r| inner.trusted(&task, &r, tag.as_deref()))
                     .filter(|r| !r.is_expired_at(now))
                     .filter(|r| {
-                        let mine = r.owner() == owner.as_deref();
+                        let mine = r.owner() == owner;
                         if !mine {
                             tracing::error!(task_id = %id, "a task was indexed in Redis under an owner it does not belong to; ignored");
                         }
                         mine
                     });
-                let Some(record) = record else {
-                    gone.push(id.clone());
-                    continue;
-                };
-                if page.tasks.len() == limit {
-                    page.next_cursor = Some(format!("{CURSOR_PREFIX}{seq}"));
-                    break;
+                match record {
+                    Some(record) => records.push((*seq, record)),
+                    None => gone.push(id.clone()),
                 }
-                page.tasks.push(record);
             }
             if !gone.is_empty() {
                 let _: Result<(), _> = redis::pipe()
@@ -1185,16 +1418,19 @@ impl RedisBackend {
                     .arg(&gone)
                     .ignore()
                     .cmd("ZREM")
-                    .arg(inner.keys.owner_expiry(owner.as_deref()))
+                    .arg(keys.owner_expiry(owner))
                     .arg(&gone)
                     .ignore()
                     .query_async(&mut conn)
                     .await;
             }
-            if page.next_cursor.is_some() || !full {
-                return Ok(page);
-            }
             start = batch.last().map_or(start, |(_, seq)| seq + 1);
+            if records.len() >= want || !full {
+                return Ok(ShardPage {
+                    records,
+                    end: start,
+                });
+            }
         }
     }
 }

@@ -24,6 +24,12 @@
 //!
 //! # Layout (one hash tag per prefix, `{prefix}`, so it runs on a Cluster)
 //!
+//! With [queue shards](RedisConfig::shards), the task keys below (`task`,
+//! `queue`, `seq`, `owner`, `owner-expiry`) exist once per shard: `{p}` for
+//! shard 0, `{p:k}` for shard `k`, each shard in its own slot; a task lives
+//! in the shard its id hashes to. The channels and the session keys stay
+//! under `{p}`.
+//!
 //! * `{p}:task:<id>`: a hash with the record (JSON), its `version`, its
 //!   `tag` (authentication, when a key is set), the job (tool, arguments
 //!   and snapshot; encrypted when a key is set; deleted once the task is
@@ -145,6 +151,9 @@ pub use sessions::RedisSessionStore;
 
 use std::time::Duration;
 
+/// The most shards [`RedisConfig::shards`] takes.
+const MAX_SHARDS: usize = 1024;
+
 /// How a [`RedisBackend`] connects and behaves. Every setting but the URL
 /// has a default.
 #[derive(Debug, Clone)]
@@ -157,6 +166,7 @@ pub struct RedisConfig {
     sentinel: Option<String>,
     durable: Option<(u32, Duration)>,
     prefix: String,
+    shards: usize,
     visibility_timeout: Duration,
     queue_capacity: u64,
     max_deliveries: u32,
@@ -174,6 +184,7 @@ impl RedisConfig {
             sentinel: None,
             durable: None,
             prefix: "ferrymcp".into(),
+            shards: 1,
             visibility_timeout: Duration::from_secs(30),
             queue_capacity: 100_000,
             max_deliveries: 5,
@@ -268,10 +279,29 @@ impl RedisConfig {
     }
 
     /// The prefix of every key (default `ferrymcp`); it is also the hash
-    /// tag, so one prefix lives in one Cluster slot. Processes that share a
-    /// prefix share tasks.
+    /// tag, so one prefix lives in one Cluster slot (one per shard with
+    /// [`shards`](Self::shards)). Processes that share a prefix share tasks.
     pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
+        self
+    }
+
+    /// Splits the queue into `n` shards (default 1; at most 1024), each
+    /// under its own hash tag, so that on a Redis Cluster the shards live
+    /// in different slots and the load spreads over the primaries: a task
+    /// goes to the shard its id hashes to (FNV-1a, modulo `n`), shard 0
+    /// keeps the keys of a deployment without shards (`{prefix}`), shard
+    /// `k` uses `{prefix:k}`. Workers read every shard, starting with a
+    /// different one each time; `tasks/list` merges the shards.
+    ///
+    /// Every process of a deployment must use the same `n`. Changing it
+    /// on a live deployment orphans the tasks of the shards it removes
+    /// (they are neither run nor found) and makes every process look for a
+    /// task in a shard other than the one it was created in: drain the
+    /// queue first (or start a new prefix). `tasks/list` cursors made with
+    /// another `n` are refused.
+    pub fn shards(mut self, n: usize) -> Self {
+        self.shards = n.clamp(1, MAX_SHARDS);
         self
     }
 
@@ -284,7 +314,9 @@ impl RedisConfig {
     }
 
     /// How many jobs may be queued or running at once (default 100,000);
-    /// creating one more fails with "the task queue is full".
+    /// creating one more fails with "the task queue is full". With
+    /// [shards](Self::shards), each shard holds its share (the capacity
+    /// divided by the number of shards, rounded up).
     pub fn queue_capacity(mut self, n: u64) -> Self {
         self.queue_capacity = n.max(1);
         self
