@@ -24,6 +24,22 @@
 //! would start a new trace per run, which the backends show apart; the run
 //! is part of the operation the client asked for, so it is a child.
 //!
+//! A question a tool asks the client during a call or a task (elicitation,
+//! sampling, roots) carries the trace context outward: the request's
+//! `params._meta` gets the `traceparent` (and `tracestate`, when there is
+//! one) of the span the tool runs in (the request span inline, the run span
+//! in a task), where the revision's schema gives those params a `_meta`:
+//!
+//! | question | 2025-03-26 | 2025-06-18 | 2025-11-25 | 2026-07-28 |
+//! | --- | --- | --- | --- | --- |
+//! | `roots/list` | yes | yes | yes | yes (`inputRequests`) |
+//! | `elicitation/create`, `sampling/createMessage` | no | no | yes | no |
+//!
+//! 2025-06-18 (and 2025-03-26) define these params without `_meta`, and
+//! 2026-07-28, where a question is an entry of `inputRequests` (the multi
+//! round-trip pattern, or a task's `input_required`) rather than a request,
+//! dropped it from them again; there the question goes out unstamped.
+//!
 //! Metrics go through the global meter provider
 //! (`opentelemetry::global::set_meter_provider`; install it before the
 //! first request, as the instruments are made once):
@@ -38,6 +54,7 @@
 //! | `mcp.server.task.redelivered` | counter | `gen_ai.tool.name` |
 //! | `mcp.server.task.run.duration` (s) | histogram | `gen_ai.tool.name`, `mcp.task.status` |
 
+use crate::protocol::{InputRequest, ProtocolVersion};
 use serde::{Deserialize, Serialize};
 
 /// The W3C trace context a task carries from the request span that created
@@ -98,6 +115,56 @@ fn hex_bytes<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
         out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
     }
     Some(out)
+}
+
+/// Whether `version`'s schema gives the params of a question with `method`
+/// a `_meta` (see the table in the module docs).
+#[cfg_attr(not(feature = "otel"), allow(dead_code))]
+fn question_has_meta(method: &str, version: ProtocolVersion) -> bool {
+    match method {
+        "roots/list" => true,
+        "elicitation/create" | "sampling/createMessage" => version == ProtocolVersion::V2025_11_25,
+        _ => false,
+    }
+}
+
+/// Puts the trace context of the current span into `request`'s
+/// `params._meta` (`traceparent`, and `tracestate` when there is one), when
+/// `version` allows a `_meta` there. Leaves alone a `traceparent` the tool
+/// put there itself, and params that are not an object. A no-op without
+/// the `otel` feature, or when no OpenTelemetry layer records the span.
+#[inline(always)]
+pub(crate) fn stamp_question(request: &mut InputRequest, version: ProtocolVersion) {
+    #[cfg(not(feature = "otel"))]
+    let _ = (request, version);
+    #[cfg(feature = "otel")]
+    {
+        use serde_json::{Map, Value};
+        if !question_has_meta(&request.method, version) {
+            return;
+        }
+        let Value::Object(params) = &mut request.params else {
+            return;
+        };
+        if params
+            .get("_meta")
+            .is_some_and(|m| !m.is_object() || m.get("traceparent").is_some())
+        {
+            return;
+        }
+        let Some(carrier) = current_carrier() else {
+            return;
+        };
+        let meta = params
+            .entry("_meta")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(meta) = meta {
+            meta.insert("traceparent".into(), carrier.traceparent.into());
+            if !carrier.tracestate.is_empty() {
+                meta.insert("tracestate".into(), carrier.tracestate.into());
+            }
+        }
+    }
 }
 
 /// The trace context of the current span, for a task's snapshot (always
@@ -278,7 +345,40 @@ mod enabled {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_traceparent;
+    use super::{parse_traceparent, question_has_meta, stamp_question};
+    use crate::protocol::{InputRequest, ProtocolVersion};
+    use serde_json::json;
+
+    /// Which questions get the trace context, by revision: where the
+    /// revision's schema gives their params a `_meta`.
+    #[test]
+    fn questions_are_stamped_where_the_revisions_schema_has_meta() {
+        use ProtocolVersion::*;
+        for version in ProtocolVersion::ALL {
+            assert!(question_has_meta("roots/list", version), "{version}");
+            for method in ["elicitation/create", "sampling/createMessage"] {
+                assert_eq!(
+                    question_has_meta(method, version),
+                    version == V2025_11_25,
+                    "{method} on {version}"
+                );
+            }
+            assert!(!question_has_meta("other/method", version));
+        }
+    }
+
+    /// With no span recorded by an OpenTelemetry layer (or without the
+    /// feature), a question goes out as it was.
+    #[test]
+    fn without_a_recorded_span_a_question_is_unchanged() {
+        let params = json!({"mode": "form", "message": "?", "requestedSchema": {}});
+        let mut request = InputRequest {
+            method: "elicitation/create".into(),
+            params: params.clone(),
+        };
+        stamp_question(&mut request, ProtocolVersion::V2025_11_25);
+        assert_eq!(request.params, params);
+    }
 
     #[test]
     fn a_well_formed_traceparent_is_read() {
