@@ -197,6 +197,13 @@ async fn confirm_where(ctx: Ctx) -> Result<String, ToolError> {
     Ok(format!("{:?} in {}", answer?.action(), roots?.len()))
 }
 
+/// A long background job: keeps its worker busy for seconds.
+#[tool(task = true)]
+async fn long_report(pages: u32) -> String {
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    format!("{pages} pages, slowly")
+}
+
 async fn plain_server() -> Server {
     Server::builder("otel-test")
         .tools(tools![
@@ -529,7 +536,7 @@ async fn redis_node(redis: &Redis, run_workers: bool) -> Server {
     let backend =
         RedisBackend::new(RedisConfig::new(redis.url()).prefix("otel-test")).expect("a Redis URL");
     Server::builder("otel-redis")
-        .tools(tools![report])
+        .tools(tools![report, long_report])
         .tasks(backend)
         .task_options(TaskOptions::default().run_workers(run_workers))
         .build()
@@ -712,4 +719,86 @@ async fn a_task_run_by_a_worker_process_exports_its_span_in_the_trace_of_its_req
         )
     })
     .await;
+}
+
+/// The last value the `mcp.server.task.queue.depth` gauge exported, after
+/// one more collection.
+fn exported_queue_depth() -> Option<u64> {
+    use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+    telemetry().meters.force_flush().expect("the metrics flush");
+    let exports = telemetry()
+        .metrics
+        .get_finished_metrics()
+        .expect("the exported metrics");
+    exports.iter().rev().find_map(|r| {
+        r.scope_metrics()
+            .flat_map(|s| s.metrics())
+            .filter(|m| m.name() == "mcp.server.task.queue.depth")
+            .find_map(|m| match m.data() {
+                AggregatedMetrics::U64(MetricData::Gauge(g)) => {
+                    g.data_points().next().map(|p| p.value())
+                }
+                _ => None,
+            })
+    })
+}
+
+/// Creates `n` tasks of `tool` over HTTP.
+async fn create_tasks(client: &Caller, tool: &str, n: usize) {
+    for _ in 0..n {
+        let created = client
+            .call(
+                "tools/call",
+                json!({"name": tool, "arguments": {"pages": 1}, "task": {"ttl": 60000}}),
+            )
+            .await;
+        assert!(created["result"]["task"]["taskId"].is_string(), "{created}");
+    }
+}
+
+/// Tasks queued with no worker running are the queue's depth: in memory
+/// (the backend's and the exported `mcp.server.task.queue.depth` gauge),
+/// and on Redis, where a job a worker was handed (running) no longer counts
+/// although its stream entry stays until it ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_queued_with_no_worker_are_the_queue_depth() {
+    let _ = telemetry();
+    // The gauge sums this process's engines: no other test's at once.
+    let _serial = serial().await;
+    let memory = Server::builder("otel-depth")
+        .tools(tools![report])
+        .task_options(TaskOptions::default().run_workers(false))
+        .build()
+        .await
+        .expect("the server builds");
+    let url = serve_nested(&memory).await;
+    let client = Caller::session(&url, "2025-11-25", &[]).await;
+    create_tasks(&client, "report", 3).await;
+    assert_eq!(memory.task_engine().queue_depth().await, Ok(Some(3)));
+    eventually("the gauge reads 3", || exported_queue_depth() == Some(3)).await;
+    memory.shutdown().await;
+
+    let redis = Redis::start(false);
+    let node_a = redis_node(&redis, false).await;
+    let url = serve_nested(&node_a).await;
+    let client = Caller::session(&url, "2025-11-25", &[]).await;
+    create_tasks(&client, "long_report", 2).await;
+    assert_eq!(node_a.task_engine().queue_depth().await, Ok(Some(2)));
+
+    // A worker takes both: running, no longer queued.
+    let node_b = redis_node(&redis, true).await;
+    let worker = tokio::spawn({
+        let node_b = node_b.clone();
+        async move { node_b.run_task_workers().await }
+    });
+    within("the worker to take both tasks", async {
+        while node_b.task_engine().running() < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert_eq!(node_a.task_engine().queue_depth().await, Ok(Some(0)));
+    node_b.shutdown().await;
+    node_a.shutdown().await;
+    let _ = within("the worker to stop", worker).await;
 }

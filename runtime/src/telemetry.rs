@@ -52,7 +52,16 @@
 //! | `mcp.server.task.ended` | counter | `gen_ai.tool.name`, `mcp.task.status` (`completed`, `failed`, `cancelled`) |
 //! | `mcp.server.task.running` | up-down counter | `gen_ai.tool.name` |
 //! | `mcp.server.task.redelivered` | counter | `gen_ai.tool.name` |
+//! | `mcp.server.task.queue.depth` | observable gauge | none |
 //! | `mcp.server.task.run.duration` (s) | histogram | `gen_ai.tool.name`, `mcp.task.status` |
+//!
+//! `mcp.server.task.queue.depth` is the task backend's
+//! [`queue_depth`](crate::task::TaskBackend::queue_depth): tasks queued and
+//! not yet handed to a worker (on Redis, of the whole deployment's queue,
+//! so every node reports the same value). Each task engine samples it once
+//! a second, and only after a meter provider first read the gauge (with no
+//! provider installed it is never read, so never sampled); a collection
+//! reports the latest sample, summed over the servers of the process.
 
 use crate::protocol::{InputRequest, ProtocolVersion};
 use serde::{Deserialize, Serialize};
@@ -183,13 +192,14 @@ mod enabled {
     use crate::inject::Headers;
     use crate::protocol::JsonObject;
     use crate::telemetry::{parse_traceparent, TraceCarrier};
-    use opentelemetry::metrics::{Counter, Histogram, UpDownCounter};
+    use opentelemetry::metrics::{Counter, Histogram, ObservableGauge, UpDownCounter};
     use opentelemetry::trace::{
         SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
     };
     use opentelemetry::{Context, KeyValue};
     use std::str::FromStr;
-    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+    use std::sync::{Arc, Mutex, OnceLock, Weak};
     use tracing_opentelemetry::OpenTelemetrySpanExt;
 
     /// The remote context of a `traceparent` (and its `tracestate`);
@@ -285,6 +295,69 @@ mod enabled {
         pub(crate) task_running: UpDownCounter<i64>,
         pub(crate) task_redelivered: Counter<u64>,
         pub(crate) task_run_duration: Histogram<f64>,
+        /// Kept so that the gauge stays registered.
+        _task_queue_depth: ObservableGauge<u64>,
+    }
+
+    /// The queue depth one task engine sampled last, for the
+    /// `mcp.server.task.queue.depth` gauge.
+    #[derive(Debug)]
+    pub(crate) struct QueueDepth {
+        /// The last sample; negative before the first.
+        value: AtomicI64,
+        /// A meter provider read the gauge: only then is it sampled.
+        observed: AtomicBool,
+    }
+
+    impl QueueDepth {
+        /// Whether a meter provider reads the gauge (worth sampling).
+        pub(crate) fn wanted(&self) -> bool {
+            self.observed.load(Ordering::Relaxed)
+        }
+
+        /// Records a sample.
+        pub(crate) fn set(&self, depth: u64) {
+            let depth = i64::try_from(depth).unwrap_or(i64::MAX);
+            self.value.store(depth, Ordering::Relaxed);
+        }
+    }
+
+    /// Every engine's cell (dropped engines' cells go on the next one).
+    static QUEUE_DEPTHS: Mutex<Vec<Weak<QueueDepth>>> = Mutex::new(Vec::new());
+
+    fn queue_depths() -> Vec<Arc<QueueDepth>> {
+        let cells = QUEUE_DEPTHS.lock().unwrap_or_else(|e| e.into_inner());
+        cells.iter().filter_map(Weak::upgrade).collect()
+    }
+
+    /// A new cell for one engine's queue depth, read by the gauge.
+    pub(crate) fn queue_depth_cell() -> Arc<QueueDepth> {
+        // The gauge exists once the instruments do.
+        let _ = instruments();
+        let cell = Arc::new(QueueDepth {
+            value: AtomicI64::new(-1),
+            observed: AtomicBool::new(false),
+        });
+        let mut cells = QUEUE_DEPTHS.lock().unwrap_or_else(|e| e.into_inner());
+        cells.retain(|c| c.strong_count() > 0);
+        cells.push(Arc::downgrade(&cell));
+        cell
+    }
+
+    /// The gauge's callback: the sum of the engines' last samples (nothing
+    /// before the first); asks them to sample from now on.
+    fn observe_queue_depth(observer: &dyn opentelemetry::metrics::AsyncInstrument<u64>) {
+        let mut sum = None;
+        for cell in queue_depths() {
+            cell.observed.store(true, Ordering::Relaxed);
+            let value = cell.value.load(Ordering::Relaxed);
+            if let Ok(value) = u64::try_from(value) {
+                sum = Some(sum.unwrap_or(0u64).saturating_add(value));
+            }
+        }
+        if let Some(sum) = sum {
+            observer.observe(sum, &[]);
+        }
     }
 
     /// The instruments (made on first use).
@@ -333,6 +406,12 @@ mod enabled {
                     "mcp.server.task.run.duration",
                     "How long a worker ran a task, by the status it ended with.",
                 ),
+                _task_queue_depth: meter
+                    .u64_observable_gauge("mcp.server.task.queue.depth")
+                    .with_unit("{task}")
+                    .with_description("Tasks queued and not yet handed to a worker (the task backend's queue).")
+                    .with_callback(observe_queue_depth)
+                    .build(),
             }
         })
     }
