@@ -7,7 +7,8 @@
 //! process sharing the Redis backend (node A runs no workers, so the worker
 //! sees the trace context only through the task's snapshot in Redis), once
 //! with the `tasks` and `worker` example processes exporting with
-//! `--otlp` to a collector this test runs.
+//! `--otlp` to a collector this test runs. A tool's question to the client
+//! (elicitation over HTTP) carries the call's `traceparent` in its `_meta`.
 
 #[path = "redis_support/mod.rs"]
 mod redis_support;
@@ -20,10 +21,11 @@ use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId, TracerProvider as 
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use redis_support::{eventually, serial, Mcp, Process, Redis};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::OnceLock;
 use std::time::Duration;
+use tasks_support::http_support::{self, post, sse_messages};
 use tasks_support::{serve_nested, within, Caller};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -169,9 +171,49 @@ async fn report(pages: u32) -> String {
     format!("{pages} pages")
 }
 
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Confirm {
+    /// Go ahead?
+    ok: bool,
+}
+
+/// Asks the user before it answers.
+#[tool]
+async fn confirm(ctx: Ctx) -> Result<String, ToolError> {
+    let answer = ctx.elicit::<Confirm>("Go ahead?").await?;
+    Ok(match answer.accepted() {
+        Some(Confirm { ok: true }) => "going".into(),
+        _ => "staying".into(),
+    })
+}
+
+/// Asks the user and the client's roots together (one round on 2026-07-28).
+#[tool]
+async fn confirm_where(ctx: Ctx) -> Result<String, ToolError> {
+    let (answer, roots) = tokio::join!(
+        ctx.ask("confirm").elicit::<Confirm>("Go ahead?"),
+        ctx.ask("roots").list_roots()
+    );
+    Ok(format!("{:?} in {}", answer?.action(), roots?.len()))
+}
+
+/// A long background job: keeps its worker busy for seconds.
+#[tool(task = true)]
+async fn long_report(pages: u32) -> String {
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    format!("{pages} pages, slowly")
+}
+
 async fn plain_server() -> Server {
     Server::builder("otel-test")
-        .tools(tools![add, refuse, greet, echo_header])
+        .tools(tools![
+            add,
+            refuse,
+            greet,
+            echo_header,
+            confirm,
+            confirm_where
+        ])
         .build()
         .await
         .expect("the server builds")
@@ -351,11 +393,150 @@ async fn a_malformed_traceparent_is_ignored_never_an_error() {
     }
 }
 
+/// Reads a streaming response until it holds a JSON-RPC message more than
+/// `seen` (bounded wait); returns every message so far.
+async fn stream_until(res: &mut reqwest::Response, body: &mut String, seen: usize) -> Vec<Value> {
+    within("the stream's next message", async {
+        loop {
+            let messages = sse_messages(&complete_events(body));
+            if messages.len() > seen {
+                return messages;
+            }
+            let chunk = res
+                .chunk()
+                .await
+                .expect("the stream reads")
+                .expect("the stream is open");
+            body.push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+        }
+    })
+    .await
+}
+
+/// The events of an SSE body that are complete (end with a blank line).
+fn complete_events(body: &str) -> String {
+    match body.rfind("\n\n") {
+        Some(end) => body[..end + 2].to_owned(),
+        None => String::new(),
+    }
+}
+
+/// The trace id of a `traceparent` value.
+fn trace_of(traceparent: &Value) -> TraceId {
+    let text = traceparent.as_str().expect("a traceparent string");
+    assert_eq!(text.len(), 55, "{text}");
+    TraceId::from_hex(&text[3..35]).expect("a trace id")
+}
+
+/// A question a tool asks during a call carries the call's trace context:
+/// on a 2025-11-25 session the `elicitation/create` request the client
+/// receives on the call's stream has `params._meta.traceparent` (and the
+/// caller's `tracestate`) of the call's server span. On 2026-07-28 only
+/// `roots/list`, whose params keep a `_meta` there, is stamped in
+/// `inputRequests`; the elicitation's params have no `_meta` in that
+/// revision's schema, so it goes out as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_to_the_client_carries_the_calls_trace_context() {
+    let _ = telemetry();
+    let url = serve_nested(&plain_server().await).await;
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {"elicitation": {}},
+        "clientInfo": {"name": "otel-test", "version": "0"}}});
+    let reply = post(&url, &[], init.to_string()).await;
+    let session = reply
+        .header("mcp-session-id")
+        .expect("a session id")
+        .to_owned();
+    let headers = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", "2025-11-25"),
+    ];
+    let note = post(
+        &url,
+        &headers,
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string(),
+    )
+    .await;
+    assert_eq!(note.status, 202);
+
+    let (parent, trace, _) = traceparent();
+    let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+        "name": "confirm", "arguments": {},
+        "_meta": {"traceparent": parent, "tracestate": "vendor=x"}}});
+    let mut request = http_support::client()
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    for (k, v) in headers {
+        request = request.header(k, v);
+    }
+    let mut res = request
+        .body(call.to_string())
+        .send()
+        .await
+        .expect("the call is sent");
+    assert_eq!(res.status(), 200);
+    let mut body = String::new();
+    let messages = stream_until(&mut res, &mut body, 0).await;
+    let question = &messages[0];
+    assert_eq!(question["method"], "elicitation/create", "{question}");
+    let meta = &question["params"]["_meta"];
+    assert_eq!(
+        trace_of(&meta["traceparent"]),
+        trace,
+        "the question is in the call's trace: {question}"
+    );
+    assert_eq!(meta["tracestate"], "vendor=x", "{question}");
+
+    let answer = json!({"jsonrpc": "2.0", "id": question["id"],
+        "result": {"action": "accept", "content": {"ok": true}}});
+    let answered = post(&url, &headers, answer.to_string()).await;
+    assert_eq!(answered.status, 202, "{answered:?}");
+    let messages = stream_until(&mut res, &mut body, 1).await;
+    let result = messages.last().expect("the response");
+    assert_eq!(result["result"]["content"][0]["text"], "going", "{result}");
+
+    // Its parent span is the call's server span.
+    let spans = spans_where(1, |s| {
+        s.span_context.trace_id() == trace && s.name == "tools/call confirm"
+    })
+    .await;
+    let span_id = meta["traceparent"].as_str().expect("a traceparent")[36..52].to_owned();
+    assert_eq!(span_id, spans[0].span_context.span_id().to_string());
+
+    // 2026-07-28: `inputRequests`; only `roots/list` has a `_meta`.
+    let (parent, trace, _) = traceparent();
+    let mut meta = http_support::meta();
+    meta["io.modelcontextprotocol/clientCapabilities"] = json!({"elicitation": {}, "roots": {}});
+    meta["traceparent"] = json!(parent);
+    let reply = http_support::stateless(
+        &url,
+        8,
+        "tools/call",
+        json!({"name": "confirm_where", "arguments": {}, "_meta": meta}),
+    )
+    .await
+    .json();
+    let asked = &reply["result"]["inputRequests"];
+    assert_eq!(asked["roots"]["method"], "roots/list", "{reply}");
+    assert_eq!(
+        trace_of(&asked["roots"]["params"]["_meta"]["traceparent"]),
+        trace,
+        "{reply}"
+    );
+    assert_eq!(asked["confirm"]["method"], "elicitation/create", "{reply}");
+    assert_eq!(
+        asked["confirm"]["params"].get("_meta"),
+        None,
+        "2026-07-28 elicitation params have no _meta: {reply}"
+    );
+}
+
 async fn redis_node(redis: &Redis, run_workers: bool) -> Server {
     let backend =
         RedisBackend::new(RedisConfig::new(redis.url()).prefix("otel-test")).expect("a Redis URL");
     Server::builder("otel-redis")
-        .tools(tools![report])
+        .tools(tools![report, long_report])
         .tasks(backend)
         .task_options(TaskOptions::default().run_workers(run_workers))
         .build()
@@ -538,4 +719,86 @@ async fn a_task_run_by_a_worker_process_exports_its_span_in_the_trace_of_its_req
         )
     })
     .await;
+}
+
+/// The last value the `mcp.server.task.queue.depth` gauge exported, after
+/// one more collection.
+fn exported_queue_depth() -> Option<u64> {
+    use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+    telemetry().meters.force_flush().expect("the metrics flush");
+    let exports = telemetry()
+        .metrics
+        .get_finished_metrics()
+        .expect("the exported metrics");
+    exports.iter().rev().find_map(|r| {
+        r.scope_metrics()
+            .flat_map(|s| s.metrics())
+            .filter(|m| m.name() == "mcp.server.task.queue.depth")
+            .find_map(|m| match m.data() {
+                AggregatedMetrics::U64(MetricData::Gauge(g)) => {
+                    g.data_points().next().map(|p| p.value())
+                }
+                _ => None,
+            })
+    })
+}
+
+/// Creates `n` tasks of `tool` over HTTP.
+async fn create_tasks(client: &Caller, tool: &str, n: usize) {
+    for _ in 0..n {
+        let created = client
+            .call(
+                "tools/call",
+                json!({"name": tool, "arguments": {"pages": 1}, "task": {"ttl": 60000}}),
+            )
+            .await;
+        assert!(created["result"]["task"]["taskId"].is_string(), "{created}");
+    }
+}
+
+/// Tasks queued with no worker running are the queue's depth: in memory
+/// (the backend's and the exported `mcp.server.task.queue.depth` gauge),
+/// and on Redis, where a job a worker was handed (running) no longer counts
+/// although its stream entry stays until it ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_queued_with_no_worker_are_the_queue_depth() {
+    let _ = telemetry();
+    // The gauge sums this process's engines: no other test's at once.
+    let _serial = serial().await;
+    let memory = Server::builder("otel-depth")
+        .tools(tools![report])
+        .task_options(TaskOptions::default().run_workers(false))
+        .build()
+        .await
+        .expect("the server builds");
+    let url = serve_nested(&memory).await;
+    let client = Caller::session(&url, "2025-11-25", &[]).await;
+    create_tasks(&client, "report", 3).await;
+    assert_eq!(memory.task_engine().queue_depth().await, Ok(Some(3)));
+    eventually("the gauge reads 3", || exported_queue_depth() == Some(3)).await;
+    memory.shutdown().await;
+
+    let redis = Redis::start(false);
+    let node_a = redis_node(&redis, false).await;
+    let url = serve_nested(&node_a).await;
+    let client = Caller::session(&url, "2025-11-25", &[]).await;
+    create_tasks(&client, "long_report", 2).await;
+    assert_eq!(node_a.task_engine().queue_depth().await, Ok(Some(2)));
+
+    // A worker takes both: running, no longer queued.
+    let node_b = redis_node(&redis, true).await;
+    let worker = tokio::spawn({
+        let node_b = node_b.clone();
+        async move { node_b.run_task_workers().await }
+    });
+    within("the worker to take both tasks", async {
+        while node_b.task_engine().running() < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert_eq!(node_a.task_engine().queue_depth().await, Ok(Some(0)));
+    node_b.shutdown().await;
+    node_a.shutdown().await;
+    let _ = within("the worker to stop", worker).await;
 }

@@ -14,8 +14,9 @@
 //!   --no-pin          do not pin servers and driver to separate cores
 //!   --out FILE        also write the report (Markdown) to FILE
 //!
-//! cargo run --release -p ferrymcp-bench -- drive ADDR FLOW CLIENTS SECONDS
-//!   drives a server started elsewhere (to profile it, or to cross-check)
+//! cargo run --release -p ferrymcp-bench -- drive ADDR FLOW CLIENTS SECONDS [SERVER_PID]
+//!   drives a server started elsewhere (to profile it, or to cross-check);
+//!   with its PID, also its CPU time per request over the measured window
 //! cargo run --release -p ferrymcp-bench -- count ADDR FLOW CLIENTS N
 //!   sends exactly N checked calls per client, no warm-up (for instruction
 //!   counts per request: see `bench/callgrind.py`)
@@ -23,6 +24,13 @@
 //!
 //! Each server runs in a process of its own (this binary, `serve`), pinned to
 //! core 1; the driver runs on core 0 on a single-threaded runtime.
+//!
+//! Built with `--features otel`, `serve` exports its spans and metrics over
+//! OTLP/HTTP to `$FERRYMCP_BENCH_OTLP` when that is set (the cost of
+//! OpenTelemetry: `bench/otel_cost.py`).
+
+#[cfg(feature = "otel")]
+mod otlp;
 
 use ferrymcp_bench::report::{self, Config};
 use ferrymcp_bench::{client, servers, sys, Flow, Kind, Load, Outcome, Stop};
@@ -52,7 +60,7 @@ fn usage() -> ! {
         "usage: ferrymcp-bench [--rounds N] [--duration S] [--warmup S] [--clients 1,16] \
          [--servers ferrymcp,rmcp,bare] [--flows session,stateless] [--sessions N] [--no-pin] [--out FILE]\n\
          \x20      ferrymcp-bench serve SERVER FLOW [--cpu N]\n\
-         \x20      ferrymcp-bench drive ADDR FLOW CLIENTS SECONDS\n\
+         \x20      ferrymcp-bench drive ADDR FLOW CLIENTS SECONDS [SERVER_PID]\n\
          \x20      ferrymcp-bench count ADDR FLOW CLIENTS N"
     );
     std::process::exit(2)
@@ -158,6 +166,8 @@ fn serve(args: &[String]) {
         .enable_all()
         .build()
         .expect("a Tokio runtime");
+    #[cfg(feature = "otel")]
+    let _telemetry = otlp::from_env();
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -171,10 +181,19 @@ fn serve(args: &[String]) {
     });
 }
 
-/// `drive ADDR FLOW CLIENTS SECONDS`: drives a server started elsewhere.
+/// `drive ADDR FLOW CLIENTS SECONDS [SERVER_PID]`: drives a server started
+/// elsewhere; with its PID, also reports its CPU time per request.
 fn drive(args: &[String]) {
-    let [addr, flow, clients, seconds] = args else {
-        usage()
+    let (addr, flow, clients, seconds, pid) = match args {
+        [addr, flow, clients, seconds] => (addr, flow, clients, seconds, None),
+        [addr, flow, clients, seconds, pid] => (
+            addr,
+            flow,
+            clients,
+            seconds,
+            Some(pid.parse::<u32>().unwrap_or_else(|_| usage())),
+        ),
+        _ => usage(),
     };
     let addr: SocketAddr = addr.parse().unwrap_or_else(|_| usage());
     let flow = Flow::parse(flow).unwrap_or_else(|| usage());
@@ -189,14 +208,20 @@ fn drive(args: &[String]) {
         .enable_all()
         .build()
         .expect("a Tokio runtime");
-    match runtime.block_on(client::run(addr, flow, load, None)) {
-        Ok(o) => println!(
-            "{:.0} req/s  p50 {:.0} µs  p99 {:.0} µs  ({} requests, all checked)",
-            o.rate(),
-            o.quantile(0.5).as_secs_f64() * 1e6,
-            o.quantile(0.99).as_secs_f64() * 1e6,
-            o.requests
-        ),
+    match runtime.block_on(client::run(addr, flow, load, pid)) {
+        Ok(o) => {
+            let cpu = match o.server_cpu_per_request() {
+                Some(cpu) => format!("  server CPU {:.1} µs/req", cpu.as_secs_f64() * 1e6),
+                None => String::new(),
+            };
+            println!(
+                "{:.0} req/s  p50 {:.0} µs  p99 {:.0} µs{cpu}  ({} requests, all checked)",
+                o.rate(),
+                o.quantile(0.5).as_secs_f64() * 1e6,
+                o.quantile(0.99).as_secs_f64() * 1e6,
+                o.requests
+            )
+        }
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(1)

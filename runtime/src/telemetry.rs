@@ -24,6 +24,22 @@
 //! would start a new trace per run, which the backends show apart; the run
 //! is part of the operation the client asked for, so it is a child.
 //!
+//! A question a tool asks the client during a call or a task (elicitation,
+//! sampling, roots) carries the trace context outward: the request's
+//! `params._meta` gets the `traceparent` (and `tracestate`, when there is
+//! one) of the span the tool runs in (the request span inline, the run span
+//! in a task), where the revision's schema gives those params a `_meta`:
+//!
+//! | question | 2025-03-26 | 2025-06-18 | 2025-11-25 | 2026-07-28 |
+//! | --- | --- | --- | --- | --- |
+//! | `roots/list` | yes | yes | yes | yes (`inputRequests`) |
+//! | `elicitation/create`, `sampling/createMessage` | no | no | yes | no |
+//!
+//! 2025-06-18 (and 2025-03-26) define these params without `_meta`, and
+//! 2026-07-28, where a question is an entry of `inputRequests` (the multi
+//! round-trip pattern, or a task's `input_required`) rather than a request,
+//! dropped it from them again; there the question goes out unstamped.
+//!
 //! Metrics go through the global meter provider
 //! (`opentelemetry::global::set_meter_provider`; install it before the
 //! first request, as the instruments are made once):
@@ -36,8 +52,18 @@
 //! | `mcp.server.task.ended` | counter | `gen_ai.tool.name`, `mcp.task.status` (`completed`, `failed`, `cancelled`) |
 //! | `mcp.server.task.running` | up-down counter | `gen_ai.tool.name` |
 //! | `mcp.server.task.redelivered` | counter | `gen_ai.tool.name` |
+//! | `mcp.server.task.queue.depth` | observable gauge | none |
 //! | `mcp.server.task.run.duration` (s) | histogram | `gen_ai.tool.name`, `mcp.task.status` |
+//!
+//! `mcp.server.task.queue.depth` is the task backend's
+//! [`queue_depth`](crate::task::TaskBackend::queue_depth): tasks queued and
+//! not yet handed to a worker (on Redis, of the whole deployment's queue,
+//! so every node reports the same value). Each task engine samples it once
+//! a second, and only after a meter provider first read the gauge (with no
+//! provider installed it is never read, so never sampled); a collection
+//! reports the latest sample, summed over the servers of the process.
 
+use crate::protocol::{InputRequest, ProtocolVersion};
 use serde::{Deserialize, Serialize};
 
 /// The W3C trace context a task carries from the request span that created
@@ -100,6 +126,56 @@ fn hex_bytes<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
     Some(out)
 }
 
+/// Whether `version`'s schema gives the params of a question with `method`
+/// a `_meta` (see the table in the module docs).
+#[cfg_attr(not(feature = "otel"), allow(dead_code))]
+fn question_has_meta(method: &str, version: ProtocolVersion) -> bool {
+    match method {
+        "roots/list" => true,
+        "elicitation/create" | "sampling/createMessage" => version == ProtocolVersion::V2025_11_25,
+        _ => false,
+    }
+}
+
+/// Puts the trace context of the current span into `request`'s
+/// `params._meta` (`traceparent`, and `tracestate` when there is one), when
+/// `version` allows a `_meta` there. Leaves alone a `traceparent` the tool
+/// put there itself, and params that are not an object. A no-op without
+/// the `otel` feature, or when no OpenTelemetry layer records the span.
+#[inline(always)]
+pub(crate) fn stamp_question(request: &mut InputRequest, version: ProtocolVersion) {
+    #[cfg(not(feature = "otel"))]
+    let _ = (request, version);
+    #[cfg(feature = "otel")]
+    {
+        use serde_json::{Map, Value};
+        if !question_has_meta(&request.method, version) {
+            return;
+        }
+        let Value::Object(params) = &mut request.params else {
+            return;
+        };
+        if params
+            .get("_meta")
+            .is_some_and(|m| !m.is_object() || m.get("traceparent").is_some())
+        {
+            return;
+        }
+        let Some(carrier) = current_carrier() else {
+            return;
+        };
+        let meta = params
+            .entry("_meta")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(meta) = meta {
+            meta.insert("traceparent".into(), carrier.traceparent.into());
+            if !carrier.tracestate.is_empty() {
+                meta.insert("tracestate".into(), carrier.tracestate.into());
+            }
+        }
+    }
+}
+
 /// The trace context of the current span, for a task's snapshot (always
 /// `None` without the `otel` feature).
 #[cfg(not(feature = "otel"))]
@@ -116,13 +192,14 @@ mod enabled {
     use crate::inject::Headers;
     use crate::protocol::JsonObject;
     use crate::telemetry::{parse_traceparent, TraceCarrier};
-    use opentelemetry::metrics::{Counter, Histogram, UpDownCounter};
+    use opentelemetry::metrics::{Counter, Histogram, ObservableGauge, UpDownCounter};
     use opentelemetry::trace::{
         SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
     };
     use opentelemetry::{Context, KeyValue};
     use std::str::FromStr;
-    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+    use std::sync::{Arc, Mutex, OnceLock, Weak};
     use tracing_opentelemetry::OpenTelemetrySpanExt;
 
     /// The remote context of a `traceparent` (and its `tracestate`);
@@ -218,6 +295,69 @@ mod enabled {
         pub(crate) task_running: UpDownCounter<i64>,
         pub(crate) task_redelivered: Counter<u64>,
         pub(crate) task_run_duration: Histogram<f64>,
+        /// Kept so that the gauge stays registered.
+        _task_queue_depth: ObservableGauge<u64>,
+    }
+
+    /// The queue depth one task engine sampled last, for the
+    /// `mcp.server.task.queue.depth` gauge.
+    #[derive(Debug)]
+    pub(crate) struct QueueDepth {
+        /// The last sample; negative before the first.
+        value: AtomicI64,
+        /// A meter provider read the gauge: only then is it sampled.
+        observed: AtomicBool,
+    }
+
+    impl QueueDepth {
+        /// Whether a meter provider reads the gauge (worth sampling).
+        pub(crate) fn wanted(&self) -> bool {
+            self.observed.load(Ordering::Relaxed)
+        }
+
+        /// Records a sample.
+        pub(crate) fn set(&self, depth: u64) {
+            let depth = i64::try_from(depth).unwrap_or(i64::MAX);
+            self.value.store(depth, Ordering::Relaxed);
+        }
+    }
+
+    /// Every engine's cell (dropped engines' cells go on the next one).
+    static QUEUE_DEPTHS: Mutex<Vec<Weak<QueueDepth>>> = Mutex::new(Vec::new());
+
+    fn queue_depths() -> Vec<Arc<QueueDepth>> {
+        let cells = QUEUE_DEPTHS.lock().unwrap_or_else(|e| e.into_inner());
+        cells.iter().filter_map(Weak::upgrade).collect()
+    }
+
+    /// A new cell for one engine's queue depth, read by the gauge.
+    pub(crate) fn queue_depth_cell() -> Arc<QueueDepth> {
+        // The gauge exists once the instruments do.
+        let _ = instruments();
+        let cell = Arc::new(QueueDepth {
+            value: AtomicI64::new(-1),
+            observed: AtomicBool::new(false),
+        });
+        let mut cells = QUEUE_DEPTHS.lock().unwrap_or_else(|e| e.into_inner());
+        cells.retain(|c| c.strong_count() > 0);
+        cells.push(Arc::downgrade(&cell));
+        cell
+    }
+
+    /// The gauge's callback: the sum of the engines' last samples (nothing
+    /// before the first); asks them to sample from now on.
+    fn observe_queue_depth(observer: &dyn opentelemetry::metrics::AsyncInstrument<u64>) {
+        let mut sum = None;
+        for cell in queue_depths() {
+            cell.observed.store(true, Ordering::Relaxed);
+            let value = cell.value.load(Ordering::Relaxed);
+            if let Ok(value) = u64::try_from(value) {
+                sum = Some(sum.unwrap_or(0u64).saturating_add(value));
+            }
+        }
+        if let Some(sum) = sum {
+            observer.observe(sum, &[]);
+        }
     }
 
     /// The instruments (made on first use).
@@ -266,6 +406,12 @@ mod enabled {
                     "mcp.server.task.run.duration",
                     "How long a worker ran a task, by the status it ended with.",
                 ),
+                _task_queue_depth: meter
+                    .u64_observable_gauge("mcp.server.task.queue.depth")
+                    .with_unit("{task}")
+                    .with_description("Tasks queued and not yet handed to a worker (the task backend's queue).")
+                    .with_callback(observe_queue_depth)
+                    .build(),
             }
         })
     }
@@ -278,7 +424,40 @@ mod enabled {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_traceparent;
+    use super::{parse_traceparent, question_has_meta, stamp_question};
+    use crate::protocol::{InputRequest, ProtocolVersion};
+    use serde_json::json;
+
+    /// Which questions get the trace context, by revision: where the
+    /// revision's schema gives their params a `_meta`.
+    #[test]
+    fn questions_are_stamped_where_the_revisions_schema_has_meta() {
+        use ProtocolVersion::*;
+        for version in ProtocolVersion::ALL {
+            assert!(question_has_meta("roots/list", version), "{version}");
+            for method in ["elicitation/create", "sampling/createMessage"] {
+                assert_eq!(
+                    question_has_meta(method, version),
+                    version == V2025_11_25,
+                    "{method} on {version}"
+                );
+            }
+            assert!(!question_has_meta("other/method", version));
+        }
+    }
+
+    /// With no span recorded by an OpenTelemetry layer (or without the
+    /// feature), a question goes out as it was.
+    #[test]
+    fn without_a_recorded_span_a_question_is_unchanged() {
+        let params = json!({"mode": "form", "message": "?", "requestedSchema": {}});
+        let mut request = InputRequest {
+            method: "elicitation/create".into(),
+            params: params.clone(),
+        };
+        stamp_question(&mut request, ProtocolVersion::V2025_11_25);
+        assert_eq!(request.params, params);
+    }
 
     #[test]
     fn a_well_formed_traceparent_is_read() {

@@ -113,13 +113,16 @@ impl<'a> Question<'a> {
     /// Sends any request to the client (`elicitation/create`,
     /// `sampling/createMessage`, `roots/list`) and returns its raw result,
     /// after checking that the client declared the capability it needs (for
-    /// an elicitation, the capability and its `mode`).
+    /// an elicitation, the capability and its `mode`). With the `otel`
+    /// feature, its `params._meta` carries the trace context of the call
+    /// where the revision allows (see [`telemetry`](crate::telemetry)).
     pub async fn send(self, method: &str, params: Value) -> Result<Value, InputError> {
-        let request = InputRequest {
+        let mut request = InputRequest {
             method: method.into(),
             params,
         };
         self.ctx.check_capability(&request)?;
+        crate::telemetry::stamp_question(&mut request, self.ctx.client().protocol_version);
         self.ctx.send_question(self.key.as_deref(), request).await
     }
 }

@@ -38,6 +38,9 @@
 //!   this process. At shutdown the engine releases the tasks still running
 //!   past the grace period to a durable backend (another worker runs them)
 //!   and fails them on one that is not.
+//! * [`queue_depth`](TaskBackend::queue_depth): how many jobs are queued
+//!   and not yet handed to a worker, cheaply (it is sampled for a metric);
+//!   `None` (the default) when the backend cannot tell.
 //! * [`close`](TaskBackend::close) stops handing out jobs. A backend that
 //!   loses its queue with the process (the in-memory one) fails every task
 //!   that is not terminal with `reason`, so no task is lost silently.
@@ -192,6 +195,14 @@ pub trait TaskBackend: Send + Sync + 'static {
     /// failing them.
     fn is_durable(&self) -> bool {
         false
+    }
+
+    /// How many jobs are queued and not yet handed to a worker (by
+    /// [`claim`](TaskBackend::claim)); `None` when this backend cannot
+    /// tell (the default). Cheap: the `mcp.server.task.queue.depth` gauge
+    /// samples it (with the `otel` feature and a meter provider installed).
+    fn queue_depth(&self) -> BoxFuture<'_, Result<Option<u64>, BackendError>> {
+        futures::future::ready(Ok(None)).boxed()
     }
 
     /// Stops handing out jobs; a non-durable backend fails its unfinished

@@ -291,6 +291,9 @@ pub struct TaskEngine {
     started: AtomicBool,
     housekeeping: AtomicBool,
     shut_down: AtomicBool,
+    /// The queue depth sampler runs (`otel`).
+    #[cfg(feature = "otel")]
+    depth_sampler: AtomicBool,
 }
 
 /// The error for a task id the caller may not see: unknown, expired and
@@ -334,6 +337,8 @@ impl TaskEngine {
             started: AtomicBool::new(false),
             housekeeping: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
+            #[cfg(feature = "otel")]
+            depth_sampler: AtomicBool::new(false),
         }
     }
 
@@ -368,13 +373,31 @@ impl TaskEngine {
             return;
         }
         tokio::spawn(dispatch(Arc::downgrade(self), self.stop.clone()));
+        self.start_depth_sampler();
     }
 
     /// Starts the housekeeping round, once (the first task starts it).
     fn start_housekeeping(self: &Arc<Self>) {
         if !self.housekeeping.swap(true, Ordering::SeqCst) {
             tokio::spawn(housekeeping(Arc::downgrade(self), self.stop.clone()));
+            self.start_depth_sampler();
         }
+    }
+
+    /// Starts sampling the queue depth for its gauge, once (with the
+    /// `otel` feature; see [`crate::telemetry`]).
+    #[inline(always)]
+    fn start_depth_sampler(self: &Arc<Self>) {
+        #[cfg(feature = "otel")]
+        if !self.depth_sampler.swap(true, Ordering::SeqCst) {
+            tokio::spawn(sample_queue_depth(Arc::downgrade(self), self.stop.clone()));
+        }
+    }
+
+    /// How many tasks are queued and not yet handed to a worker, as the
+    /// backend tells ([`TaskBackend::queue_depth`]); `None` when it cannot.
+    pub async fn queue_depth(&self) -> Result<Option<u64>, BackendError> {
+        self.backend.queue_depth().await
     }
 
     /// Resolves once the engine stopped taking work (shutdown, or the server
@@ -752,6 +775,36 @@ async fn housekeeping(engine: Weak<TaskEngine>, stop: CancellationToken) {
                     break;
                 }
             }
+        }
+    }
+}
+
+/// How often an engine samples its queue depth (once a meter provider
+/// reads the gauge).
+#[cfg(feature = "otel")]
+const QUEUE_DEPTH_EVERY: Duration = Duration::from_secs(1);
+
+/// Samples the backend's queue depth for the `mcp.server.task.queue.depth`
+/// gauge, once a meter provider has read it; stops with the engine, or at
+/// once when the backend cannot tell its depth.
+#[cfg(feature = "otel")]
+async fn sample_queue_depth(engine: Weak<TaskEngine>, stop: CancellationToken) {
+    let cell = crate::telemetry::queue_depth_cell();
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(QUEUE_DEPTH_EVERY) => {}
+        }
+        if !cell.wanted() {
+            continue;
+        }
+        let Some(engine) = engine.upgrade() else {
+            return;
+        };
+        match engine.backend.queue_depth().await {
+            Ok(Some(depth)) => cell.set(depth),
+            Ok(None) => return,
+            Err(e) => tracing::debug!("cannot sample the task queue depth: {e}"),
         }
     }
 }

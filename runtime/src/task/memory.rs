@@ -336,6 +336,14 @@ impl TaskBackend for MemoryBackend {
         .boxed()
     }
 
+    /// The ids in the queue's channel: created, not yet claimed (exact,
+    /// and without the store's lock). A task that expired while queued
+    /// counts until a worker's claim skips it.
+    fn queue_depth(&self) -> BoxFuture<'_, Result<Option<u64>, BackendError>> {
+        let queued = self.queue.max_capacity() - self.queue.capacity();
+        futures::future::ready(Ok(Some(queued as u64))).boxed()
+    }
+
     fn ack(&self, _id: TaskId) -> BoxFuture<'_, Result<(), BackendError>> {
         futures::future::ready(Ok(())).boxed()
     }
@@ -436,6 +444,23 @@ mod tests {
             looked_at <= 10 * 3,
             "ten lists looked at {looked_at} records"
         );
+    }
+
+    /// The queue depth counts the jobs created and not yet claimed.
+    #[tokio::test]
+    async fn queue_depth_counts_the_jobs_not_yet_claimed() {
+        let backend = MemoryBackend::with_queue_capacity(10);
+        assert_eq!(backend.queue_depth().await.unwrap(), Some(0));
+        let now = now_ms();
+        for _ in 0..3 {
+            backend
+                .create(new_task("alice", 60_000, now))
+                .await
+                .unwrap();
+        }
+        assert_eq!(backend.queue_depth().await.unwrap(), Some(3));
+        assert_eq!(backend.claim_many(2).await.unwrap().len(), 2);
+        assert_eq!(backend.queue_depth().await.unwrap(), Some(1));
     }
 
     /// `claim_many` hands out up to `max` queued jobs at once, in the order

@@ -1261,6 +1261,17 @@ impl TaskBackend for RedisBackend {
         .boxed()
     }
 
+    fn queue_depth(&self) -> BoxFuture<'_, Result<Option<u64>, BackendError>> {
+        async move {
+            let (i, mut conn) = (&self.inner, self.inner.conn().await?);
+            super::depth::queue_depth(&mut conn, &[i.keys.queue()], i.keys.group())
+                .await
+                .map(Some)
+                .map_err(|e| storage("queue depth", &e))
+        }
+        .boxed()
+    }
+
     fn is_durable(&self) -> bool {
         true
     }

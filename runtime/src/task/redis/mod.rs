@@ -139,6 +139,7 @@ mod backend;
 mod changes;
 mod connection;
 mod crypto;
+mod depth;
 mod events;
 mod keys;
 mod scripts;
