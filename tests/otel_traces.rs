@@ -801,4 +801,27 @@ async fn tasks_queued_with_no_worker_are_the_queue_depth() {
     node_b.shutdown().await;
     node_a.shutdown().await;
     let _ = within("the worker to stop", worker).await;
+
+    // Three queue shards: the depth is the sum over every shard's stream
+    // (six tasks land in more than shard 0 but for a 1-in-729 chance).
+    let sharded = redis_node_in_shards(&redis, 3).await;
+    let url = serve_nested(&sharded).await;
+    let client = Caller::session(&url, "2025-11-25", &[]).await;
+    create_tasks(&client, "long_report", 6).await;
+    assert_eq!(sharded.task_engine().queue_depth().await, Ok(Some(6)));
+    sharded.shutdown().await;
+}
+
+/// A node without workers on `shards` queue shards (a prefix of its own).
+async fn redis_node_in_shards(redis: &Redis, shards: usize) -> Server {
+    let config = RedisConfig::new(redis.url())
+        .prefix("otel-shards")
+        .shards(shards);
+    Server::builder("otel-redis-shards")
+        .tools(tools![report, long_report])
+        .tasks(RedisBackend::new(config).expect("a Redis URL"))
+        .task_options(TaskOptions::default().run_workers(false))
+        .build()
+        .await
+        .expect("the server builds")
 }

@@ -1264,7 +1264,8 @@ impl TaskBackend for RedisBackend {
     fn queue_depth(&self) -> BoxFuture<'_, Result<Option<u64>, BackendError>> {
         async move {
             let (i, mut conn) = (&self.inner, self.inner.conn().await?);
-            super::depth::queue_depth(&mut conn, &[i.keys.queue()], i.keys.group())
+            let queues: Vec<String> = i.shards.iter().map(Keys::queue).collect();
+            super::depth::queue_depth(&mut conn, &queues, i.keys.group())
                 .await
                 .map(Some)
                 .map_err(|e| storage("queue depth", &e))
