@@ -9,8 +9,9 @@
 mod redis_support;
 mod tasks_support;
 
+use ferrymcp::call::Change;
 use ferrymcp::prelude::*;
-use ferrymcp::task::redis::{RedisBackend, RedisConfig};
+use ferrymcp::task::redis::{RedisBackend, RedisChangeRelay, RedisConfig, RedisSessionStore};
 use ferrymcp::TaskOptions;
 use redis_support::sentinel::{Sentinels, SERVICE};
 use redis_support::{serial, Redis, LIMIT};
@@ -19,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tasks_support::{serve_nested, Caller};
+use tasks_support::{http_support, serve_nested, Caller};
 
 /// How many times each `n` ran, across the workers of this process.
 static RUNS: Mutex<Option<HashMap<u64, u32>>> = Mutex::new(None);
@@ -34,6 +35,19 @@ async fn echo(n: u64) -> String {
         .entry(n)
         .or_default() += 1;
     format!("echo {n}")
+}
+
+/// Adds two numbers.
+#[tool]
+async fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+/// Announces that the tool list changed.
+#[tool]
+async fn announce(ctx: Ctx) -> String {
+    ctx.notifier().announce(Change::ToolsListChanged);
+    "announced".into()
 }
 
 fn runs(n: u64) -> u32 {
@@ -252,6 +266,261 @@ async fn acknowledged_tasks_complete_when_sentinel_promotes_the_replica() {
     eprintln!(
         "every acknowledged task completed; {reruns} ran more than once (at-least-once delivery); \
          the test took {:?}",
+        begun.elapsed()
+    );
+    drop(set);
+}
+
+/// An HTTP node keeping its sessions in Redis and relaying changes over
+/// Redis, both behind the Sentinels of `config`.
+async fn session_node(config: &RedisConfig) -> (Server, RedisSessionStore, String) {
+    let store = RedisSessionStore::new(config).expect("sentinel URLs");
+    let server = Server::builder("sentinel-sessions")
+        .tools(tools![add, announce])
+        .sessions(store.clone())
+        .change_relay(RedisChangeRelay::new(config).expect("sentinel URLs"))
+        .build()
+        .await
+        .expect("the server builds");
+    let url = serve_nested(&server).await;
+    tokio::time::timeout(LIMIT, store.subscribed())
+        .await
+        .expect("the node subscribed to the session events");
+    (server, store, url)
+}
+
+/// One request of `session` (2025-11-25, as alice) on `url`: the JSON-RPC
+/// response, or the HTTP status and body when there is none.
+async fn on(url: &str, session: &str, method: &str, params: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 9, "method": method, "params": params});
+    let reply = tokio::time::timeout(
+        LIMIT,
+        http_support::post(
+            url,
+            &[
+                ("x-subject", "alice"),
+                ("mcp-session-id", session),
+                ("mcp-protocol-version", "2025-11-25"),
+            ],
+            body.to_string(),
+        ),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{method} on {url} hung"));
+    reply
+        .messages()
+        .into_iter()
+        .find(|m| m["id"] == 9)
+        .unwrap_or_else(|| json!({"status": reply.status, "body": reply.body}))
+}
+
+/// A session's GET stream, read message by message.
+struct Stream {
+    res: reqwest::Response,
+    buf: String,
+}
+
+impl Stream {
+    async fn open(url: &str, session: &str) -> Stream {
+        let res = http_support::client()
+            .get(url)
+            .header("accept", "text/event-stream")
+            .header("x-subject", "alice")
+            .header("mcp-session-id", session)
+            .header("mcp-protocol-version", "2025-11-25")
+            .send()
+            .await
+            .expect("the GET stream is requested");
+        assert_eq!(res.status(), 200, "the GET stream opens");
+        Stream {
+            res,
+            buf: String::new(),
+        }
+    }
+
+    /// The next message within `wait`; `None` on timeout, `Err` once the
+    /// stream ended.
+    async fn next(&mut self, wait: Duration) -> Result<Option<Value>, ()> {
+        let until = Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let event: String = self.buf.drain(..end + 2).collect();
+                if let Some(m) = http_support::sse_messages(&event).pop() {
+                    return Ok(Some(m));
+                }
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.res.chunk()).await {
+                Err(_) => return Ok(None),
+                Ok(Ok(Some(bytes))) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
+                Ok(_) => return Err(()),
+            }
+        }
+    }
+
+    /// Whether a `tools/list_changed` arrives within `wait`.
+    async fn hears_list_changed(&mut self, wait: Duration) -> bool {
+        let until = Instant::now() + wait;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            match self.next(left).await {
+                Ok(Some(m)) if m["method"] == "notifications/tools/list_changed" => return true,
+                Ok(Some(_)) => {}
+                Ok(None) => return false,
+                Err(()) => panic!("the GET stream ended"),
+            }
+        }
+    }
+}
+
+/// Kills the primary (SIGKILL, by the PID the test holds) and waits until
+/// the Sentinels name the replica and it answers as the primary.
+async fn fail_over(set: Sentinels) -> Sentinels {
+    tokio::task::spawn_blocking(move || {
+        let mut set = set;
+        let new = set.nodes[1].port;
+        let pid = set.nodes[0].pid().expect("the primary runs");
+        set.nodes[0].kill();
+        eprintln!("killed the primary (pid {pid})");
+        let start = Instant::now();
+        while set.primary_port() != Some(new) {
+            let _ = set.sentinels[0].command(&["SENTINEL", "FAILOVER", SERVICE]);
+            assert!(
+                start.elapsed() < LIMIT,
+                "the Sentinels never promoted the replica"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        while !set.nodes[1]
+            .command(&["ROLE"])
+            .is_some_and(|r| r.contains("master"))
+        {
+            assert!(
+                start.elapsed() < LIMIT,
+                "the replica never became the primary"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        eprintln!("the replica is the primary after {:?}", start.elapsed());
+        set
+    })
+    .await
+    .expect("the failover")
+}
+
+/// Sessions in Redis and the change relay behind Sentinel: a session opened
+/// before the primary dies still answers on both nodes after the replica
+/// is promoted, and a change announced on one node after the failover
+/// reaches the session's GET stream on the other (the subscriptions moved
+/// to the new primary).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sessions_and_changes_follow_a_failover() {
+    let _serial = serial().await;
+    let begun = Instant::now();
+    let set = tokio::task::spawn_blocking(Sentinels::start).await.unwrap();
+    let config = RedisConfig::sentinel(set.urls(), SERVICE).prefix("sentinel-sessions");
+    let (_a, _, a) = session_node(&config).await;
+    let (_b, _, b) = session_node(&config).await;
+
+    let caller = caller(&a).await;
+    let session = caller.session_id().expect("a session").to_owned();
+    let sum = on(
+        &b,
+        &session,
+        "tools/call",
+        json!({"name": "add", "arguments": {"a": 2, "b": 3}}),
+    )
+    .await;
+    assert_eq!(sum["result"]["content"][0]["text"], "5", "{sum}");
+    let mut stream = Stream::open(&a, &session).await;
+    let announced = on(
+        &b,
+        &session,
+        "tools/call",
+        json!({"name": "announce", "arguments": {}}),
+    )
+    .await;
+    assert_eq!(
+        announced["result"]["content"][0]["text"], "announced",
+        "{announced}"
+    );
+    assert!(
+        stream.hears_list_changed(LIMIT).await,
+        "before the failover, a change announced on B reaches the GET stream on A"
+    );
+    // The session record is on the replica before the primary dies (with
+    // `durable` off, the last writes before a failover may be lost).
+    let waited = set.nodes[0].command(&["WAIT", "1", "5000"]);
+    assert!(
+        waited.as_deref().is_some_and(|r| r.starts_with(":1")),
+        "{waited:?}"
+    );
+
+    let set = fail_over(set).await;
+    let switched = Instant::now();
+
+    // The session still answers, on both nodes (bounded: commands in flight
+    // during the switch may fail, the next ones go to the new primary).
+    for url in [&a, &b] {
+        let mut last = Value::Null;
+        let answered = tokio::time::timeout(LIMIT, async {
+            loop {
+                last = on(
+                    url,
+                    &session,
+                    "tools/call",
+                    json!({"name": "add", "arguments": {"a": 20, "b": 22}}),
+                )
+                .await;
+                if last["result"]["content"][0]["text"] == "42" {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+        .await;
+        assert!(
+            answered.is_ok(),
+            "the session never answered on {url} after the failover: {last}"
+        );
+    }
+    eprintln!(
+        "the session answered on both nodes {:?} after the switch",
+        switched.elapsed()
+    );
+
+    // A change announced on B after the failover reaches the GET stream on
+    // A. Messages published while a subscription moves may be lost, so it is
+    // announced again until heard (bounded).
+    let mut tries = 0;
+    let heard = tokio::time::timeout(LIMIT, async {
+        loop {
+            tries += 1;
+            let announced = on(
+                &b,
+                &session,
+                "tools/call",
+                json!({"name": "announce", "arguments": {}}),
+            )
+            .await;
+            assert_eq!(
+                announced["result"]["content"][0]["text"], "announced",
+                "{announced}"
+            );
+            if stream.hears_list_changed(Duration::from_secs(1)).await {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(
+        heard.is_ok(),
+        "no change announced on B after the failover reached A's GET stream ({tries} tries)"
+    );
+    eprintln!(
+        "a change announced on B reached A's GET stream {:?} after the switch ({tries} announcements); \
+         the test took {:?}",
+        switched.elapsed(),
         begun.elapsed()
     );
     drop(set);

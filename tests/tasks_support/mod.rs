@@ -306,6 +306,11 @@ impl Caller {
         caller
     }
 
+    /// The session id, for a session.
+    pub fn session_id(&self) -> Option<&str> {
+        self.session.as_deref()
+    }
+
     /// Stateless 2026-07-28 requests, declaring the tasks extension or not.
     pub fn stateless(url: &str, headers: &[(&str, &str)], opted_in: bool) -> Caller {
         Caller::new(url, "2026-07-28", headers, opted_in)

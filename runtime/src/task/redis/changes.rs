@@ -2,11 +2,11 @@
 //! node or worker announces ([`Notifier`](crate::call::Notifier)), every
 //! other process of the same prefix announces to its own clients.
 
+use super::connection::{Conn, Target};
 use super::keys::Keys;
 use super::RedisConfig;
 use crate::call::{Change, ChangeRelay};
 use futures::StreamExt;
-use redis::aio::ConnectionManager;
 use redis::RedisError;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -31,12 +31,16 @@ use tokio_util::sync::CancellationToken;
 ///
 /// Delivery is best effort, like the notifications it carries: a change
 /// announced while Redis is unreachable reaches only this process's clients.
+/// With [`RedisConfig::cluster`] or [`RedisConfig::sentinel`] it connects
+/// as the task backend does, so behind Sentinel it publishes to, and
+/// listens on, the current primary and moves to the new one after a
+/// failover; changes announced during the switch may be lost.
 pub struct RedisChangeRelay {
-    client: redis::Client,
+    target: Target,
     channel: String,
     /// Tells this process's own messages apart.
     origin: u64,
-    conn: Arc<OnceCell<ConnectionManager>>,
+    conn: Arc<OnceCell<Conn>>,
     stop: CancellationToken,
 }
 
@@ -51,7 +55,7 @@ impl RedisChangeRelay {
     /// A relay on the Redis and prefix of `config`; connects on first use.
     pub fn new(config: &RedisConfig) -> Result<RedisChangeRelay, RedisError> {
         Ok(RedisChangeRelay {
-            client: redis::Client::open(config.url.as_str())?,
+            target: Target::open(&config.url, &config.cluster, config.sentinel.as_deref())?,
             channel: Keys::new(&config.prefix).changes(),
             origin: rand::random(),
             conn: Arc::new(OnceCell::new()),
@@ -83,8 +87,8 @@ impl ChangeRelay for RedisChangeRelay {
             Ok(p) => p,
             Err(e) => return tracing::warn!("a change could not be serialized: {e}"),
         };
-        let (client, conn, channel) = (
-            self.client.clone(),
+        let (target, conn, channel) = (
+            self.target.clone(),
             Arc::clone(&self.conn),
             self.channel.clone(),
         );
@@ -94,7 +98,7 @@ impl ChangeRelay for RedisChangeRelay {
         runtime.spawn(async move {
             let published = async {
                 let conn = conn
-                    .get_or_try_init(|| ConnectionManager::new(client))
+                    .get_or_try_init(|| target.connect(PUBLISH_TIMEOUT))
                     .await?;
                 let mut conn = conn.clone();
                 redis::cmd("PUBLISH")
@@ -103,7 +107,7 @@ impl ChangeRelay for RedisChangeRelay {
                     .query_async::<i64>(&mut conn)
                     .await
             };
-            match tokio::time::timeout(Duration::from_secs(3), published).await {
+            match tokio::time::timeout(PUBLISH_TIMEOUT, published).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::warn!("a change was not relayed to other processes: {e}"),
                 Err(_) => {
@@ -119,7 +123,7 @@ impl ChangeRelay for RedisChangeRelay {
             return;
         };
         runtime.spawn(listen(
-            self.client.clone(),
+            self.target.clone(),
             self.channel.clone(),
             self.origin,
             deliver,
@@ -128,39 +132,27 @@ impl ChangeRelay for RedisChangeRelay {
     }
 }
 
-/// Keeps one subscription alive until `stop`, reconnecting whenever it
-/// breaks, and delivers the other processes' changes.
-/// A fresh pub/sub connection subscribed to `channel`, given 3 s: `None`
-/// when `stop` fires first, `Some(None)` when Redis did not answer in time.
-pub(super) async fn subscribe(
-    client: &redis::Client,
-    channel: &str,
-    stop: &CancellationToken,
-) -> Option<Option<redis::aio::PubSub>> {
-    let subscribed = async {
-        let mut pubsub = client.get_async_pubsub().await?;
-        pubsub.subscribe(channel).await?;
-        Ok::<_, RedisError>(pubsub)
-    };
-    tokio::select! {
-        _ = stop.cancelled() => None,
-        s = tokio::time::timeout(Duration::from_secs(3), subscribed) => Some(s.ok().and_then(Result::ok)),
-    }
-}
+/// How long publishing a change may take.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// Keeps one subscription alive until `stop`, subscribing again (behind
+/// Sentinel: on the current primary) whenever it breaks, and delivers the
+/// other processes' changes.
 async fn listen(
-    client: redis::Client,
+    target: Target,
     channel: String,
     origin: u64,
     deliver: Arc<dyn Fn(Change) + Send + Sync>,
     stop: CancellationToken,
 ) {
     let mut delay = Duration::from_millis(50);
+    let mut attempt = 0usize;
     loop {
-        let Some(subscribed) = subscribe(&client, &channel, &stop).await else {
+        attempt = attempt.wrapping_add(1);
+        let Some(subscribed) = target.subscribe(&channel, attempt, &stop).await else {
             return;
         };
-        if let Some(pubsub) = subscribed {
+        if let Ok(pubsub) = subscribed {
             delay = Duration::from_millis(50);
             let mut messages = pubsub.into_on_message();
             loop {

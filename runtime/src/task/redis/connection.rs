@@ -9,15 +9,22 @@
 //! Pub/sub (task events, changes, sessions) uses classic `PUBLISH` and
 //! `SUBSCRIBE`, which a Cluster broadcasts to every node: a subscriber may
 //! listen on any node, and moves to the next one when its node goes away
-//! ([`Target::pubsub_client`]).
+//! ([`Target::subscribe`]). Behind Sentinel a subscriber listens on the
+//! primary the Sentinels name when it subscribes, and subscribes again on
+//! the new one when its connection breaks (the old primary died); what is
+//! published in between is not heard.
+//!
+//! The task backend, the session store and the change relay all get their
+//! connections and subscriptions here.
 
-use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, PubSub};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use redis::sentinel::{SentinelClient, SentinelServerType};
 use redis::{Cmd, Pipeline, RedisError, RedisFuture, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// Where the Redis of a deployment is.
 #[derive(Clone)]
@@ -123,14 +130,43 @@ impl Target {
     /// The client to subscribe with on the `attempt`-th try: the server,
     /// each seed node of a Cluster in turn (pub/sub reaches every node), or
     /// the primary the Sentinels name now.
-    pub(crate) async fn pubsub_client(&self, attempt: usize) -> Result<redis::Client, RedisError> {
+    async fn pubsub_client(&self, attempt: usize) -> Result<redis::Client, RedisError> {
         match self {
             Target::Single(client) => Ok(client.clone()),
             Target::Cluster { nodes, .. } => Ok(nodes[attempt % nodes.len()].clone()),
             Target::Sentinel(target) => target.primary().await,
         }
     }
+
+    /// A fresh pub/sub connection subscribed to `channel` on the
+    /// `attempt`-th try (see [`pubsub_client`](Self::pubsub_client)), given
+    /// [`SUBSCRIBE_TIMEOUT`]: `None` when `stop` fires first.
+    pub(crate) async fn subscribe(
+        &self,
+        channel: &str,
+        attempt: usize,
+        stop: &CancellationToken,
+    ) -> Option<Result<PubSub, RedisError>> {
+        let subscribed = async {
+            let client = self.pubsub_client(attempt).await?;
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.subscribe(channel).await?;
+            Ok::<_, RedisError>(pubsub)
+        };
+        tokio::select! {
+            _ = stop.cancelled() => None,
+            s = tokio::time::timeout(SUBSCRIBE_TIMEOUT, subscribed) => Some(s.unwrap_or_else(|_| {
+                Err(RedisError::from(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "subscribing timed out",
+                )))
+            })),
+        }
+    }
 }
+
+/// How long subscribing may take before the subscriber tries again.
+const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 async fn manager(
     client: &redis::Client,

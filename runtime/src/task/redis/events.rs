@@ -148,18 +148,11 @@ pub(crate) async fn listen(
         // On a Cluster, each try goes to the next seed node.
         let this_attempt = attempt;
         attempt = attempt.wrapping_add(1);
-        let subscribed = async {
-            let client = target.pubsub_client(this_attempt).await?;
-            let mut pubsub = client.get_async_pubsub().await?;
-            pubsub.subscribe(&channel).await?;
-            Ok::<_, redis::RedisError>(pubsub)
-        };
-        let subscribed = tokio::select! {
-            _ = stop.cancelled() => return,
-            s = tokio::time::timeout(Duration::from_secs(3), subscribed) => s,
+        let Some(subscribed) = target.subscribe(&channel, this_attempt, &stop).await else {
+            return;
         };
         match subscribed {
-            Ok(Ok(pubsub)) => {
+            Ok(pubsub) => {
                 if was_down {
                     tracing::info!("task events: subscribed to Redis again");
                 }
@@ -197,14 +190,9 @@ pub(crate) async fn listen(
                 }
                 tracing::warn!("task events: the Redis subscription was lost; reconnecting");
             }
-            Ok(Err(e)) => {
+            Err(e) => {
                 if !was_down {
                     tracing::warn!("task events: cannot subscribe to Redis ({e}); retrying");
-                }
-            }
-            Err(_) => {
-                if !was_down {
-                    tracing::warn!("task events: subscribing to Redis timed out; retrying");
                 }
             }
         }

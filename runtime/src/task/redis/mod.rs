@@ -200,10 +200,11 @@ impl RedisConfig {
     /// and finds the new primary of a slot after a failover. Every key of
     /// one prefix lives in one slot (see the [module docs](self)).
     ///
-    /// Pub/sub (task events, [`RedisChangeRelay`]) listens on one seed
-    /// node at a time, moving to the next when it goes away. The session
-    /// store ([`RedisSessionStore`]) still talks to the first seed only: on
-    /// a Cluster, keep sessions in memory or on a single Redis.
+    /// Pub/sub (task events, [`RedisChangeRelay`], [`RedisSessionStore`])
+    /// listens on one seed node at a time, moving to the next when it goes
+    /// away. The session store's commands go through the cluster client as
+    /// well (its keys live in the `{prefix}` slot); no test covers the
+    /// session store on a Cluster yet.
     ///
     /// ```no_run
     /// # fn demo() -> Result<(), redis::RedisError> {
@@ -234,9 +235,15 @@ impl RedisConfig {
     /// flight during the switch fail (a task creation says it was not
     /// created) and the next ones go to the new primary.
     ///
-    /// The session store and the change relay still use the URL given
-    /// here as the first Sentinel's: keep sessions in memory with
-    /// Sentinel.
+    /// The session store ([`RedisSessionStore`]) and the change relay
+    /// ([`RedisChangeRelay`]) given this configuration connect the same
+    /// way: their commands go to the current primary, and their
+    /// subscriptions subscribe again on the new primary after a failover.
+    /// Messages published during the switch (change announcements, session
+    /// events) may be lost, and sessions written just before the primary
+    /// died may be missing on the promoted replica (replication is
+    /// asynchronous; [`durable`](Self::durable) covers task creations
+    /// only).
     ///
     /// ```no_run
     /// # fn demo() -> Result<(), redis::RedisError> {

@@ -20,6 +20,7 @@
 //! event ([`SessionEvent::Streamed`]), so a node reading the kept events
 //! after it started listening misses none.
 
+use super::connection::{Conn, Target};
 use super::keys::Keys;
 use super::scripts;
 use super::RedisConfig;
@@ -30,7 +31,6 @@ use crate::session_store::{
 };
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
-use redis::aio::ConnectionManager;
 use redis::RedisError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -61,19 +61,27 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(3);
 /// It relays change announcements too (on its own channel), unless the
 /// server is given a [`RedisChangeRelay`](super::RedisChangeRelay). Cloning
 /// shares the connection and the subscription.
+///
+/// Behind [Sentinel](RedisConfig::sentinel) it connects as the task
+/// backend does: commands go to the current primary and the subscription
+/// moves to the new one after a failover. Session events published during
+/// the switch may be lost (a node's copy of a session is then checked
+/// again after [`recheck_after`](Self::recheck_after)), and a session
+/// written just before the primary died may be missing on the promoted
+/// replica (its client then gets 404 and initializes again).
 #[derive(Clone)]
 pub struct RedisSessionStore {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    client: redis::Client,
+    target: Target,
     keys: Keys,
     channel: String,
     /// Tells this process's own change announcements apart.
     origin: u64,
     recheck: Duration,
-    conn: OnceCell<ConnectionManager>,
+    conn: OnceCell<Conn>,
     handlers: Mutex<Vec<EventHandler>>,
     /// Where the changes of other processes go (one per server given this store).
     changes: Mutex<Vec<Deliver>>,
@@ -116,7 +124,7 @@ impl RedisSessionStore {
         let keys = Keys::new(&config.prefix);
         Ok(RedisSessionStore {
             inner: Arc::new(Inner {
-                client: redis::Client::open(config.url.as_str())?,
+                target: Target::open(&config.url, &config.cluster, config.sentinel.as_deref())?,
                 channel: keys.sessions(),
                 keys,
                 origin: rand::random(),
@@ -155,7 +163,7 @@ impl RedisSessionStore {
     fn run<T, F, Fut>(&self, f: F) -> impl Future<Output = Result<T, StoreError>> + Send + 'static
     where
         T: Send + 'static,
-        F: FnOnce(ConnectionManager) -> Fut + Send + 'static,
+        F: FnOnce(Conn) -> Fut + Send + 'static,
         Fut: Future<Output = Result<T, RedisError>> + Send + 'static,
     {
         run(Arc::clone(&self.inner), f)
@@ -211,13 +219,13 @@ async fn drain(inner: std::sync::Weak<Inner>, mut queue: mpsc::UnboundedReceiver
 async fn run<T, F, Fut>(inner: Arc<Inner>, f: F) -> Result<T, StoreError>
 where
     T: Send + 'static,
-    F: FnOnce(ConnectionManager) -> Fut + Send + 'static,
+    F: FnOnce(Conn) -> Fut + Send + 'static,
     Fut: Future<Output = Result<T, RedisError>> + Send + 'static,
 {
     let work = async {
         let conn = inner
             .conn
-            .get_or_try_init(|| ConnectionManager::new(inner.client.clone()))
+            .get_or_try_init(|| inner.target.connect(COMMAND_TIMEOUT))
             .await?
             .clone();
         f(conn).await
@@ -568,21 +576,24 @@ impl ChangeRelay for StoreRelay {
     }
 }
 
-/// Keeps one subscription alive while the store exists, reconnecting
-/// whenever it breaks, and hands every message to the handlers in order.
+/// Keeps one subscription alive while the store exists, subscribing again
+/// (behind Sentinel: on the current primary) whenever it breaks, and hands
+/// every message to the handlers in order.
 async fn listen(inner: std::sync::Weak<Inner>, stop: CancellationToken) {
     let mut delay = Duration::from_millis(50);
+    let mut attempt = 0usize;
     loop {
-        let Some((client, channel)) = inner
+        let Some((target, channel)) = inner
             .upgrade()
-            .map(|i| (i.client.clone(), i.channel.clone()))
+            .map(|i| (i.target.clone(), i.channel.clone()))
         else {
             return;
         };
-        let Some(subscribed) = super::changes::subscribe(&client, &channel, &stop).await else {
+        attempt = attempt.wrapping_add(1);
+        let Some(subscribed) = target.subscribe(&channel, attempt, &stop).await else {
             return;
         };
-        if let Some(pubsub) = subscribed {
+        if let Ok(pubsub) = subscribed {
             delay = Duration::from_millis(50);
             if let Some(i) = inner.upgrade() {
                 i.subscribed.send_replace(true);
