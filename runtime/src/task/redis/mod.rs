@@ -307,7 +307,9 @@ impl RedisConfig {
     /// (they are neither run nor found) and makes every process look for a
     /// task in a shard other than the one it was created in: drain the
     /// queue first (or start a new prefix). `tasks/list` cursors made with
-    /// another `n` are refused.
+    /// another `n` are refused. The tag `{prefix:k}` is also the tag of the
+    /// prefix `prefix:k`: deployments sharing a Redis must not use prefixes
+    /// `p` and `p:<number>` side by side.
     pub fn shards(mut self, n: usize) -> Self {
         self.shards = n.clamp(1, MAX_SHARDS);
         self
