@@ -5,14 +5,17 @@
 //! what it missed (kept in Redis), then the live rest (relayed from A), then
 //! the result, each exactly once. An id whose events the budget dropped ends
 //! the call with an error, an unknown one gets 400, never a gap; the kept
-//! events go with the session.
+//! events go with the session. The GET stream resumes on another node too,
+//! with what was announced while no GET stream was open anywhere.
 
 #[path = "redis_support/mod.rs"]
 mod redis_support;
 
+use ferrymcp::call::Change;
 use ferrymcp::prelude::*;
 use ferrymcp::task::redis::{RedisConfig, RedisSessionStore};
 use ferrymcp::transport::http::HttpOptions;
+use ferrymcp::{resource, resources};
 use redis_support::{serial, Redis, LIMIT};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -40,6 +43,23 @@ async fn long_job(ctx: Ctx, steps: u32) -> String {
         STEPPED.notify_waiters();
     }
     format!("done after {steps} steps")
+}
+
+/// A watched resource.
+#[resource(uri = "test://watched", mime_type = "text/plain")]
+async fn watched() -> String {
+    "now".into()
+}
+
+/// Announces that the tool list (`"tools"`) or the watched resource
+/// (anything else) changed.
+#[tool]
+async fn announce(ctx: Ctx, what: String) -> String {
+    ctx.notifier().announce(match what.as_str() {
+        "tools" => Change::ToolsListChanged,
+        _ => Change::ResourceUpdated("test://watched".into()),
+    });
+    "announced".into()
 }
 
 async fn until_sent(n: u32) {
@@ -72,7 +92,8 @@ async fn node(redis: &Redis, options: HttpOptions) -> Node {
     let config = RedisConfig::new(redis.url()).prefix(PREFIX);
     let store = RedisSessionStore::new(&config).unwrap();
     let server = Server::builder("node")
-        .tools(tools![long_job])
+        .tools(tools![long_job, announce])
+        .resources(resources![watched])
         .sessions(store.clone())
         .build()
         .await
@@ -226,6 +247,37 @@ impl Client {
         }
     }
 
+    /// Calls `announce(what)` on `url`.
+    async fn announce(&self, url: &str, what: &str) {
+        let call = json!({"jsonrpc": "2.0", "id": 100, "method": "tools/call", "params": {
+            "name": "announce", "arguments": {"what": what}}});
+        let reply = self.post(url, &call).await;
+        assert_eq!(reply.status(), 200);
+        let body = String::from_utf8_lossy(&reply.bytes().await.unwrap()).into_owned();
+        assert!(body.contains("announced"), "{body}");
+    }
+
+    /// Opens the session's GET stream on `url`.
+    async fn get_stream(&self, url: &str) -> Stream {
+        let response = tokio::time::timeout(
+            LIMIT,
+            self.http
+                .get(url)
+                .header("accept", "text/event-stream")
+                .header("mcp-session-id", &self.session)
+                .header("mcp-protocol-version", "2025-11-25")
+                .send(),
+        )
+        .await
+        .expect("answered in time")
+        .unwrap();
+        assert_eq!(response.status(), 200);
+        Stream {
+            response,
+            buffer: String::new(),
+        }
+    }
+
     /// `GET` with `Last-Event-ID`.
     async fn resume(&self, url: &str, last_event_id: &str) -> reqwest::Response {
         tokio::time::timeout(
@@ -242,6 +294,44 @@ impl Client {
         .expect("answered in time")
         .unwrap()
     }
+}
+
+/// How many events Redis keeps for the session.
+fn kept_count(redis: &Redis, session: &str) -> u64 {
+    let key = format!("{{{PREFIX}}}:replay-order:{session}");
+    redis
+        .command(&["ZCARD", &key])
+        .and_then(|r| r.trim().trim_start_matches(':').parse().ok())
+        .unwrap_or(0)
+}
+
+/// Waits (a little) until Redis keeps more than `before` events.
+async fn until_kept_more(redis: &Redis, session: &str, before: u64) {
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while kept_count(redis, session) <= before {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+}
+
+/// An event expected soon (a GET stream's keep-alive comments would keep a
+/// per-read limit from ever firing).
+async fn soon(next: impl std::future::Future<Output = Option<Event>>) -> Option<Event> {
+    tokio::time::timeout(Duration::from_secs(10), next)
+        .await
+        .expect("the event came within 10 s")
+}
+
+fn method(event: &Event) -> String {
+    event.json()["method"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn number(id: &str) -> u64 {
+    id.rsplit_once('-').unwrap().1.parse().unwrap()
 }
 
 fn kept(redis: &Redis, session: &str) -> bool {
@@ -405,4 +495,130 @@ async fn ids_another_node_no_longer_keeps_get_an_error_never_a_gap() {
             "{body}"
         );
     }
+}
+
+/// The GET stream opened on A, dropped, resumed on B: what was announced
+/// while no GET stream was open anywhere (caused on B and on A) comes in
+/// order, once, then what is announced after.
+#[tokio::test]
+async fn a_get_stream_dropped_on_one_node_resumes_on_another_with_what_was_announced_meanwhile() {
+    let _one = serial().await;
+    let redis = Redis::start(false);
+    let a = node(&redis, HttpOptions::new()).await;
+    let b = node(&redis, HttpOptions::new()).await;
+    let client = Client::open(&a.url).await;
+    let subscribed = client
+        .post(
+            &b.url,
+            &json!({"jsonrpc": "2.0", "id": 1, "method": "resources/subscribe",
+                    "params": {"uri": "test://watched"}}),
+        )
+        .await;
+    assert_eq!(subscribed.status(), 200);
+    let _ = subscribed.bytes().await;
+
+    let mut stream = client.get_stream(&a.url).await;
+    let priming = stream.next().await.expect("a priming event");
+    assert!(priming.data.is_empty());
+    let key = priming.id.unwrap().rsplit_once('-').unwrap().0.to_owned();
+    client.announce(&a.url, "tools").await;
+    let first = stream.next().await.expect("the first notice, live");
+    assert_eq!(method(&first), "notifications/tools/list_changed");
+    let first_id = first.id.clone().unwrap();
+    assert_eq!(first_id, format!("{key}-1"));
+    drop(stream);
+
+    // No GET stream is open anywhere: one notice caused on B, one on A.
+    let before = kept_count(&redis, &client.session);
+    client.announce(&b.url, "watched").await;
+    until_kept_more(&redis, &client.session, before).await;
+    client.announce(&a.url, "tools").await;
+
+    let resumed = client.resume(&b.url, &first_id).await;
+    assert_eq!(resumed.status(), 200, "the GET stream resumes on B");
+    assert_eq!(resumed.headers()["content-type"], "text/event-stream");
+    let mut resumed = Stream {
+        response: resumed,
+        buffer: String::new(),
+    };
+    let second = soon(resumed.next()).await.expect("the notice caused on B");
+    assert_eq!(
+        method(&second),
+        "notifications/resources/updated",
+        "{second:?}"
+    );
+    let third = soon(resumed.next()).await.expect("the notice caused on A");
+    assert_eq!(
+        method(&third),
+        "notifications/tools/list_changed",
+        "{third:?}"
+    );
+    // A live one, caused on B after the resume.
+    client.announce(&b.url, "watched").await;
+    let fourth = soon(resumed.next()).await.expect("the live notice");
+    assert_eq!(
+        method(&fourth),
+        "notifications/resources/updated",
+        "{fourth:?}"
+    );
+    let ids: Vec<_> = [&second, &third, &fourth]
+        .iter()
+        .map(|e| e.id.clone().expect("an id"))
+        .collect();
+    assert!(ids.iter().all(|id| id.starts_with(&key)), "{ids:?}");
+    assert_eq!(
+        ids.iter().map(|id| number(id)).collect::<Vec<_>>(),
+        [2, 3, 4]
+    );
+    // Nothing twice.
+    let more = tokio::time::timeout(Duration::from_millis(300), resumed.next()).await;
+    assert!(more.is_err(), "nothing more: {more:?}");
+}
+
+/// A GET stream id whose later events the budget dropped gets, on another
+/// node, the 400 the in-memory log answers with.
+#[tokio::test]
+async fn a_get_stream_id_no_longer_kept_gets_the_same_answer_on_another_node() {
+    let _one = serial().await;
+    let redis = Redis::start(false);
+    let options = HttpOptions::new().max_replay_events(2);
+    let a = node(&redis, options.clone()).await;
+    let b = node(&redis, options).await;
+    let client = Client::open(&a.url).await;
+
+    let mut stream = client.get_stream(&a.url).await;
+    let _priming = stream.next().await.expect("a priming event");
+    client.announce(&a.url, "tools").await;
+    let first = stream.next().await.expect("the first notice");
+    let first_id = first.id.clone().unwrap();
+    drop(stream);
+    for node in [&b.url, &a.url, &b.url] {
+        client.announce(node, "tools").await;
+    }
+    // Wait until the newest (4) is kept: then 2 is dropped.
+    let newest = format!("{}-4", first_id.rsplit_once('-').unwrap().0);
+    let kept_newest = tokio::time::timeout(LIMIT, async {
+        loop {
+            if client.resume(&b.url, &newest).await.status() == 200 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(
+        kept_newest.is_ok(),
+        "the notices were kept for the GET stream"
+    );
+
+    let lost = client.resume(&b.url, &first_id).await;
+    assert_eq!(lost.status(), 400);
+    let body: Value = serde_json::from_slice(&lost.bytes().await.unwrap()).unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no longer kept; open a new GET stream without Last-Event-ID"),
+        "{body}"
+    );
 }

@@ -451,9 +451,10 @@ impl SessionStore for RedisSessionStore {
             StreamEventKind::Sent { frame } => ("s", frame.clone(), String::new()),
             StreamEventKind::Finished => ("f", String::new(), String::new()),
         };
-        // Who resumed elsewhere needs the events as they come, not the opening.
+        // Who resumed elsewhere needs the events as they come, not a call's
+        // opening; a GET stream's opening tells the nodes which one is newest.
         let envelope = match &event.kind {
-            StreamEventKind::Opened { .. } => String::new(),
+            StreamEventKind::Opened { request: Some(_) } => String::new(),
             _ => self.envelope(
                 Some(SessionEvent::Streamed {
                     session: session.to_owned(),

@@ -32,9 +32,11 @@
 //! A resume takes the stream over: an older connection reading it ends.
 //! A call keeps running when its client goes away (a disconnect is not a
 //! cancellation in these revisions), its events kept for a resume; the GET
-//! stream keeps what is sent to it while the client reconnects, unless the
-//! session is shared between nodes (then a message finding no connected GET
-//! stream here goes to the other nodes, as before).
+//! stream keeps what is sent to it while the client reconnects. When the
+//! session is shared between nodes, a message finding no connected GET
+//! stream here goes to the other nodes, and the node holding the session's
+//! newest GET stream keeps it there when no client reads it
+//! (`sessions::Standalone`).
 //!
 //! With a session store that keeps events
 //! ([`SessionStore::keeps_events`], Redis), each node also hands every event

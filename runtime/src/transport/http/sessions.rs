@@ -21,7 +21,9 @@ use crate::auth::{AccessToken, CallerIdentity};
 use crate::call::Outbound;
 use crate::protocol::ProtocolVersion;
 use crate::server::{Server, Session, Shared};
-use crate::session_store::{SessionEvent, SessionOwner, SessionRecord, SessionStore};
+use crate::session_store::{
+    SessionEvent, SessionOwner, SessionRecord, SessionStore, StreamEvent, StreamEventKind,
+};
 use axum::body::Bytes;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -125,6 +127,7 @@ impl SessionTable {
             SessionEvent::Streamed { session, step } => {
                 if let Some(s) = self.peek(session) {
                     s.log.heard(step);
+                    s.standalone.heard(step);
                 }
             }
         }
@@ -452,12 +455,18 @@ impl Drop for Active {
 /// It stays the session's GET stream when its client goes away, keeping
 /// what is sent for a resume, until a new GET replaces it. With a shared
 /// store, a message finding no connected GET stream on this node goes to
-/// the other nodes instead ([`SessionEvent::ToClient`]).
+/// the other nodes instead ([`SessionEvent::ToClient`]), and each node
+/// sends it on its connected GET stream; the node holding the session's
+/// newest GET stream (the last one the store told of) keeps it there when
+/// no client reads that stream, so a resume on any node replays it, with
+/// that node's numbers.
 pub(crate) struct Standalone {
     log: Arc<EventLog>,
     /// The key of the GET stream in the log.
     current: Mutex<Option<Arc<str>>>,
     remote: Option<(Arc<dyn SessionStore>, Arc<str>)>,
+    /// Another node opened the session's newest GET stream.
+    elsewhere: AtomicBool,
 }
 
 /// The GET stream of this node only: where a session's announced changes
@@ -476,6 +485,7 @@ impl Standalone {
             log,
             current: Mutex::new(None),
             remote,
+            elsewhere: AtomicBool::new(false),
         }
     }
 
@@ -496,7 +506,19 @@ impl Standalone {
         let key = self.log.open(None);
         let (_, rx) = self.log.attach(&key, 0, buffer).ok()?;
         *current = Some(Arc::clone(&key));
+        self.elsewhere.store(false, Ordering::Release);
         Some((key, rx))
+    }
+
+    /// A node opened a GET stream of the session (the store tells every
+    /// node, this one too, in order): the newest is this node's only if it
+    /// is the current one here.
+    fn heard(&self, step: &StreamEvent) {
+        if let StreamEventKind::Opened { request: None } = step.kind {
+            let current = self.current();
+            let here = current.as_deref() == Some(step.stream.as_str());
+            self.elsewhere.store(!here, Ordering::Release);
+        }
     }
 
     /// Offers a message to the GET stream; `Err` gives it back when none takes it.
@@ -512,9 +534,11 @@ impl Standalone {
         }
     }
 
-    /// Sends on this node's connected stream only.
+    /// Sends on this node's connected stream, or, with no client reading
+    /// it, keeps it there if it is the session's newest GET stream.
     pub(crate) fn send_here(&self, message: Value) {
-        if self.offer(message, true).is_err() {
+        let only_live = self.remote.is_none() || self.elsewhere.load(Ordering::Acquire);
+        if self.offer(message, only_live).is_err() {
             tracing::debug!("dropped a message: no GET stream is open");
         }
     }
