@@ -68,6 +68,12 @@ async fn closes_at_once(ctx: Ctx) -> String {
     "answered after the close".into()
 }
 
+/// Asks to close its stream and says whether it was closed.
+#[tool]
+async fn tries_to_close(ctx: Ctx) -> String {
+    format!("closed: {}", ctx.close_sse_stream())
+}
+
 /// Waits for the test's permit, as a task.
 #[tool(task = true)]
 async fn gated_task(shared: Lifespan<Arc<Steps>>) -> String {
@@ -109,7 +115,8 @@ async fn serve(options: HttpOptions) -> (SocketAddr, Arc<Steps>) {
             paced_job,
             gated_task,
             polled_job,
-            closes_at_once
+            closes_at_once,
+            tries_to_close
         ])
         .build()
         .await
@@ -789,4 +796,41 @@ async fn a_get_stream_announces_its_retry_and_none_can_be_asked_for() {
     let mut get = Raw::send(addr, "GET", &session_headers(&session), None).await;
     let _ = get.event().await.expect("a priming event");
     assert_eq!(get.retry.as_deref(), Some("1000"));
+}
+
+/// Before 2025-11-25 a call's stream has no priming event (the client may
+/// hold no id to resume from) and may not be closed before its response:
+/// `close_sse_stream` says `false` and the result comes on the stream.
+#[tokio::test]
+async fn before_2025_11_25_a_call_cannot_close_its_stream() {
+    let (addr, _) = serve(HttpOptions::new()).await;
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "resume-test", "version": "0.0.1"}}});
+    let mut reply = Raw::send(addr, "POST", &[], Some(&init)).await;
+    assert_eq!(reply.status, 200);
+    let session = reply
+        .header("mcp-session-id")
+        .expect("a session id")
+        .to_owned();
+    let _ = reply.rest().await;
+    let headers = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", "2025-06-18"),
+    ];
+    let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    let reply = Raw::send(addr, "POST", &headers, Some(&note)).await;
+    assert_eq!(reply.status, 202);
+
+    let call = json!({"jsonrpc": "2.0", "id": 13, "method": "tools/call", "params": {
+        "name": "tries_to_close", "arguments": {}, "_meta": {"progressToken": "t"}}});
+    let mut reply = Raw::send(addr, "POST", &headers, Some(&call)).await;
+    assert_eq!(reply.status, 200);
+    // Nothing was sent before the result: a JSON answer (the close did not
+    // turn it into a stream that ends empty).
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    while reply.more_body().await {}
+    let answer: Value = serde_json::from_slice(&reply.body).expect("a JSON body");
+    assert_eq!(answer["id"], 13);
+    assert_eq!(answer["result"]["content"][0]["text"], "closed: false");
 }

@@ -825,11 +825,25 @@ impl Inner {
         if !found.is_empty() {
             // All of it is this consumer's already: take it all (a surplus
             // over `max` waits for a permit in the engine).
+            // A shard whose take fails must not drop what the others took
+            // (those are held and renewed already): the error is returned
+            // only when nothing was taken; the failed shard's entries stay
+            // pending and are taken over after the visibility timeout.
             let mut claimed = Vec::new();
+            let mut error = None;
             for (shard, fresh) in found {
-                claimed.extend(self.take(shard, fresh).await?);
+                match self.take(shard, fresh).await {
+                    Ok(taken) => claimed.extend(taken),
+                    Err(e) => {
+                        tracing::warn!(shard, error = %e, "claiming from a queue shard failed");
+                        error.get_or_insert(e);
+                    }
+                }
             }
-            return Ok(claimed);
+            return match error {
+                Some(e) if claimed.is_empty() => Err(e),
+                _ => Ok(claimed),
+            };
         }
         if let Some(e) = failed {
             return Err(e);

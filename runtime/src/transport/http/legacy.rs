@@ -209,15 +209,22 @@ pub(crate) async fn post(
     let session = active.session();
     let mut extensions = parts.extensions;
     extensions.insert(Headers::from_owned(parts.headers));
+    let priming = session.protocol_version() >= ProtocolVersion::V2025_11_25;
     let (outbound, messages): (Arc<dyn Outbound>, _) = match mode {
         // Notifications of a JSON-answered call go to the GET stream, if open.
         ResponseMode::Json => (Arc::clone(&session.standalone) as Arc<dyn Outbound>, None),
         _ => {
-            let messages = CallMessages::resumable(ep.options.sse_buffer);
+            // SSE polling is 2025-11-25's: earlier revisions send no priming
+            // event (the client may hold no id to resume from) and keep the
+            // stream open until the response.
+            let messages = if priming {
+                CallMessages::resumable(ep.options.sse_buffer)
+            } else {
+                CallMessages::new(ep.options.sse_buffer)
+            };
             (Arc::clone(&messages) as Arc<dyn Outbound>, Some(messages))
         }
     };
-    let priming = session.protocol_version() >= ProtocolVersion::V2025_11_25;
     let resume = Resumable {
         log: Arc::clone(&session.log),
         request: request.id.clone(),
