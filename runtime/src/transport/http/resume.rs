@@ -61,6 +61,7 @@ use crate::session_store::{
 };
 use axum::body::Bytes;
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -82,6 +83,9 @@ struct SharedLog {
     session: Arc<str>,
     /// The events on their way to the store, in order.
     outbox: mpsc::Sender<StreamEvent>,
+    /// Bytes of frames in `outbox` (bounded by the log's byte budget, so
+    /// a slow or absent store holds at most one budget per session here).
+    queued_bytes: Arc<AtomicUsize>,
     /// Streams of other nodes resumed here: where their events go, by
     /// stream key, with the resume's generation.
     watchers: Mutex<HashMap<String, (u64, mpsc::Sender<StreamEvent>)>>,
@@ -219,10 +223,12 @@ impl EventLog {
             max_bytes: self.max_bytes,
         };
         let (outbox, mut queue) = mpsc::channel::<StreamEvent>(self.max_events.clamp(64, 4096));
+        let queued_bytes = Arc::new(AtomicUsize::new(0));
         let shared = SharedLog {
             store: Arc::clone(store),
             session: Arc::clone(session),
             outbox,
+            queued_bytes: Arc::clone(&queued_bytes),
             watchers: Mutex::new(HashMap::new()),
             generations: Default::default(),
         };
@@ -230,6 +236,7 @@ impl EventLog {
             let (store, session, ttl) = (Arc::clone(store), Arc::clone(session), *ttl);
             runtime.spawn(async move {
                 while let Some(event) = queue.recv().await {
+                    queued_bytes.fetch_sub(frame_len(&event.kind), Ordering::Relaxed);
                     if let Err(e) = store.keep_event(&session, &event, limits, ttl).await {
                         tracing::warn!(
                             session = %session,
@@ -247,12 +254,16 @@ impl EventLog {
         let Some(shared) = self.shared.get() else {
             return;
         };
+        let size = frame_len(&kind);
+        let queued = shared.queued_bytes.fetch_add(size, Ordering::Relaxed);
         let event = StreamEvent {
             stream: stream.to_owned(),
             number,
             kind,
         };
-        if shared.outbox.try_send(event).is_err() {
+        if (queued > 0 && queued + size > self.max_bytes) || shared.outbox.try_send(event).is_err()
+        {
+            shared.queued_bytes.fetch_sub(size, Ordering::Relaxed);
             tracing::warn!("the session store falls behind: an event is kept on this node only");
         }
     }
@@ -290,9 +301,7 @@ impl EventLog {
             return Err(NotResumable::Unknown);
         };
         // Listen first: what is published after the read is heard.
-        let generation = shared
-            .generations
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let generation = shared.generations.fetch_add(1, Ordering::Relaxed);
         let (heard_tx, heard) = mpsc::channel(buffer.max(64));
         shared
             .watchers
@@ -608,6 +617,14 @@ async fn forward(mut heard: mpsc::Receiver<StreamEvent>, mut last: u64, out: mps
     }
 }
 
+/// The bytes an event holds on its way to the store.
+fn frame_len(kind: &StreamEventKind) -> usize {
+    match kind {
+        StreamEventKind::Sent { frame } => frame.len(),
+        _ => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -625,6 +642,95 @@ mod tests {
             number,
             kind,
         }
+    }
+
+    /// A store that never finishes keeping an event (Redis away, a
+    /// command hanging): what waits for it must stay within the budget.
+    struct StalledStore;
+
+    impl SessionStore for StalledStore {
+        fn create<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a crate::session_store::SessionRecord,
+            _: Duration,
+        ) -> futures::future::BoxFuture<'a, Result<(), crate::session_store::StoreError>> {
+            Box::pin(std::future::ready(Ok(())))
+        }
+        fn load<'a>(
+            &'a self,
+            _: &'a str,
+            _: Duration,
+        ) -> futures::future::BoxFuture<
+            'a,
+            Result<Option<crate::session_store::SessionRecord>, crate::session_store::StoreError>,
+        > {
+            Box::pin(std::future::ready(Ok(None)))
+        }
+        fn save<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a crate::session_store::SessionRecord,
+        ) -> futures::future::BoxFuture<'a, Result<(), crate::session_store::StoreError>> {
+            Box::pin(std::future::ready(Ok(())))
+        }
+        fn touch<'a>(
+            &'a self,
+            _: &'a str,
+            _: Duration,
+        ) -> futures::future::BoxFuture<'a, Result<bool, crate::session_store::StoreError>>
+        {
+            Box::pin(std::future::ready(Ok(true)))
+        }
+        fn end<'a>(
+            &'a self,
+            _: &'a str,
+        ) -> futures::future::BoxFuture<'a, Result<bool, crate::session_store::StoreError>>
+        {
+            Box::pin(std::future::ready(Ok(true)))
+        }
+        fn publish(
+            &self,
+            _: crate::session_store::SessionEvent,
+        ) -> futures::future::BoxFuture<'static, Result<(), crate::session_store::StoreError>>
+        {
+            Box::pin(std::future::ready(Ok(())))
+        }
+        fn subscribe(&self, _: crate::session_store::EventHandler) {}
+        fn keeps_events(&self) -> bool {
+            true
+        }
+        fn keep_event<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a StreamEvent,
+            _: ReplayLimits,
+            _: Duration,
+        ) -> futures::future::BoxFuture<'a, Result<(), crate::session_store::StoreError>> {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    #[tokio::test]
+    async fn events_waiting_for_a_stalled_store_stay_within_the_byte_budget() {
+        let log =
+            EventLog::new(1000, 1000).kept_in(Arc::new(StalledStore), Duration::from_secs(60));
+        log.bind(&Arc::from("s"));
+        for n in 1..=50 {
+            let frame = format!("data: {}\n\n", "x".repeat(92));
+            log.mirror("00000000000000ab", n, StreamEventKind::Sent { frame });
+            tokio::task::yield_now().await;
+        }
+        let queued = log
+            .shared
+            .get()
+            .expect("bound")
+            .queued_bytes
+            .load(Ordering::Relaxed);
+        // 50 events of 100 bytes were handed over; at most the budget (plus
+        // the one the stalled store holds) waits.
+        assert!(queued <= 1000, "{queued} bytes wait for the store");
+        assert!(queued >= 900, "the budget is used, not refused: {queued}");
     }
 
     fn sent(number: u64) -> StreamEvent {
