@@ -260,6 +260,9 @@ fn own_result(c: &Creation, text: &str) -> Run {
 
 /// Whether a response is the error of a node that cannot reach the task
 /// store (Redis down): the client tries again.
+/// What a refusal says when Redis may have applied the creation's write.
+const MAYBE_CREATED: &str = "it may have been created";
+
 fn store_unavailable(r: &Value) -> bool {
     r["error"]["code"] == -32603
         && r["error"]["message"]
@@ -362,13 +365,16 @@ async fn text_again(load: &Load, c: &Creation) -> String {
 /// 3. creation goes on until 320 are acknowledged, 60 of them after the
 ///    restart.
 ///
-/// Then: every refusal is -32603 and says the task was not created; every
-/// acknowledged task completed, and its result (read on the other node, and
-/// again on its own) names its own id and its own unique `duration`; some
-/// task was taken over from the killed worker (attempt 2 or more); the
-/// workers record one stored end per task, in the worker process the result
-/// names, and none for a task that was not acknowledged; `tasks/list` holds
-/// exactly the acknowledged tasks, each once, completed.
+/// Then: every refusal is -32603 and says the task was not created (or,
+/// when Redis died after applying the write and did not answer again within
+/// the node's bound, that it may have been); every acknowledged task
+/// completed, and its result (read on the other node, and again on its own)
+/// names its own id and its own unique `duration`; some task was taken over
+/// from the killed worker (attempt 2 or more); the workers record one stored
+/// end per task, in the worker process the result names, and none for a task
+/// that was not acknowledged (but for those that may have been created);
+/// `tasks/list` holds the acknowledged tasks, each once, completed (and at
+/// most those that may have been created besides).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_tasks_survive_a_killed_worker_and_a_killed_redis() {
     chaos(1).await;
@@ -485,8 +491,8 @@ async fn chaos(shards: usize) {
         );
         let message = error["message"].as_str().unwrap_or_default();
         assert!(
-            message.contains("the task was not created"),
-            "creation {} ({:?}) was refused without saying the task was not created: {message}",
+            message.contains("the task was not created") || message.contains(MAYBE_CREATED),
+            "creation {} ({:?}) was refused without saying whether the task was created: {message}",
             c.n,
             c.wire
         );
@@ -518,14 +524,30 @@ async fn chaos(shards: usize) {
     let workers = [&first, &second, &third];
     let pids: HashSet<u32> = workers.iter().map(|w| w.pid()).collect();
     let mut ended: HashMap<String, Finished> = HashMap::new();
+    // A refusal that says the task may have been created (Redis died after
+    // applying the write, and did not answer again within the node's
+    // bound) is the one way a task nobody was told of may run.
+    let maybe = refused
+        .iter()
+        .filter(|c| {
+            c.response["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(MAYBE_CREATED))
+        })
+        .count();
+    let mut unacknowledged_runs = 0;
     for worker in workers {
         for f in finished_runs(worker) {
-            assert!(
-                ids.contains(&f.id),
-                "worker {} ran task {} that no client was told was created",
-                f.pid,
-                f.id
-            );
+            if !ids.contains(&f.id) {
+                unacknowledged_runs += 1;
+                assert!(
+                    unacknowledged_runs <= maybe,
+                    "worker {} ran task {} that no client was told was (or may have been) created",
+                    f.pid,
+                    f.id
+                );
+                continue;
+            }
             assert_eq!(f.status, "completed", "{f:?}");
             if let Some(before) = ended.insert(f.id.clone(), f.clone()) {
                 panic!("task {} ended twice: {before:?} and {f:?}", f.id);
@@ -566,9 +588,13 @@ async fn chaos(shards: usize) {
         assert_eq!(t["status"], "completed", "{t}");
         assert!(seen.insert(id), "listed twice: {t}");
     }
-    assert_eq!(seen, ids, "tasks/list differs from the acknowledged tasks");
+    let unknown: Vec<&String> = seen.difference(&ids).collect();
+    assert!(
+        ids.is_subset(&seen) && unknown.len() <= maybe,
+        "tasks/list differs from the acknowledged tasks (+ {maybe} that may have been created): {unknown:?}"
+    );
     eprintln!(
-        "chaos: {} acknowledged ({} after the restart), {} refused, {} reads tried again, {} taken over",
+        "chaos: {} acknowledged ({} after the restart), {} refused ({maybe} may have been created), {} reads tried again, {} taken over",
         acked.len(),
         load.acknowledged(Some(REDIS_BACK)),
         refused.len(),

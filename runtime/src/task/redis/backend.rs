@@ -910,7 +910,7 @@ impl Inner {
                 .arg(&tag)
                 .invoke_async(&mut conn)
                 .await
-                .map_err(|e| storage("write", &e));
+                .map_err(|e| write_failed(&e));
         };
         // The script and `WAIT` in one pipeline: on the same connection (a
         // Cluster routes it by the script's keys), so `WAIT` counts the
@@ -938,7 +938,7 @@ impl Inner {
                 .map_err(|e| storage("write", &e))?;
             reply = pipe.query_async(&mut conn).await;
         }
-        let (seq, confirmed) = reply.map_err(|e| storage("write", &e))?;
+        let (seq, confirmed) = reply.map_err(|e| write_failed(&e))?;
         Ok(if seq != -2 && confirmed < i64::from(replicas) {
             UNCONFIRMED - confirmed.max(0)
         } else {
@@ -1122,13 +1122,31 @@ impl TaskBackend for RedisBackend {
                 .map_err(BackendError::Storage)?;
             let create = || inner.create_once(&id, &task.record, &record, &job);
             let seq = match create().await {
-                Err(BackendError::Storage(_)) => {
+                Err(BackendError::Storage(first)) => {
                     // The connection may have broken (Redis restarted): once
                     // more; a task found then is the one the first try stored.
-                    tokio::time::sleep(RETRY_AFTER).await;
-                    match create().await.map_err(not_created)? {
-                        -1 => 0,
-                        seq => seq,
+                    // When the first write may have been applied (the
+                    // connection dropped after it was sent), try until the
+                    // store answers, within a bound, so the client is never
+                    // told "not created" of a task that exists and will run.
+                    let unknown = first.starts_with(OUTCOME_UNKNOWN);
+                    let until = tokio::time::Instant::now() + UNKNOWN_OUTCOME_WINDOW;
+                    let mut wait = RETRY_AFTER;
+                    loop {
+                        tokio::time::sleep(wait).await;
+                        match create().await {
+                            Ok(-1) => break 0,
+                            Ok(seq) => break seq,
+                            Err(BackendError::Storage(_))
+                                if unknown
+                                    && tokio::time::Instant::now() < until
+                                    && !inner.closed.is_cancelled() =>
+                            {
+                                wait = (wait * 2).min(Duration::from_millis(500));
+                            }
+                            Err(e) if unknown => return Err(maybe_created(e)),
+                            Err(e) => return Err(not_created(e)),
+                        }
                     }
                 }
                 other => other?,
@@ -1462,6 +1480,41 @@ impl RedisBackend {
 }
 
 /// A storage error of `create`, worded for the client: nothing was stored.
+/// How the message of a creation's write starts when its outcome is
+/// unknown: the connection dropped after the write was sent, so Redis may
+/// have applied it.
+const OUTCOME_UNKNOWN: &str = "Redis write outcome unknown";
+
+/// How long a creation whose write's outcome is unknown keeps asking the
+/// store (the write is idempotent: a task found is the one it stored).
+const UNKNOWN_OUTCOME_WINDOW: Duration = Duration::from_secs(3);
+
+/// The error of a creation's write: its outcome is unknown when the
+/// connection broke after the write went out (not when it was refused, or
+/// when Redis answered with an error).
+fn write_failed(e: &RedisError) -> BackendError {
+    let sent = !e.is_connection_refusal()
+        && (e.is_connection_dropped() || e.is_io_error() || e.is_timeout());
+    if sent {
+        BackendError::Storage(format!("{OUTCOME_UNKNOWN}: {e}"))
+    } else {
+        storage("write", e)
+    }
+}
+
+/// A creation whose first write may have been applied, and whose store did
+/// not answer again within [`UNKNOWN_OUTCOME_WINDOW`].
+fn maybe_created(e: BackendError) -> BackendError {
+    match e {
+        BackendError::Storage(m) => BackendError::Storage(format!(
+            "{m}; the task store went away while the task was being stored: it is not \
+             acknowledged, but it may have been created and may still run (look for it with \
+             tasks/list once the store is back)"
+        )),
+        other => other,
+    }
+}
+
 fn not_created(e: BackendError) -> BackendError {
     match e {
         BackendError::Storage(m) => BackendError::Storage(format!(
