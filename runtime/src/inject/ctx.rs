@@ -156,8 +156,9 @@ impl Ctx {
     /// `Last-Event-ID` after the `retry` interval the stream announced, and
     /// receives what the call sent meanwhile and its result. Lets a long
     /// call free its connection. `false` when the call's stream cannot be
-    /// resumed (stdio, a JSON response, a 2026-07-28 request, whose closed
-    /// stream would cancel it); nothing is closed then.
+    /// resumed (stdio, a JSON response, a session before 2025-11-25, which
+    /// sends no priming event to resume from, a 2026-07-28 request, whose
+    /// closed stream would cancel it); nothing is closed then.
     pub fn close_sse_stream(&self) -> bool {
         self.scope.outbound.close_stream()
     }
