@@ -888,7 +888,7 @@ impl Inner {
         task: &TaskRecord,
         record: &str,
         job: &str,
-    ) -> Result<i64, BackendError> {
+    ) -> Result<i64, WriteError> {
         let mut conn = self.conn().await?;
         let shard = self.keys_of(id);
         let keys = [
@@ -1122,19 +1122,21 @@ impl TaskBackend for RedisBackend {
                 .map_err(BackendError::Storage)?;
             let create = || inner.create_once(&id, &task.record, &record, &job);
             let seq = match create().await {
-                Err(BackendError::Storage(first)) => {
+                Err(WriteError {
+                    error: BackendError::Storage(_),
+                    maybe_applied: unknown,
+                }) => {
                     // The connection may have broken (Redis restarted): once
                     // more; a task found then is the one the first try stored.
                     // When the first write may have been applied (the
                     // connection dropped after it was sent), try until the
                     // store answers, within a bound, so the client is never
                     // told "not created" of a task that exists and will run.
-                    let unknown = first.starts_with(OUTCOME_UNKNOWN);
                     let until = tokio::time::Instant::now() + UNKNOWN_OUTCOME_WINDOW;
                     let mut wait = RETRY_AFTER;
                     loop {
                         tokio::time::sleep(wait).await;
-                        match create().await {
+                        match create().await.map_err(|e| e.error) {
                             Ok(-1) => break 0,
                             Ok(seq) => break seq,
                             Err(BackendError::Storage(_))
@@ -1149,7 +1151,7 @@ impl TaskBackend for RedisBackend {
                         }
                     }
                 }
-                other => other?,
+                other => other.map_err(|e| e.error)?,
             };
             match seq {
                 -2 => Err(BackendError::QueueFull),
@@ -1489,16 +1491,35 @@ const OUTCOME_UNKNOWN: &str = "Redis write outcome unknown";
 /// store (the write is idempotent: a task found is the one it stored).
 const UNKNOWN_OUTCOME_WINDOW: Duration = Duration::from_secs(3);
 
+/// How a creation's write failed, and whether Redis may have applied it.
+struct WriteError {
+    error: BackendError,
+    /// The connection broke after the write went out.
+    maybe_applied: bool,
+}
+
+impl From<BackendError> for WriteError {
+    fn from(error: BackendError) -> Self {
+        WriteError {
+            error,
+            maybe_applied: false,
+        }
+    }
+}
+
 /// The error of a creation's write: its outcome is unknown when the
 /// connection broke after the write went out (not when it was refused, or
 /// when Redis answered with an error).
-fn write_failed(e: &RedisError) -> BackendError {
-    let sent = !e.is_connection_refusal()
+fn write_failed(e: &RedisError) -> WriteError {
+    let maybe_applied = !e.is_connection_refusal()
         && (e.is_connection_dropped() || e.is_io_error() || e.is_timeout());
-    if sent {
-        BackendError::Storage(format!("{OUTCOME_UNKNOWN}: {e}"))
+    if maybe_applied {
+        WriteError {
+            error: BackendError::Storage(format!("{OUTCOME_UNKNOWN}: {e}")),
+            maybe_applied,
+        }
     } else {
-        storage("write", e)
+        storage("write", e).into()
     }
 }
 
