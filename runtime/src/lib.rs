@@ -89,6 +89,8 @@ pub use tool::{IntoToolOutput, ToolFn, ToolList};
 pub use transport::Client;
 
 pub use ferrymcp_macros::{tool, tools};
+/// The `tower` this crate's middleware ([`ServerBuilder::layer`]) is built on.
+pub use tower;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

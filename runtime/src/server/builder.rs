@@ -1,5 +1,7 @@
 //! `ServerBuilder`: name, version, lifespan, tools.
 
+use super::dispatch::{McpRequest, McpResponse};
+use super::middleware::{AddLayer, McpService, Stack};
 use super::tasks::ServerExecutor;
 use super::{Server, ServerInner, ShutdownHook};
 use crate::ask::RequestStateKey;
@@ -60,6 +62,7 @@ pub struct ServerBuilder<L = ()> {
     request_state_key: Option<RequestStateKey>,
     change_relay: Option<Arc<dyn crate::call::ChangeRelay>>,
     session_store: Option<Arc<dyn SessionStore>>,
+    layers: Vec<AddLayer>,
 }
 
 impl ServerBuilder<()> {
@@ -85,6 +88,7 @@ impl ServerBuilder<()> {
             request_state_key: None,
             change_relay: None,
             session_store: None,
+            layers: Vec::new(),
         }
     }
 }
@@ -142,6 +146,48 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
         self
     }
 
+    /// Wraps every MCP request in `layer`, a [`tower::Layer`] over the
+    /// service from an [`McpRequest`] (method, params, caller, revision,
+    /// whether it runs in a task worker) to its [`McpResponse`]. Layers run on
+    /// every transport (HTTP in both eras, stdio, the in-process client)
+    /// after the revision's own checks, and around each run of a task in a
+    /// worker, so a limit or an audit log holds in the background too. The
+    /// first layer added is the outermost. A layer may answer without calling
+    /// the service inside it ([`McpResponse::error`]); an error of a layer's
+    /// service becomes a JSON-RPC error (an [`ErrorObject`](crate::protocol::ErrorObject)
+    /// as it is, tower's timeout as [`REQUEST_TIMEOUT`](super::REQUEST_TIMEOUT),
+    /// any other as an internal error with its message).
+    ///
+    /// ```
+    /// use ferrymcp::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[tool]
+    /// async fn add(a: i64, b: i64) -> i64 {
+    ///     a + b
+    /// }
+    ///
+    /// # async fn run() -> Result<(), ferrymcp::BuildError> {
+    /// let server = Server::builder("calc")
+    ///     .layer(ferrymcp::tower::timeout::TimeoutLayer::new(Duration::from_secs(30)))
+    ///     .tools(tools![add])
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn layer<Y>(mut self, layer: Y) -> Self
+    where
+        Y: tower::Layer<McpService> + Send + 'static,
+        Y::Service: tower::Service<McpRequest, Response = McpResponse> + Clone + Send + 'static,
+        <Y::Service as tower::Service<McpRequest>>::Error: Into<BoxError>,
+        <Y::Service as tower::Service<McpRequest>>::Future: Send + 'static,
+    {
+        self.layers.push(Box::new(move |inner| {
+            McpService::new(tower::ServiceExt::map_err(layer.layer(inner), Into::into))
+        }));
+        self
+    }
+
     /// Sets the lifespan: an async function run once when the server is built,
     /// whose value tools receive as [`Lifespan<T>`](crate::Lifespan). Call it before
     /// [`tools`](ServerBuilder::tools), so the tools are checked against its type.
@@ -169,6 +215,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             request_state_key: self.request_state_key,
             change_relay: self.change_relay,
             session_store: self.session_store,
+            layers: self.layers,
         }
     }
 
@@ -315,6 +362,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
                 .unwrap_or_else(RequestStateKey::random),
             notifier,
             session_store: self.session_store,
+            middleware: Stack::build(self.layers),
         });
         Ok(Server { inner })
     }

@@ -5,17 +5,14 @@ use super::tool_page::ToolPage;
 use super::Server;
 use crate::ask::{InputSource, MrtrInput};
 use crate::auth::{scopes_satisfied, AccessToken};
-use crate::call::Outbound;
-use crate::call::{CallMeta, CallScope, ClientInfo, LogLevelFilter};
+use crate::call::{CallMeta, CallScope, ClientInfo};
 use crate::catalog::SKILLS_EXTENSION;
 use crate::protocol::method::{Capability, Method};
 pub(crate) use crate::protocol::params::{opt_str, req_str, req_str_in};
 use crate::protocol::stateless::TASKS_EXTENSION;
 use crate::protocol::types::ToolReply;
 use crate::protocol::{json_text_type, JsonObject};
-use crate::protocol::{
-    CallToolResult, ErrorObject, LogLevel, ProtocolVersion, RequestId, TaskSupport,
-};
+use crate::protocol::{CallToolResult, ErrorObject, ProtocolVersion, RequestId, TaskSupport};
 use crate::task::InputAnswer;
 use crate::tool::registry::RegisteredTool;
 use crate::tool::ToolOutput;
@@ -23,29 +20,37 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::task::Poll;
-use tokio_util::sync::CancellationToken;
 
-/// What a request runs in: who the client is and where its messages go.
+/// What a request runs in: the call scope its handler and the tool wrapper
+/// receive (made once, by the session or stateless call the transport
+/// handed the message to), and what dispatch needs beside it.
 #[derive(Clone)]
 pub(crate) struct RequestContext {
-    pub(crate) client: Arc<ClientInfo>,
-    pub(crate) log_filter: Arc<LogLevelFilter>,
-    pub(crate) outbound: Arc<dyn Outbound>,
-    pub(crate) extensions: Arc<http::Extensions>,
-    pub(crate) cancellation: CancellationToken,
+    /// Who the client is, where its messages go, the token, cancellation.
+    pub(crate) scope: CallScope,
     /// The task protocol of the request's revision.
     pub(crate) dialect: TaskDialect,
     /// The session, for binding tasks of callers without a token.
     pub(crate) session_key: Option<Arc<str>>,
-    /// The session's own stream (not the request's), where a task's
-    /// notifications go after `CreateTaskResult` was sent.
-    pub(crate) session_outbound: Option<Arc<dyn Outbound>>,
     /// How calls of the request ask the client (elicitation, sampling).
     pub(crate) input: InputSource,
+    /// The session the request belongs to (session revisions).
+    pub(crate) session: Option<super::Session>,
+}
+
+impl RequestContext {
+    /// How the request's calls ask the client; the scope follows.
+    pub(crate) fn set_input(&mut self, input: InputSource) {
+        self.scope.input = input.questions();
+        self.input = input;
+    }
 }
 
 /// The context of a call: given (its parts move into the call's scope) or
 /// lent (they are cloned).
+// Given is large and Lent a pointer: boxing Given would cost every call an
+// allocation, to save stack space the call's future holds once.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum CallContext<'a> {
     /// The call may take it.
     Given(RequestContext),
@@ -54,7 +59,7 @@ pub(crate) enum CallContext<'a> {
 }
 
 impl CallContext<'_> {
-    fn get(&self) -> &RequestContext {
+    pub(crate) fn get(&self) -> &RequestContext {
         match self {
             CallContext::Given(ctx) => ctx,
             CallContext::Lent(ctx) => ctx,
@@ -191,7 +196,8 @@ impl Server {
                 "Unknown tool: `{name}`"
             )));
         };
-        if let Some(refusal) = scope_refusal(tool, ctx.get().extensions.get::<AccessToken>()) {
+        if let Some(refusal) = scope_refusal(tool, ctx.get().scope.extensions.get::<AccessToken>())
+        {
             return Ok(Answer::Tool(ToolReply::Result(refusal)));
         }
         let as_task = self.task_decision(tool, params, ctx.get())?;
@@ -221,51 +227,17 @@ impl Server {
             },
         };
         let Some(ttl) = as_task else {
-            let RequestContext {
-                client,
-                log_filter,
-                outbound,
-                extensions,
-                cancellation,
-                input,
-                session_outbound,
-                ..
-            } = match ctx {
-                CallContext::Given(ctx) => ctx,
-                CallContext::Lent(ctx) => ctx.clone(),
+            let mut scope = match ctx {
+                CallContext::Given(ctx) => ctx.scope,
+                CallContext::Lent(ctx) => ctx.scope.clone(),
             };
-            let scope = CallScope {
-                request_id: Some(id.clone()),
-                meta,
-                client,
-                lifespan: Arc::clone(&self.inner.lifespan),
-                extensions,
-                outbound,
-                log_filter,
-                cancellation,
-                tool_name: tool.name.clone(),
-                input: input.questions(),
-                notifier: self.inner.notifier.clone(),
-                session_outbound,
-            };
+            scope.tool_name = tool.name.clone();
+            scope.meta = meta;
             let output = tool.tool.call(scope, args).await;
             return Self::finish_reply(tool, output).map(Answer::Tool);
         };
         let ctx = ctx.get();
-        let scope = |meta| CallScope {
-            request_id: Some(id.clone()),
-            meta,
-            client: Arc::clone(&ctx.client),
-            lifespan: Arc::clone(&self.inner.lifespan),
-            extensions: Arc::clone(&ctx.extensions),
-            outbound: Arc::clone(&ctx.outbound),
-            log_filter: Arc::clone(&ctx.log_filter),
-            cancellation: ctx.cancellation.clone(),
-            tool_name: tool.name.clone(),
-            input: ctx.input.questions(),
-            notifier: self.inner.notifier.clone(),
-            session_outbound: ctx.session_outbound.clone(),
-        };
+        let scope = |meta| ctx.scope.for_target(&tool.name, meta);
         // A task's arguments are checked now: the caller hears of a bad one
         // at once, not from a failed task later.
         if let Err(message) = tool.tool.check_arguments(&args) {
@@ -313,17 +285,10 @@ impl Server {
             .map(Answer::Value)
     }
 
-    /// What `tools/call` answers for a tool's output, inline or in a task.
-    pub(crate) fn finish_call(
-        tool: &RegisteredTool,
-        output: ToolOutput,
-    ) -> Result<Value, ErrorObject> {
-        Self::finish_reply(tool, output).map(ToolReply::into_value)
-    }
-
-    /// [`finish_call`](Self::finish_call), kept typed for the transport to
-    /// write. Structured content is a scalar wrapped as `{"result": v}` when
-    /// the output schema says so, plus its JSON as text.
+    /// What `tools/call` answers for a tool's output, inline or in a task,
+    /// kept typed for the transport to write. Structured content is a scalar
+    /// wrapped as `{"result": v}` when the output schema says so, plus its
+    /// JSON as text.
     pub(crate) fn finish_reply(
         tool: &RegisteredTool,
         output: ToolOutput,
@@ -364,52 +329,23 @@ impl Server {
     pub(crate) async fn catalog_call(
         &self,
         method: Method,
-        id: &RequestId,
         params: Option<&Map<String, Value>>,
         ctx: &RequestContext,
     ) -> Result<Value, ErrorObject> {
         let catalog = &self.inner.catalog;
-        let parts = || {
-            CallScope::new(Arc::clone(&ctx.client), Arc::clone(&self.inner.lifespan))
-                .with_request_id(id.clone())
-                .with_extensions(Arc::clone(&ctx.extensions))
-                .with_outbound(Arc::clone(&ctx.outbound))
-                .with_log_filter(Arc::clone(&ctx.log_filter))
-                .with_cancellation(ctx.cancellation.clone())
-                .with_input(ctx.input.questions())
-                .with_notifier(self.inner.notifier.clone())
-                .with_session_outbound(ctx.session_outbound.clone())
-        };
+        let client = &ctx.scope.client;
         match method {
-            Method::ResourcesList => catalog.list_resources(params, &ctx.client),
-            Method::ResourcesTemplatesList => catalog.list_templates(params, &ctx.client),
-            Method::PromptsList => catalog.list_prompts(params, &ctx.client),
-            Method::ResourcesRead => catalog.read_resource(params, &parts()).await,
-            Method::PromptsGet => catalog.get_prompt(params, &parts()).await,
-            Method::CompletionComplete => catalog.complete(params, &parts()).await,
-            Method::SkillsList => catalog.list_skills(params, &ctx.client),
-            Method::SkillsGet => catalog.get_skill(params, &ctx.client),
-            Method::ResourcesDirectoryRead => catalog.read_directory(params, &ctx.client),
+            Method::ResourcesList => catalog.list_resources(params, client),
+            Method::ResourcesTemplatesList => catalog.list_templates(params, client),
+            Method::PromptsList => catalog.list_prompts(params, client),
+            Method::ResourcesRead => catalog.read_resource(params, &ctx.scope).await,
+            Method::PromptsGet => catalog.get_prompt(params, &ctx.scope).await,
+            Method::CompletionComplete => catalog.complete(params, &ctx.scope).await,
+            Method::SkillsList => catalog.list_skills(params, client),
+            Method::SkillsGet => catalog.get_skill(params, client),
+            Method::ResourcesDirectoryRead => catalog.read_directory(params, client),
             other => Err(ErrorObject::method_not_found(other.as_str())),
         }
-    }
-
-    /// `logging/setLevel`.
-    pub(crate) fn set_log_level(
-        &self,
-        params: Option<&Map<String, Value>>,
-        filter: &LogLevelFilter,
-    ) -> Result<Value, ErrorObject> {
-        let empty = Map::new();
-        let level = req_str(params.unwrap_or(&empty), "level", "logging/setLevel")?;
-        let level: LogLevel =
-            serde_json::from_value(Value::String(level.into())).map_err(|_| {
-                ErrorObject::invalid_params(format!(
-                    "Invalid params: unknown log level {level:?}; expected one of debug, info, notice, warning, error, critical, alert, emergency"
-                ))
-            })?;
-        filter.set(level);
-        Ok(Value::Object(Map::new()))
     }
 }
 
@@ -423,7 +359,7 @@ fn asks_first<'a>(tool: &RegisteredTool, ctx: &'a RequestContext) -> Option<&'a 
     if !tool.meta.ask_first {
         return None;
     }
-    let caps = &ctx.client.capabilities;
+    let caps = &ctx.scope.client.capabilities;
     let can_answer = ["elicitation", "sampling", "roots"]
         .iter()
         .any(|c| caps.get(*c).is_some_and(|v| !v.is_null()));

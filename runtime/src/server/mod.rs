@@ -5,7 +5,9 @@
 //! connection negotiated (revision, log level, in-flight calls).
 
 mod builder;
+mod dispatch;
 mod methods;
+mod middleware;
 mod session;
 mod span;
 mod stateless;
@@ -14,6 +16,8 @@ mod tool_page;
 
 use crate::call::Notifier;
 pub use builder::ServerBuilder;
+pub use dispatch::{McpRequest, McpResponse};
+pub use middleware::{McpService, REQUEST_TIMEOUT};
 pub use session::Session;
 pub(crate) use session::Shared;
 pub(crate) use span::{request_span, SpanFacts};
@@ -51,6 +55,8 @@ pub(crate) struct ServerInner {
     pub(crate) request_state_key: crate::ask::RequestStateKey,
     /// Where the HTTP sessions live when every node shares them.
     pub(crate) session_store: Option<Arc<dyn crate::session_store::SessionStore>>,
+    /// The middleware around the dispatch table; `None` without layers.
+    pub(crate) middleware: Option<middleware::Stack>,
 }
 
 impl Drop for ServerInner {

@@ -1,20 +1,21 @@
 //! A session of a session-based revision (2025-03-26 to 2025-11-25): the
 //! `initialize` handshake, then requests answered in the negotiated revision.
 
-use super::methods::{req_str, Answer, CallContext, RequestContext};
+use super::dispatch::McpRequest;
+use super::methods::{req_str, Answer, RequestContext};
 use super::tasks::TaskDialect;
 use super::Server;
 use crate::ask::{InputSource, PendingRequests};
 use crate::call::Change;
 use crate::call::Outbound;
-use crate::call::{ClientInfo, LogLevelFilter};
+use crate::call::{CallScope, ClientInfo, LogLevelFilter};
 use crate::catalog::Subscriptions;
 use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message, Written};
 use crate::protocol::results::InitializeResult;
 use crate::protocol::Method;
 use crate::protocol::{
-    ErrorObject, Implementation, Incoming, JsonObject, Notification, PeerResponse, ProtocolVersion,
-    Request, RequestId,
+    ErrorObject, Implementation, Incoming, JsonObject, LogLevel, Notification, PeerResponse,
+    ProtocolVersion, Request, RequestId,
 };
 use crate::session_store::{SessionEvent, SessionOwner, SessionRecord, SessionStore};
 use serde_json::{Map, Value};
@@ -479,6 +480,9 @@ impl Session {
             .unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The session revisions' part of a request: `initialize` (and `ping`)
+    /// before the handshake, then the method resolved in the negotiated
+    /// revision and its call context, handed to the dispatch table.
     async fn dispatch(
         &self,
         id: &RequestId,
@@ -488,109 +492,92 @@ impl Session {
         extensions: http::Extensions,
         cancellation: CancellationToken,
     ) -> Result<Answer, ErrorObject> {
-        let known = Method::parse(name);
-        // `tools/call` reads its parameters as received; every other
-        // method as a map.
-        let map = match known {
-            Some(Method::ToolsCall) => None,
-            _ => params.as_ref().map(JsonObject::to_map),
-        };
-        match known {
-            Some(Method::Initialize) => return self.initialize(map.as_ref()).map(Answer::Value),
-            Some(Method::Ping) => return Ok(Answer::Value(Value::Object(Map::new()))),
-            _ => {}
-        }
         let Some(client) = self.state.client.get() else {
-            return Err(ErrorObject::invalid_request(format!(
-                "Invalid request: {name} before initialize; send `initialize` first"
-            )));
+            return match Method::parse(name) {
+                Some(Method::Initialize) => {
+                    let params = params.as_ref().map(JsonObject::to_map);
+                    self.initialize(params.as_ref()).map(Answer::Value)
+                }
+                Some(Method::Ping) => Ok(Answer::Value(Value::Object(Map::new()))),
+                _ => Err(ErrorObject::invalid_request(format!(
+                    "Invalid request: {name} before initialize; send `initialize` first"
+                ))),
+            };
         };
         let server = &self.server;
-        // A method of another revision, or of a capability the server does
-        // not declare, is unknown.
-        let Some(method) = known
-            .filter(|m| m.allowed_in(client.protocol_version) && server.offers(m.capability()))
-        else {
-            return Err(ErrorObject::method_not_found(name));
-        };
-        let context = |outbound, extensions| RequestContext {
-            client: Arc::clone(client),
-            log_filter: Arc::clone(&self.state.log_filter),
-            outbound,
-            extensions: Arc::new(extensions),
-            cancellation,
+        let method = server.resolve(name, client.protocol_version)?;
+        let input = InputSource::Session(Arc::clone(&self.state.pending));
+        let scope = CallScope::new(Arc::clone(client), Arc::clone(&server.inner.lifespan))
+            .with_request_id(id.clone())
+            .with_extensions(Arc::new(extensions))
+            .with_outbound(outbound)
+            .with_log_filter(Arc::clone(&self.state.log_filter))
+            .with_cancellation(cancellation)
+            .with_input(input.questions())
+            .with_notifier(server.inner.notifier.clone())
+            .with_session_outbound(Some(Arc::clone(&self.state.outbound)));
+        let ctx = RequestContext {
+            scope,
             dialect: if client.protocol_version.has_core_tasks() {
                 TaskDialect::Core
             } else {
                 TaskDialect::None
             },
             session_key: Some(Arc::clone(&self.state.key)),
-            session_outbound: Some(Arc::clone(&self.state.outbound)),
-            input: InputSource::Session(Arc::clone(&self.state.pending)),
+            input,
+            session: Some(self.clone()),
         };
-        let outcome = match method {
-            Method::ToolsList => {
-                return server
-                    .list_tools(
-                        map.as_ref(),
-                        client,
-                        extensions.get::<crate::auth::AccessToken>(),
-                    )
-                    .map(Answer::Tools)
-            }
-            Method::ToolsCall => {
-                let ctx = context(outbound, extensions);
-                return server
-                    .call_tool(id, params.as_ref(), CallContext::Given(ctx))
-                    .await;
-            }
-            Method::TasksGet | Method::TasksResult | Method::TasksList | Method::TasksCancel => {
-                let ctx = context(outbound, extensions);
-                // Boxed here and below: the future of every `tools/call`
-                // holds this one, so it stays only as large as that needs.
-                Box::pin(server.tasks_core(method, map.as_ref(), &ctx)).await
-            }
-            Method::LoggingSetLevel | Method::ResourcesSubscribe | Method::ResourcesUnsubscribe => {
-                let outcome = match method {
-                    Method::LoggingSetLevel => {
-                        server.set_log_level(map.as_ref(), &self.state.log_filter)
-                    }
-                    Method::ResourcesSubscribe => server.inner.catalog.subscribe(
-                        map.as_ref(),
-                        client,
-                        &self.state.subscriptions,
-                    ),
-                    _ => server
-                        .inner
-                        .catalog
-                        .unsubscribe(map.as_ref(), &self.state.subscriptions),
-                };
-                if self.state.shared.is_some() {
-                    Box::pin(self.persist(outcome)).await
-                } else {
-                    outcome
-                }
-            }
-            Method::ResourcesList
-            | Method::ResourcesTemplatesList
-            | Method::ResourcesRead
-            | Method::PromptsList
-            | Method::PromptsGet
-            | Method::CompletionComplete
-            | Method::SkillsList
-            | Method::SkillsGet
-            | Method::ResourcesDirectoryRead => {
-                let ctx = context(outbound, extensions);
-                Box::pin(server.catalog_call(method, id, map.as_ref(), &ctx)).await
-            }
-            // Answered above, or not of a session revision (`allowed_in`).
-            Method::Initialize
-            | Method::Ping
-            | Method::ServerDiscover
-            | Method::SubscriptionsListen
-            | Method::TasksUpdate => Err(ErrorObject::method_not_found(name)),
+        let request = McpRequest {
+            server: server.clone(),
+            method,
+            id: id.clone(),
+            params,
+            ctx,
+            run: None,
         };
-        outcome.map(Answer::Value)
+        server.dispatch(request).await
+    }
+
+    /// `logging/setLevel`.
+    pub(crate) async fn set_log_level(
+        &self,
+        params: Option<&Map<String, Value>>,
+    ) -> Result<Value, ErrorObject> {
+        let empty = Map::new();
+        let level = req_str(params.unwrap_or(&empty), "level", "logging/setLevel")?;
+        let level: LogLevel =
+            serde_json::from_value(Value::String(level.into())).map_err(|_| {
+                ErrorObject::invalid_params(format!(
+                    "Invalid params: unknown log level {level:?}; expected one of debug, info, notice, warning, error, critical, alert, emergency"
+                ))
+            })?;
+        self.state.log_filter.set(level);
+        self.persist(Ok(Value::Object(Map::new()))).await
+    }
+
+    /// `resources/subscribe`.
+    pub(crate) async fn subscribe(
+        &self,
+        params: Option<&Map<String, Value>>,
+    ) -> Result<Value, ErrorObject> {
+        let Some(client) = self.state.client.get() else {
+            return Err(ErrorObject::invalid_request(
+                "Invalid request: not initialized",
+            ));
+        };
+        let catalog = &self.server.inner.catalog;
+        let outcome = catalog.subscribe(params, client, &self.state.subscriptions);
+        self.persist(outcome).await
+    }
+
+    /// `resources/unsubscribe`.
+    pub(crate) async fn unsubscribe(
+        &self,
+        params: Option<&Map<String, Value>>,
+    ) -> Result<Value, ErrorObject> {
+        let catalog = &self.server.inner.catalog;
+        let outcome = catalog.unsubscribe(params, &self.state.subscriptions);
+        self.persist(outcome).await
     }
 
     fn initialize(&self, params: Option<&Map<String, Value>>) -> Result<Value, ErrorObject> {

@@ -8,11 +8,14 @@
 //! [`StatelessCall`]. Every result gets `resultType: "complete"` and the server
 //! info in `_meta`; list and discovery results also carry the caching fields.
 
+use super::dispatch::McpRequest;
 use super::methods::{Answer, CallContext, RequestContext};
 use super::tasks::{declares_tasks_extension, owner_of, TaskDialect};
+use super::tool_page::ToolPage;
 use super::Server;
 use crate::ask::state::StateBinding;
 use crate::ask::{required_as_input_requests, run_with_input, Gate, InputSource, MrtrInput};
+use crate::call::CallScope;
 use crate::call::Filter;
 use crate::call::Outbound;
 use crate::call::{ClientInfo, LogLevelFilter};
@@ -62,11 +65,7 @@ impl Server {
     /// revision (the tasks extension removed them).
     pub fn prepare_stateless(&self, request: Request) -> Result<StatelessCall, ErrorObject> {
         let meta = read_meta(request.params.as_ref())?;
-        let Some(method) = Method::parse(&request.method)
-            .filter(|m| m.is_stateless() && self.offers(m.capability()))
-        else {
-            return Err(ErrorObject::method_not_found(&request.method));
-        };
+        let method = self.resolve(&request.method, meta.version)?;
         Ok(StatelessCall {
             server: self.clone(),
             method,
@@ -80,14 +79,17 @@ impl Server {
         })
     }
 
-    /// The `server/discover` result.
-    fn discover(&self) -> Value {
+    /// The `server/discover` result, with its caching hints.
+    pub(crate) fn discover(&self) -> Value {
         let result = DiscoverResult {
             supported_versions: stateless_versions(),
             capabilities: self.capabilities(ProtocolVersion::V2026_07_28),
             instructions: self.inner.instructions.as_deref(),
         };
-        serde_json::to_value(result).unwrap_or(Value::Null)
+        cacheable(
+            serde_json::to_value(result).unwrap_or(Value::Null),
+            CacheScope::Public,
+        )
     }
 }
 
@@ -190,112 +192,102 @@ impl StatelessCall {
             None if drops_log_messages => (no_level(), outbound),
             None => (no_level(), Arc::new(NoLogMessages(outbound))),
         };
-        let outcome = match method {
-            Method::ServerDiscover => Ok(Answer::Value(cacheable(
-                server.discover(),
-                CacheScope::Public,
-            ))),
-            Method::SubscriptionsListen => {
-                // Boxed: a stream that lives long, and rarely.
-                Box::pin(listen(
-                    &server,
-                    &request.id,
-                    request.params.map(|p| p.to_map()).as_ref(),
-                    &outbound,
-                    cancellation,
-                ))
-                .instrument(span)
-                .await
-                .map(Answer::Value)
-            }
-            Method::ToolsList => server
-                .list_tools(
-                    request.params.map(|p| p.to_map()).as_ref(),
-                    &client,
-                    extensions.get::<crate::auth::AccessToken>(),
-                )
-                .map(|page| {
-                    let scope = tools_cache_scope(&server);
-                    Answer::Tools(page.cacheable(LIST_TTL_MS, scope.as_str()))
-                }),
-            method => {
-                let mut ctx = RequestContext {
-                    dialect: TaskDialect::Extension {
-                        opted_in: declares_tasks_extension(&client.capabilities),
-                    },
-                    client,
-                    log_filter,
-                    outbound,
-                    extensions: Arc::new(extensions),
-                    cancellation,
-                    session_key: None,
-                    session_outbound: None,
-                    input: InputSource::None("a stateless request can only ask through its result"),
-                };
-                let mut params = request.params;
-                if !method.asks_the_client() {
-                    dispatch(&server, method, &request.id, params.as_ref(), &ctx)
-                        .instrument(span)
-                        .await
-                } else {
-                    // The binding of a `requestState`, made only when one is
-                    // opened or sealed (from the params the call left).
-                    let binding = |params: Option<&JsonObject>, ctx: &RequestContext| {
-                        StateBinding::new(
-                            method.as_str(),
-                            target_name(params),
-                            owner_of(ctx).key(),
-                            params,
-                        )
-                    };
-                    let key = &server.inner.request_state_key;
-                    let opened = MrtrInput::from_params(
-                        params.as_mut(),
-                        key,
-                        |params| binding(Some(params), &ctx),
-                        now_ms(),
-                    );
-                    match opened {
-                        Err(error) => Err(error),
-                        Ok(mrtr) => {
-                            let mrtr = Arc::new(mrtr);
-                            ctx.input = InputSource::Mrtr(Arc::clone(&mrtr));
-                            let gate = {
-                                let work =
-                                    dispatch(&server, method, &request.id, params.as_ref(), &ctx);
-                                let work = std::pin::pin!(work.instrument(span));
-                                run_with_input(work, Some(&mrtr)).await
-                            };
-                            match gate {
-                                // A tool's `UrlElicitationRequired` (-32042, which this
-                                // revision lacks) asks for its URLs as input instead.
-                                Gate::Done(Err(error))
-                                    if required_as_input_requests(&error).is_some() =>
-                                {
-                                    let asked =
-                                        required_as_input_requests(&error).unwrap_or_default();
-                                    Ok(Answer::Value(mrtr.input_required(
-                                        asked,
-                                        key,
-                                        || binding(params.as_ref(), &ctx),
-                                        now_ms(),
-                                    )))
-                                }
-                                Gate::Done(outcome) => outcome,
-                                Gate::NeedInput(asked) => Ok(Answer::Value(mrtr.input_required(
-                                    asked,
-                                    key,
-                                    || binding(params.as_ref(), &ctx),
-                                    now_ms(),
-                                ))),
-                            }
-                        }
-                    }
-                }
-            }
+        let Request { id, params, .. } = request;
+        let input = InputSource::None("a stateless request can only ask through its result");
+        let scope = CallScope::new(Arc::clone(&client), Arc::clone(&server.inner.lifespan))
+            .with_request_id(id.clone())
+            .with_extensions(Arc::new(extensions))
+            .with_outbound(outbound)
+            .with_log_filter(log_filter)
+            .with_cancellation(cancellation)
+            .with_input(input.questions())
+            .with_notifier(server.inner.notifier.clone());
+        let ctx = RequestContext {
+            scope,
+            dialect: TaskDialect::Extension {
+                opted_in: declares_tasks_extension(&client.capabilities),
+            },
+            session_key: None,
+            input,
+            session: None,
         };
+        let request = McpRequest {
+            server: server.clone(),
+            method,
+            id: id.clone(),
+            params,
+            ctx,
+            run: None,
+        };
+        let outcome = server.dispatch(request).instrument(span).await;
         finish.end(&outcome);
-        (request.id, outcome)
+        (id, outcome)
+    }
+}
+
+/// A request of a method that may ask the client, in the stateless
+/// revision: questions go out through the result (`InputRequiredResult`),
+/// answers come back in the retried request (`inputResponses`, sealed
+/// `requestState`).
+pub(crate) async fn asking_through_results(
+    server: &Server,
+    method: Method,
+    id: RequestId,
+    mut params: Option<JsonObject>,
+    mut ctx: RequestContext,
+) -> Result<Answer, ErrorObject> {
+    // The binding of a `requestState`, made only when one is opened or
+    // sealed (from the params the call left).
+    let binding = |params: Option<&JsonObject>, ctx: &RequestContext| {
+        StateBinding::new(
+            method.as_str(),
+            target_name(params),
+            owner_of(ctx).key(),
+            params,
+        )
+    };
+    let key = &server.inner.request_state_key;
+    let mrtr = MrtrInput::from_params(
+        params.as_mut(),
+        key,
+        |params| binding(Some(params), &ctx),
+        now_ms(),
+    )?;
+    let mrtr = Arc::new(mrtr);
+    ctx.set_input(InputSource::Mrtr(Arc::clone(&mrtr)));
+    let gate = {
+        let work = server.handle(method, &id, params.as_ref(), CallContext::Lent(&ctx));
+        run_with_input(std::pin::pin!(work), Some(&mrtr)).await
+    };
+    match gate {
+        // A tool's `UrlElicitationRequired` (-32042, which this revision
+        // lacks) asks for its URLs as input instead.
+        Gate::Done(Err(error)) if required_as_input_requests(&error).is_some() => {
+            let asked = required_as_input_requests(&error).unwrap_or_default();
+            Ok(Answer::Value(mrtr.input_required(
+                asked,
+                key,
+                || binding(params.as_ref(), &ctx),
+                now_ms(),
+            )))
+        }
+        Gate::Done(outcome) => outcome,
+        Gate::NeedInput(asked) => Ok(Answer::Value(mrtr.input_required(
+            asked,
+            key,
+            || binding(params.as_ref(), &ctx),
+            now_ms(),
+        ))),
+    }
+}
+
+/// `tools/list` of the stateless revision carries caching hints.
+pub(crate) fn cacheable_page(server: &Server, page: ToolPage) -> ToolPage {
+    if page.version.is_stateless() {
+        let scope = tools_cache_scope(server);
+        page.cacheable(LIST_TTL_MS, scope.as_str())
+    } else {
+        page
     }
 }
 
@@ -303,13 +295,14 @@ impl StatelessCall {
 /// honours), then forwards every announced change the filter asks for,
 /// each tagged with the subscription id (the request's id), until the
 /// client closes the stream.
-async fn listen(
+pub(crate) async fn listen(
     server: &Server,
     id: &RequestId,
     params: Option<&Map<String, Value>>,
-    outbound: &Arc<dyn Outbound>,
-    cancellation: CancellationToken,
+    ctx: &RequestContext,
 ) -> Result<Value, ErrorObject> {
+    let outbound = &ctx.scope.outbound;
+    let cancellation = &ctx.scope.cancellation;
     let filter = match params.and_then(|p| p.get("notifications")) {
         Some(Value::Object(filter)) => Filter::read(
             filter,
@@ -375,52 +368,6 @@ fn target_name(params: Option<&JsonObject>) -> String {
         .or_else(|| field("uri"))
         .unwrap_or_default()
         .into_owned()
-}
-
-/// Runs a method other than discovery, listening and `tools/list`.
-async fn dispatch(
-    server: &Server,
-    method: Method,
-    id: &RequestId,
-    params: Option<&JsonObject>,
-    ctx: &RequestContext,
-) -> Result<Answer, ErrorObject> {
-    match method {
-        Method::ToolsCall => server.call_tool(id, params, CallContext::Lent(ctx)).await,
-        // Boxed here and below: the future of every `tools/call` holds
-        // these, so it stays only as large as that needs.
-        Method::TasksGet | Method::TasksUpdate | Method::TasksCancel => {
-            let params = params.map(JsonObject::to_map);
-            Box::pin(server.tasks_extension(method, params.as_ref(), ctx))
-                .await
-                .map(Answer::Value)
-        }
-        Method::ResourcesList
-        | Method::ResourcesTemplatesList
-        | Method::ResourcesRead
-        | Method::PromptsList
-        | Method::PromptsGet
-        | Method::CompletionComplete
-        | Method::SkillsList
-        | Method::SkillsGet
-        | Method::ResourcesDirectoryRead => {
-            Box::pin(server.catalog_call(method, id, params.map(JsonObject::to_map).as_ref(), ctx))
-                .await
-                .map(Answer::Value)
-        }
-        // Answered by the caller, or not of this revision
-        // (`prepare_stateless` let only its methods through).
-        Method::ServerDiscover
-        | Method::SubscriptionsListen
-        | Method::ToolsList
-        | Method::Initialize
-        | Method::Ping
-        | Method::LoggingSetLevel
-        | Method::TasksResult
-        | Method::TasksList
-        | Method::ResourcesSubscribe
-        | Method::ResourcesUnsubscribe => Err(ErrorObject::method_not_found(method.as_str())),
-    }
 }
 
 struct RequestMeta {

@@ -2,7 +2,8 @@
 //! it (the same wrapper, on a restored scope), and the `tasks/*` methods of
 //! each revision.
 
-use super::methods::{opt_str, req_str, RequestContext};
+use super::dispatch::McpRequest;
+use super::methods::{opt_str, req_str, Answer, RequestContext};
 use super::{Server, ServerInner};
 use crate::ask::{InputSource, SessionInput};
 use crate::auth::AccessToken;
@@ -13,6 +14,7 @@ use crate::call::{NoOutbound, Outbound};
 use crate::protocol::jsonrpc::{code, json_type_name};
 use crate::protocol::results::{CreateTaskResult, ExtensionTask};
 use crate::protocol::stateless::TASKS_EXTENSION;
+use crate::protocol::types::ToolReply;
 use crate::protocol::InputRequest;
 use crate::protocol::{ErrorObject, JsonObject, Method, RequestId, TaskSupport};
 use crate::task::engine::{unknown_task, Execute, Link};
@@ -74,7 +76,7 @@ pub(crate) struct TaskStart {
 
 /// Who the caller of a request is, for binding tasks.
 pub(crate) fn owner_of(ctx: &RequestContext) -> Owner {
-    match ctx.extensions.get::<AccessToken>() {
+    match ctx.scope.extensions.get::<AccessToken>() {
         Some(token) => match token.identity() {
             Some(identity) => Owner::Identity(identity),
             None => Owner::Unbound,
@@ -184,18 +186,18 @@ impl Server {
         let engine = &self.inner.tasks;
         let owner = owner_of(ctx);
         let snapshot = Snapshot::take(
-            &ctx.extensions,
+            &ctx.scope.extensions,
             &owner,
             Some(id),
             meta,
-            &ctx.client,
+            &ctx.scope.client,
             &self.inner.carried,
             engine.options().keeps_raw_token(),
         );
         let link = match ctx.dialect {
-            TaskDialect::Core => ctx.session_outbound.as_ref().map(|outbound| Link {
+            TaskDialect::Core => ctx.scope.session_outbound.as_ref().map(|outbound| Link {
                 outbound: Arc::clone(outbound),
-                log_filter: Arc::clone(&ctx.log_filter),
+                log_filter: Arc::clone(&ctx.scope.log_filter),
             }),
             _ => None,
         };
@@ -369,8 +371,8 @@ impl Server {
                         }
                         let input = SessionInput {
                             pending,
-                            outbound: Arc::clone(&ctx.outbound),
-                            cancellation: ctx.cancellation.clone(),
+                            outbound: Arc::clone(&ctx.scope.outbound),
+                            cancellation: ctx.scope.cancellation.clone(),
                             related_task: Some(id.to_owned()),
                         };
                         let request = InputRequest {
@@ -399,8 +401,9 @@ impl Server {
     }
 }
 
-/// Runs a server's tasks: restores the scope from the snapshot and calls the
-/// tool's wrapper, exactly as an inline call does.
+/// Runs a server's tasks: restores the scope from the snapshot and hands
+/// the run to the dispatch table (through the middleware stack), which calls
+/// the tool's wrapper exactly as an inline call does.
 pub(crate) struct ServerExecutor(pub(crate) Weak<ServerInner>);
 
 impl Execute for ServerExecutor {
@@ -427,6 +430,10 @@ impl Execute for ServerExecutor {
             let mut restored = snapshot.restore(&server.inner.carried, SystemTime::now());
             let cancellation = handle.cancellation().clone();
             let input = Questions::Channel(Arc::new(TaskInput::new(handle.clone())));
+            let id = restored
+                .request_id
+                .clone()
+                .unwrap_or_else(|| RequestId::String(handle.id().to_string()));
             restored.extensions.insert(handle);
             // The token exchange of this node's configuration (never stored).
             if let Some(exchange) = server.inner.auth.as_ref().and_then(|a| a.token_exchange()) {
@@ -458,9 +465,43 @@ impl Execute for ServerExecutor {
                 notifier: server.inner.notifier.clone(),
                 session_outbound,
             };
-            let output = tool.tool.call(scope, JsonObject::from(arguments)).await;
-            Server::finish_call(&tool, output)
+            let mut params = Map::with_capacity(2);
+            params.insert("name".into(), Value::String(tool.name.to_string()));
+            params.insert("arguments".into(), Value::Object(arguments));
+            let request = McpRequest {
+                server: server.clone(),
+                method: Method::ToolsCall,
+                id,
+                params: Some(JsonObject::from(params)),
+                ctx: RequestContext {
+                    scope,
+                    dialect: TaskDialect::None,
+                    session_key: None,
+                    input: InputSource::None("a task asks through its task handle"),
+                    session: None,
+                },
+                run: Some(tool),
+            };
+            server.dispatch(request).await.map(Answer::into_value)
         }
         .boxed()
+    }
+}
+
+impl Server {
+    /// Runs a task's tool in its worker, on the scope restored from the
+    /// task's snapshot (the dispatch table's arm for a task run).
+    pub(crate) async fn run_task(
+        &self,
+        tool: Arc<RegisteredTool>,
+        params: Option<JsonObject>,
+        scope: CallScope,
+    ) -> Result<ToolReply, ErrorObject> {
+        let arguments = params
+            .as_ref()
+            .and_then(|p| p.get_object("arguments"))
+            .unwrap_or_default();
+        let output = tool.tool.call(scope, arguments).await;
+        Server::finish_reply(&tool, output)
     }
 }
