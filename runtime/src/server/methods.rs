@@ -2,7 +2,7 @@
 
 use super::tasks::{TaskDialect, TaskStart};
 use super::tool_page::ToolPage;
-use super::Server;
+use super::{Caller, Server};
 use crate::ask::{InputSource, MrtrInput};
 use crate::auth::{scopes_satisfied, AccessToken};
 use crate::call::Outbound;
@@ -88,8 +88,8 @@ impl Answer {
 impl Server {
     /// Whether any tool may run as a task.
     pub(crate) fn has_task_tools(&self) -> bool {
-        self.inner
-            .tools
+        self.offer()
+            .all_tools
             .all()
             .iter()
             .any(|t| t.meta.task_support != TaskSupport::Forbidden)
@@ -106,8 +106,9 @@ impl Server {
             "tools": { "listChanged": true },
             "logging": {},
         });
+        let offer = self.offer();
         if let Value::Object(caps) = &mut caps {
-            caps.extend(self.inner.catalog.capabilities(version));
+            caps.extend(offer.all_catalog.capabilities(version));
         }
         let mut extensions = Map::new();
         if self.has_task_tools() {
@@ -119,7 +120,7 @@ impl Server {
                 extensions.insert(TASKS_EXTENSION.into(), Value::Object(Map::new()));
             }
         }
-        let catalog = &self.inner.catalog;
+        let catalog = &offer.all_catalog;
         if catalog.serves_skills() && Method::SkillsList.allowed_in(version) {
             extensions.insert(SKILLS_EXTENSION.into(), catalog.skills_capability());
         }
@@ -144,12 +145,14 @@ impl Server {
             .auth
             .as_ref()
             .is_some_and(|auth| auth.hide_unauthorized_tools());
-        let tools: Vec<&Arc<RegisteredTool>> = self
-            .inner
+        let offer = self.offer();
+        let caller = Caller::new(token, client);
+        let tools: Vec<&Arc<RegisteredTool>> = offer
             .tools
             .all()
             .iter()
             .filter(|t| !hide || scopes_satisfied(token, t.meta.scopes))
+            .filter(|t| offer.shows_tool(t, &caller))
             .collect();
         let start = match opt_str(params, "cursor", "tools/list")? {
             None => 0,
@@ -186,7 +189,9 @@ impl Server {
         let none = JsonObject::new();
         let params = params.unwrap_or(&none);
         let name = req_str_in(params, "name", "tools/call")?;
-        let Some(tool) = self.inner.tools.get(&name) else {
+        let caller = Caller::new(ctx.get().extensions.get::<AccessToken>(), &ctx.get().client);
+        let tool = self.offer().tool_for(&name, &caller).cloned();
+        let Some(tool) = tool.as_ref() else {
             return Err(ErrorObject::invalid_params(format!(
                 "Unknown tool: `{name}`"
             )));
@@ -340,15 +345,16 @@ impl Server {
 
     /// Whether the server has resources, resource templates or skills.
     pub(crate) fn offers_resources(&self) -> bool {
-        self.inner.catalog.offers_resources()
+        self.offer().all_catalog.offers_resources()
     }
 
     /// Whether the server declares `capability`; a method of one it does
     /// not declare is unknown to its clients.
     pub(crate) fn offers(&self, capability: Capability) -> bool {
-        let catalog = &self.inner.catalog;
+        let offer = self.offer();
+        let catalog = &offer.all_catalog;
         match capability {
-            Capability::Resources => self.offers_resources(),
+            Capability::Resources => catalog.offers_resources(),
             Capability::Prompts => !catalog.prompts.is_empty(),
             Capability::Completions => !catalog.prompts.is_empty() || !catalog.templates.is_empty(),
             Capability::Skills => catalog.serves_skills(),
@@ -368,7 +374,10 @@ impl Server {
         params: Option<&Map<String, Value>>,
         ctx: &RequestContext,
     ) -> Result<Value, ErrorObject> {
-        let catalog = &self.inner.catalog;
+        let offer = self.offer();
+        let caller = Caller::new(ctx.extensions.get::<AccessToken>(), &ctx.client);
+        let catalog = offer.catalog_for(&caller);
+        let catalog = &*catalog;
         let parts = || {
             CallScope::new(Arc::clone(&ctx.client), Arc::clone(&self.inner.lifespan))
                 .with_request_id(id.clone())

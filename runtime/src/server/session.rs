@@ -555,13 +555,14 @@ impl Session {
                     Method::LoggingSetLevel => {
                         server.set_log_level(map.as_ref(), &self.state.log_filter)
                     }
-                    Method::ResourcesSubscribe => server.inner.catalog.subscribe(
-                        map.as_ref(),
-                        client,
-                        &self.state.subscriptions,
-                    ),
+                    Method::ResourcesSubscribe => {
+                        let token = extensions.get::<crate::auth::AccessToken>();
+                        let offer = server.offer();
+                        let catalog = offer.catalog_for(&super::Caller::new(token, client));
+                        catalog.subscribe(map.as_ref(), client, &self.state.subscriptions)
+                    }
                     _ => server
-                        .inner
+                        .offer()
                         .catalog
                         .unsubscribe(map.as_ref(), &self.state.subscriptions),
                 };
