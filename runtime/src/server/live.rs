@@ -22,7 +22,7 @@ use crate::catalog::{Catalog, CatalogItem, PromptList, ResourceList};
 use crate::protocol::{Implementation, ProtocolVersion};
 use crate::tool::registry::{RegisteredTool, ToolRegistry};
 use crate::tool::ToolList;
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, Guard};
 use std::any::TypeId;
 use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
@@ -352,8 +352,14 @@ impl Live {
         }
     }
 
-    /// The snapshot now (one atomic load); hold it across awaits freely.
-    pub(crate) fn offer(&self) -> Arc<Offer> {
+    /// The snapshot now, for a moment (no reference count is touched):
+    /// drop it before any await.
+    pub(crate) fn offer(&self) -> Guard<Arc<Offer>> {
+        self.current.load()
+    }
+
+    /// The snapshot now, to hold across awaits (one reference count).
+    pub(crate) fn offer_owned(&self) -> Arc<Offer> {
         self.current.load_full()
     }
 

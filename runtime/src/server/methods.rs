@@ -374,7 +374,7 @@ impl Server {
         params: Option<&Map<String, Value>>,
         ctx: &RequestContext,
     ) -> Result<Value, ErrorObject> {
-        let offer = self.offer();
+        let offer = self.offer_owned();
         let caller = Caller::new(ctx.extensions.get::<AccessToken>(), &ctx.client);
         let catalog = offer.catalog_for(&caller);
         let catalog = &*catalog;

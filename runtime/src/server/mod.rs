@@ -92,9 +92,15 @@ impl Server {
         LiveCatalog::new(Arc::clone(&self.inner.live))
     }
 
-    /// What the server offers now: one snapshot, loaded once per request.
-    pub(crate) fn offer(&self) -> Arc<Offer> {
+    /// What the server offers now: one snapshot, for a moment (never
+    /// held across an await).
+    pub(crate) fn offer(&self) -> arc_swap::Guard<Arc<Offer>> {
         self.inner.live.offer()
+    }
+
+    /// What the server offers now, held for a whole request.
+    pub(crate) fn offer_owned(&self) -> Arc<Offer> {
+        self.inner.live.offer_owned()
     }
 
     /// The authorization settings, when the server has any.
