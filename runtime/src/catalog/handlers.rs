@@ -119,7 +119,10 @@ impl Catalog {
         if client.protocol_version.is_stateless() {
             // The lists are fixed when the server is built.
             result.insert("ttlMs".into(), Value::from(LIST_TTL_MS));
-            result.insert("cacheScope".into(), Value::String("public".into()));
+            result.insert(
+                "cacheScope".into(),
+                Value::String(self.list_cache_scope().into()),
+            );
         }
         Ok(Value::Object(result))
     }

@@ -151,8 +151,23 @@ pub struct Catalog {
     pub(crate) templates: Vec<Arc<RegisteredTemplate>>,
     pub(crate) prompts: Vec<Arc<RegisteredPrompt>>,
     pub(crate) by_name: HashMap<&'static str, usize>,
-    pub(crate) skills: skills::Skills,
+    pub(crate) skills: Arc<skills::Skills>,
     pub(crate) page_size: usize,
+    /// Whether this catalog was chosen for one caller (a visibility rule
+    /// hid some of the server's items): its lists are then `private` to
+    /// 2026-07-28 caches.
+    pub(crate) per_caller: bool,
+}
+
+/// One item of a catalog, as [`Catalog::select`] asks about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CatalogItem<'a> {
+    /// A resource with a fixed URI.
+    Resource(&'a str),
+    /// A resource template, by its URI template.
+    Template(&'a str),
+    /// A prompt, by name.
+    Prompt(&'a str),
 }
 
 impl Default for Catalog {
@@ -163,8 +178,9 @@ impl Default for Catalog {
             templates: Vec::new(),
             prompts: Vec::new(),
             by_name: HashMap::new(),
-            skills: skills::Skills::default(),
+            skills: Arc::default(),
             page_size: 100,
+            per_caller: false,
         }
     }
 }
@@ -222,7 +238,7 @@ impl Catalog {
         if let Some(uri) = skills.file_uris().find(|uri| self.by_uri.contains_key(uri)) {
             return Err(CatalogBuildError::DuplicateResource(uri.to_owned()));
         }
-        self.skills = skills;
+        self.skills = Arc::new(skills);
         Ok(self)
     }
 
@@ -232,6 +248,20 @@ impl Catalog {
         prompts: Vec<DynPrompt>,
     ) -> Result<Catalog, CatalogBuildError> {
         let mut catalog = Catalog::default();
+        catalog.add(resources, prompts)?;
+        Ok(catalog)
+    }
+
+    /// Registers more resources and prompts (their definitions serialized
+    /// here, once); on an error the catalog may hold part of them, so a
+    /// caller that must not change on failure adds to a copy
+    /// ([`select`](Self::select)).
+    pub(crate) fn add(
+        &mut self,
+        resources: Vec<DynResource>,
+        prompts: Vec<DynPrompt>,
+    ) -> Result<(), CatalogBuildError> {
+        let catalog = self;
         for resource in resources {
             let meta = resource.meta();
             let template = UriTemplate::parse(meta.uri)
@@ -273,7 +303,62 @@ impl Catalog {
                 meta,
             }));
         }
-        Ok(catalog)
+        Ok(())
+    }
+
+    /// The items `keep` keeps, in order, sharing their definitions (nothing
+    /// is serialized again); the skills are kept whole. `per_caller` marks
+    /// a catalog chosen for one caller, whose lists are `private`.
+    pub(crate) fn select(
+        &self,
+        keep: impl Fn(CatalogItem<'_>) -> bool,
+        per_caller: bool,
+    ) -> Catalog {
+        let resources: Vec<_> = self
+            .resources
+            .iter()
+            .filter(|r| keep(CatalogItem::Resource(r.meta.uri)))
+            .cloned()
+            .collect();
+        let prompts: Vec<_> = self
+            .prompts
+            .iter()
+            .filter(|p| keep(CatalogItem::Prompt(p.meta.name)))
+            .cloned()
+            .collect();
+        Catalog {
+            by_uri: resources
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.meta.uri, i))
+                .collect(),
+            by_name: prompts
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.meta.name, i))
+                .collect(),
+            resources,
+            prompts,
+            templates: self
+                .templates
+                .iter()
+                .filter(|t| keep(CatalogItem::Template(t.meta.uri)))
+                .cloned()
+                .collect(),
+            skills: Arc::clone(&self.skills),
+            page_size: self.page_size,
+            per_caller,
+        }
+    }
+
+    /// `cacheScope` of this catalog's lists (2026-07-28): `public` unless
+    /// the catalog was chosen for one caller.
+    pub(crate) fn list_cache_scope(&self) -> &'static str {
+        if self.per_caller {
+            "private"
+        } else {
+            "public"
+        }
     }
 
     /// How many resources with a fixed URI there are.

@@ -342,11 +342,11 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
         if let Some(relay) = relay {
             notifier.attach(relay);
         }
+        let live = Arc::new(super::Live::new::<L>(tools, catalog, notifier.clone()));
         let inner = Arc::new_cyclic(|weak| ServerInner {
             info: self.info,
             instructions: self.instructions,
-            tools,
-            catalog,
+            live,
             lifespan,
             on_shutdown: std::sync::Mutex::new(on_shutdown),
             page_size: self.page_size,

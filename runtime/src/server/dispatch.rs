@@ -273,7 +273,10 @@ impl Server {
             Method::Ping => Ok(Value::Object(Map::new())),
             Method::ServerDiscover => Ok(self.discover()),
             Method::LoggingSetLevel => Box::pin(session()?.set_log_level(params)).await,
-            Method::ResourcesSubscribe => Box::pin(session()?.subscribe(params)).await,
+            Method::ResourcesSubscribe => {
+                let token = ctx.scope.extensions.get::<AccessToken>();
+                Box::pin(session()?.subscribe(params, token)).await
+            }
             Method::ResourcesUnsubscribe => Box::pin(session()?.unsubscribe(params)).await,
             Method::SubscriptionsListen => {
                 Box::pin(super::stateless::listen(self, id, params, ctx)).await

@@ -2,7 +2,7 @@
 
 use super::tasks::{TaskDialect, TaskStart};
 use super::tool_page::ToolPage;
-use super::Server;
+use super::{Caller, Server};
 use crate::ask::{InputSource, MrtrInput};
 use crate::auth::{scopes_satisfied, AccessToken};
 use crate::call::{CallMeta, CallScope, ClientInfo};
@@ -93,8 +93,8 @@ impl Answer {
 impl Server {
     /// Whether any tool may run as a task.
     pub(crate) fn has_task_tools(&self) -> bool {
-        self.inner
-            .tools
+        self.offer()
+            .all_tools
             .all()
             .iter()
             .any(|t| t.meta.task_support != TaskSupport::Forbidden)
@@ -111,8 +111,9 @@ impl Server {
             "tools": { "listChanged": true },
             "logging": {},
         });
+        let offer = self.offer();
         if let Value::Object(caps) = &mut caps {
-            caps.extend(self.inner.catalog.capabilities(version));
+            caps.extend(offer.all_catalog.capabilities(version));
         }
         let mut extensions = Map::new();
         if self.has_task_tools() {
@@ -124,7 +125,7 @@ impl Server {
                 extensions.insert(TASKS_EXTENSION.into(), Value::Object(Map::new()));
             }
         }
-        let catalog = &self.inner.catalog;
+        let catalog = &offer.all_catalog;
         if catalog.serves_skills() && Method::SkillsList.allowed_in(version) {
             extensions.insert(SKILLS_EXTENSION.into(), catalog.skills_capability());
         }
@@ -149,12 +150,14 @@ impl Server {
             .auth
             .as_ref()
             .is_some_and(|auth| auth.hide_unauthorized_tools());
-        let tools: Vec<&Arc<RegisteredTool>> = self
-            .inner
+        let offer = self.offer();
+        let caller = Caller::new(token, client);
+        let tools: Vec<&Arc<RegisteredTool>> = offer
             .tools
             .all()
             .iter()
             .filter(|t| !hide || scopes_satisfied(token, t.meta.scopes))
+            .filter(|t| offer.shows_tool(t, &caller))
             .collect();
         let start = match opt_str(params, "cursor", "tools/list")? {
             None => 0,
@@ -191,7 +194,10 @@ impl Server {
         let none = JsonObject::new();
         let params = params.unwrap_or(&none);
         let name = req_str_in(params, "name", "tools/call")?;
-        let Some(tool) = self.inner.tools.get(&name) else {
+        let scope = &ctx.get().scope;
+        let caller = Caller::new(scope.extensions.get::<AccessToken>(), &scope.client);
+        let tool = self.offer().tool_for(&name, &caller).cloned();
+        let Some(tool) = tool.as_ref() else {
             return Err(ErrorObject::invalid_params(format!(
                 "Unknown tool: `{name}`"
             )));
@@ -305,15 +311,16 @@ impl Server {
 
     /// Whether the server has resources, resource templates or skills.
     pub(crate) fn offers_resources(&self) -> bool {
-        self.inner.catalog.offers_resources()
+        self.offer().all_catalog.offers_resources()
     }
 
     /// Whether the server declares `capability`; a method of one it does
     /// not declare is unknown to its clients.
     pub(crate) fn offers(&self, capability: Capability) -> bool {
-        let catalog = &self.inner.catalog;
+        let offer = self.offer();
+        let catalog = &offer.all_catalog;
         match capability {
-            Capability::Resources => self.offers_resources(),
+            Capability::Resources => catalog.offers_resources(),
             Capability::Prompts => !catalog.prompts.is_empty(),
             Capability::Completions => !catalog.prompts.is_empty() || !catalog.templates.is_empty(),
             Capability::Skills => catalog.serves_skills(),
@@ -332,8 +339,11 @@ impl Server {
         params: Option<&Map<String, Value>>,
         ctx: &RequestContext,
     ) -> Result<Value, ErrorObject> {
-        let catalog = &self.inner.catalog;
+        let offer = self.offer_owned();
         let client = &ctx.scope.client;
+        let caller = Caller::new(ctx.scope.extensions.get::<AccessToken>(), client);
+        let catalog = offer.catalog_for(&caller);
+        let catalog = &*catalog;
         match method {
             Method::ResourcesList => catalog.list_resources(params, client),
             Method::ResourcesTemplatesList => catalog.list_templates(params, client),

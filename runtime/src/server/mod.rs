@@ -6,6 +6,7 @@
 
 mod builder;
 mod dispatch;
+mod live;
 mod methods;
 mod middleware;
 mod session;
@@ -17,6 +18,8 @@ mod tool_page;
 use crate::call::Notifier;
 pub use builder::ServerBuilder;
 pub use dispatch::{McpRequest, McpResponse};
+pub use live::{Caller, Item, LiveCatalog, LiveCatalogError};
+pub(crate) use live::{Live, Offer};
 pub use middleware::{McpService, REQUEST_TIMEOUT};
 pub use session::Session;
 pub(crate) use session::Shared;
@@ -24,7 +27,6 @@ pub(crate) use span::{request_span, SpanFacts};
 pub use stateless::StatelessCall;
 
 use crate::protocol::Implementation;
-use crate::tool::registry::ToolRegistry;
 use futures::future::BoxFuture;
 use std::any::Any;
 use std::sync::Arc;
@@ -40,9 +42,9 @@ pub struct Server {
 pub(crate) struct ServerInner {
     pub(crate) info: Implementation,
     pub(crate) instructions: Option<String>,
-    pub(crate) tools: ToolRegistry,
-    /// Resources, resource templates, prompts and their completions.
-    pub(crate) catalog: crate::catalog::Catalog,
+    /// The tools, resources, resource templates and prompts, as one
+    /// snapshot swapped whole when the catalog changes ([`Server::catalog`]).
+    pub(crate) live: Arc<Live>,
     pub(crate) lifespan: Arc<dyn Any + Send + Sync>,
     pub(crate) on_shutdown: std::sync::Mutex<Option<ShutdownHook>>,
     pub(crate) page_size: usize,
@@ -82,9 +84,29 @@ impl Server {
         self.inner.notifier.clone()
     }
 
-    /// The names of the registered tools, in registration order.
+    /// The names of the tools served now (enabled), in registration order.
     pub fn tool_names(&self) -> Vec<&str> {
-        self.inner.tools.all().iter().map(|t| &*t.name).collect()
+        let offer = self.offer();
+        offer.tools.all().iter().map(|t| t.meta.name).collect()
+    }
+
+    /// The live catalog: adds, removes, enables, disables and hides tools,
+    /// prompts and resources while the server runs (see [`LiveCatalog`]).
+    /// For a server with a lifespan, `server.catalog().for_lifespan::<T>()?`
+    /// adds items that use it.
+    pub fn catalog(&self) -> LiveCatalog {
+        LiveCatalog::new(Arc::clone(&self.inner.live))
+    }
+
+    /// What the server offers now: one snapshot, for a moment (never
+    /// held across an await).
+    pub(crate) fn offer(&self) -> arc_swap::Guard<Arc<Offer>> {
+        self.inner.live.offer()
+    }
+
+    /// What the server offers now, held for a whole request.
+    pub(crate) fn offer_owned(&self) -> Arc<Offer> {
+        self.inner.live.offer_owned()
     }
 
     /// The authorization settings, when the server has any.
@@ -94,7 +116,7 @@ impl Server {
 
     /// The scopes tool `name` requires (`None` for an unknown tool).
     pub fn tool_scopes(&self, name: &str) -> Option<&'static [&'static str]> {
-        self.inner.tools.get(name).map(|t| t.meta.scopes)
+        self.offer().tools.get(name).map(|t| t.meta.scopes)
     }
 
     /// Opens a session whose server-initiated messages go to `outbound`.

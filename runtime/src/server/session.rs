@@ -559,13 +559,15 @@ impl Session {
     pub(crate) async fn subscribe(
         &self,
         params: Option<&Map<String, Value>>,
+        token: Option<&crate::auth::AccessToken>,
     ) -> Result<Value, ErrorObject> {
         let Some(client) = self.state.client.get() else {
             return Err(ErrorObject::invalid_request(
                 "Invalid request: not initialized",
             ));
         };
-        let catalog = &self.server.inner.catalog;
+        let offer = self.server.offer();
+        let catalog = offer.catalog_for(&super::Caller::new(token, client));
         let outcome = catalog.subscribe(params, client, &self.state.subscriptions);
         self.persist(outcome).await
     }
@@ -575,8 +577,11 @@ impl Session {
         &self,
         params: Option<&Map<String, Value>>,
     ) -> Result<Value, ErrorObject> {
-        let catalog = &self.server.inner.catalog;
-        let outcome = catalog.unsubscribe(params, &self.state.subscriptions);
+        let outcome = self
+            .server
+            .offer()
+            .catalog
+            .unsubscribe(params, &self.state.subscriptions);
         self.persist(outcome).await
     }
 

@@ -306,7 +306,7 @@ pub(crate) async fn listen(
     let filter = match params.and_then(|p| p.get("notifications")) {
         Some(Value::Object(filter)) => Filter::read(
             filter,
-            !server.inner.catalog.prompts.is_empty(),
+            !server.offer().all_catalog.prompts.is_empty(),
             server.offers_resources(),
         )
         .map_err(|m| ErrorObject::invalid_params(format!("Invalid params: {m}")))?,
@@ -466,12 +466,12 @@ enum CacheScope {
 }
 
 /// `tools/list` differs per caller when tools are hidden from callers who
-/// cannot call them; then no shared cache may keep it.
+/// cannot call them, or a visibility rule is set on a tool
+/// ([`LiveCatalog::visible_if`](super::LiveCatalog::visible_if)); then no
+/// shared cache may keep it.
 fn tools_cache_scope(server: &Server) -> CacheScope {
-    if server
-        .auth()
-        .is_some_and(|auth| auth.hide_unauthorized_tools())
-    {
+    let hides = server.auth().is_some_and(|a| a.hide_unauthorized_tools());
+    if hides || server.offer().tools_per_caller() {
         CacheScope::Private
     } else {
         CacheScope::Public

@@ -424,8 +424,11 @@ impl Execute for ServerExecutor {
                 arguments,
                 snapshot,
             } = job;
-            let tool = server.inner.tools.get(&tool).cloned().ok_or_else(|| {
-                ErrorObject::internal(format!("tool `{tool}` is not registered on this worker"))
+            // Disabled tools too: only new calls of a disabled tool are refused.
+            let tool = server.offer().all_tools.get(&tool).cloned().ok_or_else(|| {
+                ErrorObject::internal(format!(
+                    "tool `{tool}` is not registered on this worker (it was removed, or this worker was built without it)"
+                ))
             })?;
             let mut restored = snapshot.restore(&server.inner.carried, SystemTime::now());
             let cancellation = handle.cancellation().clone();

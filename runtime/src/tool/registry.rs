@@ -41,7 +41,8 @@ pub(crate) struct HeaderParam {
 }
 
 impl RegisteredTool {
-    fn new(tool: DynTool) -> Result<Self, BuildError> {
+    /// Checks the tool's name and serializes its definitions.
+    pub(crate) fn new(tool: DynTool) -> Result<Self, BuildError> {
         let meta = tool.meta();
         if !valid_tool_name(meta.name) {
             return Err(BuildError::InvalidToolName(meta.name.into()));
@@ -199,6 +200,25 @@ impl ToolRegistry {
             registry.tools.push(Arc::new(registered));
         }
         Ok(registry)
+    }
+
+    /// A registry of tools already registered, in this order (names are
+    /// unique: the caller checked). No definition is serialized again.
+    pub(crate) fn from_registered(tools: impl IntoIterator<Item = Arc<RegisteredTool>>) -> Self {
+        let mut registry = ToolRegistry::default();
+        for tool in tools {
+            registry.any_header_params |= !tool.header_params.is_empty();
+            registry
+                .by_name
+                .insert(tool.name.clone(), registry.tools.len());
+            registry.tools.push(tool);
+        }
+        registry
+    }
+
+    /// The tools `keep` keeps, in order (a served subset of the registry).
+    pub(crate) fn select(&self, keep: impl Fn(&RegisteredTool) -> bool) -> Self {
+        Self::from_registered(self.tools.iter().filter(|t| keep(t)).cloned())
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&Arc<RegisteredTool>> {

@@ -42,7 +42,7 @@ pub(crate) async fn post(
             )
         }
     };
-    if let Err(error) = headers::check(&parts.headers, &request, &ep.server.inner.tools) {
+    if let Err(error) = headers::check(&parts.headers, &request, &ep.server.offer().tools) {
         return response::error(StatusCode::BAD_REQUEST, Some(&request.id), &error);
     }
     let id = request.id.clone();

@@ -62,7 +62,7 @@ pub(crate) fn router_at(server: &Server, path: &str, options: HttpOptions) -> Ro
         sessions: SessionTable::new(options.session_idle_timeout, options.max_sessions),
         shared: server.session_store().cloned(),
         limits: CallerLimits::new(&options),
-        cors: Cors::new(&server.inner.tools),
+        cors: Cors::new(&server.offer().all_tools),
         options,
     });
     if let Some(store) = &endpoint.shared {
