@@ -6,6 +6,7 @@
 
 mod builder;
 mod methods;
+mod mount;
 mod session;
 mod span;
 mod stateless;
