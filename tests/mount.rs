@@ -208,7 +208,10 @@ async fn tools_list_shows_prefixed_names_and_calls_reach_each_lifespan() {
     assert_eq!(text(&hello["result"]), "hello from the parent", "{hello}");
     // The unprefixed name is not served.
     let bare = alice
-        .call("tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 1}}))
+        .call(
+            "tools/call",
+            json!({"name": "add", "arguments": {"a": 1, "b": 1}}),
+        )
         .await;
     let refused = format!("{bare}");
     assert!(refused.contains("add"), "{bare}");
@@ -260,7 +263,10 @@ async fn a_mounted_task_tool_sees_its_lifespan_and_the_callers_token_in_the_work
     let created = alice
         .call("tools/call", json!({"name": "geo_region", "task": {}}))
         .await;
-    let id = created["result"]["task"]["taskId"].as_str().unwrap().to_owned();
+    let id = created["result"]["task"]["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let result = within(
         "tasks/result",
         alice.call("tasks/result", json!({"taskId": id})),
@@ -272,8 +278,8 @@ async fn a_mounted_task_tool_sees_its_lifespan_and_the_callers_token_in_the_work
 /// A node and a worker-only server, each built the same way (their own
 /// mounted math server, told apart by its lifespan), sharing one Redis.
 async fn on_redis(redis: &Redis, built_for: &str, run_workers: bool) -> Server {
-    let backend = RedisBackend::new(RedisConfig::new(redis.url()).prefix("mount-test"))
-        .expect("a Redis URL");
+    let backend =
+        RedisBackend::new(RedisConfig::new(redis.url()).prefix("mount-test")).expect("a Redis URL");
     Server::builder("app")
         .lifespan(|| async { Ok::<_, std::io::Error>(Parent) })
         .tools(tools![hello])
@@ -349,8 +355,7 @@ async fn prompts_and_a_resource_template_of_a_mounted_server() {
         )
         .await;
     assert_eq!(
-        got["result"]["messages"][0]["content"]["text"],
-        "explain 42 (calc built for node)",
+        got["result"]["messages"][0]["content"]["text"], "explain 42 (calc built for node)",
         "{got}"
     );
 
@@ -445,7 +450,10 @@ async fn a_name_clash_fails_the_build_naming_both() {
         .await
         .expect_err("a prefix with a slash");
     assert!(matches!(bad, BuildError::InvalidMountPrefix(ref p) if p == "a/b"));
-    assert!(bad.to_string().contains("invalid mount prefix `a/b`"), "{bad}");
+    assert!(
+        bad.to_string().contains("invalid mount prefix `a/b`"),
+        "{bad}"
+    );
 }
 
 #[tokio::test]
@@ -469,8 +477,12 @@ async fn scopes_of_a_mounted_tool_still_hold() {
     let app = axum::Router::new().nest("/mcp", server.router());
     tokio::spawn(ferrymcp::transport::http::serve(listener, app));
 
-    let carol = Caller::session(&url, "2025-11-25", &[("authorization", "Bearer calc-token")])
-        .await;
+    let carol = Caller::session(
+        &url,
+        "2025-11-25",
+        &[("authorization", "Bearer calc-token")],
+    )
+    .await;
     let allowed = carol
         .call("tools/call", json!({"name": "math_for_calc"}))
         .await;

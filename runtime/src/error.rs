@@ -171,7 +171,9 @@ pub enum BuildError {
         other: String,
     },
     /// A mount prefix that cannot be part of a tool name and a URI.
-    #[error("invalid mount prefix `{0}`: use 1 to 64 characters of A-Z, a-z, 0-9, `_`, `-` and `.`")]
+    #[error(
+        "invalid mount prefix `{0}`: use 1 to 64 characters of A-Z, a-z, 0-9, `_`, `-` and `.`"
+    )]
     InvalidMountPrefix(String),
 }
 

@@ -129,8 +129,16 @@ pub(crate) fn mount_all(
                 lifespan: Arc::clone(&lifespan),
             }));
         }
-        let fixed = inner.catalog.resources.iter().map(|r| (&r.resource, r.meta));
-        let templates = inner.catalog.templates.iter().map(|t| (&t.resource, t.meta));
+        let fixed = inner
+            .catalog
+            .resources
+            .iter()
+            .map(|r| (&r.resource, r.meta));
+        let templates = inner
+            .catalog
+            .templates
+            .iter()
+            .map(|t| (&t.resource, t.meta));
         for (resource, meta) in fixed.chain(templates) {
             let uri = prefixed_uri(&prefix, meta.uri);
             uris.claim(&uri, &prefix)?;
@@ -147,7 +155,10 @@ pub(crate) fn mount_all(
 }
 
 /// The parent's shutdown hook followed by the mounted servers' shutdowns.
-pub(crate) fn with_mounted(hook: Option<ShutdownHook>, servers: Vec<Server>) -> Option<ShutdownHook> {
+pub(crate) fn with_mounted(
+    hook: Option<ShutdownHook>,
+    servers: Vec<Server>,
+) -> Option<ShutdownHook> {
     if servers.is_empty() {
         return hook;
     }
@@ -260,7 +271,8 @@ impl ErasedPrompt for MountedPrompt {
         scope: CallScope,
         arguments: PromptArguments,
     ) -> BoxFuture<'static, PromptOutput> {
-        self.inner.get(with_lifespan(scope, &self.lifespan), arguments)
+        self.inner
+            .get(with_lifespan(scope, &self.lifespan), arguments)
     }
     fn complete(
         &self,
@@ -290,7 +302,8 @@ impl ErasedResource for MountedResource {
         }
     }
     fn read(&self, scope: CallScope, request: ResourceRequest) -> BoxFuture<'static, ReadOutput> {
-        self.inner.read(with_lifespan(scope, &self.lifespan), request)
+        self.inner
+            .read(with_lifespan(scope, &self.lifespan), request)
     }
     fn complete(
         &self,

@@ -248,6 +248,18 @@ impl std::fmt::Debug for Carried {
     }
 }
 
+impl Carried {
+    /// Adds the carried types of `other` (a mounted server's) whose keys
+    /// these lack; for a key in both, these keep theirs.
+    pub(crate) fn merge(&mut self, other: &Carried) {
+        for carrier in &other.0 {
+            if !self.0.iter().any(|c| c.key() == carrier.key()) {
+                self.0.push(Arc::clone(carrier));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,17 +355,5 @@ mod tests {
         let text = serde_json::to_string(&snap).unwrap();
         let back: Snapshot = serde_json::from_str(&text).unwrap();
         assert_eq!(back.trace(), snap.trace());
-    }
-}
-
-impl Carried {
-    /// Adds the carried types of `other` (a mounted server's) whose keys
-    /// these lack; for a key in both, these keep theirs.
-    pub(crate) fn merge(&mut self, other: &Carried) {
-        for carrier in &other.0 {
-            if !self.0.iter().any(|c| c.key() == carrier.key()) {
-                self.0.push(Arc::clone(carrier));
-            }
-        }
     }
 }
