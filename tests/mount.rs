@@ -517,3 +517,76 @@ async fn scopes_of_a_mounted_tool_still_hold() {
         "Forbidden: tool `math_admin_only` needs the scopes `admin`, and the call carries no access token"
     );
 }
+
+#[tokio::test]
+async fn a_composition_mounts_again_and_shuts_its_mounted_servers_down() {
+    let closed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let geo = {
+        let closed = std::sync::Arc::clone(&closed);
+        Server::builder("geo")
+            .lifespan(|| async {
+                Ok::<_, std::io::Error>(Geo {
+                    region: "eu-north".into(),
+                })
+            })
+            .on_shutdown(move |geo| async move {
+                assert_eq!(geo.region, "eu-north");
+                closed.store(true, std::sync::atomic::Ordering::SeqCst);
+            })
+            .tools(tools![region])
+            .build()
+            .await
+            .unwrap()
+    };
+    let inner = Server::builder("inner")
+        .mount("math", math("inner").await)
+        .mount("geo", geo)
+        .build()
+        .await
+        .unwrap();
+    let outer = Server::builder("outer")
+        .lifespan(|| async { Ok::<_, std::io::Error>(Parent) })
+        .tools(tools![hello])
+        .mount("app", inner)
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(
+        outer.tool_names(),
+        [
+            "hello",
+            "app_math_add",
+            "app_math_whoami",
+            "app_math_admin_only",
+            "app_math_for_calc",
+            "app_geo_region"
+        ]
+    );
+    let client = ferrymcp::Client::connect(&outer).await.unwrap();
+    let sum = client
+        .request(
+            "tools/call",
+            json!({"name": "app_math_add", "arguments": {"a": 1, "b": 2}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(text(&sum), "3 (calc built for inner)", "{sum}");
+    let created = client
+        .request("tools/call", json!({"name": "app_geo_region", "task": {}}))
+        .await
+        .unwrap();
+    let id = created["task"]["taskId"].as_str().unwrap().to_owned();
+    let result = within(
+        "tasks/result",
+        client.request("tasks/result", json!({"taskId": id})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(text(&result), "eu-north", "{result}");
+    assert!(!closed.load(std::sync::atomic::Ordering::SeqCst));
+    outer.shutdown().await;
+    assert!(
+        closed.load(std::sync::atomic::Ordering::SeqCst),
+        "the mounted server's on_shutdown ran"
+    );
+}
