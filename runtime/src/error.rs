@@ -155,6 +155,26 @@ pub enum BuildError {
     /// A tool name breaks the naming rules.
     #[error("invalid tool name `{0}`: use 1 to 128 characters of A-Z, a-z, 0-9, `_`, `-` and `.`")]
     InvalidToolName(String),
+    /// A tool, prompt, resource or template of a mounted server
+    /// ([`ServerBuilder::mount`](crate::ServerBuilder::mount)) has, once
+    /// prefixed, the name or URI of one of the parent's or of another
+    /// mounted server's.
+    #[error("{kind} `{name}` of the server mounted at `{prefix}` clashes with {other}")]
+    MountClash {
+        /// `tool`, `prompt` or `resource`.
+        kind: &'static str,
+        /// The prefixed name or URI.
+        name: String,
+        /// The prefix of the mounted server.
+        prefix: String,
+        /// What it clashes with (the parent's, or another mounted server's).
+        other: String,
+    },
+    /// A mount prefix that cannot be part of a tool name and a URI.
+    #[error(
+        "invalid mount prefix `{0}`: use 1 to 64 characters of A-Z, a-z, 0-9, `_`, `-` and `.`"
+    )]
+    InvalidMountPrefix(String),
 }
 
 /// Why resources and prompts could not be put together in a [`Catalog`](crate::catalog::Catalog).

@@ -110,8 +110,8 @@ pub use subscriptions::{resource_updated, Subscriptions, MAX_SUBSCRIPTIONS};
 #[doc(hidden)]
 pub mod wrapper;
 
-pub(crate) use prompt::DynPrompt;
-pub(crate) use resource::DynResource;
+pub(crate) use prompt::{DynPrompt, ErasedPrompt};
+pub(crate) use resource::{DynResource, ErasedResource};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -63,6 +63,7 @@ pub struct ServerBuilder<L = ()> {
     change_relay: Option<Arc<dyn crate::call::ChangeRelay>>,
     session_store: Option<Arc<dyn SessionStore>>,
     layers: Vec<AddLayer>,
+    mounts: Vec<super::mount::Mount>,
 }
 
 impl ServerBuilder<()> {
@@ -89,6 +90,7 @@ impl ServerBuilder<()> {
             change_relay: None,
             session_store: None,
             layers: Vec::new(),
+            mounts: Vec::new(),
         }
     }
 }
@@ -216,6 +218,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             change_relay: self.change_relay,
             session_store: self.session_store,
             layers: self.layers,
+            mounts: self.mounts,
         }
     }
 
@@ -316,9 +319,56 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
         self
     }
 
+    /// Serves `server`'s tools, prompts, resources and resource templates
+    /// under `prefix` (1 to 64 of `A-Z a-z 0-9 _ - .`): tool `prefix_tool`,
+    /// prompt `prefix_prompt`, resource or template `scheme://prefix/rest`
+    /// for `scheme://rest` (`prefix+uri` for a URI without `://`).
+    ///
+    /// Each mounted item runs with its own server's lifespan value, inline
+    /// and in task workers (with the caller's token, as any task); the
+    /// scopes of its tools still hold, and the types its server
+    /// [`carry`](Self::carry)s are carried into tasks. This server's
+    /// settings apply to all of them: authorization, task backend and
+    /// options, page size, sessions, change relay. The mounted server's own
+    /// name, instructions, skills, settings and task engine are not used;
+    /// build it with no task backend. Its shutdown hook runs after this
+    /// server's, from [`Server::shutdown`]. [`build`](Self::build) fails
+    /// when a prefixed name or URI clashes with one of this server's or of
+    /// another mounted server's, naming both ([`BuildError::MountClash`]).
+    ///
+    /// ```
+    /// use ferrymcp::prelude::*;
+    ///
+    /// /// Adds two numbers.
+    /// #[tool]
+    /// async fn add(a: i64, b: i64) -> i64 {
+    ///     a + b
+    /// }
+    ///
+    /// # async fn run() -> Result<(), ferrymcp::BuildError> {
+    /// let math = Server::builder("math").tools(tools![add]).build().await?;
+    /// let app = Server::builder("app").mount("math", math).build().await?;
+    /// assert_eq!(app.tool_names(), ["math_add"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn mount(mut self, prefix: impl Into<String>, server: Server) -> Self {
+        self.mounts.push(super::mount::Mount {
+            prefix: prefix.into(),
+            server,
+        });
+        self
+    }
+
     /// Starts the lifespan and builds the server: schemas are derived and tool
     /// definitions serialized once, here.
-    pub async fn build(self) -> Result<Server, BuildError> {
+    pub async fn build(mut self) -> Result<Server, BuildError> {
+        let mounted = super::mount::mount_all(
+            std::mem::take(&mut self.mounts),
+            &mut self.tools,
+            &mut self.resources,
+            &mut self.prompts,
+            &mut self.carried,
+        )?;
         let tools = ToolRegistry::build(self.tools)?;
         let skills = self.skills.load().map_err(CatalogBuildError::from)?;
         let catalog = Catalog::build(self.resources, self.prompts)?
@@ -329,6 +379,7 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             let lifespan = Arc::clone(&lifespan);
             Box::new(move || stop(lifespan)) as ShutdownHook
         });
+        let on_shutdown = super::mount::with_mounted(on_shutdown, mounted);
         let backend = self
             .task_backend
             .unwrap_or_else(|| Arc::new(MemoryBackend::new()));

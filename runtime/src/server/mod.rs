@@ -9,6 +9,7 @@ mod dispatch;
 mod live;
 mod methods;
 mod middleware;
+mod mount;
 mod session;
 mod span;
 mod stateless;

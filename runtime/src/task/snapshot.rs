@@ -248,6 +248,18 @@ impl std::fmt::Debug for Carried {
     }
 }
 
+impl Carried {
+    /// Adds the carried types of `other` (a mounted server's) whose keys
+    /// these lack; for a key in both, these keep theirs.
+    pub(crate) fn merge(&mut self, other: &Carried) {
+        for carrier in &other.0 {
+            if !self.0.iter().any(|c| c.key() == carrier.key()) {
+                self.0.push(Arc::clone(carrier));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
