@@ -9,7 +9,8 @@ use super::Catalog;
 use crate::call::{CallMeta, CallScope, ClientInfo};
 use crate::protocol::jsonrpc::json_type_name;
 use crate::protocol::messages::{
-    to_value, CacheHints, CompleteResult, Empty, ListCapability, ListPage, ReadResourceResult,
+    to_value, CacheHints, CatalogCapabilities, CompleteResult, Empty, ListCapability, ListPage,
+    ReadResourceResult,
 };
 use crate::protocol::params::{opt_str, req_str};
 use crate::protocol::stateless::LIST_TTL_MS;
@@ -31,25 +32,22 @@ impl Catalog {
     /// revision (2026-07-28 subscribes through `subscriptions/listen`). Merge
     /// them into the `capabilities` object of `initialize` and `server/discover`.
     pub fn capabilities(&self, _version: ProtocolVersion) -> Map<String, Value> {
-        let mut caps = Map::new();
-        if self.offers_resources() {
-            let resources = ListCapability {
+        let caps = CatalogCapabilities {
+            resources: self.offers_resources().then_some(ListCapability {
                 subscribe: Some(true),
                 list_changed: Some(true),
-            };
-            caps.insert("resources".into(), to_value(&resources));
-        }
-        if !self.prompts.is_empty() {
-            let prompts = ListCapability {
+            }),
+            prompts: (!self.prompts.is_empty()).then_some(ListCapability {
                 subscribe: None,
                 list_changed: Some(true),
-            };
-            caps.insert("prompts".into(), to_value(&prompts));
+            }),
+            completions: (!self.prompts.is_empty() || !self.templates.is_empty())
+                .then_some(Empty {}),
+        };
+        match to_value(&caps) {
+            Value::Object(caps) => caps,
+            _ => Map::new(),
         }
-        if !self.prompts.is_empty() || !self.templates.is_empty() {
-            caps.insert("completions".into(), to_value(&Empty {}));
-        }
-        caps
     }
 
     /// `resources/list`: a page of the resources with a fixed URI, then the

@@ -243,6 +243,21 @@ pub struct ListCapability {
     pub list_changed: Option<bool>,
 }
 
+/// The capabilities a catalog adds to the server's (`resources`, `prompts`,
+/// `completions`); absent ones are not offered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogCapabilities {
+    /// Resources, when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ListCapability>,
+    /// Prompts, when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompts: Option<ListCapability>,
+    /// Completion, when there is anything to complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completions: Option<Empty>,
+}
+
 /// The settings of the skills extension in `capabilities.extensions`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
