@@ -28,9 +28,7 @@
 use super::ElicitAction;
 use crate::call::{InputError, Outbound};
 use crate::protocol::jsonrpc::{code, notification};
-use crate::protocol::messages::{
-    self, to_value, ElicitationComplete, UrlElicitationRequiredData,
-};
+use crate::protocol::messages::{self, to_value, ElicitationComplete, UrlElicitationRequiredData};
 use crate::protocol::{ErrorObject, ProtocolVersion};
 use serde_json::Value;
 use std::borrow::Cow;

@@ -4,8 +4,8 @@
 //! attribute; `completion/complete` calls it with what the user typed so far.
 
 use crate::call::CallScope;
-use futures::future::BoxFuture;
 use crate::protocol::messages::CompletionValues;
+use futures::future::BoxFuture;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;

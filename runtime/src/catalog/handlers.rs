@@ -117,10 +117,13 @@ impl Catalog {
             items: &defs[start..end],
             next_cursor: (end < defs.len()).then(|| encode_cursor(end)),
             // The lists are fixed when the server is built.
-            cache: client.protocol_version.is_stateless().then_some(CacheHints {
-                cache_scope: "public",
-                ttl_ms: LIST_TTL_MS,
-            }),
+            cache: client
+                .protocol_version
+                .is_stateless()
+                .then_some(CacheHints {
+                    cache_scope: "public",
+                    ttl_ms: LIST_TTL_MS,
+                }),
         })
     }
 

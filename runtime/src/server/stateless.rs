@@ -667,13 +667,17 @@ mod tests {
         };
         let plain = page(ProtocolVersion::V2025_06_18, None, None);
         let written = text(serde_json::to_vec(&plain).unwrap());
-        assert_eq!(written, format!(r#"{{"tools":[{},{}]}}"#, def("b"), def("a")));
+        assert_eq!(
+            written,
+            format!(r#"{{"tools":[{},{}]}}"#, def("b"), def("a"))
+        );
         let stateless = page(
             ProtocolVersion::V2026_07_28,
             Some("ferry:2"),
             Some((60_000, "private")),
         );
-        let written = text(serde_json::to_vec(&stateless.completed(META_SERVER_INFO, &info)).unwrap());
+        let written =
+            text(serde_json::to_vec(&stateless.completed(META_SERVER_INFO, &info)).unwrap());
         assert!(written.starts_with(
             r#"{"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"n\"","title":"T","version":"1"}},"cacheScope":"private","nextCursor":"ferry:2","resultType":"complete","tools":[{"#
         ), "{written}");
@@ -724,7 +728,8 @@ mod tests {
                 info,
             })
         };
-        let info_json = r#""io.modelcontextprotocol/serverInfo":{"name":"srv \"1\"","version":"1.0"}"#;
+        let info_json =
+            r#""io.modelcontextprotocol/serverInfo":{"name":"srv \"1\"","version":"1.0"}"#;
         let cases: [(ToolReply, Option<Completion<'_>>, String); 6] = [
             (
                 ToolReply::Result(CallToolResult::text("hi \"there\"\n")),

@@ -105,7 +105,9 @@ impl Serialize for Definitions<'_> {
         let Definitions(page, form) = self;
         let tools = page.tools.iter();
         match form {
-            Form::Text => serializer.collect_seq(tools.map(|t| t.definition_json_for(page.version))),
+            Form::Text => {
+                serializer.collect_seq(tools.map(|t| t.definition_json_for(page.version)))
+            }
             Form::Value => serializer.collect_seq(tools.map(|t| t.definition_for(page.version))),
         }
     }

@@ -5,10 +5,10 @@ use super::super::error::not_found;
 use super::super::Catalog;
 use super::uri;
 use crate::call::ClientInfo;
-use crate::protocol::params::req_str;
 use crate::protocol::messages::{
     to_value, CacheHints, GetSkillResult, ReadResourceResult, SkillsCapability, UriData,
 };
+use crate::protocol::params::req_str;
 use crate::protocol::stateless::LIST_TTL_MS;
 use crate::protocol::{ErrorObject, ProtocolVersion};
 use serde_json::{Map, Value};

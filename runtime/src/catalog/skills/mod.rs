@@ -42,12 +42,12 @@ pub(super) mod uri;
 
 pub use crate::error::{SkillError, SkillProblem};
 
-use crate::protocol::ErrorObject;
 use super::content::ResourceContents;
 use crate::protocol::messages::{to_value, ResourceEntry, SkillEntry, SkillFileRef};
+use crate::protocol::ErrorObject;
 use serde_json::Value;
-use std::borrow::Cow;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
