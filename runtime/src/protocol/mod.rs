@@ -21,6 +21,7 @@ mod scan;
 pub mod stateless;
 pub mod types;
 pub mod version;
+mod write;
 
 pub use input_request::InputRequest;
 pub use jsonrpc::{

@@ -264,10 +264,23 @@ struct JsonText<'a>(&'a Value);
 
 impl Serialize for JsonText<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // `Value`'s `Display` is its compact JSON.
+        // The usual value (a number, a short string) is written into a
+        // buffer on the stack and serialized as one string; a longer one
+        // streams through `Value`'s `Display` (its compact JSON).
+        let mut buf = [0u8; SHORT_JSON];
+        let mut cursor = std::io::Cursor::new(&mut buf[..]);
+        if serde_json::to_writer(&mut cursor, self.0).is_ok() {
+            let len = usize::try_from(cursor.position()).unwrap_or(SHORT_JSON);
+            if let Ok(text) = std::str::from_utf8(&buf[..len]) {
+                return serializer.serialize_str(text);
+            }
+        }
         serializer.collect_str(self.0)
     }
 }
+
+/// The longest JSON text [`JsonText`] makes on the stack.
+const SHORT_JSON: usize = 128;
 
 /// The result of `tools/call` (`CallToolResult`).
 ///
@@ -373,7 +386,8 @@ impl ToolReply {
     }
 
     /// Writes the reply's JSON into `out` (what `serde_json::to_vec` of its
-    /// [`into_value`](Self::into_value) gives). With `complete` (the
+    /// [`into_value`](Self::into_value) gives), its field names copied
+    /// rather than escaped. With `complete` (the
     /// stateless revision), it also says `resultType: "complete"` and names
     /// the server in `_meta`, as that revision does to every result.
     pub(crate) fn write(
@@ -381,7 +395,7 @@ impl ToolReply {
         out: &mut Vec<u8>,
         complete: Option<Completion<'_>>,
     ) -> serde_json::Result<()> {
-        serde_json::to_writer(out, &self.view(complete))
+        super::write::to_writer(out, &self.view(complete))
     }
 }
 
@@ -479,9 +493,16 @@ impl Serialize for ResultMeta<'_> {
             return self.own.serialize(serializer);
         };
         let key = c.info_key;
+        let Some(own) = self.own else {
+            // Its one key is a constant: a struct's field.
+            use serde::ser::SerializeStruct;
+            let mut meta = serializer.serialize_struct("ResultMeta", 1)?;
+            meta.serialize_field(key, c.info)?;
+            return meta.end();
+        };
         let mut map = serializer.serialize_map(None)?;
         let mut info_written = false;
-        for (k, v) in self.own.into_iter().flatten() {
+        for (k, v) in own {
             if !info_written && k.as_str() >= key {
                 map.serialize_entry(key, c.info)?;
                 info_written = true;
