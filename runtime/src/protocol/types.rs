@@ -1,6 +1,5 @@
 //! MCP wire types shared by every revision.
 
-use super::write::Word;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -208,49 +207,46 @@ enum ContentItem<'a> {
     Text {
         text: &'a str,
         #[serde(rename = "type")]
-        kind: Word<'static>,
+        kind: &'static str,
     },
     Media {
         data: &'a str,
         #[serde(rename = "mimeType")]
         mime_type: &'a str,
         #[serde(rename = "type")]
-        kind: Word<'static>,
+        kind: &'static str,
     },
     Resource {
         resource: &'a Value,
         #[serde(rename = "type")]
-        kind: Word<'static>,
+        kind: &'static str,
     },
     /// A value's compact JSON as the text (a structured result's text form),
     /// made only as it is written.
     JsonText {
         text: JsonText<'a>,
         #[serde(rename = "type")]
-        kind: Word<'static>,
+        kind: &'static str,
     },
 }
 
 impl<'a> From<&'a Content> for ContentItem<'a> {
     fn from(content: &'a Content) -> Self {
         match content {
-            Content::Text { text } => ContentItem::Text {
-                text,
-                kind: Word("text"),
-            },
+            Content::Text { text } => ContentItem::Text { text, kind: "text" },
             Content::Image { data, mime_type } => ContentItem::Media {
                 data,
                 mime_type,
-                kind: Word("image"),
+                kind: "image",
             },
             Content::Audio { data, mime_type } => ContentItem::Media {
                 data,
                 mime_type,
-                kind: Word("audio"),
+                kind: "audio",
             },
             Content::Resource { resource } => ContentItem::Resource {
                 resource,
-                kind: Word("resource"),
+                kind: "resource",
             },
         }
     }
@@ -276,13 +272,7 @@ impl Serialize for JsonText<'_> {
         if serde_json::to_writer(&mut cursor, self.0).is_ok() {
             let len = usize::try_from(cursor.position()).unwrap_or(SHORT_JSON);
             if let Ok(text) = std::str::from_utf8(&buf[..len]) {
-                return match self.0 {
-                    // Digits, `true`, `false`, `null`: nothing to escape.
-                    Value::Number(_) | Value::Bool(_) | Value::Null => {
-                        Word(text).serialize(serializer)
-                    }
-                    _ => serializer.serialize_str(text),
-                };
+                return serializer.serialize_str(text);
             }
         }
         serializer.collect_str(self.0)
@@ -380,7 +370,7 @@ impl ToolReply {
                 }),
                 content: ContentList::JsonText(value),
                 is_error: false,
-                result_type: complete.map(|_| Word(RESULT_COMPLETE)),
+                result_type: complete.map(|_| RESULT_COMPLETE),
                 structured_content: Some(if *wrapped {
                     Structured::Wrapped { result: value }
                 } else {
@@ -424,7 +414,7 @@ pub(crate) struct ToolResultView<'a> {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     is_error: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    result_type: Option<Word<'static>>,
+    result_type: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     structured_content: Option<Structured<'a>>,
 }
@@ -442,7 +432,7 @@ impl<'a> ToolResultView<'a> {
             meta,
             content: ContentList::Items(&result.content),
             is_error: result.is_error,
-            result_type: complete.map(|_| Word(RESULT_COMPLETE)),
+            result_type: complete.map(|_| RESULT_COMPLETE),
             structured_content: result.structured_content.as_ref().map(Structured::Plain),
         }
     }
@@ -462,7 +452,7 @@ impl Serialize for ContentList<'_> {
             ContentList::Items(items) => serializer.collect_seq(items.iter()),
             ContentList::JsonText(value) => serializer.collect_seq([ContentItem::JsonText {
                 text: JsonText(value),
-                kind: Word("text"),
+                kind: "text",
             }]),
         }
     }

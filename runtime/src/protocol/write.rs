@@ -18,23 +18,6 @@ pub(crate) fn to_writer<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> 
 /// The name serde_json gives the one field of a `RawValue`.
 const RAW_VALUE: &str = "$serde_json::private::RawValue";
 
-/// The name of [`Word`]'s newtype.
-const WORD: &str = "$ferrymcp::Word";
-
-/// A string with nothing to escape (a constant such as `"text"`, a
-/// number's digits): this writer copies it; any other serializer sees the
-/// string.
-pub(crate) struct Word<'a>(pub(crate) &'a str);
-
-impl Serialize for Word<'_> {
-    fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_newtype_struct(WORD, self.0)
-    }
-}
-
-/// Copies a [`Word`]'s string between quotes.
-struct WordText<'w, 'a>(&'w mut Writer<'a>);
-
 struct Writer<'a> {
     out: &'a mut Vec<u8>,
 }
@@ -177,12 +160,9 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        name: &'static str,
+        _: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        if name == WORD {
-            return value.serialize(WordText(self));
-        }
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -490,109 +470,6 @@ impl ser::Serializer for Key<'_, '_> {
     }
 }
 
-impl ser::Serializer for WordText<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = Impossible<(), Error>;
-    type SerializeTuple = Impossible<(), Error>;
-    type SerializeTupleStruct = Impossible<(), Error>;
-    type SerializeTupleVariant = Impossible<(), Error>;
-    type SerializeMap = Impossible<(), Error>;
-    type SerializeStruct = Impossible<(), Error>;
-    type SerializeStructVariant = Impossible<(), Error>;
-
-    fn serialize_str(self, v: &str) -> Result<(), Error> {
-        if v.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-            // Not a word after all: escaped as any string.
-            return self.0.json(v);
-        }
-        let out = &mut *self.0.out;
-        out.push(b'"');
-        out.extend_from_slice(v.as_bytes());
-        out.push(b'"');
-        Ok(())
-    }
-    refuse!(not_raw_text;
-        serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_i128(i128),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_u128(u128),
-        serialize_f32(f32),
-        serialize_f64(f64),
-        serialize_char(char),
-        serialize_bytes(&[u8]),
-        serialize_none(),
-        serialize_unit(),
-        serialize_unit_struct(&'static str),
-    );
-    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<(), Error> {
-        Err(not_raw_text())
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), Error> {
-        Err(not_raw_text())
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Error> {
-        Err(not_raw_text())
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Error> {
-        Err(not_raw_text())
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(not_raw_text())
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(not_raw_text())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(not_raw_text())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(not_raw_text())
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(not_raw_text())
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
-        Err(not_raw_text())
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(not_raw_text())
-    }
-}
-
 impl ser::Serializer for RawText<'_, '_> {
     type Ok = ();
     type Error = Error;
@@ -703,7 +580,7 @@ mod tests {
         nested: Vec<Nested>,
         raw: &'a serde_json::value::RawValue,
         value: serde_json::Value,
-        words: [Word<'a>; 2],
+        words: [&'a str; 2],
     }
 
     #[derive(serde::Serialize)]
@@ -730,7 +607,7 @@ mod tests {
             ],
             raw: &raw,
             value: json!({"b": [1, "x\"y", {"c": null}], "a\n": {"ü": "\t"}, "n": u64::MAX}),
-            words: [Word("complete"), Word("not \" one")],
+            words: ["complete", "not \" one \u{1f}"],
         };
         let mut out = Vec::new();
         to_writer(&mut out, &message).unwrap();
