@@ -6,6 +6,8 @@
 //! with the caller's token.
 
 mod http_support;
+#[path = "redis_support/mod.rs"]
+mod redis_support;
 
 #[path = "../examples/composed/src/rate_limit.rs"]
 mod rate_limit;
@@ -381,4 +383,83 @@ async fn a_layer_may_answer_itself_and_the_tool_never_runs() {
     let error = client.list_tools().await.unwrap_err();
     assert_eq!(error.code, -32000);
     assert_eq!(error.message, "closed");
+}
+
+/// A node (no workers) or a worker-only server on one Redis, each with its
+/// own audit layer.
+async fn on_redis(redis: &redis_support::Redis, log: Log) -> Server {
+    use ferrymcp::task::redis::{RedisBackend, RedisConfig};
+    let backend = RedisBackend::new(RedisConfig::new(redis.url()).prefix("middleware-test"))
+        .expect("a Redis URL");
+    Server::builder("audited")
+        .auth(auth())
+        .layer(audit(log))
+        .tools(tools![report])
+        .tasks(backend)
+        .task_options(ferrymcp::TaskOptions::default().run_workers(false))
+        .build()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_redis_the_worker_processes_layers_see_its_task_run_with_the_callers_token() {
+    let _serial = redis_support::serial().await;
+    let redis = redis_support::Redis::start(false);
+    let (node_log, worker_log) = (Log::default(), Log::default());
+    let node = on_redis(&redis, Arc::clone(&node_log)).await;
+    let worker = on_redis(&redis, Arc::clone(&worker_log)).await;
+    let running = {
+        let worker = worker.clone();
+        tokio::spawn(async move { worker.run_task_workers().await })
+    };
+    let url = serve(&node).await;
+    let session = open_session(&url, "alice-token").await;
+    let created = in_session(
+        &url,
+        "alice-token",
+        &session,
+        1,
+        "tools/call",
+        json!({"name": "report", "task": {"ttl": 60000}}),
+    )
+    .await;
+    let task_id = created["result"]["task"]["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let result = in_session(
+        &url,
+        "alice-token",
+        &session,
+        2,
+        "tasks/result",
+        json!({"taskId": task_id}),
+    )
+    .await;
+    assert_eq!(
+        result["result"]["content"][0]["text"], "report for alice",
+        "{result}"
+    );
+    let run = Seen {
+        method: "tools/call".into(),
+        target: Some("report".into()),
+        subject: Some("alice".into()),
+        version: "2025-11-25".into(),
+        in_worker: true,
+    };
+    // The run happened in the worker server, under its layers, not the node's.
+    assert_eq!(*worker_log.lock().unwrap(), [run.clone()]);
+    let node_seen = node_log.lock().unwrap().clone();
+    assert!(!node_seen.contains(&run), "{node_seen:#?}");
+    assert!(
+        node_seen.contains(&Seen {
+            in_worker: false,
+            ..run
+        }),
+        "{node_seen:#?}"
+    );
+    worker.shutdown().await;
+    running.await.unwrap();
+    node.shutdown().await;
 }

@@ -7,6 +7,7 @@ use super::channel::question_key;
 use super::state::{RequestState, RequestStateKey, StateBinding};
 use super::{InputError, InputRequest};
 use crate::protocol::jsonrpc::json_type_name;
+use crate::protocol::messages::{to_value, InputRequiredResult};
 use crate::protocol::{ErrorObject, JsonObject};
 use futures::future::BoxFuture;
 use futures::FutureExt;
@@ -168,11 +169,11 @@ impl MrtrInput {
         let binding = self.binding.clone().unwrap_or_else(binding);
         let keys = requests.keys().cloned().collect();
         let state = RequestState::new(binding, self.answers.clone(), keys, now_ms);
-        let mut result = Map::with_capacity(3);
-        result.insert("resultType".into(), Value::String(INPUT_REQUIRED.into()));
-        result.insert("inputRequests".into(), Value::Object(requests));
-        result.insert("requestState".into(), Value::String(key.seal(&state)));
-        Value::Object(result)
+        to_value(&InputRequiredResult {
+            result_type: INPUT_REQUIRED,
+            input_requests: &requests,
+            request_state: &key.seal(&state),
+        })
     }
 
     /// Answers `request` from the request's answers, or records it for this

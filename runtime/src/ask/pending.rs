@@ -4,11 +4,13 @@
 use super::InputError;
 use crate::call::Outbound;
 use crate::protocol::jsonrpc;
+use crate::protocol::messages::RelatedTask;
 use crate::protocol::meta::META_RELATED_TASK;
 use crate::protocol::{ErrorObject, InputRequest, PeerResponse, RequestId};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -164,9 +166,10 @@ impl SessionInput<'_> {
                 .entry("_meta")
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(meta) = meta {
-                let mut related = Map::with_capacity(1);
-                related.insert("taskId".into(), Value::String(task_id.clone()));
-                meta.insert(META_RELATED_TASK.into(), Value::Object(related));
+                let related = RelatedTask {
+                    task_id: Cow::Borrowed(task_id),
+                };
+                meta.insert(META_RELATED_TASK.into(), related.to_value());
             }
         }
         self.outbound.send(jsonrpc::request(

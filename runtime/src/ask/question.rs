@@ -6,11 +6,12 @@ use super::{
     elicitation_schema, Elicitation, ElicitationId, InputError, InputRequest, Root,
     SamplingRequest, SamplingResponse, UrlElicitation, UrlRequest,
 };
+use crate::protocol::messages::{to_value, Empty, FormElicitation};
 use crate::protocol::ProtocolVersion;
 use crate::Ctx;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A question about to be asked; made by [`Ctx::ask`] (named) or by the
 /// shorthands [`Ctx::elicit`], [`Ctx::sample`] and [`Ctx::list_roots`].
@@ -43,16 +44,14 @@ impl<'a> Question<'a> {
         message: impl Into<String>,
         requested_schema: Value,
     ) -> Result<Value, InputError> {
-        let mut params = Map::with_capacity(3);
-        if self.ctx.client().protocol_version >= ProtocolVersion::V2025_11_25 {
+        let params = FormElicitation {
             // `mode` came with 2025-11-25.
-            params.insert("mode".into(), Value::String("form".into()));
-        }
-        params.insert("message".into(), Value::String(message.into()));
-        params.insert("requestedSchema".into(), requested_schema);
-        let answer = self
-            .send("elicitation/create", Value::Object(params))
-            .await?;
+            mode: (self.ctx.client().protocol_version >= ProtocolVersion::V2025_11_25)
+                .then_some("form"),
+            message: &message.into(),
+            requested_schema: &requested_schema,
+        };
+        let answer = self.send("elicitation/create", to_value(&params)).await?;
         // Checked here so that a malformed answer never reaches the tool.
         parse_answer::<Value>(answer.clone())?;
         Ok(answer)
@@ -101,7 +100,7 @@ impl<'a> Question<'a> {
 
     /// Asks the client for its roots (`roots/list`).
     pub async fn list_roots(self) -> Result<Vec<Root>, InputError> {
-        let answer = self.send("roots/list", Value::Object(Map::new())).await?;
+        let answer = self.send("roots/list", to_value(&Empty {})).await?;
         let roots = answer
             .get("roots")
             .cloned()

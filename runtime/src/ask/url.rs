@@ -28,8 +28,10 @@
 use super::ElicitAction;
 use crate::call::{InputError, Outbound};
 use crate::protocol::jsonrpc::{code, notification};
+use crate::protocol::messages::{self, to_value, ElicitationComplete, UrlElicitationRequiredData};
 use crate::protocol::{ErrorObject, ProtocolVersion};
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -140,17 +142,12 @@ impl UrlRequest {
     /// with `elicitationId` on 2025-11-25, without on 2026-07-28 (whose
     /// schema has none).
     pub(crate) fn params(&self, version: ProtocolVersion) -> Value {
-        let mut params = Map::with_capacity(4);
-        params.insert("mode".into(), Value::String("url".into()));
-        if !version.is_stateless() {
-            params.insert(
-                "elicitationId".into(),
-                Value::String(self.id.as_str().into()),
-            );
-        }
-        params.insert("message".into(), Value::String(self.message.clone()));
-        params.insert("url".into(), Value::String(self.url.clone()));
-        Value::Object(params)
+        to_value(&messages::UrlElicitation {
+            mode: "url",
+            elicitation_id: (!version.is_stateless()).then(|| self.id.as_str()),
+            message: &self.message,
+            url: &self.url,
+        })
     }
 }
 
@@ -222,14 +219,12 @@ impl ElicitationCompletion {
         if !to.reaches_client() {
             return false;
         }
-        let mut params = Map::with_capacity(1);
-        params.insert(
-            "elicitationId".into(),
-            Value::String(self.id.as_str().into()),
-        );
+        let params = ElicitationComplete {
+            elicitation_id: Cow::Borrowed(self.id.as_str()),
+        };
         to.send(notification(
             "notifications/elicitation/complete",
-            Value::Object(params),
+            to_value(&params),
         ));
         true
     }
@@ -313,10 +308,8 @@ impl UrlElicitationRequired {
             .iter()
             .map(|e| e.params(ProtocolVersion::V2025_11_25))
             .collect();
-        let mut data = Map::with_capacity(1);
-        data.insert("elicitations".into(), Value::Array(elicitations));
         ErrorObject::new(code::URL_ELICITATION_REQUIRED, self.message.clone())
-            .with_data(Value::Object(data))
+            .with_data(to_value(&UrlElicitationRequiredData { elicitations }))
     }
 }
 

@@ -14,7 +14,9 @@
 //! task workers): with Redis, `ferrymcp::task::redis::RedisChangeRelay`.
 
 use crate::protocol::jsonrpc::notification;
+use crate::protocol::messages::{to_value, Empty, ListenFilter, ResourceUpdated};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::broadcast;
 
@@ -40,22 +42,20 @@ impl Change {
     /// The notification that announces it.
     pub fn to_notification(&self) -> Value {
         match self {
-            Change::ToolsListChanged => notification(
-                "notifications/tools/list_changed",
-                Value::Object(Map::new()),
-            ),
-            Change::PromptsListChanged => notification(
-                "notifications/prompts/list_changed",
-                Value::Object(Map::new()),
-            ),
-            Change::ResourcesListChanged => notification(
-                "notifications/resources/list_changed",
-                Value::Object(Map::new()),
-            ),
+            Change::ToolsListChanged => {
+                notification("notifications/tools/list_changed", to_value(&Empty {}))
+            }
+            Change::PromptsListChanged => {
+                notification("notifications/prompts/list_changed", to_value(&Empty {}))
+            }
+            Change::ResourcesListChanged => {
+                notification("notifications/resources/list_changed", to_value(&Empty {}))
+            }
             Change::ResourceUpdated(uri) => {
-                let mut params = Map::with_capacity(1);
-                params.insert("uri".into(), Value::String(uri.clone()));
-                notification("notifications/resources/updated", Value::Object(params))
+                let params = ResourceUpdated {
+                    uri: Cow::Borrowed(uri),
+                };
+                notification("notifications/resources/updated", to_value(&params))
             }
         }
     }
@@ -200,28 +200,12 @@ impl Filter {
 
     /// The subset honoured, as the acknowledgement reports it.
     pub(crate) fn to_value(&self) -> Value {
-        let mut m = Map::new();
-        if self.tools {
-            m.insert("toolsListChanged".into(), Value::Bool(true));
-        }
-        if self.prompts {
-            m.insert("promptsListChanged".into(), Value::Bool(true));
-        }
-        if self.resources {
-            m.insert("resourcesListChanged".into(), Value::Bool(true));
-        }
-        if !self.resource_uris.is_empty() {
-            m.insert(
-                "resourceSubscriptions".into(),
-                Value::Array(
-                    self.resource_uris
-                        .iter()
-                        .map(|u| Value::String(u.clone()))
-                        .collect(),
-                ),
-            );
-        }
-        Value::Object(m)
+        to_value(&ListenFilter {
+            tools_list_changed: self.tools,
+            prompts_list_changed: self.prompts,
+            resources_list_changed: self.resources,
+            resource_subscriptions: Cow::Borrowed(&self.resource_uris),
+        })
     }
 
     /// Whether the stream asked for `change`.

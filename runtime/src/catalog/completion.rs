@@ -4,8 +4,10 @@
 //! attribute; `completion/complete` calls it with what the user typed so far.
 
 use crate::call::CallScope;
+use crate::protocol::messages::CompletionValues;
 use futures::future::BoxFuture;
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 
@@ -84,28 +86,24 @@ impl Completion {
     /// The `completion` object of a `CompleteResult`, cut to
     /// [`MAX_COMPLETION_VALUES`] values.
     pub fn to_json(&self) -> Value {
+        crate::protocol::messages::to_value(&self.to_wire())
+    }
+
+    /// The `completion` object of a `CompleteResult`, borrowed, cut to
+    /// [`MAX_COMPLETION_VALUES`] values.
+    pub(crate) fn to_wire(&self) -> CompletionValues<'_> {
         let count = self.values.len();
         let cut = count > MAX_COMPLETION_VALUES;
-        let values = self.values[..count.min(MAX_COMPLETION_VALUES)]
-            .iter()
-            .cloned()
-            .map(Value::String)
-            .collect();
-        let mut m = Map::with_capacity(3);
-        m.insert("values".into(), Value::Array(values));
         let total = match (self.total, cut) {
             (Some(total), _) => Some(total.max(count as u64)),
             (None, true) => Some(count as u64),
             (None, false) => None,
         };
-        if let Some(total) = total {
-            m.insert("total".into(), Value::from(total));
+        CompletionValues {
+            values: Cow::Borrowed(&self.values[..count.min(MAX_COMPLETION_VALUES)]),
+            total,
+            has_more: self.has_more.map(|h| h || cut).or(cut.then_some(true)),
         }
-        let has_more = self.has_more.map(|h| h || cut).or(cut.then_some(true));
-        if let Some(has_more) = has_more {
-            m.insert("hasMore".into(), Value::Bool(has_more));
-        }
-        Value::Object(m)
     }
 }
 

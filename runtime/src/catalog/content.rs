@@ -118,21 +118,10 @@ impl ResourceContents {
         self
     }
 
-    /// The `TextResourceContents` / `BlobResourceContents` object.
+    /// The `TextResourceContents` / `BlobResourceContents` object (its
+    /// serialization).
     pub fn to_json(&self) -> Value {
-        let mut m = Map::with_capacity(4);
-        m.insert("uri".into(), Value::String(self.uri.clone()));
-        if let Some(mime) = &self.mime_type {
-            m.insert("mimeType".into(), Value::String(mime.clone()));
-        }
-        match &self.body {
-            Body::Text { text } => m.insert("text".into(), Value::String(text.clone())),
-            Body::Blob { blob } => m.insert("blob".into(), Value::String(blob.clone())),
-        };
-        if let Some(meta) = &self.meta {
-            m.insert("_meta".into(), Value::Object(meta.clone()));
-        }
-        Value::Object(m)
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 }
 

@@ -8,6 +8,10 @@ use super::subscriptions::Subscriptions;
 use super::Catalog;
 use crate::call::{CallMeta, CallScope, ClientInfo};
 use crate::protocol::jsonrpc::json_type_name;
+use crate::protocol::messages::{
+    to_value, CacheHints, CatalogCapabilities, CompleteResult, Empty, ListCapability, ListPage,
+    ReadResourceResult,
+};
 use crate::protocol::params::{opt_str, req_str};
 use crate::protocol::stateless::LIST_TTL_MS;
 use crate::protocol::{ErrorObject, ProtocolVersion};
@@ -28,23 +32,22 @@ impl Catalog {
     /// revision (2026-07-28 subscribes through `subscriptions/listen`). Merge
     /// them into the `capabilities` object of `initialize` and `server/discover`.
     pub fn capabilities(&self, _version: ProtocolVersion) -> Map<String, Value> {
-        let mut caps = Map::new();
-        if self.offers_resources() {
-            caps.insert(
-                "resources".into(),
-                serde_json::json!({
-                    "subscribe": true,
-                    "listChanged": true,
-                }),
-            );
+        let caps = CatalogCapabilities {
+            resources: self.offers_resources().then_some(ListCapability {
+                subscribe: Some(true),
+                list_changed: Some(true),
+            }),
+            prompts: (!self.prompts.is_empty()).then_some(ListCapability {
+                subscribe: None,
+                list_changed: Some(true),
+            }),
+            completions: (!self.prompts.is_empty() || !self.templates.is_empty())
+                .then_some(Empty {}),
+        };
+        match to_value(&caps) {
+            Value::Object(caps) => caps,
+            _ => Map::new(),
         }
-        if !self.prompts.is_empty() {
-            caps.insert("prompts".into(), serde_json::json!({ "listChanged": true }));
-        }
-        if !self.prompts.is_empty() || !self.templates.is_empty() {
-            caps.insert("completions".into(), Value::Object(Map::new()));
-        }
-        caps
     }
 
     /// `resources/list`: a page of the resources with a fixed URI, then the
@@ -60,7 +63,8 @@ impl Catalog {
             .map(|r| &r.definition)
             .chain(self.skills.skills.iter().map(|s| &s.resource))
             .collect();
-        self.page(&defs, "resources", "resources/list", params, client)
+        let page = self.page(&defs, "resources", "resources/list", params, client)?;
+        Ok(to_value(&page))
     }
 
     /// `resources/templates/list`: a page of the resource templates.
@@ -70,13 +74,9 @@ impl Catalog {
         client: &ClientInfo,
     ) -> Result<Value, ErrorObject> {
         let defs: Vec<&Value> = self.templates.iter().map(|t| &t.definition).collect();
-        self.page(
-            &defs,
-            "resourceTemplates",
-            "resources/templates/list",
-            params,
-            client,
-        )
+        let method = "resources/templates/list";
+        let page = self.page(&defs, "resourceTemplates", method, params, client)?;
+        Ok(to_value(&page))
     }
 
     /// `prompts/list`: a page of the prompts.
@@ -86,17 +86,19 @@ impl Catalog {
         client: &ClientInfo,
     ) -> Result<Value, ErrorObject> {
         let defs: Vec<&Value> = self.prompts.iter().map(|p| &p.definition).collect();
-        self.page(&defs, "prompts", "prompts/list", params, client)
+        let page = self.page(&defs, "prompts", "prompts/list", params, client)?;
+        Ok(to_value(&page))
     }
 
-    pub(super) fn page(
+    /// The page of `defs` the request's cursor points to, under `key`.
+    pub(super) fn page<'d>(
         &self,
-        defs: &[&Value],
-        key: &str,
+        defs: &'d [&'d Value],
+        key: &'static str,
         method: &str,
         params: Option<&Map<String, Value>>,
         client: &ClientInfo,
-    ) -> Result<Value, ErrorObject> {
+    ) -> Result<ListPage<'d>, ErrorObject> {
         let empty = Map::new();
         let params = params.unwrap_or(&empty);
         let start = match opt_str(params, "cursor", method)? {
@@ -110,21 +112,19 @@ impl Catalog {
                 })?,
         };
         let end = (start + self.page_size).min(defs.len());
-        let page = defs[start..end].iter().map(|d| (*d).clone()).collect();
-        let mut result = Map::new();
-        result.insert(key.into(), Value::Array(page));
-        if end < defs.len() {
-            result.insert("nextCursor".into(), Value::String(encode_cursor(end)));
-        }
-        if client.protocol_version.is_stateless() {
-            // The lists are fixed when the server is built.
-            result.insert("ttlMs".into(), Value::from(LIST_TTL_MS));
-            result.insert(
-                "cacheScope".into(),
-                Value::String(self.list_cache_scope().into()),
-            );
-        }
-        Ok(Value::Object(result))
+        Ok(ListPage {
+            key,
+            items: &defs[start..end],
+            next_cursor: (end < defs.len()).then(|| encode_cursor(end)),
+            // Public unless a visibility rule makes lists differ per caller.
+            cache: client
+                .protocol_version
+                .is_stateless()
+                .then_some(CacheHints {
+                    cache_scope: self.list_cache_scope(),
+                    ttl_ms: LIST_TTL_MS,
+                }),
+        })
     }
 
     /// `resources/read`: the resource with that URI, or the first template
@@ -172,16 +172,17 @@ impl Catalog {
             .map_err(|e| e.to_error_object(version, Some(uri)))?;
         let contents = contents
             .into_iter()
-            .map(|c| c.or_mime_type(resource_meta.mime_type).to_json())
+            .map(|c| c.or_mime_type(resource_meta.mime_type))
             .collect();
-        let mut result = Map::new();
-        result.insert("contents".into(), Value::Array(contents));
-        if version.is_stateless() {
+        let result = ReadResourceResult {
+            contents,
             // What a read returns may change at any time and may depend on the caller.
-            result.insert("ttlMs".into(), Value::from(0));
-            result.insert("cacheScope".into(), Value::String("private".into()));
-        }
-        Ok(Value::Object(result))
+            cache: version.is_stateless().then_some(CacheHints {
+                cache_scope: "private",
+                ttl_ms: 0,
+            }),
+        };
+        Ok(to_value(&result))
     }
 
     /// `resources/subscribe`: records the URI in the session's
@@ -210,7 +211,7 @@ impl Catalog {
             )));
         }
         subscriptions.insert(uri);
-        Ok(Value::Object(Map::new()))
+        Ok(to_value(&Empty {}))
     }
 
     /// `resources/unsubscribe`: forgets the URI; unsubscribing from a URI the
@@ -223,7 +224,7 @@ impl Catalog {
         let empty = Map::new();
         let uri = req_str(params.unwrap_or(&empty), "uri", "resources/unsubscribe")?;
         subscriptions.remove(uri);
-        Ok(Value::Object(Map::new()))
+        Ok(to_value(&Empty {}))
     }
 
     /// Whether `uri` names a resource or matches a template (with values
@@ -372,9 +373,10 @@ impl Catalog {
             Some(future) => future.await,
             None => Completion::default(),
         };
-        let mut result = Map::new();
-        result.insert("completion".into(), completion.to_json());
-        Ok(Value::Object(result))
+        let result = CompleteResult {
+            completion: completion.to_wire(),
+        };
+        Ok(to_value(&result))
     }
 }
 

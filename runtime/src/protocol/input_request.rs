@@ -2,12 +2,12 @@
 //! `inputRequests` (2026-07-28), or the method and params of a request from
 //! server to client (sessions).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// One question for the client: a request method and its params (the shape of
 /// an entry of `inputRequests`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputRequest {
     /// `elicitation/create`, `sampling/createMessage` or `roots/list`.
     pub method: String,
@@ -18,10 +18,7 @@ pub struct InputRequest {
 impl InputRequest {
     /// The request as a JSON value (`{"method", "params"}`).
     pub fn to_value(&self) -> Value {
-        let mut m = serde_json::Map::with_capacity(2);
-        m.insert("method".into(), Value::String(self.method.clone()));
-        m.insert("params".into(), self.params.clone());
-        Value::Object(m)
+        super::messages::to_value(self)
     }
 
     /// The client capability the method needs.

@@ -4,10 +4,14 @@
 //! server maps each revision's messages onto one internal model. What a
 //! revision adds lives in one file: [`version`] says which revisions exist and
 //! what each supports, [`stateless`] holds what 2026-07-28 adds, [`meta`] the
-//! `_meta` keys of every revision.
+//! `_meta` keys of every revision. Every message is a typed struct:
+//! [`types`] (tool results and definitions), [`results`] (initialize,
+//! discover, tasks), [`messages`] (notifications, requests to the client,
+//! resource and completion results).
 
 mod input_request;
 pub mod jsonrpc;
+pub mod messages;
 pub mod meta;
 pub mod method;
 mod object;
@@ -17,6 +21,7 @@ mod scan;
 pub mod stateless;
 pub mod types;
 pub mod version;
+mod write;
 
 pub use input_request::InputRequest;
 pub use jsonrpc::{

@@ -4,6 +4,7 @@
 //! results.
 
 use super::jsonrpc::code;
+use super::messages::{to_value, UnsupportedVersionData};
 use super::meta::META_PROTOCOL_VERSION;
 use super::{ErrorObject, JsonObject, ProtocolVersion};
 
@@ -43,5 +44,8 @@ pub fn unsupported_version(requested: &str) -> ErrorObject {
             supported.join(", ")
         ),
     )
-    .with_data(serde_json::json!({ "supported": supported, "requested": requested }))
+    .with_data(to_value(&UnsupportedVersionData {
+        supported: &supported,
+        requested,
+    }))
 }

@@ -8,13 +8,15 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Implementation {
+    // Fields in key order: written straight or through a `Value`, the
+    // bytes are the same.
     /// Programmatic name.
     pub name: String,
-    /// Version string.
-    pub version: String,
     /// Human-readable name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Version string.
+    pub version: String,
 }
 
 /// Whether a tool may run as a background task (`execution.taskSupport`).
@@ -110,7 +112,10 @@ pub enum Role {
 }
 
 /// One item of tool or prompt content.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Serialized through one borrowed view, its members in key order (`type`
+/// last), so that the bytes written are those of its `Value`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Content {
@@ -170,32 +175,117 @@ impl Content {
         mime_type: impl Into<String>,
         text: impl Into<String>,
     ) -> Self {
+        let resource = EmbeddedText {
+            mime_type: &mime_type.into(),
+            text: &text.into(),
+            uri: &uri.into(),
+        };
         Content::Resource {
-            resource: serde_json::json!({
-                "uri": uri.into(), "mimeType": mime_type.into(), "text": text.into()
-            }),
+            resource: serde_json::to_value(resource).unwrap_or(Value::Null),
+        }
+    }
+
+    /// The content as JSON (what `serde_json::to_value` gives).
+    pub fn into_value(self) -> Value {
+        serde_json::to_value(&self).unwrap_or(Value::Null)
+    }
+}
+
+/// The contents of an embedded text resource.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EmbeddedText<'a> {
+    mime_type: &'a str,
+    text: &'a str,
+    uri: &'a str,
+}
+
+/// A content item as the wire carries it, borrowed; members in key order.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ContentItem<'a> {
+    Text {
+        text: &'a str,
+        #[serde(rename = "type")]
+        kind: &'static str,
+    },
+    Media {
+        data: &'a str,
+        #[serde(rename = "mimeType")]
+        mime_type: &'a str,
+        #[serde(rename = "type")]
+        kind: &'static str,
+    },
+    Resource {
+        resource: &'a Value,
+        #[serde(rename = "type")]
+        kind: &'static str,
+    },
+    /// A value's compact JSON as the text (a structured result's text form),
+    /// made only as it is written.
+    JsonText {
+        text: JsonText<'a>,
+        #[serde(rename = "type")]
+        kind: &'static str,
+    },
+}
+
+impl<'a> From<&'a Content> for ContentItem<'a> {
+    fn from(content: &'a Content) -> Self {
+        match content {
+            Content::Text { text } => ContentItem::Text { text, kind: "text" },
+            Content::Image { data, mime_type } => ContentItem::Media {
+                data,
+                mime_type,
+                kind: "image",
+            },
+            Content::Audio { data, mime_type } => ContentItem::Media {
+                data,
+                mime_type,
+                kind: "audio",
+            },
+            Content::Resource { resource } => ContentItem::Resource {
+                resource,
+                kind: "resource",
+            },
         }
     }
 }
 
-impl Content {
-    /// The content as JSON, moving its strings rather than copying them
-    /// (the same value `serde_json::to_value` gives).
-    pub fn into_value(self) -> Value {
-        match self {
-            Content::Text { text } => {
-                let mut m = Map::new();
-                m.insert("type".into(), Value::String("text".into()));
-                m.insert("text".into(), Value::String(text));
-                Value::Object(m)
-            }
-            other => serde_json::to_value(&other).unwrap_or(Value::Null),
-        }
+impl Serialize for Content {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ContentItem::from(self).serialize(serializer)
     }
 }
+
+/// A value's compact JSON, serialized as a string (what `serde_json::to_string`
+/// of the value gives), without making that string first.
+struct JsonText<'a>(&'a Value);
+
+impl Serialize for JsonText<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // The usual value (a number, a short string) is written into a
+        // buffer on the stack and serialized as one string; a longer one
+        // streams through `Value`'s `Display` (its compact JSON).
+        let mut buf = [0u8; SHORT_JSON];
+        let mut cursor = std::io::Cursor::new(&mut buf[..]);
+        if serde_json::to_writer(&mut cursor, self.0).is_ok() {
+            let len = usize::try_from(cursor.position()).unwrap_or(SHORT_JSON);
+            if let Ok(text) = std::str::from_utf8(&buf[..len]) {
+                return serializer.serialize_str(text);
+            }
+        }
+        serializer.collect_str(self.0)
+    }
+}
+
+/// The longest JSON text [`JsonText`] makes on the stack.
+const SHORT_JSON: usize = 128;
 
 /// The result of `tools/call` (`CallToolResult`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+///
+/// Serialized through the one view of a tool result (see [`ToolReply`]).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallToolResult {
     /// Unstructured content.
@@ -225,24 +315,9 @@ impl CallToolResult {
         Self::content(vec![Content::text(text)])
     }
 
-    /// The result as JSON, moving its parts rather than copying them (the same
-    /// value `serde_json::to_value` gives, without serializing it first).
+    /// The result as JSON (what `serde_json::to_value` gives).
     pub fn into_value(self) -> Value {
-        let mut m = Map::new();
-        m.insert(
-            "content".into(),
-            Value::Array(self.content.into_iter().map(Content::into_value).collect()),
-        );
-        if let Some(structured) = self.structured_content {
-            m.insert("structuredContent".into(), structured);
-        }
-        if self.is_error {
-            m.insert("isError".into(), Value::Bool(true));
-        }
-        if let Some(meta) = self.meta {
-            m.insert("_meta".into(), Value::Object(meta));
-        }
-        Value::Object(m)
+        serde_json::to_value(&self).unwrap_or(Value::Null)
     }
 
     /// A tool error: `isError: true` with one text item.
@@ -255,14 +330,19 @@ impl CallToolResult {
     }
 }
 
+impl Serialize for CallToolResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ToolResultView::of(self, None).serialize(serializer)
+    }
+}
+
 /// What `tools/call` answers for a tool's output, kept typed so that it is
 /// written once, straight into the response body: no `Value` tree is built
 /// for the result, and structured content gets its text form and its
 /// `{"result": ...}` wrapper only as it is written.
 ///
-/// [`into_result`](Self::into_result) gives the same result as a
-/// [`CallToolResult`] (for tasks and the `Value` APIs); the bytes written
-/// are those of `serde_json::to_vec` of [`into_value`](Self::into_value).
+/// It has one serializer, [`ToolResultView`]: [`write`](Self::write) writes
+/// it to bytes, [`into_value`](Self::into_value) makes it a `Value`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ToolReply {
     /// A finished result (content, or a tool error).
@@ -277,201 +357,154 @@ pub(crate) enum ToolReply {
     },
 }
 
-/// The key of the one member of a wrapped structured value.
-const WRAPPED_KEY: &str = "result";
-
 impl ToolReply {
-    /// The reply as a `CallToolResult`.
-    pub(crate) fn into_result(self) -> CallToolResult {
+    /// The one view of the reply; `complete` adds what the stateless
+    /// revision adds to every result.
+    pub(crate) fn view<'a>(&'a self, complete: Option<Completion<'a>>) -> ToolResultView<'a> {
         match self {
-            ToolReply::Result(result) => result,
-            ToolReply::Structured { value, wrapped } => {
-                let text = serde_json::to_string(&value).unwrap_or_default();
-                let structured = if wrapped {
-                    let mut m = Map::with_capacity(1);
-                    m.insert(WRAPPED_KEY.into(), value);
-                    Value::Object(m)
+            ToolReply::Result(result) => ToolResultView::of(result, complete),
+            ToolReply::Structured { value, wrapped } => ToolResultView {
+                meta: complete.map(|c| ResultMeta {
+                    own: None,
+                    info: Some(c),
+                }),
+                content: ContentList::JsonText(value),
+                is_error: false,
+                result_type: complete.map(|_| RESULT_COMPLETE),
+                structured_content: Some(if *wrapped {
+                    Structured::Wrapped { result: value }
                 } else {
-                    value
-                };
-                CallToolResult {
-                    content: vec![Content::text(text)],
-                    structured_content: Some(structured),
-                    ..Default::default()
-                }
-            }
+                    Structured::Plain(value)
+                }),
+            },
         }
     }
 
-    /// The reply as JSON (what `serde_json::to_value` of
-    /// [`into_result`](Self::into_result) gives).
+    /// The reply as JSON.
     pub(crate) fn into_value(self) -> Value {
-        self.into_result().into_value()
+        serde_json::to_value(self.view(None)).unwrap_or(Value::Null)
     }
 
-    /// Writes the reply's JSON into `out`: the bytes of `serde_json::to_vec`
-    /// of [`into_value`](Self::into_value), keys in the order a
-    /// `serde_json::Map` keeps them (sorted), the fixed parts copied as they
-    /// are rather than serialized. With `complete` (the stateless revision),
-    /// it also says `resultType: "complete"` and names the server in `_meta`,
-    /// as that revision does to every result.
+    /// Writes the reply's JSON into `out` (what `serde_json::to_vec` of its
+    /// [`into_value`](Self::into_value) gives), its field names copied
+    /// rather than escaped. With `complete` (the
+    /// stateless revision), it also says `resultType: "complete"` and names
+    /// the server in `_meta`, as that revision does to every result.
     pub(crate) fn write(
         &self,
         out: &mut Vec<u8>,
         complete: Option<Completion<'_>>,
     ) -> serde_json::Result<()> {
-        // Keys in byte order: `_meta`, `content`, `isError`, `resultType`,
-        // `structuredContent`.
-        let (meta, is_error) = match self {
-            ToolReply::Result(r) => (r.meta.as_ref(), r.is_error),
-            ToolReply::Structured { .. } => (None, false),
-        };
-        out.push(b'{');
-        let mut first = true;
-        let mut key = |out: &mut Vec<u8>, key: &[u8]| {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            out.extend_from_slice(key);
-        };
-        match (meta, complete) {
-            (Some(meta), Some(c)) => {
-                key(out, b"\"_meta\":");
-                serde_json::to_writer(&mut *out, &MetaWithInfo { meta, c })?;
-            }
-            (Some(meta), None) => {
-                key(out, b"\"_meta\":");
-                serde_json::to_writer(&mut *out, meta)?;
-            }
-            (None, Some(c)) => {
-                key(out, b"\"_meta\":{\"");
-                out.extend_from_slice(c.info_key.as_bytes());
-                out.extend_from_slice(b"\":");
-                c.write_info(out)?;
-                out.push(b'}');
-            }
-            (None, None) => {}
-        }
-        key(out, b"\"content\":[");
-        match self {
-            ToolReply::Result(r) => {
-                for (i, item) in r.content.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    match item {
-                        Content::Text { text } => {
-                            out.extend_from_slice(b"{\"text\":");
-                            serde_json::to_writer(&mut *out, text)?;
-                            out.extend_from_slice(b",\"type\":\"text\"}");
-                        }
-                        // Rare: these keys come out sorted through a `Value`.
-                        other => serde_json::to_writer(&mut *out, &serde_json::to_value(other)?)?,
-                    }
-                }
-            }
-            ToolReply::Structured { value, .. } => {
-                out.extend_from_slice(b"{\"text\":");
-                write_json_as_string(out, value)?;
-                out.extend_from_slice(b",\"type\":\"text\"}");
-            }
-        }
-        out.push(b']');
-        if is_error {
-            key(out, b"\"isError\":true");
-        }
-        if complete.is_some() {
-            key(out, b"\"resultType\":\"complete\"");
-        }
-        match self {
-            ToolReply::Result(r) => {
-                if let Some(structured) = &r.structured_content {
-                    key(out, b"\"structuredContent\":");
-                    serde_json::to_writer(&mut *out, structured)?;
-                }
-            }
-            ToolReply::Structured { value, wrapped } => {
-                key(out, b"\"structuredContent\":");
-                if *wrapped {
-                    out.extend_from_slice(b"{\"result\":");
-                    serde_json::to_writer(&mut *out, value)?;
-                    out.push(b'}');
-                } else {
-                    serde_json::to_writer(&mut *out, value)?;
-                }
-            }
-        }
-        out.push(b'}');
-        Ok(())
+        super::write::to_writer(out, &self.view(complete))
     }
 }
 
-/// Writes `value`'s compact JSON as a JSON string (what `serde_json::to_vec`
-/// of `serde_json::to_string(value)` gives), without making that string first.
-fn write_json_as_string(out: &mut Vec<u8>, value: &Value) -> serde_json::Result<()> {
-    match value {
-        // Their JSON has nothing to escape.
-        Value::Number(_) | Value::Bool(_) | Value::Null => {
-            out.push(b'"');
-            serde_json::to_writer(&mut *out, value)?;
-            out.push(b'"');
-            Ok(())
+/// `resultType` of a finished result (2026-07-28).
+const RESULT_COMPLETE: &str = "complete";
+
+/// A tool result as the wire carries it, borrowed: the one serializer of
+/// [`CallToolResult`] and [`ToolReply`]. Members in key order, so that the
+/// bytes written are those of its `Value`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ToolResultView<'a> {
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    meta: Option<ResultMeta<'a>>,
+    content: ContentList<'a>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    is_error: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    structured_content: Option<Structured<'a>>,
+}
+
+impl<'a> ToolResultView<'a> {
+    fn of(result: &'a CallToolResult, complete: Option<Completion<'a>>) -> Self {
+        let meta = match (&result.meta, complete) {
+            (None, None) => None,
+            (own, info) => Some(ResultMeta {
+                own: own.as_ref(),
+                info,
+            }),
+        };
+        ToolResultView {
+            meta,
+            content: ContentList::Items(&result.content),
+            is_error: result.is_error,
+            result_type: complete.map(|_| RESULT_COMPLETE),
+            structured_content: result.structured_content.as_ref().map(Structured::Plain),
         }
-        // `Value`'s `Display` is its compact JSON; `collect_str` escapes it
-        // as it is written.
-        _ => serde::Serializer::collect_str(&mut serde_json::Serializer::new(out), value),
     }
+}
+
+/// The `content` of a tool result.
+enum ContentList<'a> {
+    /// The items.
+    Items(&'a [Content]),
+    /// One text item: a structured value's JSON.
+    JsonText(&'a Value),
+}
+
+impl Serialize for ContentList<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ContentList::Items(items) => serializer.collect_seq(items.iter()),
+            ContentList::JsonText(value) => serializer.collect_seq([ContentItem::JsonText {
+                text: JsonText(value),
+                kind: "text",
+            }]),
+        }
+    }
+}
+
+/// `structuredContent`: the value, or `{"result": value}`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Structured<'a> {
+    Plain(&'a Value),
+    Wrapped { result: &'a Value },
 }
 
 /// What the stateless revision adds to every result: `resultType` and the
 /// server's name and version in `_meta`.
 #[derive(Clone, Copy)]
 pub(crate) struct Completion<'a> {
-    /// The `_meta` key of the server info: a constant with nothing to
-    /// escape, written as it is.
+    /// The `_meta` key of the server info.
     pub(crate) info_key: &'static str,
     /// The server's name and version.
     pub(crate) info: &'a Implementation,
 }
 
-impl Completion<'_> {
-    /// The server info as its `Value` is written (keys sorted).
-    fn write_info(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-        debug_assert!(!self
-            .info_key
-            .bytes()
-            .any(|b| b == b'"' || b == b'\\' || b < 0x20));
-        let info = self.info;
-        out.extend_from_slice(b"{\"name\":");
-        serde_json::to_writer(&mut *out, &info.name)?;
-        if let Some(title) = &info.title {
-            out.extend_from_slice(b",\"title\":");
-            serde_json::to_writer(&mut *out, title)?;
-        }
-        out.extend_from_slice(b",\"version\":");
-        serde_json::to_writer(&mut *out, &info.version)?;
-        out.push(b'}');
-        Ok(())
-    }
+/// A result's `_meta`: its own members (a tool's), with the server info put
+/// in when the result is complete (replacing any entry of that key), in key
+/// order.
+pub(crate) struct ResultMeta<'a> {
+    /// The result's own `_meta`.
+    pub(crate) own: Option<&'a Map<String, Value>>,
+    /// The server info of a complete stateless result.
+    pub(crate) info: Option<Completion<'a>>,
 }
 
-/// A tool's own `_meta` with the server info put in (replacing any entry of
-/// that key), in key order.
-struct MetaWithInfo<'a> {
-    meta: &'a Map<String, Value>,
-    c: Completion<'a>,
-}
-
-impl Serialize for MetaWithInfo<'_> {
+impl Serialize for ResultMeta<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let key = self.c.info_key;
+        let Some(c) = self.info else {
+            return self.own.serialize(serializer);
+        };
+        let key = c.info_key;
+        let Some(own) = self.own else {
+            // Its one key is a constant: a struct's field.
+            use serde::ser::SerializeStruct;
+            let mut meta = serializer.serialize_struct("ResultMeta", 1)?;
+            meta.serialize_field(key, c.info)?;
+            return meta.end();
+        };
         let mut map = serializer.serialize_map(None)?;
         let mut info_written = false;
-        for (k, v) in self.meta {
+        for (k, v) in own {
             if !info_written && k.as_str() >= key {
-                map.serialize_entry(key, &SortedInfo(self.c.info))?;
+                map.serialize_entry(key, c.info)?;
                 info_written = true;
             }
             if k != key {
@@ -479,25 +512,8 @@ impl Serialize for MetaWithInfo<'_> {
             }
         }
         if !info_written {
-            map.serialize_entry(key, &SortedInfo(self.c.info))?;
+            map.serialize_entry(key, c.info)?;
         }
-        map.end()
-    }
-}
-
-/// An [`Implementation`] with its keys sorted, as its `Value` is written.
-pub(crate) struct SortedInfo<'a>(pub(crate) &'a Implementation);
-
-impl Serialize for SortedInfo<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let info = self.0;
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("name", &info.name)?;
-        if let Some(title) = &info.title {
-            map.serialize_entry("title", title)?;
-        }
-        map.serialize_entry("version", &info.version)?;
         map.end()
     }
 }
@@ -519,28 +535,37 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn into_value_is_what_serde_gives() {
+    fn results_are_written_in_key_order_and_read_back() {
         let mut meta = Map::new();
         meta.insert("k".into(), json!(1));
-        let results = [
-            CallToolResult::text("hi"),
-            CallToolResult::error("bad"),
-            CallToolResult::content(Vec::new()),
-            CallToolResult {
-                content: vec![
-                    Content::text("5"),
-                    Content::image("AA==", "image/png"),
-                    Content::audio("AA==", "audio/wav"),
-                    Content::embedded_text("file:///a", "text/plain", "t"),
-                ],
-                structured_content: Some(json!({"result": 5})),
-                is_error: false,
-                meta: Some(meta),
-            },
-        ];
-        for result in results {
-            let expected = serde_json::to_value(&result).unwrap();
-            assert_eq!(result.into_value(), expected);
-        }
+        let result = CallToolResult {
+            content: vec![
+                Content::text("5"),
+                Content::audio("AA==", "audio/wav"),
+                Content::embedded_text("file:///a", "text/plain", "t"),
+            ],
+            structured_content: Some(json!({"result": 5})),
+            is_error: true,
+            meta: Some(meta),
+        };
+        let written = serde_json::to_string(&result).unwrap();
+        assert_eq!(
+            written,
+            r#"{"_meta":{"k":1},"content":[{"text":"5","type":"text"},{"data":"AA==","mimeType":"audio/wav","type":"audio"},{"resource":{"mimeType":"text/plain","text":"t","uri":"file:///a"},"type":"resource"}],"isError":true,"structuredContent":{"result":5}}"#
+        );
+        // A `Value` sorts its keys: the same bytes.
+        let value = result.clone().into_value();
+        assert_eq!(serde_json::to_string(&value).unwrap(), written);
+        let back: CallToolResult = serde_json::from_str(&written).unwrap();
+        assert_eq!(back, result);
+        let info = Implementation {
+            name: "n".into(),
+            version: "1".into(),
+            title: Some("T".into()),
+        };
+        assert_eq!(
+            serde_json::to_string(&info).unwrap(),
+            r#"{"name":"n","title":"T","version":"1"}"#
+        );
     }
 }

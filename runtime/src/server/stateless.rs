@@ -588,7 +588,7 @@ mod tests {
     }
 
     #[test]
-    fn tool_pages_are_written_as_their_values_would_be() {
+    fn tool_pages_are_written_as_pinned() {
         use super::super::tool_page::ToolPage;
         use crate::tool::registry::ToolRegistry;
         let list = crate::tool::ToolList::<()>::new()
@@ -600,29 +600,47 @@ mod tests {
             version: "1".into(),
             title: Some("T".into()),
         };
+        let page = |version, cursor: Option<&str>, cache| ToolPage {
+            tools: registry.all().to_vec(),
+            version,
+            next_cursor: cursor.map(str::to_owned),
+            cache,
+        };
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+        let def = |name| {
+            format!(
+                r#"{{"annotations":{{"readOnlyHint":true}},"inputSchema":{{"properties":{{"a":{{}},"z":{{"type":"string"}}}},"type":"object"}},"name":"{name}","title":"Échø \"x\"\n"}}"#
+            )
+        };
+        let plain = page(ProtocolVersion::V2025_06_18, None, None);
+        let written = text(serde_json::to_vec(&plain).unwrap());
+        assert_eq!(
+            written,
+            format!(r#"{{"tools":[{},{}]}}"#, def("b"), def("a"))
+        );
+        let stateless = page(
+            ProtocolVersion::V2026_07_28,
+            Some("ferry:2"),
+            Some((60_000, "private")),
+        );
+        let written =
+            text(serde_json::to_vec(&stateless.completed(META_SERVER_INFO, &info)).unwrap());
+        assert!(written.starts_with(
+            r#"{"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"n\"","title":"T","version":"1"}},"cacheScope":"private","nextCursor":"ferry:2","resultType":"complete","tools":[{"#
+        ), "{written}");
+        assert!(written.ends_with(r#"}],"ttlMs":60000}"#), "{written}");
+        // The one serializer gives the value too, and the stateless
+        // completion of a value (`complete`) agrees with it.
         for version in [ProtocolVersion::V2025_06_18, ProtocolVersion::V2026_07_28] {
-            for cursor in [None, Some("ferry:2".to_string())] {
-                for cache in [None, Some((60_000, "private"))] {
-                    let page = || ToolPage {
-                        tools: registry.all().to_vec(),
-                        version,
-                        next_cursor: cursor.clone(),
-                        cache,
-                    };
-                    let value = page().into_value();
-                    assert_eq!(
-                        serde_json::to_vec(&page()).unwrap(),
-                        serde_json::to_vec(&value).unwrap()
-                    );
-                    let completed = serde_json::to_vec(&page().completed(META_SERVER_INFO, &info));
-                    assert_eq!(
-                        completed.unwrap(),
-                        serde_json::to_vec(&complete(value.clone(), &info)).unwrap()
-                    );
-                    let has_execution = value["tools"][0].get("execution").is_some();
-                    assert_eq!(has_execution, version >= ProtocolVersion::V2025_11_25);
-                }
-            }
+            let value = page(version, Some("c"), Some((1, "public"))).into_value();
+            let completed = page(version, Some("c"), Some((1, "public")));
+            let completed = serde_json::to_vec(&completed.completed(META_SERVER_INFO, &info));
+            assert_eq!(
+                serde_json::from_slice::<Value>(&completed.unwrap()).unwrap(),
+                complete(value.clone(), &info)
+            );
+            let has_execution = value["tools"][0].get("execution").is_some();
+            assert_eq!(has_execution, version >= ProtocolVersion::V2025_11_25);
         }
     }
 
@@ -634,99 +652,100 @@ mod tests {
     }
 
     #[test]
-    fn tool_replies_are_written_as_their_values_would_be() {
+    fn tool_replies_are_written_as_pinned() {
         use crate::protocol::types::ToolReply;
         use crate::protocol::{CallToolResult, Content};
         let meta = |pairs: Value| match pairs {
             Value::Object(m) => Some(m),
             _ => None,
         };
-        let replies = [
-            ToolReply::Result(CallToolResult::text("hi \"there\"\n")),
-            ToolReply::Result(CallToolResult::error("bad")),
-            ToolReply::Result(CallToolResult::content(Vec::new())),
-            ToolReply::Result(CallToolResult {
-                content: vec![
-                    Content::text("5"),
-                    Content::image("AA==", "image/png"),
-                    Content::audio("AA==", "audio/wav"),
-                    Content::embedded_text("file:///a", "text/plain", "t"),
-                ],
-                structured_content: Some(json!({"result": 5, "a": [true]})),
-                is_error: false,
-                meta: meta(json!({"a": 1, "zz": "z", META_SERVER_INFO: "replaced"})),
-            }),
-            ToolReply::Result(CallToolResult {
-                meta: meta(json!({"a": 1})),
-                is_error: true,
-                ..CallToolResult::text("x")
-            }),
-            ToolReply::Result(CallToolResult {
-                meta: meta(json!({"zz": {}})),
-                ..Default::default()
-            }),
-            ToolReply::Structured {
-                value: json!(1008),
-                wrapped: true,
-            },
-            ToolReply::Structured {
-                value: json!(-1.5e300),
-                wrapped: true,
-            },
-            ToolReply::Structured {
-                value: Value::Null,
-                wrapped: true,
-            },
-            ToolReply::Structured {
-                value: json!(false),
-                wrapped: true,
-            },
-            ToolReply::Structured {
-                value: json!("quote \" backslash \\ é \u{1} \u{7f} </script>"),
-                wrapped: true,
-            },
-            ToolReply::Structured {
-                value: json!({"b": [1, "x\"y", {"c": null}], "a": {"ü": "\t"}}),
-                wrapped: false,
-            },
+        let info = Implementation {
+            name: "srv \"1\"".into(),
+            version: "1.0".into(),
+            title: None,
+        };
+        let titled = Implementation {
+            name: "srv".into(),
+            version: "2".into(),
+            title: Some("Ä title".into()),
+        };
+        let c = |info| {
+            Some(Completion {
+                info_key: META_SERVER_INFO,
+                info,
+            })
+        };
+        let info_json =
+            r#""io.modelcontextprotocol/serverInfo":{"name":"srv \"1\"","version":"1.0"}"#;
+        let cases: [(ToolReply, Option<Completion<'_>>, String); 6] = [
+            (
+                ToolReply::Result(CallToolResult::text("hi \"there\"\n")),
+                None,
+                r#"{"content":[{"text":"hi \"there\"\n","type":"text"}]}"#.into(),
+            ),
+            (
+                ToolReply::Result(CallToolResult::error("bad")),
+                c(&info),
+                format!(
+                    r#"{{"_meta":{{{info_json}}},"content":[{{"text":"bad","type":"text"}}],"isError":true,"resultType":"complete"}}"#
+                ),
+            ),
+            (
+                ToolReply::Result(CallToolResult {
+                    content: vec![
+                        Content::image("AA==", "image/png"),
+                        Content::embedded_text("file:///a", "text/plain", "t"),
+                    ],
+                    structured_content: Some(json!({"result": 5, "a": [true]})),
+                    is_error: false,
+                    meta: meta(json!({"a": 1, "zz": "z", META_SERVER_INFO: "replaced"})),
+                }),
+                c(&titled),
+                r#"{"_meta":{"a":1,"io.modelcontextprotocol/serverInfo":{"name":"srv","title":"Ä title","version":"2"},"zz":"z"},"content":[{"data":"AA==","mimeType":"image/png","type":"image"},{"resource":{"mimeType":"text/plain","text":"t","uri":"file:///a"},"type":"resource"}],"resultType":"complete","structuredContent":{"a":[true],"result":5}}"#.into(),
+            ),
+            (
+                ToolReply::Structured {
+                    value: json!(1008),
+                    wrapped: true,
+                },
+                c(&info),
+                format!(
+                    r#"{{"_meta":{{{info_json}}},"content":[{{"text":"1008","type":"text"}}],"resultType":"complete","structuredContent":{{"result":1008}}}}"#
+                ),
+            ),
+            (
+                ToolReply::Structured {
+                    value: json!("quote \" backslash \\ é \u{1} </script>"),
+                    wrapped: true,
+                },
+                None,
+                r#"{"content":[{"text":"\"quote \\\" backslash \\\\ é \\u0001 </script>\"","type":"text"}],"structuredContent":{"result":"quote \" backslash \\ é \u0001 </script>"}}"#.into(),
+            ),
+            (
+                ToolReply::Structured {
+                    value: json!({"b": [1, "x\"y", {"c": null}], "a": {"ü": "\t"}}),
+                    wrapped: false,
+                },
+                None,
+                r#"{"content":[{"text":"{\"a\":{\"ü\":\"\\t\"},\"b\":[1,\"x\\\"y\",{\"c\":null}]}","type":"text"}],"structuredContent":{"a":{"ü":"\t"},"b":[1,"x\"y",{"c":null}]}}"#.into(),
+            ),
         ];
-        let infos = [
-            Implementation {
-                name: "srv \"1\"".into(),
-                version: "1.0".into(),
-                title: None,
-            },
-            Implementation {
-                name: "srv".into(),
-                version: "2".into(),
-                title: Some("Ä title".into()),
-            },
-        ];
-        let ids = [RequestId::Number(-7), RequestId::String("a\"b".into())];
         let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
-        for reply in &replies {
-            for id in &ids {
-                let written = jsonrpc::write_success_with(id, |out| reply.write(out, None));
-                let value = jsonrpc::success_response(id, reply.clone().into_value());
-                assert_eq!(
-                    text(written.json),
-                    text(serde_json::to_vec(&value).unwrap())
-                );
-                assert_eq!(written.error_code, None);
-                for info in &infos {
-                    let completion = Completion {
-                        info_key: META_SERVER_INFO,
-                        info,
-                    };
-                    let written =
-                        jsonrpc::write_success_with(id, |out| reply.write(out, Some(completion)));
-                    let value =
-                        jsonrpc::success_response(id, complete(reply.clone().into_value(), info));
-                    assert_eq!(
-                        text(written.json),
-                        text(serde_json::to_vec(&value).unwrap())
-                    );
-                }
+        for (reply, completion, expected) in cases {
+            let id = RequestId::String("a\"b".into());
+            let written = jsonrpc::write_success_with(&id, |out| reply.write(out, completion));
+            assert_eq!(
+                text(written.json),
+                format!(r#"{{"id":"a\"b","jsonrpc":"2.0","result":{expected}}}"#)
+            );
+            assert_eq!(written.error_code, None);
+            // The one serializer gives the value too, and the stateless
+            // completion of a value (`complete`) agrees with it.
+            let value = reply.clone().into_value();
+            let expected: Value = serde_json::from_str(&expected).unwrap();
+            match completion {
+                None => assert_eq!(value, expected),
+                Some(c) => assert_eq!(complete(value, c.info), expected),
             }
         }
     }

@@ -1,11 +1,11 @@
 //! A `tools/list` page, written from the definitions serialized when the
 //! server was built: no definition is cloned or serialized per request.
 
-use crate::protocol::types::SortedInfo;
+use crate::protocol::types::{Completion, ResultMeta};
 use crate::protocol::{Implementation, ProtocolVersion};
 use crate::tool::registry::RegisteredTool;
-use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{Map, Value};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// One page of `tools/list`.
@@ -25,20 +25,26 @@ impl ToolPage {
         self
     }
 
-    /// The page as JSON (for the APIs that answer a `Value`): the cached
-    /// definitions cloned, not parsed again.
+    /// The one view of the page; `complete` adds the members of a complete
+    /// stateless result.
+    fn view<'a>(&'a self, complete: Option<Completion<'a>>, tools: Form) -> ToolPageView<'a> {
+        ToolPageView {
+            meta: complete.map(|c| ResultMeta {
+                own: None,
+                info: Some(c),
+            }),
+            cache_scope: self.cache.map(|(_, scope)| scope),
+            next_cursor: self.next_cursor.as_deref(),
+            result_type: complete.map(|_| "complete"),
+            tools: Definitions(self, tools),
+            ttl_ms: self.cache.map(|(ttl, _)| ttl),
+        }
+    }
+
+    /// The page as JSON (for the APIs that answer a `Value`): the
+    /// definitions copied from their values, not parsed again.
     pub(crate) fn into_value(self) -> Value {
-        let mut result = Map::new();
-        let tools = self.tools.iter();
-        let tools = tools.map(|t| t.definition_for(self.version).clone());
-        result.insert("tools".into(), Value::Array(tools.collect()));
-        if let Some(cursor) = self.next_cursor {
-            result.insert("nextCursor".into(), Value::String(cursor));
-        }
-        if let Some((ttl, scope)) = self.cache {
-            super::stateless::insert_cache_hints(&mut result, ttl, scope);
-        }
-        Value::Object(result)
+        serde_json::to_value(self.view(None, Form::Value)).unwrap_or(Value::Null)
     }
 
     /// The page as a complete 2026-07-28 result: `resultType` and the server
@@ -47,89 +53,62 @@ impl ToolPage {
         &'a self,
         key: &'static str,
         info: &'a Implementation,
-    ) -> Completed<'a> {
-        Completed {
-            page: self,
+    ) -> impl Serialize + 'a {
+        let complete = Completion {
             info_key: key,
             info,
-        }
-    }
-
-    /// Writes the members; `complete` adds those of a complete stateless
-    /// result. Members in the order a `serde_json::Map` keeps them (sorted).
-    fn write<M: SerializeMap>(
-        &self,
-        map: &mut M,
-        complete: Option<(&str, &Implementation)>,
-    ) -> Result<(), M::Error> {
-        if let Some((key, info)) = complete {
-            map.serialize_entry("_meta", &ServerInfo { key, info })?;
-        }
-        if let Some((_, scope)) = self.cache {
-            map.serialize_entry("cacheScope", scope)?;
-        }
-        if let Some(cursor) = &self.next_cursor {
-            map.serialize_entry("nextCursor", cursor)?;
-        }
-        if complete.is_some() {
-            map.serialize_entry("resultType", "complete")?;
-        }
-        map.serialize_entry("tools", &Definitions(self))?;
-        if let Some((ttl, _)) = self.cache {
-            map.serialize_entry("ttlMs", &ttl)?;
-        }
-        Ok(())
+        };
+        self.view(Some(complete), Form::Text)
     }
 }
 
 impl Serialize for ToolPage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        self.write(&mut map, None)?;
-        map.end()
+        self.view(None, Form::Text).serialize(serializer)
     }
 }
 
-/// A page with the members of a complete stateless result.
-pub(crate) struct Completed<'a> {
-    page: &'a ToolPage,
-    info_key: &'static str,
-    info: &'a Implementation,
+/// A `tools/list` result as the wire carries it, borrowed: the page's one
+/// serializer. Members in key order, so that the bytes written are those of
+/// its `Value`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ToolPageView<'a> {
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    meta: Option<ResultMeta<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache_scope: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result_type: Option<&'static str>,
+    tools: Definitions<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ttl_ms: Option<u64>,
 }
 
-impl Serialize for Completed<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        self.page
-            .write(&mut map, Some((self.info_key, self.info)))?;
-        map.end()
-    }
+/// Which form of the definitions made when the server was built a page
+/// serializes: both give the same JSON.
+#[derive(Clone, Copy)]
+enum Form {
+    /// Their text, copied as it is (written to bytes).
+    Text,
+    /// Their values (made into a `Value`: no text parsed again).
+    Value,
 }
 
-/// `{"<key>": <server info>}`.
-struct ServerInfo<'a> {
-    key: &'a str,
-    info: &'a Implementation,
-}
-
-impl Serialize for ServerInfo<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry(self.key, &SortedInfo(self.info))?;
-        map.end()
-    }
-}
-
-/// The definitions of a page, each as serialized when the server was built.
-struct Definitions<'a>(&'a ToolPage);
+/// The definitions of a page, each as made when the server was built.
+struct Definitions<'a>(&'a ToolPage, Form);
 
 impl Serialize for Definitions<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let page = self.0;
-        serializer.collect_seq(
-            page.tools
-                .iter()
-                .map(|t| t.definition_json_for(page.version)),
-        )
+        let Definitions(page, form) = self;
+        let tools = page.tools.iter();
+        match form {
+            Form::Text => {
+                serializer.collect_seq(tools.map(|t| t.definition_json_for(page.version)))
+            }
+            Form::Value => serializer.collect_seq(tools.map(|t| t.definition_for(page.version))),
+        }
     }
 }

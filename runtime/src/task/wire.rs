@@ -5,9 +5,11 @@
 //! inlines `result` / `error` in `tasks/get`.
 
 use super::model::{iso8601, TaskOutcome, TaskRecord, TaskStatus};
+use crate::protocol::messages::RelatedTask;
 use crate::protocol::meta::META_RELATED_TASK;
 use crate::protocol::results::{CoreTask, ExtensionTask};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// The `Task` object of 2025-11-25.
 pub fn core_task(record: &TaskRecord) -> CoreTask<'_> {
@@ -60,15 +62,17 @@ pub fn extension_task(record: &TaskRecord, detailed: bool) -> ExtensionTask<'_> 
 /// Adds `_meta["io.modelcontextprotocol/related-task"] = {taskId}` to a result.
 pub fn with_related_task(mut result: Value, task_id: &str) -> Value {
     if let Value::Object(m) = &mut result {
-        let mut related = Map::with_capacity(1);
-        related.insert("taskId".into(), Value::String(task_id.into()));
+        let related = RelatedTask {
+            task_id: Cow::Borrowed(task_id),
+        }
+        .to_value();
         match m.get_mut("_meta") {
             Some(Value::Object(meta)) => {
-                meta.insert(META_RELATED_TASK.into(), Value::Object(related));
+                meta.insert(META_RELATED_TASK.into(), related);
             }
             _ => {
                 let mut meta = Map::with_capacity(1);
-                meta.insert(META_RELATED_TASK.into(), Value::Object(related));
+                meta.insert(META_RELATED_TASK.into(), related);
                 m.insert("_meta".into(), Value::Object(meta));
             }
         }

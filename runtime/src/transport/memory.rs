@@ -1,10 +1,11 @@
 //! An in-process client: talk to a server without any I/O (for tests).
 
 use crate::call::{ChannelOutbound, Outbound};
-use crate::protocol::jsonrpc::parse_value;
+use crate::protocol::jsonrpc::{notification, parse_value};
+use crate::protocol::messages::{to_value, CallToolParams, Empty, InitializeParams, ListParams};
 use crate::protocol::{
-    CallToolResult, ErrorObject, Incoming, JsonObject, PeerResponse, ProtocolVersion, Request,
-    RequestId,
+    CallToolResult, ErrorObject, Implementation, Incoming, JsonObject, PeerResponse,
+    ProtocolVersion, Request, RequestId,
 };
 use crate::server::{Server, Session};
 use futures::future::BoxFuture;
@@ -183,14 +184,20 @@ impl Client {
         client.initialize_result = client
             .request(
                 "initialize",
-                json!({
-                    "protocolVersion": protocol_version,
-                    "capabilities": capabilities,
-                    "clientInfo": {"name": "ferrymcp-in-process", "version": env!("CARGO_PKG_VERSION")},
+                to_value(&InitializeParams {
+                    protocol_version,
+                    capabilities: &capabilities,
+                    client_info: &Implementation {
+                        name: "ferrymcp-in-process".into(),
+                        title: None,
+                        version: env!("CARGO_PKG_VERSION").into(),
+                    },
                 }),
             )
             .await?;
-        client.notify("notifications/initialized", json!({})).await;
+        client
+            .notify("notifications/initialized", to_value(&Empty {}))
+            .await;
         Ok(client)
     }
 
@@ -245,9 +252,7 @@ impl Client {
 
     /// Sends a notification.
     pub async fn notify(&self, method: &str, params: Value) {
-        if let Ok(incoming) =
-            parse_value(json!({"jsonrpc": "2.0", "method": method, "params": params}))
-        {
+        if let Ok(incoming) = parse_value(notification(method, params)) {
             self.session.handle(incoming).await;
         }
     }
@@ -255,14 +260,18 @@ impl Client {
     /// Lists every tool, following `nextCursor` through all pages.
     pub async fn list_tools(&self) -> Result<Vec<Value>, ErrorObject> {
         let mut tools = Vec::new();
-        let mut params = json!({});
+        let mut params = to_value(&ListParams::default());
         loop {
             let page = self.request("tools/list", params).await?;
             if let Some(list) = page.get("tools").and_then(Value::as_array) {
                 tools.extend(list.iter().cloned());
             }
             match page.get("nextCursor").and_then(Value::as_str) {
-                Some(cursor) => params = json!({ "cursor": cursor }),
+                Some(cursor) => {
+                    params = to_value(&ListParams {
+                        cursor: Some(cursor),
+                    })
+                }
                 None => return Ok(tools),
             }
         }
@@ -275,7 +284,13 @@ impl Client {
         arguments: Value,
     ) -> Result<CallToolResult, ErrorObject> {
         let result = self
-            .request("tools/call", json!({"name": name, "arguments": arguments}))
+            .request(
+                "tools/call",
+                to_value(&CallToolParams {
+                    name,
+                    arguments: &arguments,
+                }),
+            )
             .await?;
         serde_json::from_value(result)
             .map_err(|e| ErrorObject::internal(format!("malformed CallToolResult: {e}")))

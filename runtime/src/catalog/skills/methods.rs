@@ -5,10 +5,19 @@ use super::super::error::not_found;
 use super::super::Catalog;
 use super::uri;
 use crate::call::ClientInfo;
+use crate::protocol::messages::{
+    to_value, CacheHints, GetSkillResult, ReadResourceResult, SkillsCapability, UriData,
+};
 use crate::protocol::params::req_str;
 use crate::protocol::stateless::LIST_TTL_MS;
 use crate::protocol::{ErrorObject, ProtocolVersion};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+
+/// The caching hints of what is fixed when the server is built (2026-07-28).
+const FIXED: CacheHints = CacheHints {
+    cache_scope: "public",
+    ttl_ms: LIST_TTL_MS,
+};
 
 impl Catalog {
     /// Whether the server serves skills (and so declares the extension).
@@ -23,7 +32,9 @@ impl Catalog {
 
     /// The extension's settings in `capabilities.extensions`.
     pub fn skills_capability(&self) -> Value {
-        json!({ "directoryRead": true })
+        to_value(&SkillsCapability {
+            directory_read: true,
+        })
     }
 
     /// `skills/list`: a page of skill entries (an entry is never split).
@@ -33,7 +44,8 @@ impl Catalog {
         client: &ClientInfo,
     ) -> Result<Value, ErrorObject> {
         let entries: Vec<&Value> = self.skills.skills.iter().map(|s| &s.entry).collect();
-        self.page(&entries, "skills", "skills/list", params, client)
+        let page = self.page(&entries, "skills", "skills/list", params, client)?;
+        Ok(to_value(&page))
     }
 
     /// `skills/get`: the entry of the skill whose `SKILL.md` is `params.uri`;
@@ -49,7 +61,7 @@ impl Catalog {
             ErrorObject::invalid_params(format!(
                 "Invalid params: no skill is served at {requested}"
             ))
-            .with_data(json!({ "uri": requested }))
+            .with_data(to_value(&UriData { uri: requested }))
         };
         if !uri::is_skill_uri(requested) {
             return Err(unknown());
@@ -58,14 +70,12 @@ impl Catalog {
         let Some(&i) = self.skills.by_skill_md.get(&key) else {
             return Err(unknown());
         };
-        let mut result = Map::new();
-        result.insert("skill".into(), self.skills.skills[i].entry.clone());
-        if client.protocol_version.is_stateless() {
+        let result = GetSkillResult {
+            skill: &self.skills.skills[i].entry,
             // Skills are fixed when the server is built.
-            result.insert("ttlMs".into(), Value::from(LIST_TTL_MS));
-            result.insert("cacheScope".into(), Value::String("public".into()));
-        }
-        Ok(Value::Object(result))
+            cache: client.protocol_version.is_stateless().then_some(FIXED),
+        };
+        Ok(to_value(&result))
     }
 
     /// `resources/directory/read`: a page of the direct children of a skill
@@ -83,7 +93,7 @@ impl Catalog {
         let refuse = |why: &str| {
             Err(
                 ErrorObject::invalid_params(format!("Invalid params: {requested} {why}"))
-                    .with_data(json!({ "uri": requested })),
+                    .with_data(to_value(&UriData { uri: requested })),
             )
         };
         if !uri::is_skill_uri(requested) {
@@ -98,13 +108,10 @@ impl Catalog {
             };
         };
         let children: Vec<&Value> = children.values().collect();
-        let mut result = self.page(&children, "resources", METHOD, Some(params), client)?;
-        if let Value::Object(result) = &mut result {
-            // A paginated result, not a cacheable one.
-            result.remove("ttlMs");
-            result.remove("cacheScope");
-        }
-        Ok(result)
+        let mut page = self.page(&children, "resources", METHOD, Some(params), client)?;
+        // A paginated result, not a cacheable one.
+        page.cache = None;
+        Ok(to_value(&page))
     }
 
     /// `resources/read` of a skill file: -32602 for a URI that tries to
@@ -117,12 +124,10 @@ impl Catalog {
         let Some(file) = self.skills.file(requested)? else {
             return Err(not_found(version, requested));
         };
-        let mut result = Map::new();
-        result.insert("contents".into(), json!([super::contents(file)]));
-        if version.is_stateless() {
-            result.insert("ttlMs".into(), Value::from(LIST_TTL_MS));
-            result.insert("cacheScope".into(), Value::String("public".into()));
-        }
-        Ok(Value::Object(result))
+        let result = ReadResourceResult {
+            contents: vec![super::contents(file)],
+            cache: version.is_stateless().then_some(FIXED),
+        };
+        Ok(to_value(&result))
     }
 }

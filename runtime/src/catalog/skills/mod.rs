@@ -42,9 +42,12 @@ pub(super) mod uri;
 
 pub use crate::error::{SkillError, SkillProblem};
 
+use super::content::ResourceContents;
+use crate::protocol::messages::{to_value, ResourceEntry, SkillEntry, SkillFileRef};
 use crate::protocol::ErrorObject;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -229,11 +232,11 @@ impl Skills {
             full.extend(rel.split('/').map(str::to_owned));
             let key = full.join("/");
             let file_uri = uri::build(full.iter().map(String::as_str));
-            resources.push(json!({
-                "uri": file_uri,
-                "digest": digest(&bytes),
-                "size": bytes.len(),
-            }));
+            resources.push(SkillFileRef {
+                uri: Cow::Owned(file_uri.clone()),
+                digest: Cow::Owned(digest(&bytes)),
+                size: bytes.len() as u64,
+            });
             let mime_type = mime_type(&rel, &bytes);
             let file = SkillFile {
                 uri: file_uri,
@@ -263,17 +266,17 @@ impl Skills {
         }
         let size = self.files[&skill_md.join("/")].bytes.len();
         self.skills.push(ServedSkill {
-            entry: json!({
-                "uri": skill_uri,
-                "frontmatter": skill.front_matter.fields,
-                "resources": resources,
+            entry: to_value(&SkillEntry {
+                uri: Cow::Borrowed(&skill_uri),
+                frontmatter: Cow::Borrowed(&skill.front_matter.fields),
+                resources,
             }),
-            resource: json!({
-                "uri": skill_uri,
-                "name": skill.front_matter.name,
-                "description": skill.front_matter.description,
-                "mimeType": "text/markdown",
-                "size": size,
+            resource: to_value(&ResourceEntry {
+                uri: Cow::Borrowed(&skill_uri),
+                name: Cow::Borrowed(&skill.front_matter.name),
+                description: Some(Cow::Borrowed(&skill.front_matter.description)),
+                mime_type: Cow::Borrowed("text/markdown"),
+                size: Some(size as u64),
             }),
         });
         Ok(())
@@ -291,17 +294,20 @@ impl Skills {
                         full[..=i].iter().map(String::as_str),
                     )));
                 }
-                json!({
-                    "uri": uri::build(full[..=i].iter().map(String::as_str)),
-                    "name": name,
-                    "mimeType": DIRECTORY_MIME,
+                to_value(&ResourceEntry {
+                    uri: Cow::Owned(uri::build(full[..=i].iter().map(String::as_str))),
+                    name: Cow::Borrowed(name),
+                    description: None,
+                    mime_type: Cow::Borrowed(DIRECTORY_MIME),
+                    size: None,
                 })
             } else {
-                json!({
-                    "uri": file.uri,
-                    "name": name,
-                    "mimeType": file.mime_type,
-                    "size": file.bytes.len(),
+                to_value(&ResourceEntry {
+                    uri: Cow::Borrowed(&file.uri),
+                    name: Cow::Borrowed(name),
+                    description: None,
+                    mime_type: Cow::Borrowed(file.mime_type),
+                    size: Some(file.bytes.len() as u64),
                 })
             };
             self.dirs
@@ -479,20 +485,14 @@ fn is_text(mime_type: &str, bytes: &[u8]) -> bool {
 }
 
 /// The `ResourceContents` of a skill file.
-pub(crate) fn contents(file: &SkillFile) -> Value {
-    let mut contents = Map::new();
-    contents.insert("uri".into(), Value::String(file.uri.clone()));
-    contents.insert("mimeType".into(), Value::String(file.mime_type.into()));
-    if file.text {
+pub(crate) fn contents(file: &SkillFile) -> ResourceContents {
+    let contents = if file.text {
         let text = String::from_utf8_lossy(&file.bytes).into_owned();
-        contents.insert("text".into(), Value::String(text));
+        ResourceContents::text(file.uri.clone(), text)
     } else {
-        contents.insert(
-            "blob".into(),
-            Value::String(super::encode_base64(&file.bytes)),
-        );
-    }
-    Value::Object(contents)
+        ResourceContents::blob(file.uri.clone(), &file.bytes)
+    };
+    contents.with_mime_type(file.mime_type)
 }
 
 #[cfg(test)]
@@ -528,7 +528,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(!logo.text);
-        assert_eq!(contents(logo)["blob"], "iVBORw==");
+        assert_eq!(contents(logo).as_base64(), Some("iVBORw=="));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! or `.` segments, encoded or not, an encoded `/` or `\`, an empty segment
 //! as in `skill:///etc/passwd`) is refused, never looked up.
 
+use crate::protocol::messages::{to_value, UriData};
 use crate::protocol::ErrorObject;
 
 /// The scheme of the URIs skills are served under.
@@ -45,7 +46,7 @@ pub(crate) fn segments(uri: &str) -> Result<Vec<String>, ErrorObject> {
         Err(ErrorObject::invalid_params(format!(
             "Invalid params: `{uri}` is not a path inside a skill: {why}"
         ))
-        .with_data(serde_json::json!({ "uri": uri })))
+        .with_data(to_value(&UriData { uri })))
     };
     let Some(rest) = uri.strip_prefix(SCHEME) else {
         return refuse("it does not start with skill://");

@@ -1,0 +1,407 @@
+//! Notifications, requests to the client and small results, typed: each has
+//! one serializer, its field names written once, next to the schema's
+//! names. Opaque JSON the user gives (schemas, `_meta`, log data) stays a
+//! `Value`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// An object with no members (`{}`): the params of the `list_changed`
+/// notifications and of `roots/list`, the result of `resources/subscribe`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Empty {}
+
+/// The params of `notifications/resources/updated`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceUpdated<'a> {
+    /// The URI of the resource that changed.
+    #[serde(borrow)]
+    pub uri: Cow<'a, str>,
+}
+
+/// The params of `notifications/elicitation/complete` (2025-11-25).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ElicitationComplete<'a> {
+    /// The id of the URL elicitation whose step finished.
+    #[serde(borrow)]
+    pub elicitation_id: Cow<'a, str>,
+}
+
+/// The params of `notifications/message` (a log message).
+#[derive(Debug, Clone, Serialize)]
+pub struct LogMessage<'a> {
+    /// Its severity.
+    pub level: super::LogLevel,
+    /// Who logged it (the tool's name).
+    pub logger: &'a str,
+    /// What was logged (the user's JSON).
+    pub data: &'a Value,
+}
+
+/// The params of `notifications/progress`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress<'a> {
+    /// The token the client sent in `_meta.progressToken`.
+    pub progress_token: &'a Value,
+    /// How far the call is.
+    pub progress: f64,
+    /// Where it ends, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<f64>,
+    /// What it is doing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<&'a str>,
+}
+
+/// The params of a form `elicitation/create`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FormElicitation<'a> {
+    /// `"form"` (from 2025-11-25; absent before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<&'static str>,
+    /// What to ask the user.
+    pub message: &'a str,
+    /// The schema of the answer (the user's JSON).
+    pub requested_schema: &'a Value,
+}
+
+/// The params of a URL `elicitation/create` (`ElicitRequestURLParams`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UrlElicitation<'a> {
+    /// `"url"`.
+    pub mode: &'static str,
+    /// Its id (2025-11-25; 2026-07-28 has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elicitation_id: Option<&'a str>,
+    /// Why the user should open the URL.
+    pub message: &'a str,
+    /// The URL.
+    pub url: &'a str,
+}
+
+/// The `data` of a -32042 error (URL elicitation required).
+#[derive(Debug, Clone, Serialize)]
+pub struct UrlElicitationRequiredData {
+    /// The params of each URL elicitation that must complete first.
+    pub elicitations: Vec<Value>,
+}
+
+/// The `data` of -32022 (a protocol version this server does not serve
+/// statelessly).
+#[derive(Debug, Clone, Serialize)]
+pub struct UnsupportedVersionData<'a> {
+    /// The versions served statelessly, newest first.
+    pub supported: &'a [&'static str],
+    /// The version the request declared (its JSON text, as read).
+    pub requested: &'a str,
+}
+
+/// The `data` of an error about one URI (`{"uri": ...}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct UriData<'a> {
+    /// The URI.
+    pub uri: &'a str,
+}
+
+/// `_meta["io.modelcontextprotocol/related-task"]`: the task a message is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RelatedTask<'a> {
+    /// The task's id.
+    #[serde(borrow)]
+    pub task_id: Cow<'a, str>,
+}
+
+impl RelatedTask<'_> {
+    /// As a `_meta` value.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// An `InputRequiredResult` (2026-07-28): the questions the request must
+/// answer before it can finish.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputRequiredResult<'a> {
+    /// `"input_required"`.
+    pub result_type: &'static str,
+    /// The questions, by key (each `{method, params}`).
+    pub input_requests: &'a Map<String, Value>,
+    /// The sealed state to send back with the answers.
+    pub request_state: &'a str,
+}
+
+/// The values of a `completion/complete` result (its `completion` member).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompletionValues<'a> {
+    /// The suggested values (at most 100).
+    pub values: Cow<'a, [String]>,
+    /// How many values there are in all, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    /// Whether there are more values than those sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_more: Option<bool>,
+}
+
+/// The result of `completion/complete`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompleteResult<'a> {
+    /// The values.
+    pub completion: CompletionValues<'a>,
+}
+
+/// The caching hints of a 2026-07-28 result (`ttlMs`, `cacheScope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheHints {
+    /// Who may reuse the result: `"public"` or `"private"`.
+    pub cache_scope: &'static str,
+    /// How long it may be reused, in milliseconds.
+    pub ttl_ms: u64,
+}
+
+/// The result of `resources/read`; `C` is the contents
+/// (`catalog::ResourceContents`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadResourceResult<C> {
+    /// The contents.
+    pub contents: Vec<C>,
+    /// Caching hints (2026-07-28).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheHints>,
+}
+
+/// A page of `resources/list`, `resources/templates/list` or `prompts/list`:
+/// the definitions under the method's key (`resources`, `resourceTemplates`,
+/// `prompts`).
+#[derive(Debug, Clone)]
+pub struct ListPage<'a> {
+    /// The key of the definitions.
+    pub key: &'static str,
+    /// The definitions, as serialized when the server was built.
+    pub items: &'a [&'a Value],
+    /// The cursor of the next page, if there is one.
+    pub next_cursor: Option<String>,
+    /// Caching hints (2026-07-28).
+    pub cache: Option<CacheHints>,
+}
+
+impl Serialize for ListPage<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry(self.key, self.items)?;
+        if let Some(cursor) = &self.next_cursor {
+            map.serialize_entry("nextCursor", cursor)?;
+        }
+        if let Some(cache) = &self.cache {
+            map.serialize_entry("ttlMs", &cache.ttl_ms)?;
+            map.serialize_entry("cacheScope", cache.cache_scope)?;
+        }
+        map.end()
+    }
+}
+
+/// The `notifications` member of `notifications/subscriptions/acknowledged`
+/// and the filter of `subscriptions/listen`: what the stream hears.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListenFilter<'a> {
+    /// Whether it hears `notifications/tools/list_changed`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tools_list_changed: bool,
+    /// Whether it hears `notifications/prompts/list_changed`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prompts_list_changed: bool,
+    /// Whether it hears `notifications/resources/list_changed`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resources_list_changed: bool,
+    /// The URIs whose `notifications/resources/updated` it hears.
+    #[serde(default, skip_serializing_if = "<[String]>::is_empty")]
+    pub resource_subscriptions: Cow<'a, [String]>,
+}
+
+/// A capability of a list the server offers (`prompts`, `resources`):
+/// whether it announces changes, and whether a client may subscribe to
+/// one item's changes (`resources`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListCapability {
+    /// Whether a client may subscribe to one item (`resources/subscribe`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscribe: Option<bool>,
+    /// Whether the server announces changes of the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_changed: Option<bool>,
+}
+
+/// The capabilities a catalog adds to the server's (`resources`, `prompts`,
+/// `completions`); absent ones are not offered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogCapabilities {
+    /// Resources, when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ListCapability>,
+    /// Prompts, when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompts: Option<ListCapability>,
+    /// Completion, when there is anything to complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completions: Option<Empty>,
+}
+
+/// The settings of the skills extension in `capabilities.extensions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkillsCapability {
+    /// Whether `resources/directory/read` is served.
+    pub directory_read: bool,
+}
+
+/// A file of a skill in its `skills/list` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillFileRef<'a> {
+    /// The file's URI.
+    #[serde(borrow)]
+    pub uri: Cow<'a, str>,
+    /// `sha256:` and the hex digest of its bytes.
+    #[serde(borrow)]
+    pub digest: Cow<'a, str>,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// A skill as `skills/list` and `skills/get` show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkillEntry<'a> {
+    /// The URI of its `SKILL.md`.
+    #[serde(borrow)]
+    pub uri: Cow<'a, str>,
+    /// Its front matter (the author's fields, as JSON).
+    pub frontmatter: Cow<'a, Map<String, Value>>,
+    /// Its files.
+    #[serde(borrow)]
+    pub resources: Vec<SkillFileRef<'a>>,
+}
+
+/// A resource as `resources/list` and `resources/directory/read` show it
+/// (a skill's `SKILL.md`, a file or a folder of a skill).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceEntry<'a> {
+    /// Its URI.
+    #[serde(borrow)]
+    pub uri: Cow<'a, str>,
+    /// Its name.
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    /// What it is, when said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Cow<'a, str>>,
+    /// Its MIME type (`inode/directory` for a folder).
+    #[serde(borrow)]
+    pub mime_type: Cow<'a, str>,
+    /// Its size in bytes (not for a folder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+}
+
+/// The result of `skills/get`.
+#[derive(Debug, Clone, Serialize)]
+pub struct GetSkillResult<'a> {
+    /// The skill's entry, as made when the server was built.
+    pub skill: &'a Value,
+    /// Caching hints (2026-07-28).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheHints>,
+}
+
+/// The params of `initialize` (session revisions), as the in-process
+/// client sends them.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InitializeParams<'a> {
+    /// The revision the client asks for.
+    pub protocol_version: &'a str,
+    /// What the client offers (its JSON).
+    pub capabilities: &'a Value,
+    /// The client's name and version.
+    pub client_info: &'a super::Implementation,
+}
+
+/// The params of a list request (`tools/list`, ...).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ListParams<'a> {
+    /// The cursor of the page, from the previous page's `nextCursor`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<&'a str>,
+}
+
+/// The params of `tools/call`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallToolParams<'a> {
+    /// The tool's name.
+    pub name: &'a str,
+    /// Its arguments (the caller's JSON).
+    pub arguments: &'a Value,
+}
+
+/// Serializes a typed message into the `Value` the outbound channel and
+/// the `Value` APIs carry (a message of this module never fails to).
+pub fn to_value<T: Serialize>(message: &T) -> Value {
+    serde_json::to_value(message).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn messages_serialize_with_the_schemas_names() {
+        let token = json!(7);
+        let progress = Progress {
+            progress_token: &token,
+            progress: 0.5,
+            total: None,
+            message: Some("half"),
+        };
+        assert_eq!(
+            serde_json::to_string(&progress).unwrap(),
+            r#"{"progressToken":7,"progress":0.5,"message":"half"}"#
+        );
+        let page = ListPage {
+            key: "prompts",
+            items: &[&json!({"name": "p"})],
+            next_cursor: Some("c".into()),
+            cache: Some(CacheHints {
+                cache_scope: "public",
+                ttl_ms: 5,
+            }),
+        };
+        assert_eq!(
+            to_value(&page),
+            json!({"prompts": [{"name": "p"}], "nextCursor": "c", "ttlMs": 5, "cacheScope": "public"})
+        );
+        let read = ReadResourceResult {
+            contents: vec![json!({"uri": "file:///a", "text": "hi"})],
+            cache: Some(CacheHints {
+                cache_scope: "private",
+                ttl_ms: 0,
+            }),
+        };
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            r#"{"contents":[{"text":"hi","uri":"file:///a"}],"cacheScope":"private","ttlMs":0}"#
+        );
+        assert_eq!(to_value(&Empty {}), json!({}));
+    }
+}
