@@ -449,7 +449,7 @@ async fn on_redis_the_worker_processes_layers_see_its_task_run_with_the_callers_
         in_worker: true,
     };
     // The run happened in the worker server, under its layers, not the node's.
-    assert_eq!(*worker_log.lock().unwrap(), [run.clone()]);
+    assert_eq!(*worker_log.lock().unwrap(), std::slice::from_ref(&run));
     let node_seen = node_log.lock().unwrap().clone();
     assert!(!node_seen.contains(&run), "{node_seen:#?}");
     assert!(
