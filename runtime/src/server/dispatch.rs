@@ -51,6 +51,24 @@ pub struct McpRequest {
 }
 
 impl McpRequest {
+    /// A client's request to `server`.
+    pub(crate) fn new(
+        server: &Server,
+        method: Method,
+        id: RequestId,
+        params: Option<JsonObject>,
+        ctx: RequestContext,
+    ) -> Self {
+        McpRequest {
+            server: server.clone(),
+            method,
+            id,
+            params,
+            ctx,
+            run: None,
+        }
+    }
+
     /// The method.
     pub fn method(&self) -> Method {
         self.method

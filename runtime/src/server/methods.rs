@@ -5,7 +5,7 @@ use super::tool_page::ToolPage;
 use super::{Caller, Server};
 use crate::ask::{InputSource, MrtrInput};
 use crate::auth::{scopes_satisfied, AccessToken};
-use crate::call::{CallMeta, CallScope, ClientInfo};
+use crate::call::{CallMeta, CallScope, ClientInfo, LogLevelFilter, Outbound};
 use crate::catalog::SKILLS_EXTENSION;
 use crate::protocol::method::{Capability, Method};
 pub(crate) use crate::protocol::params::{opt_str, req_str, req_str_in};
@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::task::Poll;
+use tokio_util::sync::CancellationToken;
 
 /// What a request runs in: the call scope its handler and the tool wrapper
 /// receive (made once, by the session or stateless call the transport
@@ -38,7 +39,58 @@ pub(crate) struct RequestContext {
     pub(crate) session: Option<super::Session>,
 }
 
+/// What the transport gives a request beside its message: its extensions,
+/// where its messages go, its log level, its cancellation and how it asks the
+/// client.
+pub(crate) struct Delivery {
+    pub(crate) extensions: http::Extensions,
+    pub(crate) outbound: Arc<dyn Outbound>,
+    pub(crate) log_filter: Arc<LogLevelFilter>,
+    pub(crate) cancellation: CancellationToken,
+    pub(crate) input: InputSource,
+}
+
 impl RequestContext {
+    /// The context of request `id` by `client`: the one place a request's
+    /// call scope is built (a task's worker restores its own from the
+    /// snapshot). `session` is the session the request belongs to, if any.
+    pub(crate) fn new(
+        server: &Server,
+        client: Arc<ClientInfo>,
+        id: &RequestId,
+        delivery: Delivery,
+        dialect: TaskDialect,
+        session: Option<(&super::Session, Arc<str>, Arc<dyn Outbound>)>,
+    ) -> Self {
+        let Delivery {
+            extensions,
+            outbound,
+            log_filter,
+            cancellation,
+            input,
+        } = delivery;
+        let (session, session_key, session_outbound) = match session {
+            Some((session, key, outbound)) => (Some(session.clone()), Some(key), Some(outbound)),
+            None => (None, None, None),
+        };
+        let scope = CallScope::new(client, Arc::clone(&server.inner.lifespan))
+            .with_request_id(id.clone())
+            .with_extensions(Arc::new(extensions))
+            .with_outbound(outbound)
+            .with_log_filter(log_filter)
+            .with_cancellation(cancellation)
+            .with_input(input.questions())
+            .with_notifier(server.inner.notifier.clone())
+            .with_session_outbound(session_outbound);
+        RequestContext {
+            scope,
+            dialect,
+            session_key,
+            input,
+            session,
+        }
+    }
+
     /// How the request's calls ask the client; the scope follows.
     pub(crate) fn set_input(&mut self, input: InputSource) {
         self.scope.input = input.questions();

@@ -2,13 +2,13 @@
 //! `initialize` handshake, then requests answered in the negotiated revision.
 
 use super::dispatch::McpRequest;
-use super::methods::{req_str, Answer, RequestContext};
+use super::methods::{req_str, Answer, Delivery, RequestContext};
 use super::tasks::TaskDialect;
 use super::Server;
 use crate::ask::{InputSource, PendingRequests};
 use crate::call::Change;
 use crate::call::Outbound;
-use crate::call::{CallScope, ClientInfo, LogLevelFilter};
+use crate::call::{ClientInfo, LogLevelFilter};
 use crate::catalog::Subscriptions;
 use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message, Written};
 use crate::protocol::results::InitializeResult;
@@ -506,35 +506,32 @@ impl Session {
         };
         let server = &self.server;
         let method = server.resolve(name, client.protocol_version)?;
-        let input = InputSource::Session(Arc::clone(&self.state.pending));
-        let scope = CallScope::new(Arc::clone(client), Arc::clone(&server.inner.lifespan))
-            .with_request_id(id.clone())
-            .with_extensions(Arc::new(extensions))
-            .with_outbound(outbound)
-            .with_log_filter(Arc::clone(&self.state.log_filter))
-            .with_cancellation(cancellation)
-            .with_input(input.questions())
-            .with_notifier(server.inner.notifier.clone())
-            .with_session_outbound(Some(Arc::clone(&self.state.outbound)));
-        let ctx = RequestContext {
-            scope,
-            dialect: if client.protocol_version.has_core_tasks() {
-                TaskDialect::Core
-            } else {
-                TaskDialect::None
-            },
-            session_key: Some(Arc::clone(&self.state.key)),
-            input,
-            session: Some(self.clone()),
+        let delivery = Delivery {
+            extensions,
+            outbound,
+            log_filter: Arc::clone(&self.state.log_filter),
+            cancellation,
+            input: InputSource::Session(Arc::clone(&self.state.pending)),
         };
-        let request = McpRequest {
-            server: server.clone(),
-            method,
-            id: id.clone(),
-            params,
-            ctx,
-            run: None,
+        let dialect = if client.protocol_version.has_core_tasks() {
+            TaskDialect::Core
+        } else {
+            TaskDialect::None
         };
+        let session = (
+            self,
+            Arc::clone(&self.state.key),
+            Arc::clone(&self.state.outbound),
+        );
+        let ctx = RequestContext::new(
+            server,
+            Arc::clone(client),
+            id,
+            delivery,
+            dialect,
+            Some(session),
+        );
+        let request = McpRequest::new(server, method, id.clone(), params, ctx);
         server.dispatch(request).await
     }
 

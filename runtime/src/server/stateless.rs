@@ -9,13 +9,12 @@
 //! info in `_meta`; list and discovery results also carry the caching fields.
 
 use super::dispatch::McpRequest;
-use super::methods::{Answer, CallContext, RequestContext};
+use super::methods::{Answer, CallContext, Delivery, RequestContext};
 use super::tasks::{declares_tasks_extension, owner_of, TaskDialect};
 use super::tool_page::ToolPage;
 use super::Server;
 use crate::ask::state::StateBinding;
 use crate::ask::{required_as_input_requests, run_with_input, Gate, InputSource, MrtrInput};
-use crate::call::CallScope;
 use crate::call::Filter;
 use crate::call::Outbound;
 use crate::call::{ClientInfo, LogLevelFilter};
@@ -193,32 +192,18 @@ impl StatelessCall {
             None => (no_level(), Arc::new(NoLogMessages(outbound))),
         };
         let Request { id, params, .. } = request;
-        let input = InputSource::None("a stateless request can only ask through its result");
-        let scope = CallScope::new(Arc::clone(&client), Arc::clone(&server.inner.lifespan))
-            .with_request_id(id.clone())
-            .with_extensions(Arc::new(extensions))
-            .with_outbound(outbound)
-            .with_log_filter(log_filter)
-            .with_cancellation(cancellation)
-            .with_input(input.questions())
-            .with_notifier(server.inner.notifier.clone());
-        let ctx = RequestContext {
-            scope,
-            dialect: TaskDialect::Extension {
-                opted_in: declares_tasks_extension(&client.capabilities),
-            },
-            session_key: None,
-            input,
-            session: None,
+        let delivery = Delivery {
+            extensions,
+            outbound,
+            log_filter,
+            cancellation,
+            input: InputSource::None("a stateless request can only ask through its result"),
         };
-        let request = McpRequest {
-            server: server.clone(),
-            method,
-            id: id.clone(),
-            params,
-            ctx,
-            run: None,
+        let dialect = TaskDialect::Extension {
+            opted_in: declares_tasks_extension(&client.capabilities),
         };
+        let ctx = RequestContext::new(&server, client, &id, delivery, dialect, None);
+        let request = McpRequest::new(&server, method, id.clone(), params, ctx);
         let outcome = server.dispatch(request).instrument(span).await;
         finish.end(&outcome);
         (id, outcome)
