@@ -199,13 +199,13 @@ impl Filter {
     }
 
     /// The subset honoured, as the acknowledgement reports it.
-    pub(crate) fn to_value(&self) -> Value {
-        to_value(&ListenFilter {
+    pub(crate) fn honoured(&self) -> ListenFilter<'_> {
+        ListenFilter {
             tools_list_changed: self.tools,
             prompts_list_changed: self.prompts,
             resources_list_changed: self.resources,
             resource_subscriptions: Cow::Borrowed(&self.resource_uris),
-        })
+        }
     }
 
     /// Whether the stream asked for `change`.

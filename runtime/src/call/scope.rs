@@ -185,24 +185,6 @@ impl CallScope {
         self
     }
 
-    /// How the call's questions reach the client.
-    pub(crate) fn with_input(mut self, input: Questions) -> Self {
-        self.input = input;
-        self
-    }
-
-    /// The session's own stream, for messages after the call ended.
-    pub(crate) fn with_session_outbound(mut self, outbound: Option<Arc<dyn Outbound>>) -> Self {
-        self.session_outbound = outbound;
-        self
-    }
-
-    /// Where the call announces changes.
-    pub(crate) fn with_notifier(mut self, notifier: Notifier) -> Self {
-        self.notifier = notifier;
-        self
-    }
-
     /// The same call, about the tool, resource, prompt or completion called
     /// `name`, with the request's `_meta`.
     pub(crate) fn for_target(&self, name: &str, meta: Option<Arc<CallMeta>>) -> CallScope {

@@ -31,8 +31,8 @@ impl Catalog {
     /// `completions` when there is anything to complete; the same for every
     /// revision (2026-07-28 subscribes through `subscriptions/listen`). Merge
     /// them into the `capabilities` object of `initialize` and `server/discover`.
-    pub fn capabilities(&self, _version: ProtocolVersion) -> Map<String, Value> {
-        let caps = CatalogCapabilities {
+    pub fn capabilities(&self, _version: ProtocolVersion) -> CatalogCapabilities {
+        CatalogCapabilities {
             resources: self.offers_resources().then_some(ListCapability {
                 subscribe: Some(true),
                 list_changed: Some(true),
@@ -43,10 +43,6 @@ impl Catalog {
             }),
             completions: (!self.prompts.is_empty() || !self.templates.is_empty())
                 .then_some(Empty {}),
-        };
-        match to_value(&caps) {
-            Value::Object(caps) => caps,
-            _ => Map::new(),
         }
     }
 

@@ -3,6 +3,7 @@
 use super::{Inject, InjectError};
 use crate::call::{CallScope, ClientInfo};
 use crate::protocol::jsonrpc::notification;
+use crate::protocol::messages;
 use crate::protocol::{LogLevel, RequestId};
 use serde_json::{Map, Value};
 
@@ -82,16 +83,15 @@ impl Ctx {
         if !self.scope.log_filter.allows(level) {
             return;
         }
-        let mut params = Map::with_capacity(3);
-        params.insert("level".into(), Value::String(level.as_str().into()));
-        params.insert(
-            "logger".into(),
-            Value::String(self.scope.tool_name().into()),
-        );
-        params.insert("data".into(), data.into());
+        let data = data.into();
+        let params = messages::to_value(&messages::LogMessage {
+            level,
+            logger: self.scope.tool_name(),
+            data: &data,
+        });
         self.scope
             .outbound
-            .send(notification("notifications/message", Value::Object(params)));
+            .send(notification("notifications/message", params));
     }
 
     /// Logs at `debug`.
@@ -136,19 +136,15 @@ impl Ctx {
         let Some(token) = self.progress_token() else {
             return;
         };
-        let mut params = Map::with_capacity(4);
-        params.insert("progressToken".into(), token.clone());
-        params.insert("progress".into(), Value::from(progress));
-        if let Some(total) = total {
-            params.insert("total".into(), Value::from(total));
-        }
-        if let Some(message) = message {
-            params.insert("message".into(), Value::String(message.into()));
-        }
-        self.scope.outbound.send(notification(
-            "notifications/progress",
-            Value::Object(params),
-        ));
+        let params = messages::to_value(&messages::Progress {
+            progress_token: token,
+            progress,
+            total,
+            message,
+        });
+        self.scope
+            .outbound
+            .send(notification("notifications/progress", params));
     }
 
     /// Closes the SSE stream this call answers on, while the call runs on

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// An object with no members (`{}`): the params of the `list_changed`
 /// notifications and of `roots/list`, the result of `resources/subscribe`.
@@ -229,6 +230,34 @@ pub struct ListenFilter<'a> {
     pub resource_subscriptions: Cow<'a, [String]>,
 }
 
+/// The `_meta` that ties a message to its `subscriptions/listen` stream
+/// (the stream's request id).
+#[derive(Debug, Clone, Serialize)]
+pub struct SubscriptionMeta<'a> {
+    /// The id of the `subscriptions/listen` request.
+    #[serde(rename = "io.modelcontextprotocol/subscriptionId")]
+    pub subscription_id: &'a super::RequestId,
+}
+
+/// The params of `notifications/subscriptions/acknowledged`: the subset of
+/// the filter the server honours.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListenAcknowledged<'a> {
+    /// What the stream will hear.
+    pub notifications: ListenFilter<'a>,
+    /// The stream it belongs to.
+    #[serde(rename = "_meta")]
+    pub meta: SubscriptionMeta<'a>,
+}
+
+/// The result that ends a `subscriptions/listen` stream.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListenResult<'a> {
+    /// The stream it ends.
+    #[serde(rename = "_meta")]
+    pub meta: SubscriptionMeta<'a>,
+}
+
 /// A capability of a list the server offers (`prompts`, `resources`):
 /// whether it announces changes, and whether a client may subscribe to
 /// one item's changes (`resources`).
@@ -256,6 +285,57 @@ pub struct CatalogCapabilities {
     /// Completion, when there is anything to complete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completions: Option<Empty>,
+}
+
+/// The `capabilities` a server declares (`initialize`, `server/discover`);
+/// fields in the order the members were always written (by name).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ServerCapabilities {
+    /// Completion, when there is anything to complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completions: Option<Empty>,
+    /// Extensions by identifier (the 2026-07-28 tasks extension, skills).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extensions: BTreeMap<&'static str, Value>,
+    /// Log messages (`logging/setLevel`, `notifications/message`).
+    pub logging: Empty,
+    /// Prompts, when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompts: Option<ListCapability>,
+    /// Resources, when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ListCapability>,
+    /// 2025-11-25 core tasks, when a tool may run as one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<TasksCapability>,
+    /// Tools (always; the list may change).
+    pub tools: ListCapability,
+}
+
+/// The 2025-11-25 `tasks` capability: `tasks/list`, `tasks/cancel`, and
+/// tasks for `tools/call`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TasksCapability {
+    /// `tasks/cancel`.
+    pub cancel: Empty,
+    /// `tasks/list`.
+    pub list: Empty,
+    /// The requests that may become tasks.
+    pub requests: TaskRequests,
+}
+
+/// The requests of `TasksCapability`: `tools/call`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRequests {
+    /// `tools`.
+    pub tools: ToolTaskRequests,
+}
+
+/// `tools/call` may become a task.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolTaskRequests {
+    /// `call`.
+    pub call: Empty,
 }
 
 /// The settings of the skills extension in `capabilities.extensions`.
@@ -352,6 +432,42 @@ pub struct CallToolParams<'a> {
     pub name: &'a str,
     /// Its arguments (the caller's JSON).
     pub arguments: &'a Value,
+}
+
+/// A page of `tasks/list` (2025-11-25).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskPage {
+    /// The caller's tasks, as `Task` objects.
+    pub tasks: Vec<Value>,
+    /// Where the next page starts, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// The data of an error about a task in a state that has no result.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskStateData<'a> {
+    /// The task.
+    pub task_id: &'a str,
+    /// Its status.
+    pub status: &'a str,
+}
+
+/// The data of -32021: the client capabilities the request needed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequiredCapabilitiesData {
+    /// What the client must declare (here: extensions by identifier).
+    pub required_capabilities: RequiredExtensions,
+}
+
+/// The extensions a request needed, by identifier.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequiredExtensions {
+    /// Each extension with its (empty) settings.
+    pub extensions: BTreeMap<&'static str, Empty>,
 }
 
 /// Serializes a typed message into the `Value` the outbound channel and

@@ -24,12 +24,13 @@ use super::tasks::TaskDialect;
 use super::{Server, Session};
 use crate::auth::AccessToken;
 use crate::call::{CallScope, ClientInfo};
+use crate::protocol::messages;
 use crate::protocol::types::ToolReply;
 use crate::protocol::{
     CallToolResult, ErrorObject, JsonObject, Method, ProtocolVersion, RequestId,
 };
 use crate::tool::registry::RegisteredTool;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -288,7 +289,7 @@ impl Server {
             Method::Initialize => Err(ErrorObject::invalid_request(
                 "Invalid request: the session is already initialized",
             )),
-            Method::Ping => Ok(Value::Object(Map::new())),
+            Method::Ping => Ok(messages::to_value(&messages::Empty {})),
             Method::ServerDiscover => Ok(self.discover()),
             Method::LoggingSetLevel => Box::pin(session()?.set_log_level(params)).await,
             Method::ResourcesSubscribe => {

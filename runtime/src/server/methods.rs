@@ -7,6 +7,9 @@ use crate::ask::{InputSource, MrtrInput};
 use crate::auth::{scopes_satisfied, AccessToken};
 use crate::call::{CallMeta, CallScope, ClientInfo, LogLevelFilter, Outbound};
 use crate::catalog::SKILLS_EXTENSION;
+use crate::protocol::messages::{
+    self, CatalogCapabilities, ListCapability, ServerCapabilities, TasksCapability,
+};
 use crate::protocol::method::{Capability, Method};
 pub(crate) use crate::protocol::params::{opt_str, req_str, req_str_in};
 use crate::protocol::stateless::TASKS_EXTENSION;
@@ -73,15 +76,23 @@ impl RequestContext {
             Some((session, key, outbound)) => (Some(session.clone()), Some(key), Some(outbound)),
             None => (None, None, None),
         };
-        let scope = CallScope::new(client, Arc::clone(&server.inner.lifespan))
-            .with_request_id(id.clone())
-            .with_extensions(Arc::new(extensions))
-            .with_outbound(outbound)
-            .with_log_filter(log_filter)
-            .with_cancellation(cancellation)
-            .with_input(input.questions())
-            .with_notifier(server.inner.notifier.clone())
-            .with_session_outbound(session_outbound);
+        // A literal, not `CallScope::new` and its `with_*`: the defaults
+        // `new` makes (a notifier's channel among them) would be made and
+        // dropped on every request.
+        let scope = CallScope {
+            request_id: Some(id.clone()),
+            meta: None,
+            client,
+            lifespan: Arc::clone(&server.inner.lifespan),
+            extensions: Arc::new(extensions),
+            outbound,
+            log_filter,
+            cancellation,
+            tool_name: no_target(),
+            input: input.questions(),
+            notifier: server.inner.notifier.clone(),
+            session_outbound,
+        };
         RequestContext {
             scope,
             dialect,
@@ -96,6 +107,13 @@ impl RequestContext {
         self.scope.input = input.questions();
         self.input = input;
     }
+}
+
+/// The target name of a scope before it has one (shared: no allocation per
+/// request).
+fn no_target() -> Arc<str> {
+    static EMPTY: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+    Arc::clone(EMPTY.get_or_init(|| Arc::from("")))
 }
 
 /// The context of a call: given (its parts move into the call's scope) or
@@ -159,32 +177,36 @@ impl Server {
     /// schema has no `extensions` field, but allows it; clients of that
     /// revision that know the extension read it there.
     pub(crate) fn capabilities(&self, version: ProtocolVersion) -> Value {
-        let mut caps = serde_json::json!({
-            "tools": { "listChanged": true },
-            "logging": {},
-        });
         let offer = self.offer();
-        if let Value::Object(caps) = &mut caps {
-            caps.extend(offer.all_catalog.capabilities(version));
-        }
-        let mut extensions = Map::new();
+        let catalog = &offer.all_catalog;
+        let CatalogCapabilities {
+            completions,
+            prompts,
+            resources,
+        } = catalog.capabilities(version);
+        let mut caps = ServerCapabilities {
+            completions,
+            prompts,
+            resources,
+            tools: ListCapability {
+                subscribe: None,
+                list_changed: Some(true),
+            },
+            ..ServerCapabilities::default()
+        };
         if self.has_task_tools() {
             if version.has_core_tasks() {
-                caps["tasks"] = serde_json::json!({
-                    "list": {}, "cancel": {}, "requests": { "tools": { "call": {} } }
-                });
+                caps.tasks = Some(TasksCapability::default());
             } else if version.is_stateless() {
-                extensions.insert(TASKS_EXTENSION.into(), Value::Object(Map::new()));
+                caps.extensions
+                    .insert(TASKS_EXTENSION, messages::to_value(&messages::Empty {}));
             }
         }
-        let catalog = &offer.all_catalog;
         if catalog.serves_skills() && Method::SkillsList.allowed_in(version) {
-            extensions.insert(SKILLS_EXTENSION.into(), catalog.skills_capability());
+            caps.extensions
+                .insert(SKILLS_EXTENSION, catalog.skills_capability());
         }
-        if !extensions.is_empty() {
-            caps["extensions"] = Value::Object(extensions);
-        }
-        caps
+        messages::to_value(&caps)
     }
 
     /// `tools/list`: a page of tool definitions.

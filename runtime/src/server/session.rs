@@ -11,6 +11,7 @@ use crate::call::Outbound;
 use crate::call::{ClientInfo, LogLevelFilter};
 use crate::catalog::Subscriptions;
 use crate::protocol::jsonrpc::{self, code, json_type_name, parse_message, Written};
+use crate::protocol::messages;
 use crate::protocol::results::InitializeResult;
 use crate::protocol::Method;
 use crate::protocol::{
@@ -498,7 +499,7 @@ impl Session {
                     let params = params.as_ref().map(JsonObject::to_map);
                     self.initialize(params.as_ref()).map(Answer::Value)
                 }
-                Some(Method::Ping) => Ok(Answer::Value(Value::Object(Map::new()))),
+                Some(Method::Ping) => Ok(Answer::Value(messages::to_value(&messages::Empty {}))),
                 _ => Err(ErrorObject::invalid_request(format!(
                     "Invalid request: {name} before initialize; send `initialize` first"
                 ))),
@@ -549,7 +550,8 @@ impl Session {
                 ))
             })?;
         self.state.log_filter.set(level);
-        self.persist(Ok(Value::Object(Map::new()))).await
+        self.persist(Ok(messages::to_value(&messages::Empty {})))
+            .await
     }
 
     /// `resources/subscribe`.

@@ -19,9 +19,10 @@ use crate::call::Filter;
 use crate::call::Outbound;
 use crate::call::{ClientInfo, LogLevelFilter};
 use crate::protocol::jsonrpc::{self, json_type_name, Written};
+use crate::protocol::messages::{self, ListenAcknowledged, ListenResult, SubscriptionMeta};
 use crate::protocol::meta::{
     META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_LOG_LEVEL, META_PROTOCOL_VERSION,
-    META_SERVER_INFO, META_SUBSCRIPTION_ID,
+    META_SERVER_INFO,
 };
 use crate::protocol::results::DiscoverResult;
 use crate::protocol::stateless::{stateless_versions, unsupported_version, LIST_TTL_MS};
@@ -305,23 +306,26 @@ pub(crate) async fn listen(
             )))
         }
     };
-    let subscription = serde_json::to_value(id).unwrap_or(Value::Null);
+    let meta = || SubscriptionMeta {
+        subscription_id: id,
+    };
+    let tag = messages::to_value(&meta());
     let tagged = |mut message: Value| {
         if let Some(Value::Object(params)) = message.get_mut("params") {
-            let mut meta = Map::with_capacity(1);
-            meta.insert(META_SUBSCRIPTION_ID.into(), subscription.clone());
-            params.insert("_meta".into(), Value::Object(meta));
+            params.insert("_meta".into(), tag.clone());
         }
         message
     };
     // Listening before the acknowledgement: no change after it is missed.
     let mut changes = server.inner.notifier.listen();
-    let mut ack = Map::with_capacity(1);
-    ack.insert("notifications".into(), filter.to_value());
-    outbound.send(tagged(jsonrpc::notification(
+    let ack = ListenAcknowledged {
+        notifications: filter.honoured(),
+        meta: meta(),
+    };
+    outbound.send(jsonrpc::notification(
         "notifications/subscriptions/acknowledged",
-        Value::Object(ack),
-    )));
+        messages::to_value(&ack),
+    ));
     loop {
         let change = tokio::select! {
             _ = cancellation.cancelled() => break,
@@ -339,11 +343,7 @@ pub(crate) async fn listen(
             Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
         }
     }
-    let mut meta = Map::with_capacity(1);
-    meta.insert(META_SUBSCRIPTION_ID.into(), subscription);
-    let mut result = Map::with_capacity(1);
-    result.insert("_meta".into(), Value::Object(meta));
-    Ok(Value::Object(result))
+    Ok(messages::to_value(&ListenResult { meta: meta() }))
 }
 
 /// The tool or prompt (`name`) or resource (`uri`) a request is about.

@@ -12,6 +12,10 @@ use crate::call::Questions;
 use crate::call::{CallScope, LogLevelFilter};
 use crate::call::{NoOutbound, Outbound};
 use crate::protocol::jsonrpc::{code, json_type_name};
+use crate::protocol::messages::{
+    self, CallToolParams, Empty, RequiredCapabilitiesData, RequiredExtensions, TaskPage,
+    TaskStateData,
+};
 use crate::protocol::results::{CreateTaskResult, ExtensionTask};
 use crate::protocol::stateless::TASKS_EXTENSION;
 use crate::protocol::types::ToolReply;
@@ -62,8 +66,10 @@ pub(crate) fn extension_required(what: &str) -> ErrorObject {
             "Missing required client capability: {what} needs the `{TASKS_EXTENSION}` extension; declare it in `_meta.io.modelcontextprotocol/clientCapabilities.extensions`"
         ),
     )
-    .with_data(serde_json::json!({
-        "requiredCapabilities": { "extensions": { TASKS_EXTENSION: {} } }
+    .with_data(messages::to_value(&RequiredCapabilitiesData {
+        required_capabilities: RequiredExtensions {
+            extensions: [(TASKS_EXTENSION, Empty {})].into(),
+        },
     }))
 }
 
@@ -245,21 +251,19 @@ impl Server {
                         "Task {id} was {status}: {}",
                         record.status_message().unwrap_or("no result")
                     ))
-                    .with_data(serde_json::json!({ "taskId": id, "status": status.as_str() }))),
+                    .with_data(messages::to_value(&TaskStateData {
+                        task_id: id,
+                        status: status.as_str(),
+                    }))),
                 }
             }
             Method::TasksList => {
                 let cursor = opt_str(params, "cursor", method.as_str())?;
                 let (tasks, next) = engine.list(owner, cursor).await?;
-                let mut result = Map::with_capacity(2);
-                result.insert(
-                    "tasks".into(),
-                    Value::Array(tasks.iter().map(wire::task_core).collect()),
-                );
-                if let Some(next) = next {
-                    result.insert("nextCursor".into(), Value::String(next));
-                }
-                Ok(Value::Object(result))
+                Ok(messages::to_value(&TaskPage {
+                    tasks: tasks.iter().map(wire::task_core).collect(),
+                    next_cursor: next,
+                }))
             }
             Method::TasksCancel => {
                 let id = req_str(params, "taskId", method.as_str())?;
@@ -321,12 +325,12 @@ impl Server {
                     _ => BTreeMap::new(),
                 };
                 engine.answer(id, owner, answers).await?;
-                Ok(Value::Object(Map::new()))
+                Ok(messages::to_value(&Empty {}))
             }
             Method::TasksCancel => {
                 // Cancelling a terminal task is acknowledged the same way.
                 engine.cancel(id, owner).await?.ok();
-                Ok(Value::Object(Map::new()))
+                Ok(messages::to_value(&Empty {}))
             }
             other => Err(ErrorObject::method_not_found(other.as_str())),
         }
@@ -468,14 +472,20 @@ impl Execute for ServerExecutor {
                 notifier: server.inner.notifier.clone(),
                 session_outbound,
             };
-            let mut params = Map::with_capacity(2);
-            params.insert("name".into(), Value::String(tool.name.to_string()));
-            params.insert("arguments".into(), Value::Object(arguments));
+            let arguments = Value::Object(arguments);
+            let params = messages::to_value(&CallToolParams {
+                name: &tool.name,
+                arguments: &arguments,
+            });
+            let params = match params {
+                Value::Object(params) => JsonObject::from(params),
+                _ => JsonObject::new(),
+            };
             let request = McpRequest {
                 server: server.clone(),
                 method: Method::ToolsCall,
                 id,
-                params: Some(JsonObject::from(params)),
+                params: Some(params),
                 ctx: RequestContext {
                     scope,
                     dialect: TaskDialect::None,
