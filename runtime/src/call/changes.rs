@@ -238,7 +238,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            f.to_value(),
+            to_value(&f.honoured()),
             json!({"toolsListChanged": true, "resourceSubscriptions": ["a://1"]})
         );
         assert!(f.wants(&Change::ToolsListChanged));

@@ -31,6 +31,9 @@ pub struct DiscoverResult<'a> {
     /// How to use the server, for the model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instructions: Option<&'a str>,
+    /// How long and by whom the result may be cached.
+    #[serde(flatten)]
+    pub cache: super::messages::CacheHints,
 }
 
 /// The `Task` object of 2025-11-25 (core tasks): durations `ttl` and
@@ -124,11 +127,15 @@ mod tests {
             supported_versions: vec!["2026-07-28"],
             capabilities: json!({"tools": {}}),
             instructions: Some("be kind"),
+            cache: crate::protocol::messages::CacheHints {
+                cache_scope: "public",
+                ttl_ms: 60_000,
+            },
         };
         assert_eq!(
             serde_json::to_value(&discover).unwrap(),
             json!({"supportedVersions": ["2026-07-28"], "capabilities": {"tools": {}},
-                   "instructions": "be kind"})
+                   "instructions": "be kind", "cacheScope": "public", "ttlMs": 60000})
         );
     }
 }

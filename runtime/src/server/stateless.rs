@@ -19,7 +19,9 @@ use crate::call::Filter;
 use crate::call::Outbound;
 use crate::call::{ClientInfo, LogLevelFilter};
 use crate::protocol::jsonrpc::{self, json_type_name, Written};
-use crate::protocol::messages::{self, ListenAcknowledged, ListenResult, SubscriptionMeta};
+use crate::protocol::messages::{
+    self, CacheHints, ListenAcknowledged, ListenResult, SubscriptionMeta,
+};
 use crate::protocol::meta::{
     META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_LOG_LEVEL, META_PROTOCOL_VERSION,
     META_SERVER_INFO,
@@ -85,11 +87,12 @@ impl Server {
             supported_versions: stateless_versions(),
             capabilities: self.capabilities(ProtocolVersion::V2026_07_28),
             instructions: self.inner.instructions.as_deref(),
+            cache: CacheHints {
+                cache_scope: CacheScope::Public.as_str(),
+                ttl_ms: LIST_TTL_MS,
+            },
         };
-        cacheable(
-            serde_json::to_value(result).unwrap_or(Value::Null),
-            CacheScope::Public,
-        )
+        messages::to_value(&result)
     }
 }
 
@@ -440,7 +443,6 @@ fn present<'a>(object: &'a JsonObject, key: &str) -> Option<&'a str> {
     object.get_json(key).filter(|json| *json != "null")
 }
 
-/// Adds the caching hints of a list or discovery result.
 /// Who may reuse a cached list result.
 #[derive(Clone, Copy)]
 enum CacheScope {
@@ -461,19 +463,6 @@ fn tools_cache_scope(server: &Server) -> CacheScope {
     } else {
         CacheScope::Public
     }
-}
-
-fn cacheable(mut result: Value, scope: CacheScope) -> Value {
-    if let Value::Object(m) = &mut result {
-        insert_cache_hints(m, LIST_TTL_MS, scope.as_str());
-    }
-    result
-}
-
-/// Adds the caching hints of a list result (`ttlMs`, `cacheScope`).
-pub(crate) fn insert_cache_hints(result: &mut Map<String, Value>, ttl_ms: u64, scope: &str) {
-    result.insert("ttlMs".into(), Value::from(ttl_ms));
-    result.insert("cacheScope".into(), Value::String(scope.into()));
 }
 
 impl CacheScope {
