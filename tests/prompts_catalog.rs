@@ -425,7 +425,7 @@ fn messages_and_capabilities() {
         json!({"role": "assistant", "content": {"type": "text", "text": "hi"}})
     );
     assert_eq!(
-        Value::Object(catalog().capabilities(LEGACY)),
+        serde_json::to_value(catalog().capabilities(LEGACY)).unwrap(),
         json!({"prompts": {"listChanged": true}, "completions": {}})
     );
     let e = Catalog::new::<App>(ResourceList::new(), prompts![failing, failing]).unwrap_err();
