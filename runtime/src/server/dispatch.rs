@@ -30,8 +30,10 @@ use crate::protocol::{
     CallToolResult, ErrorObject, JsonObject, Method, ProtocolVersion, RequestId,
 };
 use crate::tool::registry::RegisteredTool;
+use futures::future::Either;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::future::Future;
 use std::sync::Arc;
 
 /// One MCP request on its way to its handler, as middleware sees it
@@ -229,10 +231,15 @@ impl Server {
 
     /// Answers a request: through the middleware stack when the server has
     /// one, straight to [`route`](Self::route) otherwise.
-    pub(crate) async fn dispatch(&self, request: McpRequest) -> Result<Answer, ErrorObject> {
+    /// (Not an `async fn`: the request moves straight into `route`'s future,
+    /// not through one more.)
+    pub(crate) fn dispatch(
+        &self,
+        request: McpRequest,
+    ) -> impl Future<Output = Result<Answer, ErrorObject>> + Send + '_ {
         match &self.inner.middleware {
-            None => self.route(request).await,
-            Some(stack) => stack.call(request).await,
+            None => Either::Left(self.route(request)),
+            Some(stack) => Either::Right(stack.call(request)),
         }
     }
 
@@ -254,10 +261,8 @@ impl Server {
         }
         if method.asks_the_client() && ctx.scope.protocol_version().is_stateless() {
             // 2026-07-28: questions go out through the result.
-            return Box::pin(super::stateless::asking_through_results(
-                self, method, id, params, ctx,
-            ))
-            .await;
+            // Not boxed: most stateless requests take this path.
+            return super::stateless::asking_through_results(self, method, id, params, ctx).await;
         }
         self.handle(method, &id, params.as_ref(), CallContext::Given(ctx))
             .await
