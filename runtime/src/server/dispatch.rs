@@ -288,7 +288,10 @@ impl Server {
         // Boxed below: the future of every `tools/call` holds this one, so
         // it stays only as large as that needs.
         let value = match method {
-            Method::ToolsCall => unreachable!("answered above"),
+            // Answered above (its parameters are read as received).
+            Method::ToolsCall => Err(ErrorObject::internal(
+                "Internal error: tools/call reached the map-reading handlers",
+            )),
             // The handshake is answered by the session before a call
             // context exists; a second one reaches here.
             Method::Initialize => Err(ErrorObject::invalid_request(
