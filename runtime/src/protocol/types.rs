@@ -284,7 +284,7 @@ const SHORT_JSON: usize = 128;
 
 /// The result of `tools/call` (`CallToolResult`).
 ///
-/// Serialized through the one view of a tool result (see [`ToolReply`]).
+/// Serialized through the one view of a tool result (see `ToolReply`).
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallToolResult {
