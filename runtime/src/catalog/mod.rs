@@ -110,9 +110,12 @@ pub use subscriptions::{resource_updated, Subscriptions, MAX_SUBSCRIPTIONS};
 #[doc(hidden)]
 pub mod wrapper;
 
+use crate::protocol::messages::{
+    self, PromptArgumentDefinition, PromptDefinition, ResourceDefinition,
+};
 pub(crate) use prompt::{DynPrompt, ErasedPrompt};
 pub(crate) use resource::{DynResource, ErasedResource};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 use template::UriTemplate;
@@ -273,7 +276,7 @@ impl Catalog {
                     }
                     catalog.by_uri.insert(meta.uri, catalog.resources.len());
                     catalog.resources.push(Arc::new(RegisteredResource {
-                        definition: resource_definition(&meta, "uri"),
+                        definition: resource_definition(&meta, false),
                         resource,
                         meta,
                     }));
@@ -283,7 +286,7 @@ impl Catalog {
                         return Err(CatalogBuildError::DuplicateTemplate(meta.uri.into()));
                     }
                     catalog.templates.push(Arc::new(RegisteredTemplate {
-                        definition: resource_definition(&meta, "uriTemplate"),
+                        definition: resource_definition(&meta, true),
                         resource,
                         meta,
                         template,
@@ -392,47 +395,31 @@ impl Catalog {
 }
 
 /// The `Resource` / `ResourceTemplate` object.
-fn resource_definition(meta: &ResourceMeta, uri_key: &str) -> Value {
-    let mut def = Map::new();
-    def.insert(uri_key.into(), Value::String(meta.uri.into()));
-    def.insert("name".into(), Value::String(meta.name.into()));
-    if let Some(title) = meta.title {
-        def.insert("title".into(), Value::String(title.into()));
-    }
-    if let Some(description) = meta.description {
-        def.insert("description".into(), Value::String(description.into()));
-    }
-    if let Some(mime) = meta.mime_type {
-        def.insert("mimeType".into(), Value::String(mime.into()));
-    }
-    Value::Object(def)
+fn resource_definition(meta: &ResourceMeta, template: bool) -> Value {
+    messages::to_value(&ResourceDefinition {
+        uri: (!template).then_some(meta.uri),
+        uri_template: template.then_some(meta.uri),
+        name: meta.name,
+        title: meta.title,
+        description: meta.description,
+        mime_type: meta.mime_type,
+    })
 }
 
 /// The `Prompt` object.
 fn prompt_definition(meta: &PromptMeta) -> Value {
-    let mut def = Map::new();
-    def.insert("name".into(), Value::String(meta.name.into()));
-    if let Some(title) = meta.title {
-        def.insert("title".into(), Value::String(title.into()));
-    }
-    if let Some(description) = meta.description {
-        def.insert("description".into(), Value::String(description.into()));
-    }
-    if !meta.arguments.is_empty() {
-        let arguments = meta
+    messages::to_value(&PromptDefinition {
+        name: meta.name,
+        title: meta.title,
+        description: meta.description,
+        arguments: meta
             .arguments
             .iter()
-            .map(|a| {
-                let mut arg = Map::new();
-                arg.insert("name".into(), Value::String(a.name.into()));
-                if let Some(description) = a.description {
-                    arg.insert("description".into(), Value::String(description.into()));
-                }
-                arg.insert("required".into(), Value::Bool(a.required));
-                Value::Object(arg)
+            .map(|a| PromptArgumentDefinition {
+                name: a.name,
+                description: a.description,
+                required: a.required,
             })
-            .collect();
-        def.insert("arguments".into(), Value::Array(arguments));
-    }
-    Value::Object(def)
+            .collect(),
+    })
 }

@@ -470,6 +470,109 @@ pub struct RequiredExtensions {
     pub extensions: BTreeMap<&'static str, Empty>,
 }
 
+/// A `Tool` object of `tools/list` (serialized once, when the server is
+/// built; the schemas are the tool's own JSON).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolDefinition<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// A human-readable title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<&'a str>,
+    /// What it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<&'a str>,
+    /// The JSON Schema of its arguments.
+    pub input_schema: &'a Value,
+    /// The JSON Schema of its structured result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<&'a Value>,
+    /// Hints about its behaviour.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<ToolHints>,
+    /// Whether it runs as a task (2025-11-25 and later).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<ToolExecution>,
+}
+
+/// The `annotations` of a `Tool`: each hint only when set.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolHints {
+    /// It does not modify its environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only_hint: Option<bool>,
+    /// It may perform destructive updates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destructive_hint: Option<bool>,
+    /// Calling it again with the same arguments has no further effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotent_hint: Option<bool>,
+    /// It interacts with an open world.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_world_hint: Option<bool>,
+}
+
+/// The `execution` of a `Tool`.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolExecution {
+    /// `forbidden`, `optional` or `required`.
+    pub task_support: &'static str,
+}
+
+/// A `Resource` or `ResourceTemplate` object (`uri` or `uriTemplate`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceDefinition<'a> {
+    /// A fixed resource's URI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<&'a str>,
+    /// A template's URI template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri_template: Option<&'a str>,
+    /// Its name.
+    pub name: &'a str,
+    /// A human-readable title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<&'a str>,
+    /// What it holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<&'a str>,
+    /// Its MIME type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<&'a str>,
+}
+
+/// A `Prompt` object.
+#[derive(Debug, Clone, Serialize)]
+pub struct PromptDefinition<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// A human-readable title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<&'a str>,
+    /// What it is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<&'a str>,
+    /// Its arguments, when it has any.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub arguments: Vec<PromptArgumentDefinition<'a>>,
+}
+
+/// A `PromptArgument` object.
+#[derive(Debug, Clone, Serialize)]
+pub struct PromptArgumentDefinition<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// What it means.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<&'a str>,
+    /// Whether the prompt needs it.
+    pub required: bool,
+}
+
 /// Serializes a typed message into the `Value` the outbound channel and
 /// the `Value` APIs carry (a message of this module never fails to).
 pub fn to_value<T: Serialize>(message: &T) -> Value {

@@ -3,10 +3,11 @@
 use super::schema::{declared_headers, valid_header_name};
 use super::{DynTool, OutputSchema, ParamHeader, ToolMeta};
 use crate::error::BuildError;
+use crate::protocol::messages::{self, ToolDefinition, ToolExecution, ToolHints};
 use crate::protocol::ProtocolVersion;
 use http::HeaderName;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -48,52 +49,37 @@ impl RegisteredTool {
             return Err(BuildError::InvalidToolName(meta.name.into()));
         }
         let output = tool.output_schema();
-        let mut def = Map::new();
-        def.insert("name".into(), Value::String(meta.name.into()));
-        if let Some(title) = meta.title {
-            def.insert("title".into(), Value::String(title.into()));
-        }
-        if let Some(description) = meta.description {
-            def.insert("description".into(), Value::String(description.into()));
-        }
         let input_schema = tool.input_schema();
         let header_params = header_params(meta.name, meta.headers, &input_schema);
-        def.insert("inputSchema".into(), input_schema);
-        if let Some(output) = &output {
-            def.insert("outputSchema".into(), output.schema.clone());
-        }
-        if !meta.annotations.is_empty() {
-            let a = meta.annotations;
-            let mut ann = Map::new();
-            let hints = [
-                ("readOnlyHint", a.read_only),
-                ("destructiveHint", a.destructive),
-                ("idempotentHint", a.idempotent),
-                ("openWorldHint", a.open_world),
-            ];
-            for (key, hint) in hints {
-                if let Some(v) = hint {
-                    ann.insert(key.into(), Value::Bool(v));
-                }
-            }
-            def.insert("annotations".into(), Value::Object(ann));
-        }
-        let definition_legacy_json = raw_json(&def);
-        let definition_legacy = Value::Object(def.clone());
-        let mut execution = Map::new();
-        execution.insert(
-            "taskSupport".into(),
-            Value::String(meta.task_support.as_str().into()),
-        );
-        def.insert("execution".into(), Value::Object(execution));
+        let a = meta.annotations;
+        let mut def = ToolDefinition {
+            name: meta.name,
+            title: meta.title,
+            description: meta.description,
+            input_schema: &input_schema,
+            output_schema: output.as_ref().map(|o| &o.schema),
+            annotations: (!a.is_empty()).then_some(ToolHints {
+                read_only_hint: a.read_only,
+                destructive_hint: a.destructive,
+                idempotent_hint: a.idempotent,
+                open_world_hint: a.open_world,
+            }),
+            execution: None,
+        };
+        // Through a `Value`: its members in the order they were always written.
+        let definition_legacy = messages::to_value(&def);
+        def.execution = Some(ToolExecution {
+            task_support: meta.task_support.as_str(),
+        });
+        let definition = messages::to_value(&def);
         Ok(RegisteredTool {
             name: meta.name.into(),
             tool,
             meta,
-            definition_json: raw_json(&def),
-            definition: Value::Object(def),
+            definition_json: raw_json(&definition),
+            definition_legacy_json: raw_json(&definition_legacy),
+            definition,
             definition_legacy,
-            definition_legacy_json,
             output,
             header_params,
         })
@@ -120,7 +106,7 @@ impl RegisteredTool {
 }
 
 /// A definition as JSON text (a map of `Value`s always serializes).
-fn raw_json(definition: &Map<String, Value>) -> Box<RawValue> {
+fn raw_json(definition: &Value) -> Box<RawValue> {
     serde_json::value::to_raw_value(definition).unwrap_or_default()
 }
 
