@@ -92,8 +92,9 @@ pub(crate) fn not_found(version: ProtocolVersion, uri: &str) -> ErrorObject {
     } else {
         code::RESOURCE_NOT_FOUND
     };
-    ErrorObject::new(code, format!("Resource not found: {uri}"))
-        .with_data(serde_json::json!({ "uri": uri }))
+    ErrorObject::new(code, format!("Resource not found: {uri}")).with_data(
+        crate::protocol::messages::to_value(&crate::protocol::messages::UriData { uri }),
+    )
 }
 
 impl fmt::Display for CatalogError {

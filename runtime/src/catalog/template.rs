@@ -72,12 +72,12 @@ impl ValueRefused {
 impl ValueRefused {
     /// The -32602 error of a request for `uri` (with the URI in `data.uri`).
     pub(crate) fn to_error(&self, uri: &str) -> crate::protocol::ErrorObject {
-        let mut data = serde_json::Map::with_capacity(1);
-        data.insert("uri".into(), serde_json::Value::String(uri.to_owned()));
         crate::protocol::ErrorObject::invalid_params(format!(
             "Invalid params: the URI {uri:?} is refused: {self}"
         ))
-        .with_data(serde_json::Value::Object(data))
+        .with_data(crate::protocol::messages::to_value(
+            &crate::protocol::messages::UriData { uri },
+        ))
     }
 }
 

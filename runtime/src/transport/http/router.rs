@@ -244,7 +244,12 @@ async fn post(
                 supported.join(", ")
             ),
         )
-        .with_data(serde_json::json!({"supported": supported, "requested": requested}));
+        .with_data(crate::protocol::messages::to_value(
+            &crate::protocol::messages::UnsupportedVersionData {
+                supported: &supported,
+                requested,
+            },
+        ));
         return response::error(StatusCode::BAD_REQUEST, None, &error);
     }
     legacy::post(ep, parts, value, accept).await
