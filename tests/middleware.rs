@@ -250,6 +250,38 @@ async fn in_session(
     reply.json()
 }
 
+/// Alice calls `report` as a 2025-11-25 task (request `first_id`), then
+/// `tasks/result` (the next id), which must say it ran for her: the task id.
+async fn alices_report_as_a_task(url: &str, session: &str, first_id: i64) -> String {
+    let created = in_session(
+        url,
+        "alice-token",
+        session,
+        first_id,
+        "tools/call",
+        json!({"name": "report", "task": {"ttl": 60000}}),
+    )
+    .await;
+    let task_id = created["result"]["task"]["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let result = in_session(
+        url,
+        "alice-token",
+        session,
+        first_id + 1,
+        "tasks/result",
+        json!({"taskId": task_id}),
+    )
+    .await;
+    assert_eq!(
+        result["result"]["content"][0]["text"], "report for alice",
+        "{result}"
+    );
+    task_id
+}
+
 #[tokio::test]
 async fn layers_see_every_request_and_the_task_run_in_the_worker_with_the_callers_token() {
     let log = Log::default();
@@ -264,32 +296,7 @@ async fn layers_see_every_request_and_the_task_run_in_the_worker_with_the_caller
     let session = open_session(&url, "alice-token").await;
     let listed = in_session(&url, "alice-token", &session, 1, "tools/list", json!({})).await;
     assert_eq!(listed["result"]["tools"].as_array().unwrap().len(), 2);
-    let created = in_session(
-        &url,
-        "alice-token",
-        &session,
-        2,
-        "tools/call",
-        json!({"name": "report", "task": {"ttl": 60000}}),
-    )
-    .await;
-    let task_id = created["result"]["task"]["taskId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let result = in_session(
-        &url,
-        "alice-token",
-        &session,
-        3,
-        "tasks/result",
-        json!({"taskId": task_id}),
-    )
-    .await;
-    assert_eq!(
-        result["result"]["content"][0]["text"], "report for alice",
-        "{result}"
-    );
+    let task_id = alices_report_as_a_task(&url, &session, 2).await;
     let seen = log.lock().unwrap().clone();
     let alice = Some("alice".to_string());
     let at = |method: &str, target: Option<&str>, in_worker: bool| Seen {
@@ -415,32 +422,7 @@ async fn on_redis_the_worker_processes_layers_see_its_task_run_with_the_callers_
     };
     let url = serve(&node).await;
     let session = open_session(&url, "alice-token").await;
-    let created = in_session(
-        &url,
-        "alice-token",
-        &session,
-        1,
-        "tools/call",
-        json!({"name": "report", "task": {"ttl": 60000}}),
-    )
-    .await;
-    let task_id = created["result"]["task"]["taskId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let result = in_session(
-        &url,
-        "alice-token",
-        &session,
-        2,
-        "tasks/result",
-        json!({"taskId": task_id}),
-    )
-    .await;
-    assert_eq!(
-        result["result"]["content"][0]["text"], "report for alice",
-        "{result}"
-    );
+    alices_report_as_a_task(&url, &session, 1).await;
     let run = Seen {
         method: "tools/call".into(),
         target: Some("report".into()),

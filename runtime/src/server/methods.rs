@@ -63,7 +63,7 @@ impl RequestContext {
         id: &RequestId,
         delivery: Delivery,
         dialect: TaskDialect,
-        session: Option<(&super::Session, Arc<str>, Arc<dyn Outbound>)>,
+        session: Option<&super::Session>,
     ) -> Self {
         let Delivery {
             extensions,
@@ -73,7 +73,11 @@ impl RequestContext {
             input,
         } = delivery;
         let (session, session_key, session_outbound) = match session {
-            Some((session, key, outbound)) => (Some(session.clone()), Some(key), Some(outbound)),
+            Some(session) => (
+                Some(session.clone()),
+                Some(session.key()),
+                Some(session.outbound()),
+            ),
             None => (None, None, None),
         };
         // A literal, not `CallScope::new` and its `with_*`: the defaults
@@ -269,15 +273,15 @@ impl Server {
         let params = params.unwrap_or(&none);
         let name = req_str_in(params, "name", "tools/call")?;
         let scope = &ctx.get().scope;
-        let caller = Caller::new(scope.extensions.get::<AccessToken>(), &scope.client);
+        let token = scope.extensions.get::<AccessToken>();
+        let caller = Caller::new(token, &scope.client);
         let tool = self.offer().tool_for(&name, &caller).cloned();
         let Some(tool) = tool.as_ref() else {
             return Err(ErrorObject::invalid_params(format!(
                 "Unknown tool: `{name}`"
             )));
         };
-        if let Some(refusal) = scope_refusal(tool, ctx.get().scope.extensions.get::<AccessToken>())
-        {
+        if let Some(refusal) = scope_refusal(tool, token) {
             return Ok(Answer::Tool(ToolReply::Result(refusal)));
         }
         let as_task = self.task_decision(tool, params, ctx.get())?;

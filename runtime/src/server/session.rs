@@ -195,6 +195,16 @@ impl Session {
         session
     }
 
+    /// The random key that binds the tasks of a caller without a token.
+    pub(crate) fn key(&self) -> Arc<str> {
+        Arc::clone(&self.state.key)
+    }
+
+    /// The session's own stream (not a request's).
+    pub(crate) fn outbound(&self) -> Arc<dyn Outbound> {
+        Arc::clone(&self.state.outbound)
+    }
+
     /// The revision negotiated by `initialize`, once it has happened.
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
         self.state.client.get().map(|c| c.protocol_version)
@@ -519,18 +529,13 @@ impl Session {
         } else {
             TaskDialect::None
         };
-        let session = (
-            self,
-            Arc::clone(&self.state.key),
-            Arc::clone(&self.state.outbound),
-        );
         let ctx = RequestContext::new(
             server,
             Arc::clone(client),
             id,
             delivery,
             dialect,
-            Some(session),
+            Some(self),
         );
         let request = McpRequest::new(server, method, id.clone(), params, ctx);
         server.dispatch(request).await

@@ -472,15 +472,16 @@ impl Execute for ServerExecutor {
                 notifier: server.inner.notifier.clone(),
                 session_outbound,
             };
+            // Written once as the params' JSON text (the arguments are not
+            // copied into another `Value` first).
             let arguments = Value::Object(arguments);
-            let params = messages::to_value(&CallToolParams {
+            let params = serde_json::to_vec(&CallToolParams {
                 name: &tool.name,
                 arguments: &arguments,
-            });
-            let params = match params {
-                Value::Object(params) => JsonObject::from(params),
-                _ => JsonObject::new(),
-            };
+            })
+            .ok()
+            .and_then(|json| JsonObject::parse(json).ok())
+            .unwrap_or_default();
             let request = McpRequest {
                 server: server.clone(),
                 method: Method::ToolsCall,
