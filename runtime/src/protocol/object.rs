@@ -175,6 +175,18 @@ impl JsonObject {
         }
     }
 
+    /// [`get_object`](Self::get_object), taking the index made with this
+    /// one's (`_meta`, `arguments`) rather than copying it: for a caller
+    /// that owns the object and will not ask for that member's index again
+    /// (it is made anew if it does).
+    pub(crate) fn take_object(&mut self, key: &str) -> Option<JsonObject> {
+        let at = self.members.iter().rposition(|m| self.is_named(m, key))?;
+        match self.members[at].object.take() {
+            Some(object) => Some(object),
+            None => self.sub_object(self.text(self.members[at].value.clone())),
+        }
+    }
+
     /// The object whose text is `text`, a member's value that
     /// [`get_json`](Self::get_json) gave (`None` if it is not an object).
     fn sub_object(&self, text: &str) -> Option<JsonObject> {

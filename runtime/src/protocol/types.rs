@@ -472,8 +472,8 @@ enum Structured<'a> {
 pub(crate) struct Completion<'a> {
     /// The `_meta` key of the server info.
     pub(crate) info_key: &'static str,
-    /// The server's name and version.
-    pub(crate) info: &'a Implementation,
+    /// The server's name and version, as JSON.
+    pub(crate) info: &'a serde_json::value::RawValue,
 }
 
 /// A result's `_meta`: its own members (a tool's), with the server info put

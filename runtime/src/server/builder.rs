@@ -394,8 +394,11 @@ impl<L: Send + Sync + 'static> ServerBuilder<L> {
             notifier.attach(relay);
         }
         let live = Arc::new(super::Live::new::<L>(tools, catalog, notifier.clone()));
+        let info_json = serde_json::value::to_raw_value(&self.info)
+            .expect("a server's name, title and version serialize");
         let inner = Arc::new_cyclic(|weak| ServerInner {
             info: self.info,
+            info_json,
             instructions: self.instructions,
             live,
             lifespan,

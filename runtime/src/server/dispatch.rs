@@ -30,7 +30,7 @@ use crate::protocol::{
     CallToolResult, ErrorObject, JsonObject, Method, ProtocolVersion, RequestId,
 };
 use crate::tool::registry::RegisteredTool;
-use futures::future::Either;
+use futures::future::{BoxFuture, Either};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::future::Future;
@@ -231,41 +231,57 @@ impl Server {
 
     /// Answers a request: through the middleware stack when the server has
     /// one, straight to [`route`](Self::route) otherwise.
-    /// (Not an `async fn`: the request moves straight into `route`'s future,
-    /// not through one more.)
+    ///
+    /// Not an `async fn`, and the future owns the request's server (no
+    /// borrow): the request moves straight into `route`'s future, not
+    /// through one more. The stack's future is boxed: a server without
+    /// layers does not carry its size in every request's future.
     pub(crate) fn dispatch(
-        &self,
         request: McpRequest,
-    ) -> impl Future<Output = Result<Answer, ErrorObject>> + Send + '_ {
-        match &self.inner.middleware {
-            None => Either::Left(self.route(request)),
-            Some(stack) => Either::Right(stack.call(request)),
+    ) -> impl Future<Output = Result<Answer, ErrorObject>> + Send + 'static {
+        match &request.server.inner.middleware {
+            None => Either::Left(Server::route(request)),
+            Some(stack) => {
+                let call = stack.call();
+                Either::Right(call(request))
+            }
         }
     }
 
     /// The dispatch table: each method once, with its handler.
-    pub(crate) async fn route(&self, request: McpRequest) -> Result<Answer, ErrorObject> {
+    ///
+    /// Not an `async fn`: an `async fn` keeps its arguments for its whole
+    /// run, so the request (and its context) would be held twice in every
+    /// request's future. Here each branch's future takes what it needs once.
+    /// A session's inline tool call awaits only the tool's own (boxed)
+    /// future; the other branches are boxed, so that the future every
+    /// transport moves about stays a few words large.
+    pub(crate) fn route(
+        request: McpRequest,
+    ) -> impl Future<Output = Result<Answer, ErrorObject>> + Send + 'static {
         let McpRequest {
+            server,
             method,
             id,
             params,
             ctx,
             run,
-            ..
         } = request;
-        if let Some(tool) = run {
-            // Boxed: rare, and every inline call's future holds this one.
-            return Box::pin(self.run_task(tool, params, ctx.scope))
-                .await
-                .map(Answer::Tool);
-        }
-        if method.asks_the_client() && ctx.scope.protocol_version().is_stateless() {
+        let mut params = params;
+        let call = if let Some(tool) = run {
+            server.task_run(tool, params.as_ref(), ctx.scope)
+        } else if method.asks_the_client() && ctx.scope.protocol_version().is_stateless() {
             // 2026-07-28: questions go out through the result.
-            // Not boxed: most stateless requests take this path.
-            return super::stateless::asking_through_results(self, method, id, params, ctx).await;
-        }
-        self.handle(method, &id, params.as_ref(), CallContext::Given(ctx))
-            .await
+            let asking = super::stateless::asking_through_results(server, method, id, params, ctx);
+            return Either::Right(Box::pin(asking) as BoxFuture<'static, _>);
+        } else if method == Method::ToolsCall {
+            server.start_tool_call(&id, params.as_mut(), CallContext::Given(ctx))
+        } else {
+            return Either::Right(Box::pin(async move {
+                server.handle(method, &id, params.as_ref(), &ctx).await
+            }) as BoxFuture<'static, _>);
+        };
+        Either::Left(call)
     }
 
     /// Runs the handler of `method`.
@@ -274,16 +290,20 @@ impl Server {
         method: Method,
         id: &RequestId,
         params: Option<&JsonObject>,
-        ctx: CallContext<'_>,
+        ctx: &RequestContext,
     ) -> Result<Answer, ErrorObject> {
         // `tools/call` reads its parameters as received; every other
         // method as a map.
         if method == Method::ToolsCall {
-            return self.call_tool(id, params, ctx).await;
+            // (The dispatch table and the stateless revision start tool
+            // calls themselves, taking from the params they own.)
+            let mut params = params.cloned();
+            return self
+                .start_tool_call(id, params.as_mut(), CallContext::Lent(ctx))
+                .await;
         }
         let params = params.map(JsonObject::to_map);
         let params = params.as_ref();
-        let ctx = ctx.get();
         let session = || session_of(method, ctx);
         // Boxed below: the future of every `tools/call` holds this one, so
         // it stays only as large as that needs.

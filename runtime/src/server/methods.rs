@@ -19,10 +19,13 @@ use crate::protocol::{CallToolResult, ErrorObject, ProtocolVersion, RequestId, T
 use crate::task::InputAnswer;
 use crate::tool::registry::RegisteredTool;
 use crate::tool::ToolOutput;
+use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use tokio_util::sync::CancellationToken;
 
 /// What a request runs in: the call scope its handler and the tool wrapper
@@ -137,6 +140,43 @@ impl CallContext<'_> {
         match self {
             CallContext::Given(ctx) => ctx,
             CallContext::Lent(ctx) => ctx,
+        }
+    }
+}
+
+/// A `tools/call` past its checks: what is left to await (it is the
+/// future that answers the call).
+pub(crate) enum ToolCall<'a> {
+    /// Answered already (an unknown tool, a refusal, bad parameters);
+    /// `None` once the answer is taken.
+    Answered(Option<Result<Answer, ErrorObject>>),
+    /// The tool runs inline: the future its wrapper returned.
+    Inline {
+        tool: Arc<RegisteredTool>,
+        run: BoxFuture<'static, ToolOutput>,
+    },
+    /// The call becomes a task (or asks first): its start, boxed.
+    Task(BoxFuture<'a, Result<Answer, ErrorObject>>),
+}
+
+/// A hand-written future, not an `async fn`: it holds the call once (an
+/// `async fn` would hold its argument and what it awaits side by side).
+impl Future for ToolCall<'_> {
+    type Output = Result<Answer, ErrorObject>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match this {
+            ToolCall::Answered(answer) => Poll::Ready(answer.take().unwrap_or_else(|| {
+                Err(ErrorObject::internal(
+                    "Internal error: a tool call polled after it answered",
+                ))
+            })),
+            ToolCall::Inline { tool, run } => {
+                let output = std::task::ready!(run.as_mut().poll(cx));
+                Poll::Ready(Server::finish_reply(tool, output).map(Answer::Tool))
+            }
+            ToolCall::Task(start) => start.as_mut().poll(cx),
         }
     }
 }
@@ -256,59 +296,72 @@ impl Server {
         })
     }
 
-    /// `tools/call`: finds the tool, then either builds the call scope and runs
-    /// the wrapper, or (as a task) snapshots the scope and answers
+    /// `tools/call`: finds the tool, then either builds the call scope and
+    /// starts the wrapper, or (as a task) snapshots the scope and answers
     /// `CreateTaskResult`. Reads `name`, `arguments`, `_meta` and `task`
     /// from `params` as received (the arguments are parsed by the tool's
     /// wrapper, each into its type). A call that runs inline
     /// takes its scope's parts from `ctx`: moved from a given context, cloned
     /// from a lent one.
-    pub(crate) async fn call_tool(
+    ///
+    /// Not an `async fn`: the checks run now and what is left to await is
+    /// the tool's own future (already boxed by its wrapper), so no request
+    /// context is held by one more future.
+    ///
+    /// The `arguments` and `_meta` objects are taken out of `params` (their
+    /// text stays: what reads `params` after reads the same JSON).
+    pub(crate) fn start_tool_call<'a>(
         &self,
         id: &RequestId,
-        params: Option<&JsonObject>,
-        ctx: CallContext<'_>,
-    ) -> Result<Answer, ErrorObject> {
-        let none = JsonObject::new();
-        let params = params.unwrap_or(&none);
+        params: Option<&mut JsonObject>,
+        ctx: CallContext<'a>,
+    ) -> ToolCall<'a> {
+        self.try_start_tool_call(id, params, ctx)
+            .unwrap_or_else(|error| ToolCall::Answered(Some(Err(error))))
+    }
+
+    fn try_start_tool_call<'a>(
+        &self,
+        id: &RequestId,
+        params: Option<&mut JsonObject>,
+        ctx: CallContext<'a>,
+    ) -> Result<ToolCall<'a>, ErrorObject> {
+        let mut none = JsonObject::new();
+        let params = params.unwrap_or(&mut none);
         let name = req_str_in(params, "name", "tools/call")?;
         let scope = &ctx.get().scope;
         let token = scope.extensions.get::<AccessToken>();
         let caller = Caller::new(token, &scope.client);
-        let tool = self.offer().tool_for(&name, &caller).cloned();
-        let Some(tool) = tool.as_ref() else {
+        let Some(tool) = self.offer().tool_for(&name, &caller).cloned() else {
             return Err(ErrorObject::invalid_params(format!(
                 "Unknown tool: `{name}`"
             )));
         };
-        if let Some(refusal) = scope_refusal(tool, token) {
-            return Ok(Answer::Tool(ToolReply::Result(refusal)));
+        if let Some(refusal) = scope_refusal(&tool, token) {
+            return Ok(ToolCall::Answered(Some(Ok(Answer::Tool(
+                ToolReply::Result(refusal),
+            )))));
         }
-        let as_task = self.task_decision(tool, params, ctx.get())?;
-        let args = match params.get_json("arguments") {
+        let as_task = self.task_decision(&tool, params, ctx.get())?;
+        let args = match params.get_json("arguments").map(json_text_type) {
             None | Some("null") => JsonObject::new(),
-            Some(json) => match params.get_object("arguments") {
-                Some(args) => args,
-                None => {
-                    return Err(ErrorObject::invalid_params(format!(
-                        "Invalid params: `arguments` of tools/call must be an object, got {}",
-                        json_text_type(json)
-                    )))
-                }
-            },
+            Some(kind) => params.take_object("arguments").ok_or_else(|| {
+                ErrorObject::invalid_params(format!(
+                    "Invalid params: `arguments` of tools/call must be an object, got {kind}"
+                ))
+            })?,
         };
         // Read into a map only if the tool asks for it.
-        let meta = match params.get_json("_meta") {
+        let meta = match params.get_json("_meta").map(json_text_type) {
             None | Some("null") => None,
-            Some(json) => match params.get_object("_meta") {
-                Some(meta) => Some(Arc::new(CallMeta::from_object(meta))),
-                None => {
-                    return Err(ErrorObject::invalid_params(format!(
-                        "Invalid params: `_meta` must be an object, got {}",
-                        json_text_type(json)
-                    )))
-                }
-            },
+            Some(kind) => {
+                let meta = params.take_object("_meta").ok_or_else(|| {
+                    ErrorObject::invalid_params(format!(
+                        "Invalid params: `_meta` must be an object, got {kind}"
+                    ))
+                })?;
+                Some(Arc::new(CallMeta::from_object(meta)))
+            }
         };
         let Some(ttl) = as_task else {
             let mut scope = match ctx {
@@ -317,11 +370,9 @@ impl Server {
             };
             scope.tool_name = tool.name.clone();
             scope.meta = meta;
-            let output = tool.tool.call(scope, args).await;
-            return Self::finish_reply(tool, output).map(Answer::Tool);
+            let run = tool.tool.call(scope, args);
+            return Ok(ToolCall::Inline { tool, run });
         };
-        let ctx = ctx.get();
-        let scope = |meta| ctx.scope.for_target(&tool.name, meta);
         // A task's arguments are checked now: the caller hears of a bad one
         // at once, not from a failed task later.
         if let Err(message) = tool.tool.check_arguments(&args) {
@@ -329,44 +380,53 @@ impl Server {
                 "Invalid params: {message}"
             )));
         }
-        let mut answers = BTreeMap::new();
-        if let Some(mrtr) = asks_first(tool, ctx) {
-            // 2026-07-28: the tool starts in the foreground, so that the
-            // questions it asks before its first other await are answered
-            // here (multi round-trip), before the task exists.
-            let mut work = std::pin::pin!(tool.tool.call(scope(meta.clone()), args.clone()));
-            match futures::poll!(work.as_mut()) {
-                // Done at once: the result is the answer (no task needed).
-                Poll::Ready(output) => return Self::finish_reply(tool, output).map(Answer::Tool),
-                // Waits for the client: the request's gate answers
-                // `InputRequiredResult` (this future never resolves).
-                Poll::Pending if mrtr.has_asked() => {
-                    let output = work.await;
-                    return Self::finish_reply(tool, output).map(Answer::Tool);
-                }
-                // Real work: the task runs the tool again, from the start,
-                // with the answers gathered so far.
-                Poll::Pending => {
-                    // Only the answers to its own questions: nothing the
-                    // client sent may answer a question the task asks later.
-                    answers = mrtr
-                        .answered()
-                        .into_iter()
-                        .map(|(k, v)| (k, InputAnswer::Result(v)))
-                        .collect();
+        // Boxed: a task's start is rare, and its future would make every
+        // inline call's future larger.
+        let id = id.clone();
+        let server = self.clone();
+        Ok(ToolCall::Task(Box::pin(async move {
+            let ctx = ctx.get();
+            let scope = |meta| ctx.scope.for_target(&tool.name, meta);
+            let mut answers = BTreeMap::new();
+            if let Some(mrtr) = asks_first(&tool, ctx) {
+                // 2026-07-28: the tool starts in the foreground, so that the
+                // questions it asks before its first other await are answered
+                // here (multi round-trip), before the task exists.
+                let mut work = std::pin::pin!(tool.tool.call(scope(meta.clone()), args.clone()));
+                match futures::poll!(work.as_mut()) {
+                    // Done at once: the result is the answer (no task needed).
+                    Poll::Ready(output) => {
+                        return Self::finish_reply(&tool, output).map(Answer::Tool)
+                    }
+                    // Waits for the client: the request's gate answers
+                    // `InputRequiredResult` (this future never resolves).
+                    Poll::Pending if mrtr.has_asked() => {
+                        let output = work.await;
+                        return Self::finish_reply(&tool, output).map(Answer::Tool);
+                    }
+                    // Real work: the task runs the tool again, from the start,
+                    // with the answers gathered so far.
+                    Poll::Pending => {
+                        // Only the answers to its own questions: nothing the
+                        // client sent may answer a question the task asks later.
+                        answers = mrtr
+                            .answered()
+                            .into_iter()
+                            .map(|(k, v)| (k, InputAnswer::Result(v)))
+                            .collect();
+                    }
                 }
             }
-        }
-        let start = TaskStart {
-            ttl_ms: ttl,
-            answers,
-        };
-        // Boxed: a task's start is rare, and its future would make every
-        // inline call's future (which holds this one) larger.
-        let meta = meta.as_deref().map(CallMeta::map);
-        Box::pin(self.create_task(tool, id, args.to_map(), meta, ctx, start))
-            .await
-            .map(Answer::Value)
+            let start = TaskStart {
+                ttl_ms: ttl,
+                answers,
+            };
+            let meta = meta.as_deref().map(CallMeta::map);
+            server
+                .create_task(&tool, &id, args.to_map(), meta, ctx, start)
+                .await
+                .map(Answer::Value)
+        })))
     }
 
     /// What `tools/call` answers for a tool's output, inline or in a task,

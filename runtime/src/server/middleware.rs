@@ -11,6 +11,8 @@ use super::dispatch::{McpRequest, McpResponse};
 use super::methods::Answer;
 use crate::error::BoxError;
 use crate::protocol::ErrorObject;
+use futures::future::BoxFuture;
+use futures::FutureExt;
 use std::sync::Mutex;
 use tower::util::BoxCloneService;
 use tower::ServiceExt;
@@ -37,9 +39,8 @@ impl Stack {
         if layers.is_empty() {
             return None;
         }
-        let route = tower::service_fn(|request: McpRequest| async move {
-            let server = request.server.clone();
-            Ok::<_, BoxError>(McpResponse(server.route(request).await))
+        let route = tower::service_fn(|request: McpRequest| {
+            super::Server::route(request).map(|answer| Ok::<_, BoxError>(McpResponse(answer)))
         });
         let mut service = McpService::new(route);
         for add in layers.into_iter().rev() {
@@ -48,12 +49,19 @@ impl Stack {
         Some(Stack(Mutex::new(service)))
     }
 
-    /// Runs one request through the stack.
-    pub(crate) async fn call(&self, request: McpRequest) -> Result<Answer, ErrorObject> {
+    /// Runs requests through the stack (boxed: a server without layers
+    /// does not carry this future's size in every request's).
+    pub(crate) fn call(
+        &self,
+    ) -> impl FnOnce(McpRequest) -> BoxFuture<'static, Result<Answer, ErrorObject>> {
         let service = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        match service.oneshot(request).await {
-            Ok(response) => response.0,
-            Err(error) => Err(into_error(error)),
+        move |request| {
+            Box::pin(async move {
+                match service.oneshot(request).await {
+                    Ok(response) => response.0,
+                    Err(error) => Err(into_error(error)),
+                }
+            })
         }
     }
 }

@@ -42,6 +42,9 @@ pub struct Server {
 
 pub(crate) struct ServerInner {
     pub(crate) info: Implementation,
+    /// `info` as JSON, written once: the stateless revision names the
+    /// server in every result's `_meta`.
+    pub(crate) info_json: Box<serde_json::value::RawValue>,
     pub(crate) instructions: Option<String>,
     /// The tools, resources, resource templates and prompts, as one
     /// snapshot swapped whole when the catalog changes ([`Server::catalog`]).

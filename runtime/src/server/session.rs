@@ -19,6 +19,8 @@ use crate::protocol::{
     ProtocolVersion, Request, RequestId,
 };
 use crate::session_store::{SessionEvent, SessionOwner, SessionRecord, SessionStore};
+use futures::future::Either;
+use futures::FutureExt;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -387,31 +389,35 @@ impl Session {
 
     /// [`handle_request`](Self::handle_request) with the response written
     /// straight to bytes (a tool's result is never built as a `Value`).
-    pub(crate) async fn handle_request_written(
+    pub(crate) fn handle_request_written(
         &self,
         request: Request,
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
-    ) -> Option<Written> {
-        let (id, outcome) = self.answer(request, outbound, extensions).await?;
-        Some(match outcome {
-            Ok(Answer::Tool(reply)) => {
-                jsonrpc::write_success_with(&id, |out| reply.write(out, None))
-            }
-            Ok(Answer::Value(result)) => jsonrpc::write_success(&id, &result),
-            Ok(Answer::Tools(page)) => jsonrpc::write_success(&id, &page),
-            Err(error) => jsonrpc::write_error(Some(&id), &error),
+    ) -> impl Future<Output = Option<Written>> + Send + '_ {
+        // `map`, not an `async` block awaiting it: the block would hold the
+        // future twice (as captured and as awaited).
+        self.answer(request, outbound, extensions).map(|answered| {
+            let (id, outcome) = answered?;
+            Some(match outcome {
+                Ok(Answer::Tool(reply)) => {
+                    jsonrpc::write_success_with(&id, |out| reply.write(out, None))
+                }
+                Ok(Answer::Value(result)) => jsonrpc::write_success(&id, &result),
+                Ok(Answer::Tools(page)) => jsonrpc::write_success(&id, &page),
+                Err(error) => jsonrpc::write_error(Some(&id), &error),
+            })
         })
     }
 
     /// Runs a request while it is in the in-flight table, in its span;
     /// `None` when the client cancelled it.
-    async fn answer(
+    fn answer(
         &self,
         request: Request,
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
-    ) -> Option<(RequestId, Result<Answer, ErrorObject>)> {
+    ) -> impl Future<Output = Option<(RequestId, Result<Answer, ErrorObject>)>> + Send + '_ {
         let facts = || super::SpanFacts {
             protocol_version: self.protocol_version(),
             session_key: Some(&self.state.key),
@@ -419,36 +425,42 @@ impl Session {
         };
         let (span, finish) = super::request_span(&request, facts);
         let Request { id, method, params } = request;
-        let outcome = async {
-            let token = CancellationToken::new();
-            let _in_flight = InFlight::register(self, &id, &token);
-            let work = self.dispatch(&id, &method, params, outbound, extensions, token.clone());
-            let mut work = std::pin::pin!(work);
-            let mut cancelled = std::pin::pin!(token.cancelled());
-            let mut waited = false;
-            std::future::poll_fn(|cx| {
-                // Once the call had to wait, a cancellation wakes it (most
-                // calls finish in their first poll and never register).
-                if waited && cancelled.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(None);
-                }
-                match work.as_mut().poll(cx) {
-                    // A cancelled request gets no response, even if it
-                    // finished meanwhile.
-                    Poll::Ready(outcome) => Poll::Ready((!token.is_cancelled()).then_some(outcome)),
-                    Poll::Pending if waited => Poll::Pending,
-                    Poll::Pending => {
-                        waited = true;
-                        cancelled.as_mut().poll(cx).map(|()| None)
+        async move {
+            let outcome = async {
+                let token = CancellationToken::new();
+                let _in_flight = InFlight::register(self, &id, &token);
+                // Made here, not before the block: the block would hold it
+                // twice (as captured and as awaited).
+                let work = self.dispatch(&id, &method, params, outbound, extensions, token.clone());
+                let mut work = std::pin::pin!(work);
+                let mut cancelled = std::pin::pin!(token.cancelled());
+                let mut waited = false;
+                std::future::poll_fn(|cx| {
+                    // Once the call had to wait, a cancellation wakes it (most
+                    // calls finish in their first poll and never register).
+                    if waited && cancelled.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(None);
                     }
-                }
-            })
-            .await
+                    match work.as_mut().poll(cx) {
+                        // A cancelled request gets no response, even if it
+                        // finished meanwhile.
+                        Poll::Ready(outcome) => {
+                            Poll::Ready((!token.is_cancelled()).then_some(outcome))
+                        }
+                        Poll::Pending if waited => Poll::Pending,
+                        Poll::Pending => {
+                            waited = true;
+                            cancelled.as_mut().poll(cx).map(|()| None)
+                        }
+                    }
+                })
+                .await
+            }
+            .instrument(span)
+            .await?;
+            finish.end(&outcome);
+            Some((id, outcome))
         }
-        .instrument(span)
-        .await?;
-        finish.end(&outcome);
-        Some((id, outcome))
     }
 
     /// The client's input ended (stdio EOF): no answer can come any more, so
@@ -494,7 +506,9 @@ impl Session {
     /// The session revisions' part of a request: `initialize` (and `ping`)
     /// before the handshake, then the method resolved in the negotiated
     /// revision and its call context, handed to the dispatch table.
-    async fn dispatch(
+    /// (Not an `async fn`: what it checks is answered at once, and the
+    /// request moves straight into the dispatch table's future.)
+    fn dispatch(
         &self,
         id: &RequestId,
         name: &str,
@@ -502,9 +516,27 @@ impl Session {
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
         cancellation: CancellationToken,
-    ) -> Result<Answer, ErrorObject> {
+    ) -> impl Future<Output = Result<Answer, ErrorObject>> + Send + 'static {
+        let request = match self.request(id, name, params, outbound, extensions, cancellation) {
+            Ok(request) => request,
+            Err(answer) => return Either::Left(std::future::ready(answer)),
+        };
+        Either::Right(Server::dispatch(request))
+    }
+
+    /// The request `dispatch` hands the dispatch table, or the answer of a
+    /// request that does not reach it (the handshake, a refused method).
+    fn request(
+        &self,
+        id: &RequestId,
+        name: &str,
+        params: Option<JsonObject>,
+        outbound: Arc<dyn Outbound>,
+        extensions: http::Extensions,
+        cancellation: CancellationToken,
+    ) -> Result<McpRequest, Result<Answer, ErrorObject>> {
         let Some(client) = self.state.client.get() else {
-            return match Method::parse(name) {
+            return Err(match Method::parse(name) {
                 Some(Method::Initialize) => {
                     let params = params.as_ref().map(JsonObject::to_map);
                     self.initialize(params.as_ref()).map(Answer::Value)
@@ -513,10 +545,10 @@ impl Session {
                 _ => Err(ErrorObject::invalid_request(format!(
                     "Invalid request: {name} before initialize; send `initialize` first"
                 ))),
-            };
+            });
         };
         let server = &self.server;
-        let method = server.resolve(name, client.protocol_version)?;
+        let method = server.resolve(name, client.protocol_version).map_err(Err)?;
         let delivery = Delivery {
             extensions,
             outbound,
@@ -537,8 +569,7 @@ impl Session {
             dialect,
             Some(self),
         );
-        let request = McpRequest::new(server, method, id.clone(), params, ctx);
-        server.dispatch(request).await
+        Ok(McpRequest::new(server, method, id.clone(), params, ctx))
     }
 
     /// `logging/setLevel`.

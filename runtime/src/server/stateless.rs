@@ -34,7 +34,10 @@ use crate::protocol::{
     Method, ProtocolVersion, Request, RequestId,
 };
 use crate::task::model::now_ms;
+use futures::future::Either;
+use futures::FutureExt;
 use serde_json::{Map, Value};
+use std::future::Future;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -120,9 +123,10 @@ impl StatelessCall {
         let server = self.server.clone();
         let (id, outcome) = self.answer(outbound, extensions, cancellation, false).await;
         match outcome {
-            Ok(answer) => {
-                jsonrpc::success_response(&id, complete(answer.into_value(), &server.inner.info))
-            }
+            Ok(answer) => jsonrpc::success_response(
+                &id,
+                complete(answer.into_value(), &server.inner.info_json),
+            ),
             Err(error) => jsonrpc::error_response(Some(&id), &error),
         }
     }
@@ -137,42 +141,48 @@ impl StatelessCall {
     /// tool's result is never built as a `Value`). `drops_log_messages`: the
     /// transport's `outbound` already drops log messages, as a request that
     /// set no log level needs.
-    pub(crate) async fn run_written(
+    pub(crate) fn run_written(
         self,
         outbound: Arc<dyn Outbound>,
         drops_log_messages: bool,
         extensions: http::Extensions,
         cancellation: CancellationToken,
-    ) -> Written {
+    ) -> impl Future<Output = Written> + Send + 'static {
         let server = self.server.clone();
-        let (id, outcome) = self
-            .answer(outbound, extensions, cancellation, drops_log_messages)
-            .await;
-        let info = &server.inner.info;
-        match outcome {
-            Ok(Answer::Tool(reply)) => {
-                let completion = Completion {
-                    info_key: META_SERVER_INFO,
-                    info,
-                };
-                jsonrpc::write_success_with(&id, |out| reply.write(out, Some(completion)))
-            }
-            Ok(Answer::Value(result)) => jsonrpc::write_success(&id, &complete(result, info)),
-            Ok(Answer::Tools(page)) => {
-                jsonrpc::write_success(&id, &page.completed(META_SERVER_INFO, info))
-            }
-            Err(error) => jsonrpc::write_error(Some(&id), &error),
-        }
+        // `map`, not an `async` block awaiting it: the block would hold the
+        // future twice (as captured and as awaited).
+        self.answer(outbound, extensions, cancellation, drops_log_messages)
+            .map(move |(id, outcome)| {
+                let info = &server.inner.info_json;
+                match outcome {
+                    Ok(Answer::Tool(reply)) => {
+                        let completion = Completion {
+                            info_key: META_SERVER_INFO,
+                            info,
+                        };
+                        jsonrpc::write_success_with(&id, |out| reply.write(out, Some(completion)))
+                    }
+                    Ok(Answer::Value(result)) => {
+                        jsonrpc::write_success(&id, &complete(result, info))
+                    }
+                    Ok(Answer::Tools(page)) => {
+                        jsonrpc::write_success(&id, &page.completed(META_SERVER_INFO, info))
+                    }
+                    Err(error) => jsonrpc::write_error(Some(&id), &error),
+                }
+            })
     }
 
     /// Runs the request: its id, and its result or error.
-    async fn answer(
+    /// (Not an `async fn`: the request's context is built now and moves
+    /// once, into the dispatch table's future.)
+    fn answer(
         self,
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
         cancellation: CancellationToken,
         drops_log_messages: bool,
-    ) -> (RequestId, Result<Answer, ErrorObject>) {
+    ) -> impl Future<Output = (RequestId, Result<Answer, ErrorObject>)> + Send + 'static {
         let StatelessCall {
             server,
             method,
@@ -208,9 +218,14 @@ impl StatelessCall {
         };
         let ctx = RequestContext::new(&server, client, &id, delivery, dialect, None);
         let request = McpRequest::new(&server, method, id.clone(), params, ctx);
-        let outcome = server.dispatch(request).instrument(span).await;
-        finish.end(&outcome);
-        (id, outcome)
+        let work = {
+            let _entered = span.enter();
+            Server::dispatch(request)
+        };
+        work.instrument(span).map(move |outcome| {
+            finish.end(&outcome);
+            (id, outcome)
+        })
     }
 }
 
@@ -219,7 +234,7 @@ impl StatelessCall {
 /// answers come back in the retried request (`inputResponses`, sealed
 /// `requestState`).
 pub(crate) async fn asking_through_results(
-    server: &Server,
+    server: Server,
     method: Method,
     id: RequestId,
     mut params: Option<JsonObject>,
@@ -235,6 +250,7 @@ pub(crate) async fn asking_through_results(
             params,
         )
     };
+    let server = &server;
     let key = &server.inner.request_state_key;
     let mrtr = MrtrInput::from_params(
         params.as_mut(),
@@ -245,7 +261,13 @@ pub(crate) async fn asking_through_results(
     let mrtr = Arc::new(mrtr);
     ctx.set_input(InputSource::Mrtr(Arc::clone(&mrtr)));
     let gate = {
-        let work = server.handle(method, &id, params.as_ref(), CallContext::Lent(&ctx));
+        // A tool call takes its arguments from the params (their text stays
+        // for the binding); other methods read them.
+        let work = if method == Method::ToolsCall {
+            Either::Left(server.start_tool_call(&id, params.as_mut(), CallContext::Lent(&ctx)))
+        } else {
+            Either::Right(server.handle(method, &id, params.as_ref(), &ctx))
+        };
         run_with_input(std::pin::pin!(work), Some(&mrtr)).await
     };
     match gate {
@@ -477,7 +499,7 @@ impl CacheScope {
 
 /// Marks a result complete (unless it already says what it is, like a
 /// `CreateTaskResult`'s `"task"`) and names the server in its `_meta`.
-fn complete(mut result: Value, info: &Implementation) -> Value {
+fn complete(mut result: Value, info: &serde_json::value::RawValue) -> Value {
     if let Value::Object(m) = &mut result {
         if !m.contains_key("resultType") {
             m.insert("resultType".into(), Value::String("complete".into()));
@@ -526,6 +548,11 @@ mod tests {
     use super::*;
     use crate::protocol::jsonrpc::code;
     use serde_json::json;
+
+    /// A server info as the server keeps it: JSON, written once.
+    fn raw(info: &Implementation) -> Box<serde_json::value::RawValue> {
+        serde_json::value::to_raw_value(info).unwrap()
+    }
 
     /// A tool for lists: only its definition matters.
     struct Listed(&'static str);
@@ -598,7 +625,7 @@ mod tests {
             Some((60_000, "private")),
         );
         let written =
-            text(serde_json::to_vec(&stateless.completed(META_SERVER_INFO, &info)).unwrap());
+            text(serde_json::to_vec(&stateless.completed(META_SERVER_INFO, &raw(&info))).unwrap());
         assert!(written.starts_with(
             r#"{"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"n\"","title":"T","version":"1"}},"cacheScope":"private","nextCursor":"ferry:2","resultType":"complete","tools":[{"#
         ), "{written}");
@@ -608,10 +635,10 @@ mod tests {
         for version in [ProtocolVersion::V2025_06_18, ProtocolVersion::V2026_07_28] {
             let value = page(version, Some("c"), Some((1, "public"))).into_value();
             let completed = page(version, Some("c"), Some((1, "public")));
-            let completed = serde_json::to_vec(&completed.completed(META_SERVER_INFO, &info));
+            let completed = serde_json::to_vec(&completed.completed(META_SERVER_INFO, &raw(&info)));
             assert_eq!(
                 serde_json::from_slice::<Value>(&completed.unwrap()).unwrap(),
-                complete(value.clone(), &info)
+                complete(value.clone(), &raw(&info))
             );
             let has_execution = value["tools"][0].get("execution").is_some();
             assert_eq!(has_execution, version >= ProtocolVersion::V2025_11_25);
@@ -643,6 +670,7 @@ mod tests {
             version: "2".into(),
             title: Some("Ä title".into()),
         };
+        let (info, titled) = (raw(&info), raw(&titled));
         let c = |info| {
             Some(Completion {
                 info_key: META_SERVER_INFO,

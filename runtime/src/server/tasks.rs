@@ -3,7 +3,7 @@
 //! each revision.
 
 use super::dispatch::McpRequest;
-use super::methods::{opt_str, req_str, Answer, RequestContext};
+use super::methods::{opt_str, req_str, Answer, RequestContext, ToolCall};
 use super::{Server, ServerInner};
 use crate::ask::{InputSource, SessionInput};
 use crate::auth::AccessToken;
@@ -18,7 +18,6 @@ use crate::protocol::messages::{
 };
 use crate::protocol::results::{CreateTaskResult, ExtensionTask};
 use crate::protocol::stateless::TASKS_EXTENSION;
-use crate::protocol::types::ToolReply;
 use crate::protocol::InputRequest;
 use crate::protocol::{ErrorObject, JsonObject, Method, RequestId, TaskSupport};
 use crate::task::engine::{unknown_task, Execute, Link};
@@ -496,26 +495,25 @@ impl Execute for ServerExecutor {
                 },
                 run: Some(tool),
             };
-            server.dispatch(request).await.map(Answer::into_value)
+            Server::dispatch(request).await.map(Answer::into_value)
         }
         .boxed()
     }
 }
 
 impl Server {
-    /// Runs a task's tool in its worker, on the scope restored from the
+    /// Starts a task's tool in its worker, on the scope restored from the
     /// task's snapshot (the dispatch table's arm for a task run).
-    pub(crate) async fn run_task(
+    pub(crate) fn task_run(
         &self,
         tool: Arc<RegisteredTool>,
-        params: Option<JsonObject>,
+        params: Option<&JsonObject>,
         scope: CallScope,
-    ) -> Result<ToolReply, ErrorObject> {
+    ) -> ToolCall<'static> {
         let arguments = params
-            .as_ref()
             .and_then(|p| p.get_object("arguments"))
             .unwrap_or_default();
-        let output = tool.tool.call(scope, arguments).await;
-        Server::finish_reply(&tool, output)
+        let run = tool.tool.call(scope, arguments);
+        ToolCall::Inline { tool, run }
     }
 }

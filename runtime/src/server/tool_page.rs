@@ -2,7 +2,7 @@
 //! server was built: no definition is cloned or serialized per request.
 
 use crate::protocol::types::{Completion, ResultMeta};
-use crate::protocol::{Implementation, ProtocolVersion};
+use crate::protocol::ProtocolVersion;
 use crate::tool::registry::RegisteredTool;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
@@ -52,7 +52,7 @@ impl ToolPage {
     pub(crate) fn completed<'a>(
         &'a self,
         key: &'static str,
-        info: &'a Implementation,
+        info: &'a serde_json::value::RawValue,
     ) -> impl Serialize + 'a {
         let complete = Completion {
             info_key: key,

@@ -82,11 +82,14 @@ pub(crate) async fn post(
     let run = call.run_written(outbound, true, extensions, token.clone());
     let run = match permit {
         None => run.map(Some).boxed(),
-        Some(permit) => async move {
-            let _permit = permit;
-            Some(run.await)
-        }
-        .boxed(),
+        // The permit is held until the call answers (`map`, not an `async`
+        // block, which would hold the call's future twice).
+        Some(permit) => run
+            .map(move |written| {
+                drop(permit);
+                Some(written)
+            })
+            .boxed(),
     };
     reply(
         run,
