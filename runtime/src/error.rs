@@ -112,9 +112,7 @@ impl ToolError {
                             "Missing required client capability: this call needs `{capability}`; declare it in the client capabilities"
                         ),
                     )
-                    .with_data(serde_json::json!({
-                        "requiredCapabilities": { *capability: {} }
-                    })),
+                    .with_data(required_capability(capability, None)),
                 ),
             },
             InputError::UnsupportedMode { capability, mode } => ToolError {
@@ -125,15 +123,21 @@ impl ToolError {
                             "Missing required client capability: this call needs `{capability}.{mode}`; declare `\"{capability}\": {{\"{mode}\": {{}}}}` in the client capabilities"
                         ),
                     )
-                    .with_data(serde_json::json!({
-                        "requiredCapabilities": { *capability: { *mode: {} } }
-                    })),
+                    .with_data(required_capability(capability, Some(mode))),
                 ),
             },
             InputError::InvalidAnswer(_) => ToolError::invalid_params(format!("Invalid params: {error}")),
             other => ToolError::new(other.to_string()),
         }
     }
+}
+
+/// The data of -32021 naming one capability (and the mode of it) the call needed.
+fn required_capability(capability: &str, mode: Option<&str>) -> serde_json::Value {
+    use crate::protocol::messages::{to_value, RequiredCapabilitiesData, RequiredCapability};
+    to_value(&RequiredCapabilitiesData {
+        required_capabilities: RequiredCapability { capability, mode },
+    })
 }
 
 /// A boxed error, as returned by a failing lifespan.

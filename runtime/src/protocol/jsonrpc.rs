@@ -178,14 +178,7 @@ pub fn success_response(id: &RequestId, result: Value) -> Value {
 
 /// Serializes an error response (`id: null` when the id could not be read).
 pub fn error_response(id: Option<&RequestId>, error: &ErrorObject) -> Value {
-    let mut m = Map::with_capacity(3);
-    m.insert("jsonrpc".into(), Value::String("2.0".into()));
-    m.insert("id".into(), id.map(id_value).unwrap_or(Value::Null));
-    m.insert(
-        "error".into(),
-        serde_json::to_value(error).unwrap_or(Value::Null),
-    );
-    Value::Object(m)
+    serde_json::to_value(Failure::of(Some(id), error)).unwrap_or(Value::Null)
 }
 
 /// Serializes a notification.
@@ -276,31 +269,55 @@ pub(crate) fn write_success_with(
 
 /// Writes an error response: the bytes of [`error_response`].
 pub(crate) fn write_error(id: Option<&RequestId>, error: &ErrorObject) -> Written {
-    #[derive(Serialize)]
-    struct Error<'a> {
-        code: i64,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        data: Option<&'a Value>,
-        message: &'a str,
-    }
-    #[derive(Serialize)]
-    struct Failure<'a> {
-        error: Error<'a>,
-        id: Option<&'a RequestId>,
-        jsonrpc: &'static str,
-    }
-    let message = Failure {
-        error: Error {
-            code: error.code,
-            data: error.data.as_ref(),
-            message: &error.message,
-        },
-        id,
-        jsonrpc: "2.0",
-    };
+    write_failure(Some(id), error)
+}
+
+/// Writes the error response of a request an HTTP transport refused, in
+/// which `id` is left out (not `null`) when none could be read.
+pub(crate) fn write_refusal(id: Option<&RequestId>, error: &ErrorObject) -> Written {
+    write_failure(id.map(Some), error)
+}
+
+/// Writes an error response; `id` is `None` to leave the member out,
+/// `Some(None)` for `"id": null`.
+fn write_failure(id: Option<Option<&RequestId>>, error: &ErrorObject) -> Written {
     Written {
-        json: serde_json::to_vec(&message).unwrap_or_else(|_| b"null".to_vec()),
+        json: serde_json::to_vec(&Failure::of(id, error)).unwrap_or_else(|_| b"null".to_vec()),
         error_code: Some(error.code),
+    }
+}
+
+/// An error response, its members in the order a `serde_json::Map` keeps
+/// them (sorted): written straight or through a `Value`, the same bytes.
+#[derive(Serialize)]
+struct Failure<'a> {
+    error: FailureError<'a>,
+    /// `None` leaves the member out; `Some(None)` is `"id": null`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<Option<&'a RequestId>>,
+    jsonrpc: &'static str,
+}
+
+/// The `error` of a [`Failure`]: an [`ErrorObject`] with its members sorted.
+#[derive(Serialize)]
+struct FailureError<'a> {
+    code: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a Value>,
+    message: &'a str,
+}
+
+impl<'a> Failure<'a> {
+    fn of(id: Option<Option<&'a RequestId>>, error: &'a ErrorObject) -> Self {
+        Failure {
+            error: FailureError {
+                code: error.code,
+                data: error.data.as_ref(),
+                message: &error.message,
+            },
+            id,
+            jsonrpc: "2.0",
+        }
     }
 }
 
@@ -649,6 +666,14 @@ mod tests {
                     assert_eq!(written.json, serde_json::to_vec(&value).unwrap());
                     assert_eq!(written.error_code, Some(error.code));
                     assert_eq!(Written::from_value(&value), written);
+                    // An HTTP refusal leaves out an id it could not read.
+                    let mut value = value;
+                    if id.is_none() {
+                        value.as_object_mut().unwrap().remove("id");
+                    }
+                    let refused = write_refusal(id, error);
+                    assert_eq!(refused.json, serde_json::to_vec(&value).unwrap());
+                    assert_eq!(refused.error_code, Some(error.code));
                 }
             }
         }

@@ -455,12 +455,38 @@ pub struct TaskStateData<'a> {
     pub status: &'a str,
 }
 
-/// The data of -32021: the client capabilities the request needed.
+/// The data of -32021: the client capabilities the request needed; `C` is
+/// what the client must declare ([`RequiredExtensions`] for an extension,
+/// [`RequiredCapability`] for a capability of the schema).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RequiredCapabilitiesData {
-    /// What the client must declare (here: extensions by identifier).
-    pub required_capabilities: RequiredExtensions,
+pub struct RequiredCapabilitiesData<C = RequiredExtensions> {
+    /// What the client must declare.
+    pub required_capabilities: C,
+}
+
+/// One client capability a request needed (`{"sampling": {}}`), or one
+/// mode of it (`{"elicitation": {"url": {}}}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequiredCapability<'a> {
+    /// The capability (`elicitation`, `sampling`, `roots`).
+    pub capability: &'a str,
+    /// The mode it must include (`url`, `form`), when one is needed.
+    pub mode: Option<&'a str>,
+}
+
+impl Serialize for RequiredCapability<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        match self.mode {
+            Some(mode) => {
+                map.serialize_entry(self.capability, &BTreeMap::from([(mode, Empty {})]))?
+            }
+            None => map.serialize_entry(self.capability, &Empty {})?,
+        }
+        map.end()
+    }
 }
 
 /// The extensions a request needed, by identifier.
@@ -468,6 +494,52 @@ pub struct RequiredCapabilitiesData {
 pub struct RequiredExtensions {
     /// Each extension with its (empty) settings.
     pub extensions: BTreeMap<&'static str, Empty>,
+}
+
+/// The data of an error about a task limit (`limit` names its
+/// `TaskOptions` setting) that says when to retry: a caller over its
+/// active tasks or its stored result bytes.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskLimitRetryData {
+    /// The setting (`max_active_tasks_per_caller`, ...).
+    pub limit: &'static str,
+    /// When to try again, in whole seconds.
+    pub retry_after_seconds: u64,
+}
+
+/// The data of the error that fails a task whose result would take its
+/// caller over its budget of stored results.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultOverBudgetData {
+    /// The setting (`max_result_bytes_per_caller`).
+    pub limit: &'static str,
+    /// The size of the result, in bytes.
+    pub result_bytes: u64,
+    /// The bytes of the caller's results already stored.
+    pub stored_bytes: u64,
+    /// The bytes the caller may keep.
+    pub max_bytes: u64,
+}
+
+/// The data of the error of a task stopped by its run-time limit.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunTimeLimitData {
+    /// The setting (`max_run_time`).
+    pub limit: &'static str,
+    /// The limit, in milliseconds.
+    pub max_run_time_ms: u64,
+}
+
+/// The data of the error a resuming client gets when the events after its
+/// `Last-Event-ID` are no longer kept.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastEventIdData<'a> {
+    /// The `Last-Event-ID` it sent.
+    pub last_event_id: &'a str,
 }
 
 /// A `Tool` object of `tools/list` (serialized once, when the server is
@@ -622,5 +694,66 @@ mod tests {
             r#"{"contents":[{"text":"hi","uri":"file:///a"}],"cacheScope":"private","ttlMs":0}"#
         );
         assert_eq!(to_value(&Empty {}), json!({}));
+    }
+
+    #[test]
+    fn error_data_is_the_json_it_replaced() {
+        let same = |typed: Value, was: Value| {
+            assert_eq!(
+                serde_json::to_string(&typed).unwrap(),
+                serde_json::to_string(&was).unwrap()
+            );
+        };
+        let needs = |capability, mode| {
+            to_value(&RequiredCapabilitiesData {
+                required_capabilities: RequiredCapability { capability, mode },
+            })
+        };
+        same(
+            needs("sampling", None),
+            json!({"requiredCapabilities": {"sampling": {}}}),
+        );
+        same(
+            needs("elicitation", Some("url")),
+            json!({"requiredCapabilities": {"elicitation": {"url": {}}}}),
+        );
+        same(
+            to_value(&RequiredCapabilitiesData {
+                required_capabilities: RequiredExtensions {
+                    extensions: BTreeMap::from([("io.x/tasks", Empty {})]),
+                },
+            }),
+            json!({"requiredCapabilities": {"extensions": {"io.x/tasks": {}}}}),
+        );
+        same(
+            to_value(&TaskLimitRetryData {
+                limit: "max_active_tasks_per_caller",
+                retry_after_seconds: 2,
+            }),
+            json!({"limit": "max_active_tasks_per_caller", "retryAfterSeconds": 2}),
+        );
+        same(
+            to_value(&ResultOverBudgetData {
+                limit: "max_result_bytes_per_caller",
+                result_bytes: 10,
+                stored_bytes: 20,
+                max_bytes: 25,
+            }),
+            json!({"limit": "max_result_bytes_per_caller", "resultBytes": 10,
+                   "storedBytes": 20, "maxBytes": 25}),
+        );
+        same(
+            to_value(&RunTimeLimitData {
+                limit: "max_run_time",
+                max_run_time_ms: 1500,
+            }),
+            json!({"limit": "max_run_time", "maxRunTimeMs": 1500}),
+        );
+        same(
+            to_value(&LastEventIdData {
+                last_event_id: "s-3",
+            }),
+            json!({"lastEventId": "s-3"}),
+        );
     }
 }

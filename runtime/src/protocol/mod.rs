@@ -5,9 +5,10 @@
 //! revision adds lives in one file: [`version`] says which revisions exist and
 //! what each supports, [`stateless`] holds what 2026-07-28 adds, [`meta`] the
 //! `_meta` keys of every revision. Every message is a typed struct:
-//! [`types`] (tool results and definitions), [`results`] (initialize,
-//! discover, tasks), [`messages`] (notifications, requests to the client,
-//! resource and completion results).
+//! [`types`] (tool results, annotations, task support), [`results`]
+//! (initialize, discover, tasks), [`messages`] (notifications, requests to
+//! the client, resource and completion results, the `Tool`, `Resource` and
+//! `Prompt` definitions, the `data` of errors).
 
 mod input_request;
 pub mod jsonrpc;
@@ -32,6 +33,5 @@ pub use object::JsonObject;
 pub(crate) use object::{as_str, json_text_type, without_position};
 pub use types::{
     CallToolResult, Content, Implementation, LogLevel, Role, TaskSupport, ToolAnnotations,
-    ToolDefinition,
 };
 pub use version::ProtocolVersion;

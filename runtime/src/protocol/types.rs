@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::sync::Arc;
 
 /// Name and version of a client or server (`Implementation` in the schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -516,17 +515,6 @@ impl Serialize for ResultMeta<'_> {
         }
         map.end()
     }
-}
-
-/// A tool as `tools/list` shows it, built once when the server is built.
-#[derive(Debug, Clone)]
-pub struct ToolDefinition {
-    /// The tool name.
-    pub name: String,
-    /// The serialized `Tool` object, cached.
-    pub json: Arc<Value>,
-    /// How the tool may run as a task.
-    pub task_support: TaskSupport,
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use super::wire;
 use crate::call::LogLevelFilter;
 use crate::call::Outbound;
 use crate::protocol::jsonrpc::notification;
+use crate::protocol::messages::{self, RunTimeLimitData};
 use crate::protocol::ErrorObject;
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
@@ -1063,9 +1064,9 @@ fn run_time_limit_reached(limit: Duration) -> ErrorObject {
         "the task reached its run-time limit of {} (TaskOptions::max_run_time) and was stopped",
         human_duration(limit)
     ))
-    .with_data(serde_json::json!({
-        "limit": "max_run_time",
-        "maxRunTimeMs": limit.as_millis() as u64,
+    .with_data(messages::to_value(&RunTimeLimitData {
+        limit: "max_run_time",
+        max_run_time_ms: limit.as_millis() as u64,
     }))
 }
 

@@ -22,6 +22,7 @@
 //! [`Owner::key`]: super::Owner::key
 
 use super::model::TaskId;
+use crate::protocol::messages::{to_value, ResultOverBudgetData, TaskLimitRetryData};
 use crate::protocol::ErrorObject;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -76,9 +77,9 @@ impl Over {
                 *retry_after_ms,
             ),
         };
-        ErrorObject::internal(message).with_data(serde_json::json!({
-            "limit": limit,
-            "retryAfterSeconds": seconds(retry_after_ms),
+        ErrorObject::internal(message).with_data(to_value(&TaskLimitRetryData {
+            limit,
+            retry_after_seconds: seconds(retry_after_ms),
         }))
     }
 }
@@ -99,11 +100,11 @@ pub(crate) fn result_over_budget(bytes: u64, used: u64, max: u64) -> ErrorObject
     ErrorObject::internal(format!(
         "The task's result ({bytes} bytes) was not stored: with this caller's stored results ({used} bytes) it would exceed the {max} bytes it may keep (TaskOptions::{RESULT_BYTES}); run it again once older results have expired"
     ))
-    .with_data(serde_json::json!({
-        "limit": RESULT_BYTES,
-        "resultBytes": bytes,
-        "storedBytes": used,
-        "maxBytes": max,
+    .with_data(to_value(&ResultOverBudgetData {
+        limit: RESULT_BYTES,
+        result_bytes: bytes,
+        stored_bytes: used,
+        max_bytes: max,
     }))
 }
 

@@ -1,20 +1,11 @@
 //! Plain HTTP responses: JSON bodies, JSON-RPC errors with their status.
 
-use crate::protocol::jsonrpc::{code, Written};
+use crate::protocol::jsonrpc::{code, write_refusal, Written};
 use crate::protocol::{ErrorObject, RequestId};
 use axum::body::Body;
 use axum::response::Response;
 use http::header::{HeaderValue, CONTENT_TYPE};
 use http::StatusCode;
-use serde_json::{Map, Value};
-
-/// A JSON body with a status.
-pub(crate) fn json(status: StatusCode, value: &Value) -> Response {
-    json_bytes(
-        status,
-        serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec()),
-    )
-}
 
 /// A body of JSON already written, with a status.
 pub(crate) fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
@@ -28,16 +19,7 @@ pub(crate) fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
 
 /// A JSON-RPC error response; without an id when none could be read.
 pub(crate) fn error(status: StatusCode, id: Option<&RequestId>, error: &ErrorObject) -> Response {
-    let mut m = Map::with_capacity(3);
-    m.insert("jsonrpc".into(), Value::String("2.0".into()));
-    if let Some(id) = id {
-        m.insert("id".into(), serde_json::to_value(id).unwrap_or(Value::Null));
-    }
-    m.insert(
-        "error".into(),
-        serde_json::to_value(error).unwrap_or(Value::Null),
-    );
-    json(status, &Value::Object(m))
+    json_bytes(status, write_refusal(id, error).json)
 }
 
 /// A transport-level refusal: status plus a JSON-RPC error (-32600) that says why.

@@ -56,6 +56,7 @@
 //! request), so its events carry no id and nothing is kept.
 
 use crate::protocol::jsonrpc::{write_error, ErrorObject, RequestId};
+use crate::protocol::messages::{self, LastEventIdData};
 use crate::session_store::{
     ReplayLimits, SessionStore, StoredEvents, StreamEvent, StreamEventKind,
 };
@@ -184,7 +185,7 @@ pub(crate) fn lost_event(request: &RequestId, last_event_id: &str) -> Bytes {
         "the events of this call after Last-Event-ID {last_event_id} are no longer kept \
          (the session's replay budget dropped them); its outcome cannot be delivered"
     ))
-    .with_data(serde_json::json!({ "lastEventId": last_event_id }));
+    .with_data(messages::to_value(&LastEventIdData { last_event_id }));
     super::sse::event_bytes(&write_error(Some(request), &error).json)
 }
 
