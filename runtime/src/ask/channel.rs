@@ -6,15 +6,24 @@ use crate::call::{Outbound, QuestionChannel, Questions};
 use crate::protocol::InputRequest;
 use futures::future::BoxFuture;
 use serde_json::Value;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// The key of a question: the one the tool gave, or the capability and the
-/// question's number in the call.
-pub(crate) fn question_key(key: Option<&str>, request: &InputRequest, n: u32) -> String {
-    match key {
-        Some(key) => key.to_owned(),
-        None => format!("{}-{n}", request.capability()),
+/// Numbers the questions of one run of a call and gives each its key.
+#[derive(Debug, Default)]
+pub(crate) struct QuestionKeys(AtomicU32);
+
+impl QuestionKeys {
+    /// The key of the next question: the one the tool gave, or the
+    /// capability and the question's number in the run (every question
+    /// counts, keyed or not).
+    pub(crate) fn next(&self, key: Option<&str>, request: &InputRequest) -> String {
+        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        match key {
+            Some(key) => key.to_owned(),
+            None => format!("{}-{n}", request.capability()),
+        }
     }
 }
 

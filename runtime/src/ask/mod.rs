@@ -46,7 +46,7 @@ pub use url::{
     ElicitationCompletion, ElicitationId, UrlElicitation, UrlElicitationRequired, UrlRequest,
 };
 
-pub(crate) use channel::{question_key, InputSource};
+pub(crate) use channel::{InputSource, QuestionKeys};
 pub(crate) use mrtr::{run_with_input, Gate, MrtrInput};
 pub(crate) use pending::{PendingRequests, SessionInput};
 pub(crate) use url::required_as_input_requests;

@@ -3,7 +3,7 @@
 //! the client retries with `inputResponses` (and the sealed `requestState`),
 //! and the handler runs again, now finding its answers.
 
-use super::channel::question_key;
+use super::channel::QuestionKeys;
 use super::state::{RequestState, RequestStateKey, StateBinding};
 use super::{InputError, InputRequest};
 use crate::protocol::jsonrpc::json_type_name;
@@ -14,7 +14,6 @@ use futures::FutureExt;
 use serde_json::{Map, Value};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::task::Poll;
 
@@ -42,7 +41,7 @@ pub(crate) struct MrtrInput {
     asked: Mutex<Vec<(String, InputRequest)>>,
     /// The keys of the answers this run's questions used, in order.
     used: Mutex<Vec<String>>,
-    next: AtomicU32,
+    keys: QuestionKeys,
     /// The binding the request's `requestState` was checked against.
     binding: Option<StateBinding>,
 }
@@ -124,7 +123,7 @@ impl MrtrInput {
             answers,
             asked: Mutex::new(Vec::new()),
             used: Mutex::new(Vec::new()),
-            next: AtomicU32::new(0),
+            keys: QuestionKeys::default(),
             binding: checked,
         })
     }
@@ -183,8 +182,7 @@ impl MrtrInput {
         key: Option<&str>,
         request: InputRequest,
     ) -> BoxFuture<'static, Result<Value, InputError>> {
-        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        let key = question_key(key, &request, n);
+        let key = self.keys.next(key, &request);
         if let Some(answer) = self.answers.get(&key) {
             let answer = answer.clone();
             self.used

@@ -59,10 +59,7 @@ impl AuthConfig {
         AuthConfigBuilder {
             verifier: SharedVerifier::new(verifier),
             resource: None,
-            authorization_servers: Vec::new(),
-            scopes_supported: Vec::new(),
-            resource_name: None,
-            resource_documentation: None,
+            metadata: ProtectedResourceMetadata::draft(),
             hide_unauthorized_tools: false,
             required_scopes: Vec::new(),
             token_exchange: None,
@@ -173,10 +170,8 @@ impl AuthConfig {
 pub struct AuthConfigBuilder {
     verifier: SharedVerifier,
     resource: Option<String>,
-    authorization_servers: Vec<String>,
-    scopes_supported: Vec<String>,
-    resource_name: Option<String>,
-    resource_documentation: Option<String>,
+    /// The document's other members, set through its own setters.
+    metadata: ProtectedResourceMetadata,
     hide_unauthorized_tools: bool,
     required_scopes: Vec<String>,
     token_exchange: Option<TokenExchange>,
@@ -213,7 +208,7 @@ impl AuthConfigBuilder {
 
     /// An authorization server that issues tokens for this resource (at least one).
     pub fn authorization_server(mut self, url: impl Into<String>) -> Self {
-        self.authorization_servers.push(url.into());
+        self.metadata.add_authorization_server(url.into());
         self
     }
 
@@ -223,19 +218,19 @@ impl AuthConfigBuilder {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.scopes_supported = scopes.into_iter().map(Into::into).collect();
+        self.metadata = self.metadata.scopes_supported(scopes);
         self
     }
 
     /// A human-readable name for the metadata.
     pub fn resource_name(mut self, name: impl Into<String>) -> Self {
-        self.resource_name = Some(name.into());
+        self.metadata = self.metadata.resource_name(name);
         self
     }
 
     /// A documentation URL for the metadata.
     pub fn resource_documentation(mut self, url: impl Into<String>) -> Self {
-        self.resource_documentation = Some(url.into());
+        self.metadata = self.metadata.resource_documentation(url);
         self
     }
 
@@ -263,14 +258,7 @@ impl AuthConfigBuilder {
     /// Checks the URLs and the verifier and builds the configuration.
     pub fn build(self) -> Result<AuthConfig, AuthConfigError> {
         let resource = self.resource.ok_or(MetadataError::MissingResource)?;
-        let mut metadata = ProtectedResourceMetadata::new(resource, self.authorization_servers)?
-            .scopes_supported(self.scopes_supported);
-        if let Some(name) = self.resource_name {
-            metadata = metadata.resource_name(name);
-        }
-        if let Some(url) = self.resource_documentation {
-            metadata = metadata.resource_documentation(url);
-        }
+        let metadata = self.metadata.checked(resource)?;
         let well_known = well_known_urls(metadata.resource())?;
         if let Some(problem) = self.verifier.configuration_error() {
             return Err(AuthConfigError::Verifier(problem));

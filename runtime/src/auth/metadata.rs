@@ -77,24 +77,42 @@ impl ProtectedResourceMetadata {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let resource = resource.into();
-        check_url("the resource URL", &resource)?;
-        let authorization_servers: Vec<String> =
-            authorization_servers.into_iter().map(Into::into).collect();
-        if authorization_servers.is_empty() {
-            return Err(MetadataError::NoAuthorizationServer);
-        }
-        for server in &authorization_servers {
-            check_url("the authorization server URL", server)?;
-        }
-        Ok(ProtectedResourceMetadata {
-            resource,
-            authorization_servers,
+        let mut doc = Self::draft();
+        doc.authorization_servers = authorization_servers.into_iter().map(Into::into).collect();
+        doc.checked(resource.into())
+    }
+
+    /// A document without resource and authorization servers, its URLs not
+    /// yet checked: what [`AuthConfigBuilder`](super::AuthConfigBuilder)
+    /// collects before [`checked`](Self::checked).
+    pub(crate) fn draft() -> Self {
+        ProtectedResourceMetadata {
+            resource: String::new(),
+            authorization_servers: Vec::new(),
             scopes_supported: Vec::new(),
             bearer_methods_supported: vec!["header"],
             resource_name: None,
             resource_documentation: None,
-        })
+        }
+    }
+
+    /// Adds an authorization server, not yet checked.
+    pub(crate) fn add_authorization_server(&mut self, url: String) {
+        self.authorization_servers.push(url);
+    }
+
+    /// The document for `resource`, once its URL and those of the
+    /// authorization servers (at least one) are acceptable.
+    pub(crate) fn checked(mut self, resource: String) -> Result<Self, MetadataError> {
+        check_url("the resource URL", &resource)?;
+        self.resource = resource;
+        if self.authorization_servers.is_empty() {
+            return Err(MetadataError::NoAuthorizationServer);
+        }
+        for server in &self.authorization_servers {
+            check_url("the authorization server URL", server)?;
+        }
+        Ok(self)
     }
 
     /// The scopes this server understands (RFC 9728 `scopes_supported`).

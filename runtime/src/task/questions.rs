@@ -6,20 +6,19 @@
 
 use super::engine::TaskEngine;
 use super::{InputAnswer, TaskHandle, TaskId, Transition};
-use crate::ask::question_key;
+use crate::ask::QuestionKeys;
 use crate::call::{InputError, Outbound, QuestionChannel};
 use crate::protocol::InputRequest;
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 
 /// The question channel of one run of a task.
 pub(crate) struct TaskInput {
     handle: TaskHandle,
-    next: AtomicU32,
+    keys: QuestionKeys,
     /// Questions not yet stored in the record: questions asked together
     /// (`join!`) are stored in one transition, so a client sees them at once.
     unsent: Arc<Mutex<Map<String, Value>>>,
@@ -30,7 +29,7 @@ impl TaskInput {
     pub(crate) fn new(handle: TaskHandle) -> Self {
         TaskInput {
             handle,
-            next: AtomicU32::new(0),
+            keys: QuestionKeys::default(),
             unsent: Arc::new(Mutex::new(Map::new())),
         }
     }
@@ -46,8 +45,7 @@ impl QuestionChannel for TaskInput {
         key: Option<&str>,
         request: InputRequest,
     ) -> BoxFuture<'static, Result<Value, InputError>> {
-        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        let key = question_key(key, &request, n);
+        let key = self.keys.next(key, &request);
         let engine = self.handle.engine();
         let id = self.handle.id().clone();
         let cancellation = self.handle.cancellation().clone();

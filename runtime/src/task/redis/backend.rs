@@ -899,15 +899,19 @@ impl Inner {
             shard.owner_expiry(task.owner()),
         ];
         let tag = self.keyring.tag(id.as_str(), record);
+        // The script's arguments, in its `ARGV` order.
+        let args = (
+            record,
+            job,
+            task.expires_at_ms(),
+            id.as_str(),
+            self.queue_capacity,
+            &tag,
+        );
         let Some((replicas, timeout)) = self.durable else {
             return scripts::CREATE
                 .key(&keys[..])
-                .arg(record)
-                .arg(job)
-                .arg(task.expires_at_ms())
-                .arg(id.as_str())
-                .arg(self.queue_capacity)
-                .arg(&tag)
+                .arg(args)
                 .invoke_async(&mut conn)
                 .await
                 .map_err(|e| write_failed(&e));
@@ -920,12 +924,7 @@ impl Inner {
             .arg(scripts::CREATE.get_hash())
             .arg(keys.len())
             .arg(&keys[..])
-            .arg(record)
-            .arg(job)
-            .arg(task.expires_at_ms())
-            .arg(id.as_str())
-            .arg(self.queue_capacity)
-            .arg(&tag)
+            .arg(args)
             .cmd("WAIT")
             .arg(replicas)
             .arg(timeout.as_millis() as u64);

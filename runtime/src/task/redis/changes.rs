@@ -2,13 +2,13 @@
 //! node or worker announces ([`Notifier`](crate::call::Notifier)), every
 //! other process of the same prefix announces to its own clients.
 
-use super::connection::{Conn, Target};
+use super::connection::{keep_subscribed, Conn, Heard, Target};
 use super::keys::Keys;
 use super::RedisConfig;
 use crate::call::{Change, ChangeRelay};
-use futures::StreamExt;
 use redis::RedisError;
 use serde::{Deserialize, Serialize};
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -135,9 +135,8 @@ impl ChangeRelay for RedisChangeRelay {
 /// How long publishing a change may take.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Keeps one subscription alive until `stop`, subscribing again (behind
-/// Sentinel: on the current primary) whenever it breaks, and delivers the
-/// other processes' changes.
+/// Keeps one subscription alive until `stop` (see [`keep_subscribed`]),
+/// and delivers the other processes' changes.
 async fn listen(
     target: Target,
     channel: String,
@@ -145,34 +144,16 @@ async fn listen(
     deliver: Arc<dyn Fn(Change) + Send + Sync>,
     stop: CancellationToken,
 ) {
-    let mut delay = Duration::from_millis(50);
-    let mut attempt = 0usize;
-    loop {
-        attempt = attempt.wrapping_add(1);
-        let Some(subscribed) = target.subscribe(&channel, attempt, &stop).await else {
-            return;
-        };
-        if let Ok(pubsub) = subscribed {
-            delay = Duration::from_millis(50);
-            let mut messages = pubsub.into_on_message();
-            loop {
-                let message = tokio::select! {
-                    _ = stop.cancelled() => return,
-                    m = messages.next() => m,
-                };
-                let Some(message) = message else { break };
-                match serde_json::from_slice::<Envelope>(message.get_payload_bytes()) {
-                    Ok(envelope) if envelope.origin != origin => deliver(envelope.change),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!("a malformed change was relayed: {e}"),
-                }
+    // The first try goes to the second seed node of a Cluster.
+    keep_subscribed(&target, &channel, "changes", 1, &stop, |heard| {
+        if let Heard::Message(message) = heard {
+            match serde_json::from_slice::<Envelope>(message.get_payload_bytes()) {
+                Ok(envelope) if envelope.origin != origin => deliver(envelope.change),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("a malformed change was relayed: {e}"),
             }
-            tracing::warn!("changes: the Redis subscription was lost; reconnecting");
         }
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(delay) => {}
-        }
-        delay = (delay * 2).min(Duration::from_secs(1));
-    }
+        ControlFlow::Continue(())
+    })
+    .await;
 }

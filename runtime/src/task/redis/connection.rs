@@ -17,11 +17,13 @@
 //! The task backend, the session store and the change relay all get their
 //! connections and subscriptions here.
 
+use futures::StreamExt;
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, PubSub};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use redis::sentinel::{SentinelClient, SentinelServerType};
 use redis::{Cmd, Pipeline, RedisError, RedisFuture, Value};
+use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -167,6 +169,74 @@ impl Target {
 
 /// How long subscribing may take before the subscriber tries again.
 const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// What a subscription kept by [`keep_subscribed`] tells its owner.
+pub(crate) enum Heard<'m> {
+    /// Subscribed (again): what was published while away was missed.
+    Subscribed,
+    /// A message on the channel.
+    Message(&'m redis::Msg),
+    /// The subscription broke; it is made again after a pause.
+    Lost,
+    /// Subscribing failed; it is tried again after a pause.
+    Failed(&'m RedisError),
+}
+
+/// Keeps one subscription to `channel` alive until `stop` fires or `on`
+/// breaks, subscribing again whenever it breaks (behind Sentinel: on the
+/// current primary; on a Cluster: on the next seed node, from the
+/// `attempt`-th), after a pause of 50 ms that doubles up to 1 s and starts
+/// over once subscribed. `on` hears each step; a lost subscription is
+/// logged as `{name}: the Redis subscription was lost; reconnecting`.
+pub(crate) async fn keep_subscribed(
+    target: &Target,
+    channel: &str,
+    name: &str,
+    mut attempt: usize,
+    stop: &CancellationToken,
+    mut on: impl FnMut(Heard<'_>) -> ControlFlow<()>,
+) {
+    let mut delay = Duration::from_millis(50);
+    loop {
+        let Some(subscribed) = target.subscribe(channel, attempt, stop).await else {
+            return;
+        };
+        attempt = attempt.wrapping_add(1);
+        match subscribed {
+            Ok(pubsub) => {
+                delay = Duration::from_millis(50);
+                if on(Heard::Subscribed).is_break() {
+                    return;
+                }
+                let mut messages = pubsub.into_on_message();
+                loop {
+                    let message = tokio::select! {
+                        _ = stop.cancelled() => return,
+                        m = messages.next() => m,
+                    };
+                    let Some(message) = message else { break };
+                    if on(Heard::Message(&message)).is_break() {
+                        return;
+                    }
+                }
+                if on(Heard::Lost).is_break() {
+                    return;
+                }
+                tracing::warn!("{name}: the Redis subscription was lost; reconnecting");
+            }
+            Err(e) => {
+                if on(Heard::Failed(&e)).is_break() {
+                    return;
+                }
+            }
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(delay) => {}
+        }
+        delay = (delay * 2).min(Duration::from_secs(1));
+    }
+}
 
 async fn manager(
     client: &redis::Client,

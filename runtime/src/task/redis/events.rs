@@ -10,12 +10,12 @@
 //! whose tag does not verify, so a record published by someone with access
 //! to Redis but not to the keys reaches no waiter.
 
+use super::connection::{keep_subscribed, Heard, Target};
 use crate::task::{TaskId, TaskRecord};
-use futures::StreamExt;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -133,76 +133,58 @@ fn parse(payload: &[u8]) -> Option<(Option<&str>, &str)> {
     })
 }
 
-/// Keeps one subscription to `channel` alive until `stop`, reconnecting
-/// whenever it breaks, and delivers every record to `events`.
+/// Keeps one subscription to `channel` alive until `stop` (see
+/// [`keep_subscribed`]), and delivers every record to `events`.
 pub(crate) async fn listen(
-    target: super::connection::Target,
+    target: Target,
     channel: String,
     events: std::sync::Weak<super::backend::Inner>,
     stop: CancellationToken,
 ) {
-    let mut delay = Duration::from_millis(50);
     let mut was_down = false;
-    let mut attempt = 0usize;
-    loop {
-        // On a Cluster, each try goes to the next seed node.
-        let this_attempt = attempt;
-        attempt = attempt.wrapping_add(1);
-        let Some(subscribed) = target.subscribe(&channel, this_attempt, &stop).await else {
-            return;
-        };
-        match subscribed {
-            Ok(pubsub) => {
+    // On a Cluster, the first try goes to the first seed node.
+    keep_subscribed(&target, &channel, "task events", 0, &stop, |heard| {
+        match heard {
+            Heard::Subscribed => {
                 if was_down {
                     tracing::info!("task events: subscribed to Redis again");
                 }
-                delay = Duration::from_millis(50);
                 let Some(inner) = events.upgrade() else {
-                    return;
+                    return ControlFlow::Break(());
                 };
                 // Anything published while we were away: waiters re-read.
                 inner.events.bump();
-                drop(inner);
-                let mut messages = pubsub.into_on_message();
-                loop {
-                    let msg = tokio::select! {
-                        _ = stop.cancelled() => return,
-                        m = messages.next() => m,
-                    };
-                    let Some(msg) = msg else { break };
-                    let Some(inner) = events.upgrade() else {
-                        return;
-                    };
-                    let Some((tag, json)) = parse(msg.get_payload_bytes()) else {
-                        tracing::warn!("task events: a malformed message was published");
-                        continue;
-                    };
-                    match published_id(json) {
-                        // Verified and parsed only when someone here waits on it.
-                        Some(id) if inner.events.is_watched(&id) => {
-                            if let Some(record) = inner.trusted(&id, json, tag) {
-                                inner.events.deliver(&record);
-                            }
-                        }
-                        Some(_) => {}
-                        None => tracing::warn!("task events: a malformed record was published"),
-                    }
-                }
-                tracing::warn!("task events: the Redis subscription was lost; reconnecting");
             }
-            Err(e) => {
+            Heard::Message(msg) => {
+                let Some(inner) = events.upgrade() else {
+                    return ControlFlow::Break(());
+                };
+                let Some((tag, json)) = parse(msg.get_payload_bytes()) else {
+                    tracing::warn!("task events: a malformed message was published");
+                    return ControlFlow::Continue(());
+                };
+                match published_id(json) {
+                    // Verified and parsed only when someone here waits on it.
+                    Some(id) if inner.events.is_watched(&id) => {
+                        if let Some(record) = inner.trusted(&id, json, tag) {
+                            inner.events.deliver(&record);
+                        }
+                    }
+                    Some(_) => {}
+                    None => tracing::warn!("task events: a malformed record was published"),
+                }
+            }
+            Heard::Lost => was_down = true,
+            Heard::Failed(e) => {
                 if !was_down {
                     tracing::warn!("task events: cannot subscribe to Redis ({e}); retrying");
                 }
+                was_down = true;
             }
         }
-        was_down = true;
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(delay) => {}
-        }
-        delay = (delay * 2).min(Duration::from_secs(1));
-    }
+        ControlFlow::Continue(())
+    })
+    .await;
 }
 
 #[cfg(test)]

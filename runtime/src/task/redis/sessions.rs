@@ -20,7 +20,7 @@
 //! event ([`SessionEvent::Streamed`]), so a node reading the kept events
 //! after it started listening misses none.
 
-use super::connection::{Conn, Target};
+use super::connection::{keep_subscribed, Conn, Heard, Target};
 use super::keys::Keys;
 use super::scripts;
 use super::RedisConfig;
@@ -30,11 +30,12 @@ use crate::session_store::{
     StoredEvents, StreamEvent, StreamEventKind,
 };
 use futures::future::BoxFuture;
-use futures::{FutureExt, StreamExt};
+use futures::FutureExt;
 use redis::RedisError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch, OnceCell};
@@ -577,52 +578,41 @@ impl ChangeRelay for StoreRelay {
     }
 }
 
-/// Keeps one subscription alive while the store exists, subscribing again
-/// (behind Sentinel: on the current primary) whenever it breaks, and hands
-/// every message to the handlers in order.
+/// Keeps one subscription alive while the store exists (see
+/// [`keep_subscribed`]), and hands every message to the handlers in order.
 async fn listen(inner: std::sync::Weak<Inner>, stop: CancellationToken) {
-    let mut delay = Duration::from_millis(50);
-    let mut attempt = 0usize;
-    loop {
-        let Some((target, channel)) = inner
-            .upgrade()
-            .map(|i| (i.target.clone(), i.channel.clone()))
-        else {
-            return;
+    let Some((target, channel)) = inner
+        .upgrade()
+        .map(|i| (i.target.clone(), i.channel.clone()))
+    else {
+        return;
+    };
+    // The first try goes to the second seed node of a Cluster.
+    keep_subscribed(&target, &channel, "sessions", 1, &stop, |heard| {
+        let Some(inner) = inner.upgrade() else {
+            return match heard {
+                Heard::Message(_) => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            };
         };
-        attempt = attempt.wrapping_add(1);
-        let Some(subscribed) = target.subscribe(&channel, attempt, &stop).await else {
-            return;
-        };
-        if let Ok(pubsub) = subscribed {
-            delay = Duration::from_millis(50);
-            if let Some(i) = inner.upgrade() {
-                i.subscribed.send_replace(true);
+        match heard {
+            Heard::Subscribed => {
+                inner.subscribed.send_replace(true);
             }
-            let mut messages = pubsub.into_on_message();
-            loop {
-                let message = tokio::select! {
-                    _ = stop.cancelled() => return,
-                    m = messages.next() => m,
-                };
-                let Some(message) = message else { break };
-                let Some(inner) = inner.upgrade() else { return };
+            Heard::Message(message) => {
                 match serde_json::from_slice::<Envelope>(message.get_payload_bytes()) {
                     Ok(envelope) => dispatch(&inner, envelope),
                     Err(e) => tracing::warn!("a malformed session event was published: {e}"),
                 }
             }
-            if let Some(i) = inner.upgrade() {
-                i.subscribed.send_replace(false);
+            Heard::Lost => {
+                inner.subscribed.send_replace(false);
             }
-            tracing::warn!("sessions: the Redis subscription was lost; reconnecting");
+            Heard::Failed(_) => {}
         }
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(delay) => {}
-        }
-        delay = (delay * 2).min(Duration::from_secs(1));
-    }
+        ControlFlow::Continue(())
+    })
+    .await;
 }
 
 fn dispatch(inner: &Inner, envelope: Envelope) {
