@@ -624,4 +624,25 @@ mod tests {
         bad.insert(vec![1], 1);
         assert!(to_writer(&mut Vec::new(), &bad).is_err());
     }
+
+    /// Strings give serde_json's bytes, as values and as keys: every ASCII
+    /// character (the controls, DEL, the quote, the backslash) alone and
+    /// inside text, and non-ASCII.
+    #[test]
+    fn strings_as_serde_json_writes_them() {
+        let mut strings: Vec<String> = (0u8..=0x7f)
+            .map(|b| char::from(b).to_string())
+            .flat_map(|c| [c.clone(), format!("text {c}"), format!("{c} text")])
+            .collect();
+        strings.extend(["", "ü é ✓ 𝄞", "\u{2028}\u{2029}", "plain"].map(String::from));
+        for string in &strings {
+            let mut out = Vec::new();
+            to_writer(&mut out, string).unwrap();
+            assert_eq!(out, serde_json::to_vec(string).unwrap(), "{string:?}");
+            let keyed = std::collections::BTreeMap::from([(string.as_str(), 1)]);
+            let mut out = Vec::new();
+            to_writer(&mut out, &keyed).unwrap();
+            assert_eq!(out, serde_json::to_vec(&keyed).unwrap(), "{string:?}");
+        }
+    }
 }

@@ -455,6 +455,11 @@ impl Server {
     /// Whether the server declares `capability`; a method of one it does
     /// not declare is unknown to its clients.
     pub(crate) fn offers(&self, capability: Capability) -> bool {
+        // (Checked before the catalog is loaded: most requests are of
+        // methods every server has.)
+        if matches!(capability, Capability::Always | Capability::Tasks) {
+            return true;
+        }
         let offer = self.offer();
         let catalog = &offer.all_catalog;
         match capability {
