@@ -9,8 +9,8 @@ use super::Catalog;
 use crate::call::{CallMeta, CallScope, ClientInfo};
 use crate::protocol::jsonrpc::json_type_name;
 use crate::protocol::messages::{
-    to_value, CacheHints, CatalogCapabilities, CompleteResult, Empty, ListCapability, ListPage,
-    ReadResourceResult,
+    to_value, CacheHints, CacheScope, CatalogCapabilities, CompleteResult, Empty, ListCapability,
+    ListPage, ReadResourceResult,
 };
 use crate::protocol::params::{opt_str, req_str};
 use crate::protocol::stateless::LIST_TTL_MS;
@@ -174,7 +174,7 @@ impl Catalog {
             contents,
             // What a read returns may change at any time and may depend on the caller.
             cache: version.is_stateless().then_some(CacheHints {
-                cache_scope: "private",
+                cache_scope: CacheScope::Private,
                 ttl_ms: 0,
             }),
         };

@@ -111,7 +111,7 @@ pub use subscriptions::{resource_updated, Subscriptions, MAX_SUBSCRIPTIONS};
 pub mod wrapper;
 
 use crate::protocol::messages::{
-    self, PromptArgumentDefinition, PromptDefinition, ResourceDefinition,
+    self, CacheScope, PromptArgumentDefinition, PromptDefinition, ResourceDefinition,
 };
 pub(crate) use prompt::{DynPrompt, ErasedPrompt};
 pub(crate) use resource::{DynResource, ErasedResource};
@@ -356,11 +356,11 @@ impl Catalog {
 
     /// `cacheScope` of this catalog's lists (2026-07-28): `public` unless
     /// the catalog was chosen for one caller.
-    pub(crate) fn list_cache_scope(&self) -> &'static str {
+    pub(crate) fn list_cache_scope(&self) -> CacheScope {
         if self.per_caller {
-            "private"
+            CacheScope::Private
         } else {
-            "public"
+            CacheScope::Public
         }
     }
 

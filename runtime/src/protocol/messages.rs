@@ -159,12 +159,22 @@ pub struct CompleteResult<'a> {
     pub completion: CompletionValues<'a>,
 }
 
+/// Who may reuse a cached result (`cacheScope`, 2026-07-28).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CacheScope {
+    /// Every caller gets the same result.
+    Public,
+    /// The result depends on the caller: no shared cache may keep it.
+    Private,
+}
+
 /// The caching hints of a 2026-07-28 result (`ttlMs`, `cacheScope`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CacheHints {
-    /// Who may reuse the result: `"public"` or `"private"`.
-    pub cache_scope: &'static str,
+    /// Who may reuse the result.
+    pub cache_scope: CacheScope,
     /// How long it may be reused, in milliseconds.
     pub ttl_ms: u64,
 }
@@ -205,7 +215,7 @@ impl Serialize for ListPage<'_> {
         }
         if let Some(cache) = &self.cache {
             map.serialize_entry("ttlMs", &cache.ttl_ms)?;
-            map.serialize_entry("cacheScope", cache.cache_scope)?;
+            map.serialize_entry("cacheScope", &cache.cache_scope)?;
         }
         map.end()
     }
@@ -674,7 +684,7 @@ mod tests {
             items: &[&json!({"name": "p"})],
             next_cursor: Some("c".into()),
             cache: Some(CacheHints {
-                cache_scope: "public",
+                cache_scope: CacheScope::Public,
                 ttl_ms: 5,
             }),
         };
@@ -685,7 +695,7 @@ mod tests {
         let read = ReadResourceResult {
             contents: vec![json!({"uri": "file:///a", "text": "hi"})],
             cache: Some(CacheHints {
-                cache_scope: "private",
+                cache_scope: CacheScope::Private,
                 ttl_ms: 0,
             }),
         };

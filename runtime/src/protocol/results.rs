@@ -128,7 +128,7 @@ mod tests {
             capabilities: json!({"tools": {}}),
             instructions: Some("be kind"),
             cache: crate::protocol::messages::CacheHints {
-                cache_scope: "public",
+                cache_scope: crate::protocol::messages::CacheScope::Public,
                 ttl_ms: 60_000,
             },
         };

@@ -19,6 +19,7 @@ use crate::call::Filter;
 use crate::call::Outbound;
 use crate::call::{ClientInfo, LogLevelFilter};
 use crate::protocol::jsonrpc::{self, json_type_name, Written};
+use crate::protocol::messages::CacheScope;
 use crate::protocol::messages::{
     self, CacheHints, ListenAcknowledged, ListenResult, SubscriptionMeta,
 };
@@ -91,7 +92,7 @@ impl Server {
             capabilities: self.capabilities(ProtocolVersion::V2026_07_28),
             instructions: self.inner.instructions.as_deref(),
             cache: CacheHints {
-                cache_scope: CacheScope::Public.as_str(),
+                cache_scope: CacheScope::Public,
                 ttl_ms: LIST_TTL_MS,
             },
         };
@@ -296,7 +297,7 @@ pub(crate) async fn asking_through_results(
 pub(crate) fn cacheable_page(server: &Server, page: ToolPage) -> ToolPage {
     if page.version.is_stateless() {
         let scope = tools_cache_scope(server);
-        page.cacheable(LIST_TTL_MS, scope.as_str())
+        page.cacheable(LIST_TTL_MS, scope)
     } else {
         page
     }
@@ -465,15 +466,6 @@ fn present<'a>(object: &'a JsonObject, key: &str) -> Option<&'a str> {
     object.get_json(key).filter(|json| *json != "null")
 }
 
-/// Who may reuse a cached list result.
-#[derive(Clone, Copy)]
-enum CacheScope {
-    /// Every caller sees the same list.
-    Public,
-    /// The list depends on the caller (tools hidden by scope).
-    Private,
-}
-
 /// `tools/list` differs per caller when tools are hidden from callers who
 /// cannot call them, or a visibility rule is set on a tool
 /// ([`LiveCatalog::visible_if`](super::LiveCatalog::visible_if)); then no
@@ -484,16 +476,6 @@ fn tools_cache_scope(server: &Server) -> CacheScope {
         CacheScope::Private
     } else {
         CacheScope::Public
-    }
-}
-
-impl CacheScope {
-    /// Its name in `cacheScope`.
-    fn as_str(self) -> &'static str {
-        match self {
-            CacheScope::Public => "public",
-            CacheScope::Private => "private",
-        }
     }
 }
 
@@ -622,7 +604,7 @@ mod tests {
         let stateless = page(
             ProtocolVersion::V2026_07_28,
             Some("ferry:2"),
-            Some((60_000, "private")),
+            Some((60_000, CacheScope::Private)),
         );
         let written =
             text(serde_json::to_vec(&stateless.completed(META_SERVER_INFO, &raw(&info))).unwrap());
@@ -633,8 +615,8 @@ mod tests {
         // The one serializer gives the value too, and the stateless
         // completion of a value (`complete`) agrees with it.
         for version in [ProtocolVersion::V2025_06_18, ProtocolVersion::V2026_07_28] {
-            let value = page(version, Some("c"), Some((1, "public"))).into_value();
-            let completed = page(version, Some("c"), Some((1, "public")));
+            let value = page(version, Some("c"), Some((1, CacheScope::Public))).into_value();
+            let completed = page(version, Some("c"), Some((1, CacheScope::Public)));
             let completed = serde_json::to_vec(&completed.completed(META_SERVER_INFO, &raw(&info)));
             assert_eq!(
                 serde_json::from_slice::<Value>(&completed.unwrap()).unwrap(),

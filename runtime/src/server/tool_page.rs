@@ -1,6 +1,7 @@
 //! A `tools/list` page, written from the definitions serialized when the
 //! server was built: no definition is cloned or serialized per request.
 
+use crate::protocol::messages::CacheScope;
 use crate::protocol::types::{Completion, ResultMeta};
 use crate::protocol::ProtocolVersion;
 use crate::tool::registry::RegisteredTool;
@@ -15,12 +16,12 @@ pub(crate) struct ToolPage {
     pub(crate) version: ProtocolVersion,
     pub(crate) next_cursor: Option<String>,
     /// 2026-07-28 caching hints: the time to live and who may reuse the page.
-    pub(crate) cache: Option<(u64, &'static str)>,
+    pub(crate) cache: Option<(u64, CacheScope)>,
 }
 
 impl ToolPage {
     /// The page with caching hints.
-    pub(crate) fn cacheable(mut self, ttl_ms: u64, scope: &'static str) -> Self {
+    pub(crate) fn cacheable(mut self, ttl_ms: u64, scope: CacheScope) -> Self {
         self.cache = Some((ttl_ms, scope));
         self
     }
@@ -77,7 +78,7 @@ struct ToolPageView<'a> {
     #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
     meta: Option<ResultMeta<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    cache_scope: Option<&'static str>,
+    cache_scope: Option<CacheScope>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_cursor: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -6,7 +6,7 @@ use super::super::Catalog;
 use super::uri;
 use crate::call::ClientInfo;
 use crate::protocol::messages::{
-    to_value, CacheHints, GetSkillResult, ReadResourceResult, SkillsCapability, UriData,
+    to_value, CacheHints, CacheScope, GetSkillResult, ReadResourceResult, SkillsCapability, UriData,
 };
 use crate::protocol::params::req_str;
 use crate::protocol::stateless::LIST_TTL_MS;
@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 /// The caching hints of what is fixed when the server is built (2026-07-28).
 const FIXED: CacheHints = CacheHints {
-    cache_scope: "public",
+    cache_scope: CacheScope::Public,
     ttl_ms: LIST_TTL_MS,
 };
 
