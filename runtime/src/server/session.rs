@@ -431,7 +431,11 @@ impl Session {
                 let _in_flight = InFlight::register(self, &id, &token);
                 // Made here, not before the block: the block would hold it
                 // twice (as captured and as awaited).
-                let work = self.dispatch(&id, &method, params, outbound, extensions, token.clone());
+                let work =
+                    match self.request(&id, &method, params, outbound, extensions, token.clone()) {
+                        Ok(request) => Either::Right(Server::dispatch(request)),
+                        Err(answer) => Either::Left(std::future::ready(answer)),
+                    };
                 let mut work = std::pin::pin!(work);
                 let mut cancelled = std::pin::pin!(token.cancelled());
                 let mut waited = false;
@@ -505,27 +509,8 @@ impl Session {
 
     /// The session revisions' part of a request: `initialize` (and `ping`)
     /// before the handshake, then the method resolved in the negotiated
-    /// revision and its call context, handed to the dispatch table.
-    /// (Not an `async fn`: what it checks is answered at once, and the
-    /// request moves straight into the dispatch table's future.)
-    fn dispatch(
-        &self,
-        id: &RequestId,
-        name: &str,
-        params: Option<JsonObject>,
-        outbound: Arc<dyn Outbound>,
-        extensions: http::Extensions,
-        cancellation: CancellationToken,
-    ) -> impl Future<Output = Result<Answer, ErrorObject>> + Send + 'static {
-        let request = match self.request(id, name, params, outbound, extensions, cancellation) {
-            Ok(request) => request,
-            Err(answer) => return Either::Left(std::future::ready(answer)),
-        };
-        Either::Right(Server::dispatch(request))
-    }
-
-    /// The request `dispatch` hands the dispatch table, or the answer of a
-    /// request that does not reach it (the handshake, a refused method).
+    /// revision and its call context: the request for the dispatch table,
+    /// or the answer of one that does not reach it.
     fn request(
         &self,
         id: &RequestId,
