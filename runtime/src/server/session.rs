@@ -380,7 +380,7 @@ impl Session {
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
     ) -> Option<Value> {
-        let (id, outcome) = self.answer(request, outbound, extensions).await?;
+        let (id, outcome) = self.clone().answer(request, outbound, extensions).await?;
         Some(match outcome {
             Ok(answer) => jsonrpc::success_response(&id, answer.into_value()),
             Err(error) => jsonrpc::error_response(Some(&id), &error),
@@ -389,12 +389,14 @@ impl Session {
 
     /// [`handle_request`](Self::handle_request) with the response written
     /// straight to bytes (a tool's result is never built as a `Value`).
+    /// It takes the session (a clone is two reference counts), so that its
+    /// future owns all it needs and is not wrapped in one more.
     pub(crate) fn handle_request_written(
-        &self,
+        self,
         request: Request,
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
-    ) -> impl Future<Output = Option<Written>> + Send + '_ {
+    ) -> impl Future<Output = Option<Written>> + Send + 'static {
         // `map`, not an `async` block awaiting it: the block would hold the
         // future twice (as captured and as awaited).
         self.answer(request, outbound, extensions).map(|answered| {
@@ -413,11 +415,12 @@ impl Session {
     /// Runs a request while it is in the in-flight table, in its span;
     /// `None` when the client cancelled it.
     fn answer(
-        &self,
+        self,
         request: Request,
         outbound: Arc<dyn Outbound>,
         extensions: http::Extensions,
-    ) -> impl Future<Output = Option<(RequestId, Result<Answer, ErrorObject>)>> + Send + '_ {
+    ) -> impl Future<Output = Option<(RequestId, Result<Answer, ErrorObject>)>> + Send + 'static
+    {
         let facts = || super::SpanFacts {
             protocol_version: self.protocol_version(),
             session_key: Some(&self.state.key),
@@ -428,7 +431,7 @@ impl Session {
         async move {
             let outcome = async {
                 let token = CancellationToken::new();
-                let _in_flight = InFlight::register(self, &id, &token);
+                let _in_flight = InFlight::register(&self, &id, &token);
                 // Made here, not before the block: the block would hold it
                 // twice (as captured and as awaited).
                 let work =

@@ -230,13 +230,11 @@ pub(crate) async fn post(
         request: request.id.clone(),
         session_closed: session.closed.clone(),
     };
-    let inner = session.session.clone();
-    let call = async move {
-        inner
-            .handle_request_written(request, outbound, extensions)
-            .await
-    }
-    .boxed();
+    let call = session
+        .session
+        .clone()
+        .handle_request_written(request, outbound, extensions)
+        .boxed();
     reply(
         call,
         messages,
