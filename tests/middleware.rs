@@ -19,7 +19,7 @@ use ferrymcp::tower::{layer::layer_fn, service_fn, ServiceExt};
 use ferrymcp::Client;
 use http_support::{post, spawn, Reply};
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -390,6 +390,123 @@ async fn a_layer_may_answer_itself_and_the_tool_never_runs() {
     let error = client.list_tools().await.unwrap_err();
     assert_eq!(error.code, -32000);
     assert_eq!(error.message, "closed");
+}
+
+/// Wipes everything (it never runs: the gate refuses it).
+#[tool]
+async fn wipe() -> String {
+    WIPED.store(true, Ordering::SeqCst);
+    "wiped".into()
+}
+
+static WIPED: AtomicBool = AtomicBool::new(false);
+
+/// A layer that writes down the method and target of every request, and
+/// refuses `tools/call` of `wipe` itself.
+fn gate(
+    log: Arc<Mutex<Vec<(String, Option<String>)>>>,
+) -> impl ferrymcp::tower::Layer<McpService, Service = McpService> + Clone {
+    layer_fn(move |inner: McpService| {
+        let log = Arc::clone(&log);
+        McpService::new(service_fn(move |request: McpRequest| {
+            let target = request.target().map(|t| t.into_owned());
+            let refuse = target.as_deref() == Some("wipe");
+            log.lock()
+                .unwrap()
+                .push((request.method().to_string(), target));
+            let inner = inner.clone();
+            async move {
+                if refuse {
+                    return Ok(ferrymcp::server::McpResponse::error(
+                        ferrymcp::protocol::ErrorObject::new(-32003, "wipe is not allowed"),
+                    ));
+                }
+                inner.oneshot(request).await
+            }
+        }))
+    })
+}
+
+#[tokio::test]
+async fn over_stdio_a_layer_sees_each_call_and_may_refuse_one() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let server = Server::builder("gated")
+        .layer(gate(Arc::clone(&log)))
+        .tools(tools![add, wipe])
+        .build()
+        .await
+        .unwrap();
+    // The stdio transport (`serve_stdio` is `serve_io` on stdin and stdout),
+    // on the two ends of a pipe.
+    let (client, server_end) = tokio::io::duplex(64 * 1024);
+    let (read, write) = tokio::io::split(server_end);
+    let serving =
+        tokio::spawn(async move { ferrymcp::transport::serve_io(&server, read, write).await });
+    let (from_server, mut to_server) = tokio::io::split(client);
+    let mut lines = BufReader::new(from_server).lines();
+    let mut exchange = async |message: Value| -> Value {
+        let mut line = message.to_string();
+        line.push('\n');
+        to_server.write_all(line.as_bytes()).await.unwrap();
+        let Some(id) = message.get("id") else {
+            return Value::Null;
+        };
+        loop {
+            let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+                .await
+                .expect("an answer in time")
+                .unwrap()
+                .expect("an answer");
+            let answer: Value = serde_json::from_str(&line).unwrap();
+            if &answer["id"] == id {
+                return answer;
+            }
+        }
+    };
+    let init = exchange(
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "middleware-test", "version": "0.0.1"}}}),
+    )
+    .await;
+    assert_eq!(init["result"]["protocolVersion"], "2025-11-25", "{init}");
+    exchange(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
+    let sum = exchange(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "add", "arguments": {"a": 2, "b": 3}}}))
+    .await;
+    assert_eq!(sum["result"]["structuredContent"]["result"], 5, "{sum}");
+    let refused = exchange(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "wipe", "arguments": {}}}))
+    .await;
+    assert_eq!(refused["error"]["code"], -32003, "{refused}");
+    assert_eq!(
+        refused["error"]["message"], "wipe is not allowed",
+        "{refused}"
+    );
+    assert!(!WIPED.load(Ordering::SeqCst), "the refused tool never ran");
+    drop(exchange);
+    // The client hangs up: the server's reader sees the end of its input.
+    to_server.shutdown().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), serving)
+        .await
+        .expect("the server stops when its input closes")
+        .unwrap()
+        .unwrap();
+    let calls: Vec<_> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(method, _)| method == "tools/call")
+        .cloned()
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("tools/call".to_owned(), Some("add".to_owned())),
+            ("tools/call".to_owned(), Some("wipe".to_owned())),
+        ]
+    );
 }
 
 /// A node (no workers) or a worker-only server on one Redis, each with its
