@@ -401,11 +401,12 @@ async fn wipe() -> String {
 
 static WIPED: AtomicBool = AtomicBool::new(false);
 
+/// The method and target of each request a layer saw.
+type Calls = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
 /// A layer that writes down the method and target of every request, and
 /// refuses `tools/call` of `wipe` itself.
-fn gate(
-    log: Arc<Mutex<Vec<(String, Option<String>)>>>,
-) -> impl ferrymcp::tower::Layer<McpService, Service = McpService> + Clone {
+fn gate(log: Calls) -> impl ferrymcp::tower::Layer<McpService, Service = McpService> + Clone {
     layer_fn(move |inner: McpService| {
         let log = Arc::clone(&log);
         McpService::new(service_fn(move |request: McpRequest| {
@@ -430,7 +431,7 @@ fn gate(
 #[tokio::test]
 async fn over_stdio_a_layer_sees_each_call_and_may_refuse_one() {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let log = Arc::new(Mutex::new(Vec::new()));
+    let log = Calls::default();
     let server = Server::builder("gated")
         .layer(gate(Arc::clone(&log)))
         .tools(tools![add, wipe])
@@ -485,7 +486,6 @@ async fn over_stdio_a_layer_sees_each_call_and_may_refuse_one() {
         "{refused}"
     );
     assert!(!WIPED.load(Ordering::SeqCst), "the refused tool never ran");
-    drop(exchange);
     // The client hangs up: the server's reader sees the end of its input.
     to_server.shutdown().await.unwrap();
     tokio::time::timeout(Duration::from_secs(10), serving)
