@@ -17,7 +17,7 @@ use ferrymcp::prelude::*;
 use ferrymcp::server::{McpRequest, McpService};
 use ferrymcp::tower::{layer::layer_fn, service_fn, ServiceExt};
 use ferrymcp::Client;
-use http_support::{post, spawn, Reply};
+use http_support::{post, spawn, stateless_as, LegacySession, Reply};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -108,20 +108,8 @@ async fn serve(server: &Server) -> String {
 
 /// A 2026-07-28 `tools/call` with `token`.
 async fn call(url: &str, token: &str, id: i64, name: &str, arguments: Value) -> Reply {
-    let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
-        "name": name, "arguments": arguments, "_meta": http_support::meta()}});
-    let bearer = format!("Bearer {token}");
-    post(
-        url,
-        &[
-            ("authorization", &bearer),
-            ("mcp-protocol-version", "2026-07-28"),
-            ("mcp-method", "tools/call"),
-            ("mcp-name", name),
-        ],
-        body.to_string(),
-    )
-    .await
+    let params = json!({"name": name, "arguments": arguments});
+    stateless_as(url, token, id, "tools/call", params).await
 }
 
 #[tokio::test]
@@ -214,48 +202,18 @@ async fn towers_concurrency_limit_runs_one_call_at_a_time() {
     assert_eq!(most.load(Ordering::SeqCst), 1, "calls overlapped");
 }
 
-/// A 2025-11-25 session with `token`: its id.
-async fn open_session(url: &str, token: &str) -> String {
-    let bearer = format!("Bearer {token}");
-    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {},
-        "clientInfo": {"name": "middleware-test", "version": "0.0.1"}}});
-    let reply = post(url, &[("authorization", &bearer)], init.to_string()).await;
-    assert_eq!(reply.status, 200, "{reply:?}");
-    reply.header("mcp-session-id").unwrap().to_owned()
-}
-
 /// A request on a session: the response.
-async fn in_session(
-    url: &str,
-    token: &str,
-    session: &str,
-    id: i64,
-    method: &str,
-    params: Value,
-) -> Value {
-    let bearer = format!("Bearer {token}");
+async fn in_session(session: &LegacySession, id: i64, method: &str, params: Value) -> Value {
     let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-    let reply = post(
-        url,
-        &[
-            ("authorization", &bearer),
-            ("mcp-session-id", session),
-            ("mcp-protocol-version", "2025-11-25"),
-        ],
-        body.to_string(),
-    )
-    .await;
+    let reply = session.send(body).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     reply.json()
 }
 
 /// Alice calls `report` as a 2025-11-25 task (request `first_id`), then
 /// `tasks/result` (the next id), which must say it ran for her: the task id.
-async fn alices_report_as_a_task(url: &str, session: &str, first_id: i64) -> String {
+async fn alices_report_as_a_task(session: &LegacySession, first_id: i64) -> String {
     let created = in_session(
-        url,
-        "alice-token",
         session,
         first_id,
         "tools/call",
@@ -267,8 +225,6 @@ async fn alices_report_as_a_task(url: &str, session: &str, first_id: i64) -> Str
         .unwrap()
         .to_owned();
     let result = in_session(
-        url,
-        "alice-token",
         session,
         first_id + 1,
         "tasks/result",
@@ -293,10 +249,10 @@ async fn layers_see_every_request_and_the_task_run_in_the_worker_with_the_caller
         .await
         .unwrap();
     let url = serve(&server).await;
-    let session = open_session(&url, "alice-token").await;
-    let listed = in_session(&url, "alice-token", &session, 1, "tools/list", json!({})).await;
+    let (session, _) = LegacySession::open_as(&url, "2025-11-25", "alice-token").await;
+    let listed = in_session(&session, 1, "tools/list", json!({})).await;
     assert_eq!(listed["result"]["tools"].as_array().unwrap().len(), 2);
-    let task_id = alices_report_as_a_task(&url, &session, 2).await;
+    let task_id = alices_report_as_a_task(&session, 2).await;
     let seen = log.lock().unwrap().clone();
     let alice = Some("alice".to_string());
     let at = |method: &str, target: Option<&str>, in_worker: bool| Seen {
@@ -538,8 +494,8 @@ async fn on_redis_the_worker_processes_layers_see_its_task_run_with_the_callers_
         tokio::spawn(async move { worker.run_task_workers().await })
     };
     let url = serve(&node).await;
-    let session = open_session(&url, "alice-token").await;
-    alices_report_as_a_task(&url, &session, 1).await;
+    let (session, _) = LegacySession::open_as(&url, "2025-11-25", "alice-token").await;
+    alices_report_as_a_task(&session, 1).await;
     let run = Seen {
         method: "tools/call".into(),
         target: Some("report".into()),
