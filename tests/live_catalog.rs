@@ -13,7 +13,7 @@ use ferrymcp::catalog::PromptMessage;
 use ferrymcp::prelude::*;
 use ferrymcp::server::{Item, LiveCatalogError};
 use ferrymcp::{prompt, prompts, resource, resources, Content, ProtocolVersion, TaskOptions};
-use http_support::{spawn, sse_messages, stateless, LegacySession, Reply};
+use http_support::{spawn, sse_messages, stateless, stateless_as, LegacySession, Reply};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -397,22 +397,7 @@ async fn a_visibility_rule_shows_a_tool_to_one_subject_and_makes_lists_private()
     let url = serve(&server).await;
     let as_ = |who: &'static str, id: i64, method: &'static str, params: Value| {
         let url = url.clone();
-        async move {
-            let mut params = params;
-            params["_meta"] = http_support::meta();
-            let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-            let mut headers = vec![
-                ("mcp-protocol-version", "2026-07-28".to_string()),
-                ("mcp-method", method.to_string()),
-                ("authorization", format!("Bearer {who}-token")),
-            ];
-            if let Some(name) = params.get("name").and_then(Value::as_str) {
-                headers.push(("mcp-name", name.to_string()));
-            }
-            let headers: Vec<(&str, &str)> =
-                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            http_support::post(&url, &headers, body.to_string()).await
-        }
+        async move { stateless_as(&url, &format!("{who}-token"), id, method, params).await }
     };
     let before = as_("bob", 1, "tools/list", json!({})).await.json();
     assert_eq!(before["result"]["cacheScope"], "public", "{before}");

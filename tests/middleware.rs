@@ -17,9 +17,9 @@ use ferrymcp::prelude::*;
 use ferrymcp::server::{McpRequest, McpService};
 use ferrymcp::tower::{layer::layer_fn, service_fn, ServiceExt};
 use ferrymcp::Client;
-use http_support::{post, spawn, Reply};
+use http_support::{post, spawn, stateless_as, LegacySession, Reply};
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -108,20 +108,8 @@ async fn serve(server: &Server) -> String {
 
 /// A 2026-07-28 `tools/call` with `token`.
 async fn call(url: &str, token: &str, id: i64, name: &str, arguments: Value) -> Reply {
-    let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
-        "name": name, "arguments": arguments, "_meta": http_support::meta()}});
-    let bearer = format!("Bearer {token}");
-    post(
-        url,
-        &[
-            ("authorization", &bearer),
-            ("mcp-protocol-version", "2026-07-28"),
-            ("mcp-method", "tools/call"),
-            ("mcp-name", name),
-        ],
-        body.to_string(),
-    )
-    .await
+    let params = json!({"name": name, "arguments": arguments});
+    stateless_as(url, token, id, "tools/call", params).await
 }
 
 #[tokio::test]
@@ -214,48 +202,18 @@ async fn towers_concurrency_limit_runs_one_call_at_a_time() {
     assert_eq!(most.load(Ordering::SeqCst), 1, "calls overlapped");
 }
 
-/// A 2025-11-25 session with `token`: its id.
-async fn open_session(url: &str, token: &str) -> String {
-    let bearer = format!("Bearer {token}");
-    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {},
-        "clientInfo": {"name": "middleware-test", "version": "0.0.1"}}});
-    let reply = post(url, &[("authorization", &bearer)], init.to_string()).await;
-    assert_eq!(reply.status, 200, "{reply:?}");
-    reply.header("mcp-session-id").unwrap().to_owned()
-}
-
 /// A request on a session: the response.
-async fn in_session(
-    url: &str,
-    token: &str,
-    session: &str,
-    id: i64,
-    method: &str,
-    params: Value,
-) -> Value {
-    let bearer = format!("Bearer {token}");
+async fn in_session(session: &LegacySession, id: i64, method: &str, params: Value) -> Value {
     let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-    let reply = post(
-        url,
-        &[
-            ("authorization", &bearer),
-            ("mcp-session-id", session),
-            ("mcp-protocol-version", "2025-11-25"),
-        ],
-        body.to_string(),
-    )
-    .await;
+    let reply = session.send(body).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     reply.json()
 }
 
 /// Alice calls `report` as a 2025-11-25 task (request `first_id`), then
 /// `tasks/result` (the next id), which must say it ran for her: the task id.
-async fn alices_report_as_a_task(url: &str, session: &str, first_id: i64) -> String {
+async fn alices_report_as_a_task(session: &LegacySession, first_id: i64) -> String {
     let created = in_session(
-        url,
-        "alice-token",
         session,
         first_id,
         "tools/call",
@@ -267,8 +225,6 @@ async fn alices_report_as_a_task(url: &str, session: &str, first_id: i64) -> Str
         .unwrap()
         .to_owned();
     let result = in_session(
-        url,
-        "alice-token",
         session,
         first_id + 1,
         "tasks/result",
@@ -293,10 +249,10 @@ async fn layers_see_every_request_and_the_task_run_in_the_worker_with_the_caller
         .await
         .unwrap();
     let url = serve(&server).await;
-    let session = open_session(&url, "alice-token").await;
-    let listed = in_session(&url, "alice-token", &session, 1, "tools/list", json!({})).await;
+    let (session, _) = LegacySession::open_as(&url, "2025-11-25", "alice-token").await;
+    let listed = in_session(&session, 1, "tools/list", json!({})).await;
     assert_eq!(listed["result"]["tools"].as_array().unwrap().len(), 2);
-    let task_id = alices_report_as_a_task(&url, &session, 2).await;
+    let task_id = alices_report_as_a_task(&session, 2).await;
     let seen = log.lock().unwrap().clone();
     let alice = Some("alice".to_string());
     let at = |method: &str, target: Option<&str>, in_worker: bool| Seen {
@@ -392,6 +348,123 @@ async fn a_layer_may_answer_itself_and_the_tool_never_runs() {
     assert_eq!(error.message, "closed");
 }
 
+/// Wipes everything (it never runs: the gate refuses it).
+#[tool]
+async fn wipe() -> String {
+    WIPED.store(true, Ordering::SeqCst);
+    "wiped".into()
+}
+
+static WIPED: AtomicBool = AtomicBool::new(false);
+
+/// The method and target of each request a layer saw.
+type Calls = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+/// A layer that writes down the method and target of every request, and
+/// refuses `tools/call` of `wipe` itself.
+fn gate(log: Calls) -> impl ferrymcp::tower::Layer<McpService, Service = McpService> + Clone {
+    layer_fn(move |inner: McpService| {
+        let log = Arc::clone(&log);
+        McpService::new(service_fn(move |request: McpRequest| {
+            let target = request.target().map(|t| t.into_owned());
+            let refuse = target.as_deref() == Some("wipe");
+            log.lock()
+                .unwrap()
+                .push((request.method().to_string(), target));
+            let inner = inner.clone();
+            async move {
+                if refuse {
+                    return Ok(ferrymcp::server::McpResponse::error(
+                        ferrymcp::protocol::ErrorObject::new(-32003, "wipe is not allowed"),
+                    ));
+                }
+                inner.oneshot(request).await
+            }
+        }))
+    })
+}
+
+#[tokio::test]
+async fn over_stdio_a_layer_sees_each_call_and_may_refuse_one() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let log = Calls::default();
+    let server = Server::builder("gated")
+        .layer(gate(Arc::clone(&log)))
+        .tools(tools![add, wipe])
+        .build()
+        .await
+        .unwrap();
+    // The stdio transport (`serve_stdio` is `serve_io` on stdin and stdout),
+    // on the two ends of a pipe.
+    let (client, server_end) = tokio::io::duplex(64 * 1024);
+    let (read, write) = tokio::io::split(server_end);
+    let serving =
+        tokio::spawn(async move { ferrymcp::transport::serve_io(&server, read, write).await });
+    let (from_server, mut to_server) = tokio::io::split(client);
+    let mut lines = BufReader::new(from_server).lines();
+    let mut exchange = async |message: Value| -> Value {
+        let mut line = message.to_string();
+        line.push('\n');
+        to_server.write_all(line.as_bytes()).await.unwrap();
+        let Some(id) = message.get("id") else {
+            return Value::Null;
+        };
+        loop {
+            let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+                .await
+                .expect("an answer in time")
+                .unwrap()
+                .expect("an answer");
+            let answer: Value = serde_json::from_str(&line).unwrap();
+            if &answer["id"] == id {
+                return answer;
+            }
+        }
+    };
+    let init = exchange(
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "middleware-test", "version": "0.0.1"}}}),
+    )
+    .await;
+    assert_eq!(init["result"]["protocolVersion"], "2025-11-25", "{init}");
+    exchange(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
+    let sum = exchange(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "add", "arguments": {"a": 2, "b": 3}}}))
+    .await;
+    assert_eq!(sum["result"]["structuredContent"]["result"], 5, "{sum}");
+    let refused = exchange(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "wipe", "arguments": {}}}))
+    .await;
+    assert_eq!(refused["error"]["code"], -32003, "{refused}");
+    assert_eq!(
+        refused["error"]["message"], "wipe is not allowed",
+        "{refused}"
+    );
+    assert!(!WIPED.load(Ordering::SeqCst), "the refused tool never ran");
+    // The client hangs up: the server's reader sees the end of its input.
+    to_server.shutdown().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), serving)
+        .await
+        .expect("the server stops when its input closes")
+        .unwrap()
+        .unwrap();
+    let calls: Vec<_> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(method, _)| method == "tools/call")
+        .cloned()
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("tools/call".to_owned(), Some("add".to_owned())),
+            ("tools/call".to_owned(), Some("wipe".to_owned())),
+        ]
+    );
+}
+
 /// A node (no workers) or a worker-only server on one Redis, each with its
 /// own audit layer.
 async fn on_redis(redis: &redis_support::Redis, log: Log) -> Server {
@@ -421,8 +494,8 @@ async fn on_redis_the_worker_processes_layers_see_its_task_run_with_the_callers_
         tokio::spawn(async move { worker.run_task_workers().await })
     };
     let url = serve(&node).await;
-    let session = open_session(&url, "alice-token").await;
-    alices_report_as_a_task(&url, &session, 1).await;
+    let (session, _) = LegacySession::open_as(&url, "2025-11-25", "alice-token").await;
+    alices_report_as_a_task(&session, 1).await;
     let run = Seen {
         method: "tools/call".into(),
         target: Some("report".into()),

@@ -189,7 +189,22 @@ pub fn meta() -> Value {
 }
 
 /// A 2026-07-28 request with matching headers.
-pub async fn stateless(url: &str, id: i64, method: &str, mut params: Value) -> Reply {
+pub async fn stateless(url: &str, id: i64, method: &str, params: Value) -> Reply {
+    stateless_with(url, None, id, method, params).await
+}
+
+/// [`stateless`] with `Authorization: Bearer <token>`.
+pub async fn stateless_as(url: &str, token: &str, id: i64, method: &str, params: Value) -> Reply {
+    stateless_with(url, Some(token), id, method, params).await
+}
+
+async fn stateless_with(
+    url: &str,
+    token: Option<&str>,
+    id: i64,
+    method: &str,
+    mut params: Value,
+) -> Reply {
     // `Mcp-Name` mirrors params.name, params.uri or params.taskId.
     let name = ["name", "uri", "taskId"]
         .iter()
@@ -206,6 +221,10 @@ pub async fn stateless(url: &str, id: i64, method: &str, mut params: Value) -> R
     if let Some(name) = &name {
         headers.push(("mcp-name", name));
     }
+    let bearer = token.map(|token| format!("Bearer {token}"));
+    if let Some(bearer) = &bearer {
+        headers.push(("authorization", bearer));
+    }
     post(url, &headers, body.to_string()).await
 }
 
@@ -214,16 +233,31 @@ pub struct LegacySession {
     pub url: String,
     pub id: String,
     pub version: String,
+    /// `Bearer <token>`, sent with every message when the session has a token.
+    bearer: Option<String>,
     next: i64,
 }
 
 impl LegacySession {
     /// Initializes with `version` and sends `notifications/initialized`.
     pub async fn open(url: &str, version: &str) -> (LegacySession, Reply) {
+        LegacySession::open_with(url, version, None).await
+    }
+
+    /// [`open`](Self::open) with `Authorization: Bearer <token>` on every message.
+    pub async fn open_as(url: &str, version: &str, token: &str) -> (LegacySession, Reply) {
+        LegacySession::open_with(url, version, Some(format!("Bearer {token}"))).await
+    }
+
+    async fn open_with(url: &str, version: &str, bearer: Option<String>) -> (LegacySession, Reply) {
         let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": version, "capabilities": {},
             "clientInfo": {"name": "http-test", "version": "0.0.1"}}});
-        let reply = post(url, &[], init.to_string()).await;
+        let authorization: Vec<(&str, &str)> = bearer
+            .iter()
+            .map(|b| ("authorization", b.as_str()))
+            .collect();
+        let reply = post(url, &authorization, init.to_string()).await;
         assert_eq!(reply.status, 200, "{reply:?}");
         let id = reply
             .header("mcp-session-id")
@@ -233,6 +267,7 @@ impl LegacySession {
             url: url.into(),
             id,
             version: version.into(),
+            bearer,
             next: 1,
         };
         let note = session
@@ -244,15 +279,14 @@ impl LegacySession {
 
     /// Sends a message with the session's headers.
     pub async fn send(&self, message: Value) -> Reply {
-        post(
-            &self.url,
-            &[
-                ("mcp-session-id", &self.id),
-                ("mcp-protocol-version", &self.version),
-            ],
-            message.to_string(),
-        )
-        .await
+        let mut headers = vec![
+            ("mcp-session-id", self.id.as_str()),
+            ("mcp-protocol-version", self.version.as_str()),
+        ];
+        if let Some(bearer) = &self.bearer {
+            headers.push(("authorization", bearer));
+        }
+        post(&self.url, &headers, message.to_string()).await
     }
 
     /// Sends a request with a fresh id.

@@ -1,5 +1,6 @@
 //! Why a request is not authorized, and the `WWW-Authenticate` challenge that says so.
 
+use crate::protocol::messages::{self, OAuthErrorBody};
 use http::{HeaderValue, StatusCode};
 use std::fmt;
 
@@ -295,28 +296,29 @@ impl AuthError {
     /// assert!(err.to_string().contains("10.0.0.5"), "the Display keeps the detail for logs");
     /// ```
     pub fn body(&self) -> serde_json::Value {
-        let mut body = serde_json::Map::new();
-        body.insert(
-            "error".into(),
-            self.error_code()
-                .unwrap_or(match self {
-                    AuthError::MissingToken => "unauthorized",
-                    AuthError::Unavailable(_) => "temporarily_unavailable",
-                    _ => "server_error",
-                })
-                .into(),
-        );
-        let description = match self {
+        messages::to_value(&self.typed_body())
+    }
+
+    /// [`body`](Self::body), typed: what [`to_response`](Self::to_response) sends.
+    fn typed_body(&self) -> OAuthErrorBody<'static> {
+        let error = self.error_code().unwrap_or(match self {
+            AuthError::MissingToken => "unauthorized",
+            AuthError::Unavailable(_) => "temporarily_unavailable",
+            _ => "server_error",
+        });
+        let error_description = match self {
             AuthError::Unavailable(_) => {
-                "the access token cannot be checked now; try again later".to_owned()
+                "the access token cannot be checked now; try again later".into()
             }
             AuthError::Misconfigured(_) => {
-                "the server cannot check access tokens; its operator has been told".to_owned()
+                "the server cannot check access tokens; its operator has been told".into()
             }
-            other => other.to_string(),
+            other => other.to_string().into(),
         };
-        body.insert("error_description".into(), description.into());
-        serde_json::Value::Object(body)
+        OAuthErrorBody {
+            error,
+            error_description,
+        }
     }
 
     /// A complete HTTP response for this error: status, `WWW-Authenticate`
@@ -332,7 +334,8 @@ impl AuthError {
         resource_metadata: &str,
         scopes: &[String],
     ) -> http::Response<String> {
-        let mut response = http::Response::new(self.body().to_string());
+        let body = serde_json::to_string(&self.typed_body()).unwrap_or_default();
+        let mut response = http::Response::new(body);
         *response.status_mut() = self.status();
         let headers = response.headers_mut();
         headers.insert(
@@ -408,6 +411,38 @@ mod tests {
             format!("Bearer error=\"invalid_request\", error_description=\"bad 'quote' ' ??\", resource_metadata=\"{URL}\"")
         );
         assert!(err.www_authenticate_value(URL).is_some());
+    }
+
+    #[test]
+    fn body_bytes_are_pinned() {
+        let cases = [
+            (
+                AuthError::MissingToken,
+                r#"{"error":"unauthorized","error_description":"this request needs an access token (Authorization: Bearer <token>)"}"#,
+            ),
+            (
+                AuthError::MalformedHeader("bad \"quote\" é".into()),
+                r#"{"error":"invalid_request","error_description":"malformed Authorization header: bad \"quote\" é"}"#,
+            ),
+            (
+                AuthError::InsufficientScope {
+                    required: vec!["a".into(), "b".into()],
+                },
+                r#"{"error":"insufficient_scope","error_description":"the access token lacks required scopes; this needs: a b"}"#,
+            ),
+            (
+                AuthError::Unavailable("jwks down".into()),
+                r#"{"error":"temporarily_unavailable","error_description":"the access token cannot be checked now; try again later"}"#,
+            ),
+            (
+                AuthError::Misconfigured("no audience".into()),
+                r#"{"error":"server_error","error_description":"the server cannot check access tokens; its operator has been told"}"#,
+            ),
+        ];
+        for (err, pinned) in cases {
+            assert_eq!(err.to_response(URL).into_body(), pinned);
+            assert_eq!(err.body().to_string(), pinned);
+        }
     }
 
     #[test]

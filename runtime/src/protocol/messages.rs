@@ -109,6 +109,16 @@ pub struct UriData<'a> {
     pub uri: &'a str,
 }
 
+/// The JSON body of an HTTP authorization failure (RFC 6749 §5.2, RFC 6750
+/// §3): `{"error": ..., "error_description": ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OAuthErrorBody<'a> {
+    /// The error code (`invalid_token`, `insufficient_scope`, ...).
+    pub error: &'a str,
+    /// What went wrong, for a person.
+    pub error_description: Cow<'a, str>,
+}
+
 /// `_meta["io.modelcontextprotocol/related-task"]`: the task a message is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

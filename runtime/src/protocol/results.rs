@@ -36,11 +36,11 @@ pub struct DiscoverResult<'a> {
     pub cache: super::messages::CacheHints,
 }
 
-/// The `Task` object of 2025-11-25 (core tasks): durations `ttl` and
-/// `pollInterval`.
+/// What the task objects of both revisions say first, with the same names:
+/// the task's id, its status and when it was created and last changed.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CoreTask<'a> {
+pub struct TaskHead<'a> {
     /// The task's id.
     pub task_id: &'a str,
     /// Its status (`working`, `input_required`, `completed`, ...).
@@ -52,6 +52,16 @@ pub struct CoreTask<'a> {
     pub created_at: String,
     /// When it last changed (ISO 8601).
     pub last_updated_at: String,
+}
+
+/// The `Task` object of 2025-11-25 (core tasks): durations `ttl` and
+/// `pollInterval`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoreTask<'a> {
+    /// Its id, status and times.
+    #[serde(flatten)]
+    pub head: TaskHead<'a>,
     /// How long it is kept after creation, in milliseconds.
     pub ttl: u64,
     /// How often to poll it, in milliseconds.
@@ -64,17 +74,9 @@ pub struct CoreTask<'a> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExtensionTask<'a> {
-    /// The task's id.
-    pub task_id: &'a str,
-    /// Its status.
-    pub status: &'static str,
-    /// Why it is in that status, when said.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status_message: Option<&'a str>,
-    /// When it was created (ISO 8601).
-    pub created_at: String,
-    /// When it last changed (ISO 8601).
-    pub last_updated_at: String,
+    /// Its id, status and times.
+    #[serde(flatten)]
+    pub head: TaskHead<'a>,
     /// How long it is kept after creation, in milliseconds.
     pub ttl_ms: u64,
     /// How often to poll it, in milliseconds.

@@ -7,18 +7,25 @@
 use super::model::{iso8601, TaskOutcome, TaskRecord, TaskStatus};
 use crate::protocol::messages::RelatedTask;
 use crate::protocol::meta::META_RELATED_TASK;
-use crate::protocol::results::{CoreTask, ExtensionTask};
+use crate::protocol::results::{CoreTask, ExtensionTask, TaskHead};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
-/// The `Task` object of 2025-11-25.
-pub fn core_task(record: &TaskRecord) -> CoreTask<'_> {
-    CoreTask {
+/// What both revisions' task objects say first: id, status, times.
+fn task_head(record: &TaskRecord) -> TaskHead<'_> {
+    TaskHead {
         task_id: record.id().as_str(),
         status: record.status().as_str(),
         status_message: record.status_message(),
         created_at: iso8601(record.created_at_ms()),
         last_updated_at: iso8601(record.updated_at_ms()),
+    }
+}
+
+/// The `Task` object of 2025-11-25.
+pub fn core_task(record: &TaskRecord) -> CoreTask<'_> {
+    CoreTask {
+        head: task_head(record),
         ttl: record.ttl_ms(),
         poll_interval: record.poll_interval_ms(),
     }
@@ -34,11 +41,7 @@ pub fn task_core(record: &TaskRecord) -> Value {
 /// input is required), as `tasks/get` answers.
 pub fn extension_task(record: &TaskRecord, detailed: bool) -> ExtensionTask<'_> {
     let mut task = ExtensionTask {
-        task_id: record.id().as_str(),
-        status: record.status().as_str(),
-        status_message: record.status_message(),
-        created_at: iso8601(record.created_at_ms()),
-        last_updated_at: iso8601(record.updated_at_ms()),
+        head: task_head(record),
         ttl_ms: record.ttl_ms(),
         poll_interval_ms: record.poll_interval_ms(),
         result_type: None,
@@ -78,4 +81,47 @@ pub fn with_related_task(mut result: Value, task_id: &str) -> Value {
         }
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::model::{TaskId, Transition};
+    use serde_json::json;
+
+    #[test]
+    fn both_revisions_task_bytes_are_pinned() {
+        let mut record =
+            TaskRecord::new(TaskId::from_wire("t-1"), None, "tool", 60_000, 500, 1_000);
+        assert_eq!(
+            serde_json::to_string(&core_task(&record)).unwrap(),
+            r#"{"taskId":"t-1","status":"working","createdAt":"1970-01-01T00:00:01.000Z","lastUpdatedAt":"1970-01-01T00:00:01.000Z","ttl":60000,"pollInterval":500}"#
+        );
+        record
+            .apply(Transition::Message("half".into()), 2_500)
+            .unwrap();
+        record
+            .apply(Transition::Complete(json!({"content": []})), 3_000)
+            .unwrap();
+        assert_eq!(
+            serde_json::to_string(&core_task(&record)).unwrap(),
+            r#"{"taskId":"t-1","status":"completed","statusMessage":"half","createdAt":"1970-01-01T00:00:01.000Z","lastUpdatedAt":"1970-01-01T00:00:03.000Z","ttl":60000,"pollInterval":500}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&extension_task(&record, false)).unwrap(),
+            r#"{"taskId":"t-1","status":"completed","statusMessage":"half","createdAt":"1970-01-01T00:00:01.000Z","lastUpdatedAt":"1970-01-01T00:00:03.000Z","ttlMs":60000,"pollIntervalMs":500}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&ExtensionTask {
+                result_type: Some("task"),
+                ..extension_task(&record, true)
+            })
+            .unwrap(),
+            r#"{"taskId":"t-1","status":"completed","statusMessage":"half","createdAt":"1970-01-01T00:00:01.000Z","lastUpdatedAt":"1970-01-01T00:00:03.000Z","ttlMs":60000,"pollIntervalMs":500,"resultType":"task","result":{"content":[]}}"#
+        );
+        assert_eq!(
+            task_core(&record),
+            serde_json::to_value(core_task(&record)).unwrap()
+        );
+    }
 }
