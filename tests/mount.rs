@@ -239,39 +239,18 @@ async fn a_mounted_task_tool_sees_its_lifespan_and_the_callers_token_in_the_work
         *inline,
         json!({"subject": "alice", "tenant": "acme", "calc": "node", "background": false, "task": null})
     );
-    let created = alice
-        .call(
-            "tools/call",
-            json!({"name": "math_whoami", "task": {"ttl": 60000}}),
-        )
+    let (id, result) = alice
+        .run_as_task(json!({"name": "math_whoami", "task": {"ttl": 60000}}))
         .await;
-    let id = created["result"]["task"]["taskId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("CreateTaskResult: {created}"))
-        .to_owned();
-    let result = within(
-        "tasks/result",
-        alice.call("tasks/result", json!({"taskId": id})),
-    )
-    .await;
     assert_eq!(
         result["result"]["structuredContent"],
         json!({"subject": "alice", "tenant": "acme", "calc": "node", "background": true, "task": id}),
         "{result}"
     );
     // A task of the other mounted server sees its own lifespan.
-    let created = alice
-        .call("tools/call", json!({"name": "geo_region", "task": {}}))
+    let (_, result) = alice
+        .run_as_task(json!({"name": "geo_region", "task": {}}))
         .await;
-    let id = created["result"]["task"]["taskId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let result = within(
-        "tasks/result",
-        alice.call("tasks/result", json!({"taskId": id})),
-    )
-    .await;
     assert_eq!(text(&result["result"]), "eu-north", "{result}");
 }
 
@@ -309,21 +288,9 @@ async fn on_redis_a_worker_only_server_runs_the_mounted_task_with_its_own_lifesp
         &[("x-subject", "alice"), ("x-tenant", "acme")],
     )
     .await;
-    let created = alice
-        .call(
-            "tools/call",
-            json!({"name": "math_whoami", "task": {"ttl": 60000}}),
-        )
+    let (id, result) = alice
+        .run_as_task(json!({"name": "math_whoami", "task": {"ttl": 60000}}))
         .await;
-    let id = created["result"]["task"]["taskId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("CreateTaskResult: {created}"))
-        .to_owned();
-    let result = within(
-        "tasks/result",
-        alice.call("tasks/result", json!({"taskId": id})),
-    )
-    .await;
     assert_eq!(
         result["result"]["structuredContent"],
         json!({"subject": "alice", "tenant": "acme", "calc": "worker", "background": true, "task": id}),

@@ -376,6 +376,22 @@ impl Caller {
         reply.json()
     }
 
+    /// Calls a tool as a task (`params` of `tools/call`, with `task`), then
+    /// waits for `tasks/result`: the task's id and the result's response.
+    pub async fn run_as_task(&self, params: Value) -> (String, Value) {
+        let created = self.call("tools/call", params).await;
+        let id = created["result"]["task"]["taskId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("CreateTaskResult: {created}"))
+            .to_owned();
+        let result = within(
+            "tasks/result",
+            self.call("tasks/result", json!({"taskId": id})),
+        )
+        .await;
+        (id, result)
+    }
+
     /// Polls `tasks/get` until `done` holds; returns the last response.
     pub async fn poll(&self, id: &str, done: impl Fn(&Value) -> bool) -> Value {
         within("the task status", async {
