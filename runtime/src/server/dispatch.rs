@@ -20,6 +20,7 @@
 //! [`protocol::method`](crate::protocol::method).
 
 use super::methods::{Answer, CallContext, RequestContext};
+use super::middleware::Stack;
 use super::tasks::TaskDialect;
 use super::{Server, Session};
 use crate::auth::AccessToken;
@@ -239,12 +240,9 @@ impl Server {
     pub(crate) fn dispatch(
         request: McpRequest,
     ) -> impl Future<Output = Result<Answer, ErrorObject>> + Send + 'static {
-        match &request.server.inner.middleware {
+        match request.server.inner.middleware.as_ref().map(Stack::service) {
             None => Either::Left(Server::route(request)),
-            Some(stack) => {
-                let call = stack.call();
-                Either::Right(call(request))
-            }
+            Some(service) => Either::Right(super::middleware::call(service, request)),
         }
     }
 
@@ -263,11 +261,10 @@ impl Server {
             server,
             method,
             id,
-            params,
+            mut params,
             ctx,
             run,
         } = request;
-        let mut params = params;
         let call = if let Some(tool) = run {
             server.task_run(tool, params.as_ref(), ctx.scope)
         } else if method.asks_the_client() && ctx.scope.protocol_version().is_stateless() {

@@ -49,21 +49,25 @@ impl Stack {
         Some(Stack(Mutex::new(service)))
     }
 
-    /// Runs requests through the stack (boxed: a server without layers
-    /// does not carry this future's size in every request's).
-    pub(crate) fn call(
-        &self,
-    ) -> impl FnOnce(McpRequest) -> BoxFuture<'static, Result<Answer, ErrorObject>> {
-        let service = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        move |request| {
-            Box::pin(async move {
-                match service.oneshot(request).await {
-                    Ok(response) => response.0,
-                    Err(error) => Err(into_error(error)),
-                }
-            })
-        }
+    /// A clone of the stack, for one request.
+    pub(crate) fn service(&self) -> McpService {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
+}
+
+/// Runs one request through `service`, a clone of the stack (boxed: a
+/// server without layers does not carry this future's size in every
+/// request's).
+pub(crate) fn call(
+    service: McpService,
+    request: McpRequest,
+) -> BoxFuture<'static, Result<Answer, ErrorObject>> {
+    Box::pin(async move {
+        match service.oneshot(request).await {
+            Ok(response) => response.0,
+            Err(error) => Err(into_error(error)),
+        }
+    })
 }
 
 /// The JSON-RPC error of a layer's error: an [`ErrorObject`] as it is, a
